@@ -1,0 +1,130 @@
+"""The harness exception tree and the exit codes the command line maps it to.
+
+::
+
+    HarnessError                      exit 3 unless a subclass says otherwise
+    ├── UsageError                    exit 2: bad flags, unknown names, bad input files
+    │   ├── ConfigError               exit 2: harness.toml or -o overrides (says where)
+    │   ├── UnknownProviderError      exit 2: with "did you mean" suggestions
+    │   ├── UnsupportedLanguageError  exit 2: lists what the backend offers
+    │   ├── MissingKeyError           exit 2: names the environment variable to set
+    │   ├── ArticleError              exit 2: missing or inconsistent reference article
+    │   └── RunFileError              exit 2: malformed or foreign run file (says line)
+    └── ProviderError                 raised by adapters for one request
+        ├── AuthError                 fatal: bad or missing key; stops the run
+        ├── QuotaError                fatal: quota or spend limit exhausted; stops the run
+        ├── RateLimitError            retried, honouring ``retry_after``
+        ├── TransientError            retried: overload, 5xx, timeouts, resets
+        └── BadResponseError          the backend answered something unusable
+
+Adapters translate foreign exceptions (httpx, subprocess, JSON) into this tree at
+one boundary with ``raise ... from exc``. Messages never contain secrets.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+EXIT_USAGE = 2
+EXIT_RUNTIME = 3
+
+
+class HarnessError(Exception):
+    """Base class of every error the harness raises on purpose."""
+
+    exit_code = EXIT_RUNTIME
+
+
+class UsageError(HarnessError):
+    """The user asked for something that cannot be done as asked."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(UsageError):
+    """A configuration file or override is broken; the message says where."""
+
+
+class UnknownProviderError(UsageError):
+    """No provider (adapter or configured instance) has the requested name."""
+
+    def __init__(self, name: str, suggestions: list[str], known: list[str]) -> None:
+        hint = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"unknown provider {name!r}.{hint} Known providers: {', '.join(known) or 'none'}."
+        )
+        self.name = name
+        self.suggestions = suggestions
+
+
+class UnsupportedLanguageError(UsageError):
+    """The provider cannot translate the requested language pair."""
+
+
+class MissingKeyError(UsageError):
+    """The provider needs a key and its environment variable is unset or empty."""
+
+    def __init__(self, provider: str, variable: str) -> None:
+        super().__init__(
+            f"provider {provider!r} needs an API key: set the environment variable {variable}"
+        )
+        self.variable = variable
+
+
+class ArticleError(UsageError):
+    """A reference article is missing or inconsistent."""
+
+
+class RunFileError(UsageError):
+    """A run file is malformed, truncated beyond repair or belongs elsewhere."""
+
+
+class ProviderError(HarnessError):
+    """One request to a backend failed. ``retryable`` tells the runner what to do."""
+
+    retryable = False
+    fatal = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthError(ProviderError):
+    """The backend refused the credentials: nothing later can succeed."""
+
+    fatal = True
+
+
+class QuotaError(ProviderError):
+    """Quota, credits or a spend limit are exhausted: stop instead of retrying."""
+
+    fatal = True
+
+
+class RateLimitError(ProviderError):
+    """Too many requests; ``retry_after`` (seconds) comes from the backend if it said."""
+
+    retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = 429, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class TransientError(ProviderError):
+    """Overload, server errors, timeouts and resets: worth another attempt."""
+
+    retryable = True
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class BadResponseError(ProviderError):
+    """The backend answered, but not with something the adapter can use."""

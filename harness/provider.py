@@ -1,0 +1,145 @@
+"""The provider contract: what an adapter (first-party or plugin) implements.
+
+An adapter is one class with one async method::
+
+    class MyProvider(Provider):
+        name = "my-backend"
+        Options = MyOptions                     # pydantic model, unknown keys refused
+        credentials = (Credential("MY_API_KEY"),)
+        limits = Limits(max_batch=50, max_chars=30_000)
+
+        async def translate(self, batch, pair): ...
+
+It receives its HTTP client and secrets from the core and never reads the
+environment, builds clients, retries, caches or sleeps: those live once, in the
+runner, for every provider. ``translate`` returns exactly one
+:class:`~harness.models.Translation` per segment, in order, and raises the
+errors of :mod:`harness.errors`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from harness.errors import UnsupportedLanguageError
+from harness.models import LangPair, Segment, Translation
+
+
+class ProviderOptions(BaseModel):
+    """Base of every adapter's options: typed, immutable, unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HttpOptions(ProviderOptions):
+    """Options shared by adapters that speak HTTP: where the backend lives."""
+
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """An environment variable the adapter needs (or may use) for its key."""
+
+    env: str
+    required: bool = True
+    help: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one request may carry: segments and characters (code points) in total."""
+
+    max_batch: int = 1
+    max_chars: int = 5_000
+
+
+class Provider(ABC):
+    """Base class of adapters. Subclasses set the class attributes and ``translate``."""
+
+    name: ClassVar[str]
+    #: Bump when the adapter changes what it sends or how it reads answers: part of the cache key.
+    version: ClassVar[str] = "1"
+    Options: ClassVar[type[ProviderOptions]] = ProviderOptions
+    credentials: ClassVar[tuple[Credential, ...]] = ()
+    limits: Limits = Limits()
+    #: False for adapters that need no HTTP client (command-line engines, the echo baseline).
+    uses_http: ClassVar[bool] = True
+    description: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        options: ProviderOptions | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        secrets: Mapping[str, str] | None = None,
+    ) -> None:
+        self.options = options if options is not None else self.Options()
+        self.client = client
+        self.secrets: Mapping[str, str] = dict(secrets or {})
+
+    # -- what the core asks before any work -------------------------------------------
+
+    def language_table(self) -> Mapping[str, str] | None:
+        """BCP-47 code -> backend code for every language the backend takes, or None if unknown."""
+        return None
+
+    def supported_pairs(self) -> list[LangPair] | None:
+        """Every direction the backend can translate, or None when any pair of known languages works."""
+        return None
+
+    def check_pair(self, pair: LangPair) -> None:
+        """Raise :class:`UnsupportedLanguageError` before any request if ``pair`` cannot work."""
+        pairs = self.supported_pairs()
+        if pairs is not None:
+            if pair not in pairs:
+                offered = ", ".join(sorted(str(p) for p in pairs)) or "none"
+                raise UnsupportedLanguageError(
+                    f"{self.name} cannot translate {pair.source} -> {pair.target}; "
+                    f"available pairs: {offered}"
+                )
+            return
+        table = self.language_table()
+        if table is None:
+            return
+        for role, code in (("source", pair.source), ("target", pair.target)):
+            if code not in table:
+                raise UnsupportedLanguageError(
+                    f"{self.name} does not support {role} language {code!r}; "
+                    f"supported: {', '.join(sorted(table))}"
+                )
+
+    def default_targets(self, source: str) -> list[str]:
+        """Target languages used when the user gives no ``--to``: every pair from ``source``."""
+        pairs = self.supported_pairs() or []
+        return sorted({p.target for p in pairs if p.source == source})
+
+    def identity(self) -> dict[str, Any]:
+        """What goes into run-file headers and cache keys. Never holds a secret."""
+        return {
+            "adapter": self.name,
+            "adapter_version": self.version,
+            "options": self.options.model_dump(mode="json"),
+        }
+
+    @property
+    def key(self) -> str | None:
+        """The value of the first credential, for adapters with a single key."""
+        if not self.credentials:
+            return None
+        return self.secrets.get(self.credentials[0].env) or None
+
+    # -- the one method -----------------------------------------------------------------
+
+    @abstractmethod
+    async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
+        """Translate ``batch`` (within ``limits``) and return one Translation per segment, in order."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, empty on purpose
+        """Release resources the adapter holds (processes, pipes); the core owns the client."""

@@ -1,0 +1,1 @@
+"""Local fake servers that follow the documented wire formats of hosted backends."""
