@@ -19,5 +19,6 @@ def test_ruff_is_clean() -> None:
 
 def test_mypy_is_clean() -> None:
     pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
-    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True,
+                            text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
