@@ -34,9 +34,10 @@ def main() -> None:
 
 def _register_commands() -> None:
     # Imported here so each command module can import ``main``'s helpers freely.
-    from harness.cli import providers_cmd, references_cmd, run_cmd
+    from harness.cli import merge_cmd, providers_cmd, references_cmd, run_cmd
 
     main.add_command(run_cmd.run)
+    main.add_command(merge_cmd.merge)
     main.add_command(providers_cmd.providers)
     main.add_command(references_cmd.references)
 
