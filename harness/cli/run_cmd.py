@@ -30,7 +30,8 @@ from harness.instances import plan_provider
 from harness.plan import parse_shard
 from harness.references import VARIANTS, list_article_ids, load_article, references_root
 from harness.registry import Registry
-from harness.resume import find_run, read_state, rebuild_articles, rebuild_provider
+from harness.resume import find_run, rebuild_articles, rebuild_provider
+from harness.runfile import RunFile
 
 DEFAULT_PROVIDER = "apertium"
 
@@ -97,7 +98,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
             raise UsageError(f"{', '.join(given)} cannot be used with --resume or "
                              "--retry-errors: the run file's header fixes them")
         path = find_run(existing, out_dir)
-        header = read_state(path, repair=False).header
+        header = RunFile(path).header  # the first line only: a torn tail is repaired later
         plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
         loaded = rebuild_articles(header, root)
         operation = resume_run if resume_ref else retry_errors
