@@ -17,7 +17,8 @@ from typing import Any
 from harness import __version__
 from harness.cache import TranslationCache
 from harness.errors import UsageError
-from harness.instances import ProviderPlan, build_client
+from harness.http_client import build_client
+from harness.instances import ProviderPlan
 from harness.models import LangPair
 from harness.pacing import Clock, Sleep
 from harness.plan import Shard, WorkItem, in_shard, plan_items
