@@ -44,6 +44,7 @@ class RunResult:
     requests: int = 0
     cached: int = 0
     copied: int = 0
+    already_complete: bool = False
 
 
 @dataclass
@@ -167,14 +168,14 @@ async def resume_run(
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
 ) -> RunResult:
-    """Continue an interrupted run in place: only segments without a line are sent."""
+    """Continue an interrupted run in place: only segments without a line are sent.
+
+    Resuming a complete run changes nothing (so "resume until done" loops are safe).
+    """
     state = read_state(path)
     if state.complete:
-        raise UsageError(
-            f"{path}: the run is complete (it has a footer); "
-            f"to send its {len(state.failed)} failed segment(s) again: "
-            f"harness run --retry-errors {path}"
-        )
+        return RunResult(state.run_id, path, plan.instance.name, state.counts, 0.0,
+                         state.by_target, already_complete=True)
     async with open_provider(plan) as provider:
         await choose_targets(provider, plan, articles, state.header["targets"])
         with RunWriter(path, append=True) as writer:

@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.errors import UsageError
 from harness.execution import execute_run, resume_run, retry_errors
 from harness.plan import plan_items
 from harness.resume import read_state, remaining_items
@@ -55,8 +54,9 @@ async def test_fatal_error_stops_then_resume_sends_only_the_rest(tmp_path: Path)
     footer = read_jsonl(path)[-1]
     assert footer["type"] == "footer" and footer["counts"]["segments"] == 22
     assert result.counts.ok == 22
-    with pytest.raises(UsageError, match="complete"):
-        await resume_run(path, plan, [seed_article()])
+    again = await resume_run(path, plan, [seed_article()])
+    assert again.already_complete and again.requests == 0 and again.counts.ok == 22
+    assert read_jsonl(path)[-1] == footer
 
 
 @pytest.mark.anyio

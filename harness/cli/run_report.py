@@ -47,7 +47,10 @@ def print_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[st
 
 def _print_summary(result: RunResult) -> None:
     counts = result.counts
-    click.echo(f"{result.provider}: wrote {result.path}")
+    if result.already_complete:
+        click.echo(f"{result.provider}: {result.path} is complete already; nothing to resume")
+    else:
+        click.echo(f"{result.provider}: wrote {result.path}")
     extra = []
     if result.cached:
         extra.append(f"{result.cached} from the cache")
