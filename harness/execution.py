@@ -202,6 +202,9 @@ async def retry_errors(
     and an ok answer would have been copied), but fresh answers are stored in it.
     """
     old = read_state(path)
+    if old.complete and not old.failed:
+        return RunResult(old.run_id, path, plan.instance.name, old.counts, 0.0, old.by_target,
+                         already_complete=True)
     async with open_provider(plan) as provider:
         await choose_targets(provider, plan, articles, old.header["targets"])
         header = {**old.header, "run_id": new_run_id(plan.instance.name), "created": utc_now(),

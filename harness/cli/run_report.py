@@ -48,7 +48,8 @@ def print_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[st
 def _print_summary(result: RunResult) -> None:
     counts = result.counts
     if result.already_complete:
-        click.echo(f"{result.provider}: {result.path} is complete already; nothing to resume")
+        click.echo(f"{result.provider}: {result.path} is complete and has no failed segment; "
+                   "nothing to do")
     else:
         click.echo(f"{result.provider}: wrote {result.path}")
     extra = []
