@@ -49,7 +49,7 @@ WORDS = SENTENCE.split()
 
 
 def make_references(root: Path, articles: int, paragraphs: int) -> list[str]:
-    """``articles`` synthetic articles of ``paragraphs`` paragraphs each (spun = restored)."""
+    """``articles`` synthetic articles of ``paragraphs`` paragraphs each."""
     ids = []
     for a in range(articles):
         article_id = f"bench-{a:03d}"
@@ -57,9 +57,11 @@ def make_references(root: Path, articles: int, paragraphs: int) -> list[str]:
         folder.mkdir(parents=True)
         lines = [" ".join(WORDS[(a + p + k) % len(WORDS)] for k in range(30)) + f" ({p})."
                  for p in range(paragraphs)]
-        text = "\n".join(lines) + "\n"
-        (folder / "spun.txt").write_text(text, encoding="utf-8")
-        (folder / "restored.txt").write_text(text, encoding="utf-8")
+        restored = "\n".join(lines) + "\n"
+        # Spun differs from restored (as in a real spun article), so no two requests are alike.
+        spun = restored.replace("May", "Might")
+        (folder / "spun.txt").write_text(spun, encoding="utf-8")
+        (folder / "restored.txt").write_text(restored, encoding="utf-8")
         (folder / "meta.toml").write_text(
             f'id = "{article_id}"\ntitle = "Benchmark {a}"\nlanguage = "en"\n', encoding="utf-8")
         ids.append(article_id)
