@@ -26,9 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -111,6 +112,13 @@ async def harness_run(url: str, articles: list[Article], concurrency: int, runs:
     return time.perf_counter() - started, result
 
 
+def measure(make: Callable[[], Coroutine[Any, Any, Any]]) -> tuple[float, float]:
+    """Wall seconds and client CPU seconds of one run."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    asyncio.run(make())
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 async def raw_loop(url: str, articles: list[Article], concurrency: int, spread: bool) -> float:
     """The same requests with nothing but httpx: what the harness is measured against.
 
@@ -151,22 +159,25 @@ def main() -> None:
         segments = len(articles) * args.paragraphs * len(TARGETS) * 2
         rows: list[tuple[str, str, str]] = []
         with server_process(0.0) as url:
-            raw_times, spread_times, harness_times, cached_times = [], [], [], []
+            walls: dict[str, list[float]] = {"raw": [], "spread": [], "harness": [], "cache": []}
+            cpus: dict[str, list[float]] = {key: [] for key in walls}
             for n in range(args.rounds):
-                raw_times.append(asyncio.run(raw_loop(url, articles, args.concurrency, False)))
-                spread_times.append(asyncio.run(raw_loop(url, articles, args.concurrency,
-                                                         True)))
-                seconds, _ = asyncio.run(harness_run(url, articles, args.concurrency,
-                                                     root / f"runs-{n}", None))
-                harness_times.append(seconds)
-                with TranslationCache(root / f"cache-{n}.sqlite3") as cache:
-                    seconds, _ = asyncio.run(harness_run(url, articles, args.concurrency,
-                                                         root / f"runs-c{n}", cache))
-                cached_times.append(seconds)
-            raw_rate = segments / min(raw_times)
-            spread_rate = segments / min(spread_times)
-            plain_rate = segments / min(harness_times)
-            cache_rate = segments / min(cached_times)
+                caches = TranslationCache(root / f"cache-{n}.sqlite3")
+                jobs: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {
+                    "raw": lambda: raw_loop(url, articles, args.concurrency, False),
+                    "spread": lambda: raw_loop(url, articles, args.concurrency, True),
+                    "harness": lambda n=n: harness_run(  # type: ignore[misc]
+                        url, articles, args.concurrency, root / f"runs-{n}", None),
+                    "cache": lambda n=n, c=caches: harness_run(  # type: ignore[misc]
+                        url, articles, args.concurrency, root / f"runs-c{n}", c),
+                }
+                for key, job in jobs.items():  # alternating, so load on the machine hits all
+                    wall, cpu = measure(job)
+                    walls[key].append(wall)
+                    cpus[key].append(cpu / segments * 1e6)
+                caches.close()
+            raw_rate, spread_rate, plain_rate, cache_rate = (
+                segments / min(walls[key]) for key in ("raw", "spread", "harness", "cache"))
             rows += [
                 ("raw httpx loop (one pool)", f"{raw_rate:,.0f} seg/s", "1.00"),
                 ("raw httpx loop (small pools)", f"{spread_rate:,.0f} seg/s",
@@ -176,6 +187,12 @@ def main() -> None:
                 ("harness run, cache writes", f"{cache_rate:,.0f} seg/s",
                  f"{cache_rate / raw_rate:.2f} / {cache_rate / spread_rate:.2f}"),
             ]
+            for name, key in (("client CPU, raw (one pool)", "raw"),
+                              ("client CPU, raw (small pools)", "spread"),
+                              ("client CPU, harness --no-cache", "harness"),
+                              ("client CPU, harness with cache", "cache")):
+                rows.append((name, f"{min(cpus[key]):,.0f} us/seg",
+                             f"{min(cpus['spread']) / min(cpus[key]):.2f}"))
             # 3. The same run again, served from the cache of the last round.
             with TranslationCache(root / f"cache-{args.rounds - 1}.sqlite3") as cache:
                 before = server_requests(url)
@@ -188,17 +205,20 @@ def main() -> None:
             per_article = args.paragraphs * len(TARGETS) * 2
             subset = articles[: max(1, args.latency_segments // per_article)]
             count = len(subset) * per_article
+            raw_seconds = asyncio.run(raw_loop(url, subset, 64, True))
             seconds, _ = asyncio.run(harness_run(url, subset, 64, root / "runs-latency", None))
-            rate = count / seconds
-            rows.append(("50 ms backend, concurrency 64", f"{rate:,.0f} seg/s",
-                         f"{rate / 1280:.2f} of 1,280"))
+            for name, took in (("50 ms backend, c=64, raw httpx", raw_seconds),
+                               ("50 ms backend, c=64, harness", seconds)):
+                rate = count / took
+                rows.append((name, f"{rate:,.0f} seg/s", f"{rate / 1280:.2f} of 1,280"))
     print(f"segments per overhead run: {segments:,}; concurrency {args.concurrency}; "
           f"best of {args.rounds} rounds")
     width = max(len(r[0]) for r in rows)
     print(f"{'':<{width}}  {'throughput':>28}  {'ratio':>14}")
     for name, figure, ratio in rows:
         print(f"{name:<{width}}  {figure:>28}  {ratio:>14}")
-    print("ratio of harness rows: against the one-pool loop / against the small-pools loop")
+    print("ratio of harness rows: against the one-pool loop / against the small-pools loop;")
+    print("CPU rows: small-pools loop CPU / this row's CPU (1.00 = no overhead)")
 
 
 if __name__ == "__main__":
