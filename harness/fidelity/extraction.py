@@ -83,6 +83,8 @@ def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
             if exp is not None:
                 atoms.append(_Atom("scale", start, end, exp))
         elif kind == "month":
+            if profile.capital_months and match.group(0)[0].islower():
+                continue
             month = profile.months.get(_strip_prefix(match.group(0), profile.months))
             if month is not None:
                 atoms.append(_Atom("month", start, end, month))

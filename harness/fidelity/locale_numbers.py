@@ -67,6 +67,7 @@ class NumberProfile:
     words: Mapping[str, int]
     date_order: str  # "dmy", "mdy" or "ymd", from CLDR's short date pattern
     month_day: bool
+    capital_months: bool
     day_suffix: str
     cjk_numerals: bool
     scanner: re.Pattern[str]
@@ -203,6 +204,7 @@ def number_profile(tag: str) -> NumberProfile:
         words=words,
         date_order=_date_order(locale),
         month_day=grammar["month_day"],
+        capital_months=grammar["capital_months"],
         day_suffix=grammar["day_suffix"],
         cjk_numerals=grammar["cjk_numerals"],
         scanner=scanner,
