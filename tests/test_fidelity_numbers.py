@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from num2words import num2words  # type: ignore[import-untyped]
 
 from harness.errors import UnsupportedLanguageError
 from harness.fidelity.numbers import (
@@ -265,3 +266,29 @@ def test_two_source_numbers_written_as_one_range() -> None:
 def test_unknown_language_is_a_clear_error() -> None:
     with pytest.raises(UnsupportedLanguageError, match="xx-unknown"):
         extract_numbers("20", "xx-unknown")
+
+
+def _number_words_data() -> dict[str, dict[str, list[str]]]:
+    with (_ROOT / "harness" / "fidelity" / "data" / "number_words.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize(
+    "lang", ["en", "es", "ca", "eo", "de", "fr", "it", "pt", "pl", "ru", "uk", "tr", "ar"]
+)
+def test_number_words_agree_with_num2words(lang: str) -> None:
+    """Every listed value's base form is the one num2words spells (spacing aside)."""
+
+    def squeeze(form: str) -> str:
+        return form.replace(" ", "").replace("-", "").replace("’", "'")
+
+    table = _number_words_data()[lang]
+    assert len(table) >= 20
+    for value, forms in table.items():
+        assert squeeze(num2words(int(value), lang=lang)) in {squeeze(f) for f in forms}
+
+
+@pytest.mark.parametrize("value", [2, 14, 20, 26, 160, 2022, 160000, 261000])
+def test_cjk_numerals_read_what_num2words_writes(value: int) -> None:
+    (mention,) = extract_numbers(num2words(value, lang="ja"), "ja")
+    assert mention.value == Decimal(value)
