@@ -55,6 +55,15 @@ def _alternation(forms: Iterable[str]) -> str:
     return "|".join(_word_pattern(f) for f in unique)
 
 
+_LEADING_LETTERS = re.compile(r"[^\W\d_]{1,2}")
+
+
+def _opening(form: str) -> str:
+    """The first (up to two) letters of a form, as a word scanned from text starts."""
+    match = _LEADING_LETTERS.match(lookup_key(form))
+    return match.group(0) if match else ""
+
+
 @dataclass(frozen=True)
 class NumberProfile:
     """Everything needed to read numbers in one language."""
@@ -71,6 +80,12 @@ class NumberProfile:
     day_suffix: str
     cjk_numerals: bool
     scanner: re.Pattern[str]
+    # Where the scanner is worth trying: digit runs, and words (or, in scripts without
+    # spaces, characters) whose first two letters begin some listed form.
+    candidates: re.Pattern[str]
+    openings: frozenset[str]
+    bounded: bool
+    word_prefix: str
     day_month_gap: re.Pattern[str]
     month_day_gap: re.Pattern[str]
     year_month_gap: re.Pattern[str] | None
@@ -190,6 +205,15 @@ def number_profile(tag: str) -> NumberProfile:
         branches.append(f"(?P<stop>{_alternation(grammar['cjk_stopwords'])})")
         branches.append(f"(?P<cjk>[{CJK_NUMERAL_CHARS}]+)")
     scanner = re.compile("|".join(b for b in branches if b), re.IGNORECASE)
+    listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *grammar["cjk_stopwords"]]
+    openings = {_opening(form) for form in listed}
+    if bounded:
+        candidates = re.compile(r"\d+|[^\W\d_]+")
+    else:
+        first = {lookup_key(form)[0] for form in listed if not form[0].isdigit()}
+        if grammar["cjk_numerals"]:
+            first.update(CJK_NUMERAL_CHARS)
+        candidates = re.compile(rf"\d+|[{re.escape(''.join(sorted(first)))}]")
 
     joiners = _joiners_regex(grammar["date_joiners"])
     joiner_part = rf"(?:(?:{joiners})\s*)?" if joiners else ""
@@ -208,6 +232,10 @@ def number_profile(tag: str) -> NumberProfile:
         day_suffix=grammar["day_suffix"],
         cjk_numerals=grammar["cjk_numerals"],
         scanner=scanner,
+        candidates=candidates,
+        openings=frozenset(openings),
+        bounded=bounded,
+        word_prefix=prefix,
         day_month_gap=date_gap,
         month_day_gap=re.compile(r"\s*"),
         year_month_gap=re.compile(rf"\s*[{year_suffix}]\s*") if year_suffix else None,
