@@ -52,27 +52,28 @@ def _numeric_date(token: str, order: str) -> DateValue | None:
     return None
 
 
+def _lowered(text: str) -> str:
+    """Lower case with every character kept in place ("İ" lowers to two characters)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char.lower()[0] for char in text)
+
+
 def _matches(plain_text: str, profile: NumberProfile) -> Iterator[re.Match[str]]:
     """Scanner matches, tried only where a number or a listed word can begin.
 
-    Trying the whole scanner at every character costs about five times as much: the
+    Trying the whole scanner at every character costs several times as much: the
     regex engine cannot skip ahead over an alternation this large.
     """
-    scanner, openings, cut = profile.scanner, profile.openings, 0
-    glued, check_words = bool(profile.word_prefix), profile.bounded
-    for candidate in profile.candidates.finditer(plain_text):
+    scanner, cut = profile.scanner, 0
+    for candidate in profile.candidates.finditer(_lowered(plain_text)):
         start = candidate.start()
-        if start < cut:
-            continue
-        token = candidate.group(0)
-        if check_words and not token[0].isdigit():
-            head = token[:3].lower()
-            if head[:2] not in openings and not (glued and head[1:3] in openings):
-                continue
-        match = scanner.match(plain_text, start)
-        if match is not None:
-            cut = match.end()
-            yield match
+        if start >= cut:
+            match = scanner.match(plain_text, start)
+            if match is not None:
+                cut = match.end()
+                yield match
 
 
 def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:

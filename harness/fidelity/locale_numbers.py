@@ -80,12 +80,9 @@ class NumberProfile:
     day_suffix: str
     cjk_numerals: bool
     scanner: re.Pattern[str]
-    # Where the scanner is worth trying: digit runs, and words (or, in scripts without
-    # spaces, characters) whose first two letters begin some listed form.
+    # Where the scanner is worth trying (in lower-cased text): digit runs, and words
+    # (or, in scripts without spaces, characters) that can begin some listed form.
     candidates: re.Pattern[str]
-    openings: frozenset[str]
-    bounded: bool
-    word_prefix: str
     day_month_gap: re.Pattern[str]
     month_day_gap: re.Pattern[str]
     year_month_gap: re.Pattern[str] | None
@@ -206,9 +203,24 @@ def number_profile(tag: str) -> NumberProfile:
         branches.append(f"(?P<cjk>[{CJK_NUMERAL_CHARS}]+)")
     scanner = re.compile("|".join(b for b in branches if b), re.IGNORECASE)
     listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *grammar["cjk_stopwords"]]
-    openings = {_opening(form) for form in listed}
+    openings = {_opening(form) for form in listed} - {""}
     if bounded:
-        candidates = re.compile(r"\d+|[^\W\d_]+")
+        # Digit runs, and word starts whose first two letters open some listed form;
+        # run on lower-cased text. Grouped by first letter: "m(?:[aia])?|t[hw]".
+        by_first: dict[str, set[str]] = {}
+        for opening in openings:
+            by_first.setdefault(opening[0], set()).add(opening[1:])
+        branches_by_letter = []
+        for first_letter, seconds in sorted(by_first.items()):
+            letters = "".join(sorted(x for x in seconds if x))
+            second = f"[{re.escape(letters)}]" if letters else ""
+            if second and "" in seconds:
+                second = f"{second}?"
+            branches_by_letter.append(re.escape(first_letter) + second)
+        glued = f"(?:{prefix})?" if prefix else ""
+        candidates = re.compile(
+            rf"\d+|(?<![^\W\d_]){glued}(?:{'|'.join(branches_by_letter) or '(?!)'})"
+        )
     else:
         first = {lookup_key(form)[0] for form in listed if not form[0].isdigit()}
         if grammar["cjk_numerals"]:
@@ -233,9 +245,6 @@ def number_profile(tag: str) -> NumberProfile:
         cjk_numerals=grammar["cjk_numerals"],
         scanner=scanner,
         candidates=candidates,
-        openings=frozenset(openings),
-        bounded=bounded,
-        word_prefix=prefix,
         day_month_gap=date_gap,
         month_day_gap=re.compile(r"\s*"),
         year_month_gap=re.compile(rf"\s*[{year_suffix}]\s*") if year_suffix else None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from harness.fidelity.extraction import extract_numbers
@@ -39,6 +40,7 @@ __all__ = [
     "RangeValue",
     "extract_numbers",
     "judge_numbers",
+    "source_facts",
 ]
 
 
@@ -88,7 +90,7 @@ def judge_numbers(
     expected: Sequence[NumberMention] | None = None,
 ) -> NumbersJudgement:
     """Compare the numbers of ``source`` (or the given facts) with ``translation``."""
-    facts = list(expected) if expected is not None else extract_numbers(source, source_lang)
+    facts = list(expected) if expected is not None else list(source_facts(source, source_lang))
     mentions = extract_numbers(translation, target_lang)
     open_facts = list(range(len(facts)))
     open_mentions = list(range(len(mentions)))
@@ -143,6 +145,13 @@ def judge_numbers(
         missing=[facts[f] for f in open_facts],
         unexpected=[mentions[m] for m in open_mentions],
     )
+
+
+@lru_cache(maxsize=4096)
+def source_facts(source: str, source_lang: str = "en") -> tuple[NumberMention, ...]:
+    """The numbers of a source text, cached: one source paragraph is judged against
+    every target language, variant and provider of a run."""
+    return tuple(extract_numbers(source, source_lang))
 
 
 def _open_quantity(
