@@ -23,8 +23,9 @@ from pathlib import Path
 _ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(_ROOT / "tests"))
 
-from harness.fidelity.numbers import judge_numbers, source_facts  # noqa: E402
 from test_fidelity_numbers import SOURCE  # noqa: E402
+
+from harness.fidelity.numbers import judge_numbers, source_facts  # noqa: E402
 
 
 def _pairs() -> list[tuple[str, str, str]]:
