@@ -17,6 +17,7 @@ from harness.fidelity.numerals import NATIVE_DIGITS, read_cjk, read_digits
 from harness.fidelity.values import DateValue, NumberMention, RangeValue
 
 _FIRST_YEAR, _LAST_YEAR = 1000, 2999
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 class _Atom:
@@ -86,10 +87,9 @@ def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
             reading = read_digits(token, profile.decimal_signs, profile.group_signs)
             native = text[start:end] != plain_text[start:end]
             if reading is None:  # "1.2.3": read the digit groups one by one
-                offset = start
-                for piece in token.replace(",", ".").split("."):
-                    atoms.append(_Atom("num", offset, offset + len(piece), Decimal(piece), "exact"))
-                    offset += len(piece) + 1
+                for piece in _DIGIT_RUN.finditer(token):
+                    begin, finish = start + piece.start(), start + piece.end()
+                    atoms.append(_Atom("num", begin, finish, Decimal(piece.group()), "exact"))
                 continue
             value, how, alts = reading
             if native:

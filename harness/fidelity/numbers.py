@@ -12,6 +12,17 @@ fact, in this order, each step only over what is still unmatched:
 
 What remains on the source side is missing, on the translation side unexpected; an
 altered value ("20" for "20,000", 2023 for 2022) is therefore both.
+
+Reading choices (see extraction.py and data/number_grammar.toml):
+- the day of a date and the year attached to it are part of the date, not separate
+  numbers; dates match on (month, day, year) exactly, so a year added or dropped
+  counts as an altered date;
+- numeric dates are read only with a four-digit year (20.05.2025, 2025-05-20,
+  05/20/2025 in the order of the locale's CLDR short date); "20/5" without a year is
+  too easily a score or a fraction and stays two numbers;
+- a lone year is a quantity (2022), "14 years" is 14, "15 %" is 15;
+- "one" is never read as a word (it is an article everywhere), nor are CJK unit
+  characters without a digit (十分 "very", 千万 "by all means").
 """
 
 from __future__ import annotations
