@@ -86,12 +86,18 @@ class Provider(ABC):
 
     # -- what the core asks before any work -------------------------------------------
 
+    async def prepare(self) -> None:  # noqa: B027 - optional hook, empty on purpose
+        """Learn what the backend offers (e.g. ask a server for its language pairs).
+
+        Called once by the runner, with the client in place, before ``check_pair``.
+        """
+
     def language_table(self) -> Mapping[str, str] | None:
         """BCP-47 code -> backend code for every language the backend takes, or None if unknown."""
         return None
 
     def supported_pairs(self) -> list[LangPair] | None:
-        """Every direction the backend can translate, or None when any pair of known languages works."""
+        """Every direction the backend translates; None when any pair of known languages works."""
         return None
 
     def check_pair(self, pair: LangPair) -> None:
@@ -139,7 +145,7 @@ class Provider(ABC):
 
     @abstractmethod
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        """Translate ``batch`` (within ``limits``) and return one Translation per segment, in order."""
+        """Translate ``batch`` (within ``limits``): one Translation per segment, in order."""
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, empty on purpose
         """Release resources the adapter holds (processes, pipes); the core owns the client."""

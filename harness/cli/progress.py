@@ -1,0 +1,36 @@
+"""A progress bar on stderr (only when stderr is a terminal), one line per provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+class RunProgress:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: Progress | None = None
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> RunProgress:
+        if self.enabled:
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=False,
+            )
+            self._progress.start()
+        return self
+
+    def start(self, provider: str, total: int) -> None:
+        if self._progress is not None:
+            self._tasks[provider] = self._progress.add_task(provider, total=total)
+
+    def advance(self, provider: str, record: dict[str, Any]) -> None:
+        if self._progress is not None and provider in self._tasks:
+            self._progress.advance(self._tasks[provider])
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

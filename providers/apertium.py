@@ -1,0 +1,176 @@
+"""``apertium``: the local Apertium engine through its command line.
+
+Apertium is rule-based MT that runs offline from Debian packages (``apertium``,
+``apertium-eng-spa``, ``apertium-eng-cat``, ``apertium-en-gl``, ``apertium-eo-en``).
+The pairs on offer are read from the installed modes (``apertium -l``), so an
+unsupported ``--to`` fails before any work with the list of what is installed.
+
+A batch is sent to one ``apertium`` process as paragraphs separated by blank
+lines, which the ``txt`` format keeps; if the answer does not split back into
+as many paragraphs (an input with blank lines of its own), each segment is
+translated by its own process instead, so outputs always align with inputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from pydantic import Field
+
+from harness.errors import BadResponseError, UnsupportedLanguageError, UsageError
+from harness.models import LangPair, Segment, Translation, Usage
+from harness.provider import Limits, Provider, ProviderOptions
+from providers.apertium_codes import pair_table
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+class ApertiumOptions(ProviderOptions):
+    binary: str = Field("apertium", description="The apertium command (name on PATH or a path).")
+    datadir: str | None = Field(
+        None, description="Directory holding modes/ (apertium -d); default: the installed packages."
+    )
+    mark_unknown: bool = Field(
+        False, description="Keep Apertium's '*' marks on unknown words (apertium without -u)."
+    )
+    modes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Explicit BCP-47 pair -> mode, e.g. {'en-ca' = 'eng-cat_valencia_uni'}.",
+    )
+
+
+class ApertiumProvider(Provider):
+    name = "apertium"
+    version = "1"
+    description = "Apertium rule-based MT through the local command line (Debian packages)."
+    Options = ApertiumOptions
+    uses_http = False
+    limits = Limits(max_batch=64, max_chars=20_000)
+    options: ApertiumOptions
+
+    def _command(self) -> list[str]:
+        binary = shutil.which(self.options.binary)
+        if binary is None:
+            raise UsageError(
+                f"apertium: command {self.options.binary!r} not found; install the Debian "
+                "package 'apertium' and a language pair such as 'apertium-eng-spa'"
+            )
+        command = [binary]
+        if self.options.datadir:
+            command += ["-d", self.options.datadir]
+        return command
+
+    @cached_property
+    def installed_modes(self) -> list[str]:
+        """Mode names the engine reports (``apertium -l``)."""
+        import subprocess
+
+        try:
+            listing = subprocess.run(
+                [*self._command(), "-l"], capture_output=True, text=True, timeout=30, check=False
+            )
+        except OSError as exc:
+            raise UsageError(f"apertium: cannot run {self.options.binary!r}: {exc}") from exc
+        return [line.strip() for line in listing.stdout.splitlines() if line.strip()]
+
+    @cached_property
+    def modes_by_pair(self) -> dict[LangPair, str]:
+        table = pair_table(self.installed_modes)
+        for pair_text, mode in self.options.modes.items():
+            source, _, target = pair_text.partition("-")
+            table[LangPair(source, target)] = mode
+        return table
+
+    def supported_pairs(self) -> list[LangPair]:
+        return sorted(self.modes_by_pair, key=str)
+
+    def default_targets(self, source: str) -> list[str]:
+        """Every installed target of ``source`` without a regional or orthographic variant:
+        ``ca-valencia`` is there for ``--to``, but the default run covers each language once."""
+        return sorted({p.target for p in self.modes_by_pair if p.source == source
+                       and "-" not in p.target})
+
+    def check_pair(self, pair: LangPair) -> None:
+        if pair not in self.modes_by_pair:
+            installed = ", ".join(
+                f"{p.source}->{p.target} ({m})" for p, m in sorted(
+                    self.modes_by_pair.items(), key=lambda kv: str(kv[0]))
+            ) or "none (install e.g. the Debian package apertium-eng-spa)"
+            raise UnsupportedLanguageError(
+                f"apertium has no installed pair {pair.source}->{pair.target}; "
+                f"installed: {installed}"
+            )
+        mode = self.modes_by_pair[pair]
+        if mode not in self.installed_modes:
+            raise UnsupportedLanguageError(
+                f"apertium: mode {mode!r} (from the modes option) is not installed"
+            )
+
+    def identity(self) -> dict[str, Any]:
+        identity = super().identity()
+        identity["engine"] = self.engine_version
+        return identity
+
+    @cached_property
+    def engine_version(self) -> str:
+        import subprocess
+
+        try:
+            out = subprocess.run([*self._command(), "-V"], capture_output=True, text=True,
+                                 timeout=30, check=False)
+        except (OSError, UsageError):
+            return "unknown"
+        return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) \
+            else "unknown"
+
+    async def _apertium(self, mode: str, text: str) -> str:
+        command = [*self._command()]
+        if not self.options.mark_unknown:
+            command.append("-u")
+        command += ["-f", "txt", mode]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise BadResponseError(f"apertium could not start: {exc}") from exc
+        try:
+            stdout, stderr = await process.communicate(text.encode("utf-8"))
+        except asyncio.CancelledError:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            raise
+        if process.returncode != 0:
+            reason = stderr.decode("utf-8", errors="replace").strip().splitlines()
+            raise BadResponseError(
+                f"apertium {mode} exited with status {process.returncode}: "
+                f"{reason[0] if reason else 'no message'}"
+            )
+        return stdout.decode("utf-8", errors="replace")
+
+    async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
+        mode = self.modes_by_pair.get(pair)
+        if mode is None:
+            self.check_pair(pair)  # raises with the list of installed pairs
+            raise AssertionError("unreachable")
+        texts = [seg.text.strip() for seg in batch]
+        outputs: list[str] | None = None
+        if len(texts) > 1 and not any("\n" in text for text in texts):
+            joined = await self._apertium(mode, "\n\n".join(texts) + "\n")
+            parts = [p.strip() for p in _PARAGRAPH_BREAK.split(joined.strip())]
+            if len(parts) == len(texts):
+                outputs = parts
+        if outputs is None:
+            outputs = [(await self._apertium(mode, text + "\n")).strip() for text in texts]
+        engine = f"{self.engine_version} {mode}"
+        return [
+            Translation(out, Usage(characters=len(seg.text)), engine=engine)
+            for seg, out in zip(batch, outputs, strict=True)
+        ]
