@@ -1,0 +1,348 @@
+"""Finding one accepted form of a name in a translation, step by step.
+
+The steps, tried in this order for every form before a looser step is tried:
+
+``exact``          the form as written, on word boundaries
+``case``           the same words ignoring letter case, spacing and punctuation
+                   ("Уолл стрит" = "Уолл-стрит", "St Petersburg" = "St. Petersburg")
+``transliterated`` the same words once both sides are folded to ASCII with
+                   anyascii ("Бастрыкин" = "Bastrykin")
+``inflected``      each word may carry a case ending or an attached clitic of the
+                   target language (``data/inflection.toml``): "Бастрыкина",
+                   "Kirgistanie", "وروسيا", "Rusya'nın"
+``fuzzy``          folded words that differ by a typo or a transliteration variant,
+                   guarded (see :func:`fuzzy_find`)
+
+Languages written without spaces (zh, ja, ko...) are matched by substring after
+removing spaces and middle dots, since their particles attach to the name.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from anyascii import anyascii
+from rapidfuzz import fuzz, process
+
+STEPS = ("exact", "case", "transliterated", "inflected", "fuzzy")
+FUZZY_THRESHOLD = 85.0
+# Scripts without word spaces: names are found as substrings.
+SCRIPTIO_CONTINUA = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo", "yue", "wuu"})
+_TOKEN = re.compile(r"[^\W_]+")
+_SQUEEZE = re.compile(r"[\s·・･.\-‐‑–—'’\"「」『』《》()]+")
+
+
+def primary_language(tag: str) -> str:
+    """``pt-BR`` -> ``pt``; tolerant of ``zh_CN`` and upper case."""
+    return tag.replace("_", "-").split("-", 1)[0].lower()
+
+
+def nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def lower_keep_length(text: str) -> str:
+    """Lower case that keeps offsets: ``"İ".lower()`` is two code points, we take one."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower()[:1] or ch for ch in text)
+
+
+def fold(text: str) -> str:
+    """ASCII, lower case, letters and digits only (one token's worth)."""
+    return "".join(ch for ch in anyascii(text).lower() if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class InflectionRules:
+    endings: frozenset[str]
+    ordered_endings: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    min_stem: int
+
+
+@lru_cache(maxsize=1)
+def _inflection_table() -> dict[str, object]:
+    data = resources.files("harness.fidelity").joinpath("data/inflection.toml").read_text("utf-8")
+    return tomllib.loads(data)
+
+
+@lru_cache(maxsize=256)
+def inflection_rules(lang: str) -> InflectionRules | None:
+    table = _inflection_table()
+    entry = table.get(primary_language(lang))
+    if not isinstance(entry, dict):
+        return None
+    defaults = table.get("defaults", {})
+    min_stem = int(defaults.get("min_stem", 3)) if isinstance(defaults, dict) else 3
+    endings = tuple(sorted({str(e) for e in entry.get("endings", [])}, key=len, reverse=True))
+    prefixes = tuple(sorted({str(p) for p in entry.get("prefixes", [])}, key=len, reverse=True))
+    return InflectionRules(frozenset(endings), endings, prefixes, int(entry.get("min_stem", min_stem)))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    low: str
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """An accepted form, prepared once for every step."""
+
+    text: str
+    low: str
+    tokens: tuple[str, ...]
+    folded: tuple[str, ...]
+    squeezed: str
+
+    @property
+    def folded_text(self) -> str:
+        return " ".join(self.folded)
+
+
+@lru_cache(maxsize=1 << 16)
+def make_form(text: str) -> Form:
+    text = nfc(text.strip())
+    low = lower_keep_length(text)
+    tokens = tuple(_TOKEN.findall(low))
+    return Form(text, low, tokens, tuple(fold(t) for t in tokens), _SQUEEZE.sub("", low))
+
+
+class PreparedText:
+    """A translation prepared lazily: each step builds only what it needs."""
+
+    __slots__ = ("_folded", "_low", "_squeezed", "_tokens", "continua", "lang", "raw")
+
+    def __init__(self, text: str, lang: str) -> None:
+        self.raw = nfc(text)
+        self.lang = lang
+        self.continua = primary_language(lang) in SCRIPTIO_CONTINUA
+        self._low: str | None = None
+        self._tokens: list[Token] | None = None
+        self._folded: list[str] | None = None
+        self._squeezed: tuple[str, list[int]] | None = None
+
+    @property
+    def low(self) -> str:
+        if self._low is None:
+            self._low = lower_keep_length(self.raw)
+        return self._low
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            self._tokens = [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(self.low)]
+        return self._tokens
+
+    @property
+    def folded(self) -> list[str]:
+        if self._folded is None:
+            self._folded = [fold(t.low) for t in self.tokens]
+        return self._folded
+
+    @property
+    def squeezed(self) -> tuple[str, list[int]]:
+        """Lower-cased text without spaces and dots, with each character's offset."""
+        if self._squeezed is None:
+            chars: list[str] = []
+            offsets: list[int] = []
+            for index, ch in enumerate(self.low):
+                if not _SQUEEZE.fullmatch(ch):
+                    chars.append(ch)
+                    offsets.append(index)
+            self._squeezed = ("".join(chars), offsets)
+        return self._squeezed
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        return self.tokens[first].start, self.tokens[last].end
+
+
+Span = tuple[int, int]
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or after.isalnum())
+
+
+def exact_find(text: PreparedText, form: Form) -> Span | None:
+    needle = form.text
+    if not needle:
+        return None
+    start = text.raw.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if text.continua or _bounded(text.raw, start, end):
+            return start, end
+        start = text.raw.find(needle, start + 1)
+    return None
+
+
+def _window_find(text: PreparedText, size: int, same: Callable[[int, int], bool]) -> Span | None:
+    """First run of ``size`` tokens where ``same(k, i)`` holds for form word k, text word i."""
+    tokens = text.tokens
+    for first in range(len(tokens) - size + 1):
+        if all(same(k, first + k) for k in range(size)):
+            return text.span(first, first + size - 1)
+    return None
+
+
+def _squeezed_find(squeezed: tuple[str, list[int]], needle: str) -> Span | None:
+    if not needle:
+        return None
+    haystack, offsets = squeezed
+    at = haystack.find(needle)
+    if at < 0:
+        return None
+    return offsets[at], offsets[at + len(needle) - 1] + 1
+
+
+def case_find(text: PreparedText, form: Form) -> Span | None:
+    if text.continua:
+        return _squeezed_find(text.squeezed, form.squeezed)
+    if not form.tokens:
+        return None
+    tokens = text.tokens
+    return _window_find(text, len(form.tokens), lambda k, i: tokens[i].low == form.tokens[k])
+
+
+def transliterated_find(text: PreparedText, form: Form) -> Span | None:
+    if text.continua:
+        return _folded_continua_find(text, form)
+    if not form.folded or not any(form.folded):
+        return None
+    folded = text.folded
+    return _window_find(text, len(form.folded), lambda k, i: folded[i] == form.folded[k])
+
+
+def _folded_continua_find(text: PreparedText, form: Form) -> Span | None:
+    needle = "".join(form.folded)
+    if len(needle) < 3:
+        return None
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text.low):
+        for out in fold(ch):
+            chars.append(out)
+            offsets.append(index)
+    return _squeezed_find(("".join(chars), offsets), needle)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stems(form_token: str, lang: str) -> tuple[str, ...]:
+    rules = inflection_rules(lang)
+    stems = [form_token]
+    if rules is not None:
+        for ending in rules.ordered_endings:
+            if form_token.endswith(ending) and len(form_token) - len(ending) >= rules.min_stem:
+                stems.append(form_token[: -len(ending)])
+    return tuple(stems)
+
+
+def inflects(form_token: str, text_token: str, lang: str) -> bool:
+    """Whether ``text_token`` is ``form_token`` with another ending or an attached clitic."""
+    if form_token == text_token:
+        return True
+    rules = inflection_rules(lang)
+    if rules is None:
+        return False
+    candidates = [text_token]
+    candidates += [
+        text_token[len(p):] for p in rules.prefixes
+        if text_token.startswith(p) and len(text_token) - len(p) >= 2
+    ]
+    short = len(form_token) < rules.min_stem
+    for candidate in candidates:
+        if candidate == form_token:
+            return True
+        if short:
+            continue
+        for stem in _stems(form_token, lang):
+            if candidate.startswith(stem) and candidate[len(stem):] in rules.endings:
+                return True
+    return False
+
+
+def inflected_find(text: PreparedText, form: Form) -> Span | None:
+    if text.continua or not form.tokens or inflection_rules(text.lang) is None:
+        return None
+    tokens = text.tokens
+    lang = text.lang
+    return _window_find(
+        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], tokens[i].low, lang)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyResult:
+    """The best fuzzy candidate for a form, accepted or not, and why not."""
+
+    span: Span | None
+    candidate: str
+    score: float
+    accepted: bool
+    why: str
+
+
+def _token_score(form_token: str, text_token: str) -> float:
+    if form_token == text_token:
+        return 100.0
+    if len(form_token) < 4 or len(text_token) < 4 or form_token[0] != text_token[0]:
+        return 0.0
+    ratio = len(text_token) / len(form_token)
+    if not 0.8 <= ratio <= 1.25:
+        return 0.0
+    return float(fuzz.ratio(form_token, text_token))
+
+
+def fuzzy_find(
+    text: PreparedText,
+    form: Form,
+    rivals: Sequence[str],
+    threshold: float = FUZZY_THRESHOLD,
+) -> FuzzyResult | None:
+    """The closest window of folded words, accepted only when it is safe.
+
+    A window is accepted when every word scores at least ``threshold`` (rapidfuzz
+    ratio of the ASCII-folded words), words shorter than four letters are equal,
+    each pair of words starts with the same letter and has a similar length, and
+    no rival (another known name: the article's other facts, the CLDR names of
+    countries) is at least as close. So "Bastrikin" passes for "Bastrykin", while
+    "Bortnikov" (another official), "Kasachstan" (another country) and
+    "Wall Avenue Journal" (a spun name) do not.
+    """
+    if text.continua or not form.folded or len("".join(form.folded)) < 5:
+        return None
+    folded = text.folded
+    size = len(form.folded)
+    best: FuzzyResult | None = None
+    for first in range(len(folded) - size + 1):
+        window = folded[first : first + size]
+        scores = [_token_score(form.folded[k], window[k]) for k in range(size)]
+        candidate = " ".join(window)
+        overall = float(fuzz.ratio(form.folded_text, candidate))
+        if min(scores) < threshold:
+            if best is None or (not best.accepted and overall > best.score):
+                weakest = form.folded[scores.index(min(scores))]
+                best = FuzzyResult(None, candidate, overall, False, f"{weakest!r} differs")
+            continue
+        span = text.span(first, first + size - 1)
+        rival = process.extractOne(candidate, rivals, scorer=fuzz.ratio, score_cutoff=overall)
+        if rival is not None:
+            why = f"closer to another name ({rival[0]!r})"
+            if best is None or not best.accepted:
+                best = FuzzyResult(None, candidate, overall, False, why)
+            continue
+        if best is None or not best.accepted or overall > best.score:
+            best = FuzzyResult(span, candidate, overall, True, "")
+    return best
