@@ -250,8 +250,8 @@ def _decimal(value: Any, where: str) -> Decimal:
 def _number_fact(raw: Any, where: str) -> NumberFact:
     if not isinstance(raw, dict) or "segment" not in raw or "text" not in raw:
         raise ArticleError(f"{where}: needs segment and text")
-    common = {"segment": str(raw["segment"]), "text": str(raw["text"]),
-              "spun": raw.get("spun"), "unit": raw.get("unit")}
+    segment, text = str(raw["segment"]), str(raw["text"])
+    spun, unit = raw.get("spun"), raw.get("unit")
     if "date" in raw:
         date = raw["date"]
         month, day, year = date.get("month"), date.get("day"), date.get("year")
@@ -259,14 +259,15 @@ def _number_fact(raw: Any, where: str) -> NumberFact:
             raise ArticleError(f"{where}: date needs a month 1-12")
         if day is not None and not (isinstance(day, int) and 1 <= day <= 31):
             raise ArticleError(f"{where}: day must be 1-31")
-        return NumberFact(kind="date", date=(month, day, year), **common)
+        return NumberFact(segment, text, "date", date=(month, day, year), spun=spun, unit=unit)
     if "range" in raw:
         low, high = (_decimal(v, where) for v in raw["range"])
         if low > high:
             raise ArticleError(f"{where}: range low {low} is above high {high}")
-        return NumberFact(kind="range", range=(low, high), **common)
+        return NumberFact(segment, text, "range", range=(low, high), spun=spun, unit=unit)
     if "value" in raw:
-        return NumberFact(kind="value", value=_decimal(raw["value"], where), **common)
+        return NumberFact(segment, text, "value", value=_decimal(raw["value"], where),
+                          spun=spun, unit=unit)
     raise ArticleError(f"{where}: needs value, date or range")
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.metrics.bleu import BLEU
+from sacrebleu.metrics.chrf import CHRF
 
 from harness.fidelity.matching import primary_language
 

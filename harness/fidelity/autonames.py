@@ -88,8 +88,9 @@ def find_source_names(text: str, lang: str = "en") -> list[SourceName]:
             close()
             continue
         if _capitalised(word):
-            if not current and lower in rules.function_words:
-                continue  # "The", "Instead", "May": capitalised by position or a month
+            if lower in rules.function_words:
+                close()
+                continue  # "The", "Instead", "May": capitalised by position or a date
             current.append(match)
             if lower.endswith(("'s", "’s")):
                 close()  # "Russia's National Guard": the possessor is a name of its own
@@ -120,7 +121,9 @@ def _is_demonym(text: str, match: re.Match[str], rules: SourceRules) -> bool:
         return True
     if not word.endswith(rules.demonym_suffixes):
         return False
-    following = _WORD.match(text, match.end() + 1) if text[match.end() : match.end() + 1] == " " else None
+    if text[match.end() : match.end() + 1] != " ":
+        return False
+    following = _WORD.match(text, match.end() + 1)
     if following is None:
         return False
     nxt = following.group()

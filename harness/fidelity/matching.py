@@ -84,7 +84,8 @@ def inflection_rules(lang: str) -> InflectionRules | None:
     min_stem = int(defaults.get("min_stem", 3)) if isinstance(defaults, dict) else 3
     endings = tuple(sorted({str(e) for e in entry.get("endings", [])}, key=len, reverse=True))
     prefixes = tuple(sorted({str(p) for p in entry.get("prefixes", [])}, key=len, reverse=True))
-    return InflectionRules(frozenset(endings), endings, prefixes, int(entry.get("min_stem", min_stem)))
+    min_stem = int(entry.get("min_stem", min_stem))
+    return InflectionRules(frozenset(endings), endings, prefixes, min_stem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +239,20 @@ def _folded_continua_find(text: PreparedText, form: Form) -> Span | None:
     return _squeezed_find(("".join(chars), offsets), needle)
 
 
-@lru_cache(maxsize=1 << 16)
-def _stems(form_token: str, lang: str) -> tuple[str, ...]:
+@lru_cache(maxsize=256)
+def folded_rules(lang: str) -> InflectionRules | None:
+    """The rules with endings and prefixes folded to ASCII, for folded words."""
     rules = inflection_rules(lang)
+    if rules is None:
+        return None
+    endings = tuple(dict.fromkeys(f for f in (fold(e) for e in rules.ordered_endings) if f))
+    prefixes = tuple(dict.fromkeys(f for f in (fold(p) for p in rules.prefixes) if f))
+    return InflectionRules(frozenset(endings), endings, prefixes, rules.min_stem)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stems(form_token: str, lang: str, folded: bool = False) -> tuple[str, ...]:
+    rules = folded_rules(lang) if folded else inflection_rules(lang)
     stems = [form_token]
     if rules is not None:
         for ending in rules.ordered_endings:
@@ -249,11 +261,13 @@ def _stems(form_token: str, lang: str) -> tuple[str, ...]:
     return tuple(stems)
 
 
-def inflects(form_token: str, text_token: str, lang: str) -> bool:
+def inflects(
+    form_token: str, text_token: str, lang: str, *, folded_endings: bool = False
+) -> bool:
     """Whether ``text_token`` is ``form_token`` with another ending or an attached clitic."""
     if form_token == text_token:
         return True
-    rules = inflection_rules(lang)
+    rules = folded_rules(lang) if folded_endings else inflection_rules(lang)
     if rules is None:
         return False
     candidates = [text_token]
@@ -267,19 +281,28 @@ def inflects(form_token: str, text_token: str, lang: str) -> bool:
             return True
         if short:
             continue
-        for stem in _stems(form_token, lang):
+        for stem in _stems(form_token, lang, folded_endings):
             if candidate.startswith(stem) and candidate[len(stem):] in rules.endings:
                 return True
     return False
 
 
 def inflected_find(text: PreparedText, form: Form) -> Span | None:
+    """Each word of the form with an ending of the target language; tried on the
+    words as written, then folded to ASCII ("Rusiju" in Serbian Latin for "Русија")."""
     if text.continua or not form.tokens or inflection_rules(text.lang) is None:
         return None
     tokens = text.tokens
     lang = text.lang
-    return _window_find(
+    span = _window_find(
         text, len(form.tokens), lambda k, i: inflects(form.tokens[k], tokens[i].low, lang)
+    )
+    if span is not None or form.folded == form.tokens:
+        return span
+    folded = text.folded
+    return _window_find(
+        text, len(form.folded),
+        lambda k, i: inflects(form.folded[k], folded[i], lang, folded_endings=True),
     )
 
 

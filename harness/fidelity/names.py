@@ -119,13 +119,39 @@ class NamesJudgement:
         }
 
 
-def auto_specs(source: str, source_lang: str = "en") -> tuple[NameSpec, ...]:
-    """Names of a source without facts: its capitalised spans, kept as written."""
-    return tuple(
-        NameSpec(id=f"auto:{name.text}", source=name.text, forms=(name.text,),
-                 source_forms=(name.text,), curated=False)
-        for name in find_source_names(source, source_lang)
-    )
+def auto_specs(source: str, source_lang: str = "en",
+               target_lang: str = "en") -> tuple[NameSpec, ...]:
+    """Names of a source without facts: its capitalised spans, accepted as written
+    and, for a country, under its CLDR name in the target language."""
+    specs = []
+    for name in find_source_names(source, source_lang):
+        forms = [name.text]
+        code = _territory_codes(matching.primary_language(source_lang)).get(name.text)
+        if code:
+            local = _territory_name(code, target_lang)
+            if local and local != name.text:
+                forms.insert(0, local)
+        specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
+                              source_forms=(name.text,), curated=False))
+    return tuple(specs)
+
+
+def _locale_territories(lang: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(matching.primary_language(lang)).territories)
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+@lru_cache(maxsize=64)
+def _territory_codes(lang: str) -> dict[str, str]:
+    """CLDR country name -> region code, in ``lang``."""
+    return {name: code for code, name in _locale_territories(lang).items()
+            if code.isalpha() and len(code) == 2}
+
+
+def _territory_name(code: str, lang: str) -> str | None:
+    return _locale_territories(lang).get(code)
 
 
 @lru_cache(maxsize=64)
@@ -134,11 +160,7 @@ def territory_rivals(lang: str) -> tuple[str, ...]:
     must not be closer to ("Kasachstan" is Kazakhstan, not Kyrgyzstan)."""
     names: set[str] = set()
     for tag in {matching.primary_language(lang), "en"}:
-        try:
-            territories = Locale.parse(tag).territories
-        except (UnknownLocaleError, ValueError):
-            continue
-        for code, name in territories.items():
+        for code, name in _locale_territories(tag).items():
             if code.isalpha() and len(code) == 2:
                 folded = " ".join(fold(word) for word in name.split())
                 if folded.strip():
@@ -219,7 +241,8 @@ def judge_names(
     ``source`` as capitalised spans. ``known``: other names (the article's), which
     count as unexpected when the translation has them and the source does not.
     """
-    specs = tuple(expected) if expected is not None else auto_specs(source, source_lang)
+    specs = (tuple(expected) if expected is not None
+             else auto_specs(source, source_lang, target_lang))
     known_specs = tuple(known)
     text = PreparedText(translation, target_lang)
     everyone = specs + tuple(k for k in known_specs if k.id not in {s.id for s in specs})
