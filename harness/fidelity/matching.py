@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, KeysView, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -121,7 +121,8 @@ def make_form(text: str) -> Form:
 class PreparedText:
     """A translation prepared lazily: each step builds only what it needs."""
 
-    __slots__ = ("_folded", "_low", "_squeezed", "_tokens", "continua", "lang", "raw")
+    __slots__ = ("_folded", "_folded_chars", "_indexes", "_low", "_squeezed", "_tokens",
+                 "continua", "lang", "raw")
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
@@ -131,6 +132,8 @@ class PreparedText:
         self._tokens: list[Token] | None = None
         self._folded: list[str] | None = None
         self._squeezed: tuple[str, list[int]] | None = None
+        self._folded_chars: tuple[str, list[int]] | None = None
+        self._indexes: dict[str, dict[str, list[int]]] = {}
 
     @property
     def low(self) -> str:
@@ -163,6 +166,51 @@ class PreparedText:
             self._squeezed = ("".join(chars), offsets)
         return self._squeezed
 
+    @property
+    def folded_chars(self) -> tuple[str, list[int]]:
+        """The whole text folded to ASCII without spaces, with each letter's offset."""
+        if self._folded_chars is None:
+            chars: list[str] = []
+            offsets: list[int] = []
+            for index, ch in enumerate(self.low):
+                for out in fold(ch):
+                    chars.append(out)
+                    offsets.append(index)
+            self._folded_chars = ("".join(chars), offsets)
+        return self._folded_chars
+
+    def positions(self, kind: str, key: str) -> list[int]:
+        """Token positions by ``kind``: ``low``/``folded`` (whole word), ``low3``/``fold3``
+        (first three letters, also after a clitic prefix), ``fold1`` (first letter).
+        Built once per text, so each form costs a dictionary look-up, not a scan."""
+        index = self._indexes.get(kind)
+        if index is None:
+            index = self._indexes[kind] = self._build_index(kind)
+        return index.get(key, [])
+
+    def keys(self, kind: str) -> KeysView[str]:
+        """The keys of the ``kind`` index (see :meth:`positions`)."""
+        self.positions(kind, "")
+        return self._indexes[kind].keys()
+
+    def _build_index(self, kind: str) -> dict[str, list[int]]:
+        folded_kind = kind in ("folded", "fold3", "fold1")
+        words = self.folded if folded_kind else [t.low for t in self.tokens]
+        rules = (folded_rules(self.lang) if kind == "fold3" else inflection_rules(self.lang))
+        prefixes = rules.prefixes if rules is not None and kind in ("low3", "fold3") else ()
+        index: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            if kind in ("low", "folded"):
+                keys = {word}
+            elif kind == "fold1":
+                keys = {word[:1]}
+            else:
+                keys = {word[:3]} | {word[len(p):len(p) + 3] for p in prefixes
+                                     if word.startswith(p)}
+            for key in keys:
+                index.setdefault(key, []).append(position)
+        return index
+
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.tokens[first].start, self.tokens[last].end
 
@@ -189,11 +237,13 @@ def exact_find(text: PreparedText, form: Form) -> Span | None:
     return None
 
 
-def _window_find(text: PreparedText, size: int, same: Callable[[int, int], bool]) -> Span | None:
-    """First run of ``size`` tokens where ``same(k, i)`` holds for form word k, text word i."""
-    tokens = text.tokens
-    for first in range(len(tokens) - size + 1):
-        if all(same(k, first + k) for k in range(size)):
+def _window_find(text: PreparedText, size: int, same: Callable[[int, int], bool],
+                 starts: Iterable[int]) -> Span | None:
+    """First run of ``size`` tokens, starting at one of ``starts``, where ``same(k, i)``
+    holds for every form word k and text word i."""
+    limit = len(text.tokens) - size
+    for first in starts:
+        if first <= limit and all(same(k, first + k) for k in range(size)):
             return text.span(first, first + size - 1)
     return None
 
@@ -214,7 +264,8 @@ def case_find(text: PreparedText, form: Form) -> Span | None:
     if not form.tokens:
         return None
     tokens = text.tokens
-    return _window_find(text, len(form.tokens), lambda k, i: tokens[i].low == form.tokens[k])
+    return _window_find(text, len(form.tokens), lambda k, i: tokens[i].low == form.tokens[k],
+                        text.positions("low", form.tokens[0]))
 
 
 def transliterated_find(text: PreparedText, form: Form) -> Span | None:
@@ -223,20 +274,15 @@ def transliterated_find(text: PreparedText, form: Form) -> Span | None:
     if not form.folded or not any(form.folded):
         return None
     folded = text.folded
-    return _window_find(text, len(form.folded), lambda k, i: folded[i] == form.folded[k])
+    return _window_find(text, len(form.folded), lambda k, i: folded[i] == form.folded[k],
+                        text.positions("folded", form.folded[0]))
 
 
 def _folded_continua_find(text: PreparedText, form: Form) -> Span | None:
     needle = "".join(form.folded)
     if len(needle) < 3:
         return None
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, ch in enumerate(text.low):
-        for out in fold(ch):
-            chars.append(out)
-            offsets.append(index)
-    return _squeezed_find(("".join(chars), offsets), needle)
+    return _squeezed_find(text.folded_chars, needle)
 
 
 @lru_cache(maxsize=256)
@@ -294,15 +340,22 @@ def inflected_find(text: PreparedText, form: Form) -> Span | None:
         return None
     tokens = text.tokens
     lang = text.lang
+    first = form.tokens[0]
+    # Every stem keeps the form's first three letters (min_stem), so candidates share them.
+    starts = text.positions("low3", first[:3]) if len(first) >= 3 else range(len(tokens))
     span = _window_find(
-        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], tokens[i].low, lang)
+        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], tokens[i].low, lang),
+        starts,
     )
-    if span is not None or form.folded == form.tokens:
+    if span is not None or form.folded == form.tokens or not form.folded[0]:
         return span
     folded = text.folded
+    first = form.folded[0]
+    starts = text.positions("fold3", first[:3]) if len(first) >= 3 else range(len(tokens))
     return _window_find(
         text, len(form.folded),
         lambda k, i: inflects(form.folded[k], folded[i], lang, folded_endings=True),
+        starts,
     )
 
 
@@ -349,7 +402,9 @@ def fuzzy_find(
     folded = text.folded
     size = len(form.folded)
     best: FuzzyResult | None = None
-    for first in range(len(folded) - size + 1):
+    for first in text.positions("fold1", form.folded[0][:1]):
+        if first > len(folded) - size:
+            break
         window = folded[first : first + size]
         scores = [_token_score(form.folded[k], window[k]) for k in range(size)]
         candidate = " ".join(window)

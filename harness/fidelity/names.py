@@ -180,27 +180,56 @@ def _rivals(spec: NameSpec, others: tuple[NameSpec, ...], lang: str) -> tuple[st
     return tuple(sorted(rivals - own))
 
 
-_STRICT_STEPS = (
-    ("exact", matching.exact_find),
-    ("case", matching.case_find),
-)
-_LOOSE_STEPS = (
-    ("transliterated", matching.transliterated_find),
-    ("inflected", matching.inflected_find),
-)
+@dataclass(frozen=True, slots=True)
+class _FormSet:
+    """A spec's forms prepared once, with the first-word keys each step looks up,
+    so a text without any of them skips the step in one set operation."""
+
+    own: tuple[Form, ...]
+    every: tuple[Form, ...]  # own and variants, one per distinct folded spelling
+    low_keys: frozenset[str]
+    folded_keys: frozenset[str]
+    stem_keys: frozenset[str]
+    folded_stem_keys: frozenset[str]
+
+
+@lru_cache(maxsize=8192)
+def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
+    own = tuple(make_form(f) for f in forms)
+    every: dict[tuple[str, ...], Form] = {}
+    for form in own + tuple(make_form(f) for f in variants):
+        every.setdefault(form.folded, form)
+    spaced = [f for f in own if f.tokens]
+    return _FormSet(
+        own, tuple(every.values()),
+        frozenset(f.tokens[0] for f in spaced),
+        frozenset(f.folded[0] for f in every.values() if f.folded),
+        frozenset(f.tokens[0][:3] for f in spaced),
+        frozenset(f.folded[0][:3] for f in spaced if f.folded[0]),
+    )
 
 
 def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | matching.FuzzyResult | None:
-    own = [make_form(f) for f in spec.forms]
-    every = own + [make_form(f) for f in spec.variants]
-    for how, find in _STRICT_STEPS:
-        for form in own:
-            span = find(text, form)
-            if span is not None:
-                return how, form, span
-    for how, find in _LOOSE_STEPS:
-        for form in every if how == "transliterated" else own:
+    forms = _form_set(spec.forms, spec.variants)
+    for form in forms.own:
+        span = matching.exact_find(text, form)
+        if span is not None:
+            return "exact", form, span
+    continua = text.continua
+    steps = (
+        ("case", matching.case_find, forms.own,
+         continua or not forms.low_keys.isdisjoint(text.keys("low"))),
+        ("transliterated", matching.transliterated_find, forms.every,
+         continua or not forms.folded_keys.isdisjoint(text.keys("folded"))),
+        ("inflected", matching.inflected_find, forms.own,
+         not continua and (not forms.stem_keys.isdisjoint(text.keys("low3"))
+                           or not forms.folded_stem_keys.isdisjoint(text.keys("fold3")))),
+    )
+    for how, find, candidates, worth_trying in steps:
+        if not worth_trying:
+            continue
+        for form in candidates:
             span = find(text, form)
             if span is not None:
                 return how, form, span
@@ -208,16 +237,15 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
         return None
     rival_texts = _rivals(spec, rivals, text.lang)
     best: matching.FuzzyResult | None = None
-    best_form: Form | None = None
-    for form in every:
+    for form in forms.every:
         result = matching.fuzzy_find(text, form, rival_texts)
         if result is None:
             continue
         if result.accepted and result.span is not None:
             return "fuzzy", form, result.span
         if best is None or result.score > best.score:
-            best, best_form = result, form
-    if best is not None and best_form is not None and best.score >= 60:
+            best = result
+    if best is not None and best.score >= 60:
         return best
     return None
 
