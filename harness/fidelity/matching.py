@@ -55,6 +55,7 @@ def lower_keep_length(text: str) -> str:
     return "".join(ch.lower()[:1] or ch for ch in text)
 
 
+@lru_cache(maxsize=1 << 17)
 def fold(text: str) -> str:
     """ASCII, lower case, letters and digits only (one token's worth)."""
     return "".join(ch for ch in anyascii(text).lower() if ch.isalnum())
