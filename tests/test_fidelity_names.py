@@ -85,15 +85,18 @@ CASES = [
      "قال رئيس لجنة التحقيق ألكسندر باستريكين، وفقا لوكالة تاس الرسمية.",
      {"ukraine": "exact", "investigative-committee": "exact", "bastrykin": "exact",
       "tass": "exact"}, set(), set()),
-    ("zh", "p01", "据官方塔斯社报道，俄罗斯调查委员会主席亚历山大·巴斯特雷金表示，俄罗斯执法机构已将"
+    ("zh", "p01", "据官方塔斯社报道，俄罗斯调查委员会主席亚历山大·巴斯特雷金表示，"
+     "俄罗斯执法机构已将"
      "2万名入籍移民送往乌克兰作战。",
      {"ukraine": "exact", "investigative-committee": "exact", "bastrykin": "exact",
       "tass": "exact"}, set(), set()),
-    ("ja", "p01", "ロシアの法執行機関は2万人の帰化移民をウクライナでの戦闘に送ったと、連邦捜査委員会の"
+    ("ja", "p01", "ロシアの法執行機関は2万人の帰化移民をウクライナでの戦闘に送ったと、"
+     "連邦捜査委員会の"
      "アレクサンドル・バストルイキン委員長が述べた。国営タス通信が伝えた。",
      {"ukraine": "exact", "investigative-committee": "exact", "bastrykin": "exact",
       "tass": "exact"}, set(), set()),
-    ("ko", "p01", "러시아 사법 당국이 귀화 이민자 2만 명을 우크라이나로 보내 싸우게 했다고 알렉산드르 "
+    ("ko", "p01", "러시아 사법 당국이 귀화 이민자 2만 명을 우크라이나로 보내 "
+     "싸우게 했다고 알렉산드르 "
      "바스트리킨 연방수사위원회 위원장이 밝혔다고 국영 타스통신이 보도했다.",
      {"ukraine": "exact", "investigative-committee": "exact", "bastrykin": "exact",
       "tass": "exact"}, set(), set()),
@@ -107,7 +110,8 @@ CASES = [
     ("zh", "p06", "据《华尔街日报》援引的西方情报。", {"wsj": "exact"}, set(), set()),
     ("ja", "p06", "ウォールストリート・ジャーナルが引用した西側の情報機関によると。",
      {"wsj": "exact"}, set(), set()),
-    ("ko", "p06", "월스트리트저널이 인용한 서방 정보기관에 따르면.", {"wsj": "exact"}, set(), set()),
+    ("ko", "p06", "월스트리트저널이 인용한 서방 정보기관에 따르면.",
+     {"wsj": "exact"}, set(), set()),
     ("ar", "p06", "وفقا للاستخبارات الغربية التي نقلتها صحيفة وول ستريت جورنال.",
      {"wsj": "exact"}, set(), set()),
     # Spun names carried over are not the name.
@@ -117,7 +121,8 @@ CASES = [
      {}, {"wsj"}, set()),
     ("ru", "p06", "по данным западной разведки, на которые ссылается Уолл Авеню Джорнал.",
      {}, {"wsj"}, set()),
-    ("ja", "p06", "ウォール・アベニュー・ジャーナルが引用した西側情報によると。", {}, {"wsj"}, set()),
+    ("ja", "p06", "ウォール・アベニュー・ジャーナルが引用した西側情報によると。",
+     {}, {"wsj"}, set()),
     ("es", "p03", "\"Ya 20.000 ciudadanos 'jóvenes' de Rusia, a quienes no les gusta vivir en "
      "Uzbekistán, Tayikistán, Kirguistán, están en el frente\", dijo Bastrykin durante el Foro "
      "Mundial Autorizado de San Petersburgo.",
@@ -128,7 +133,8 @@ CASES = [
      "Forum de discussion autorisé mondial de Saint-Pétersbourg.",
      {"russia": "exact", "uzbekistan": "exact", "tajikistan": "exact", "kyrgyzstan": "exact",
       "bastrykin": "exact"}, {"spilf"}, set()),
-    ("zh", "p03", "巴斯特雷金在圣彼得堡全球授权讨论会上说：“已有2万名俄罗斯‘年轻’公民不喜欢住在乌兹别克斯坦、"
+    ("zh", "p03", "巴斯特雷金在圣彼得堡全球授权讨论会上说："
+     "“已有2万名俄罗斯‘年轻’公民不喜欢住在乌兹别克斯坦、"
      "塔吉克斯坦、吉尔吉斯斯坦，他们正在前线。”",
      {"russia": "exact", "uzbekistan": "exact", "tajikistan": "exact", "kyrgyzstan": "exact",
       "bastrykin": "exact"}, {"spilf"}, set()),

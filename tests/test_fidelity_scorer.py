@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 pytest.importorskip("harness.fidelity.numbers")
 
-from harness.cli import main  # noqa: E402
-from harness.facts import Facts, load_facts  # noqa: E402
-from harness.fidelity.scorer import FidelityStats, score_pair, signature  # noqa: E402
-from harness.references import load_article  # noqa: E402
-from harness.scoring import score_run  # noqa: E402
+from harness.cli import main
+from harness.facts import Facts, load_facts
+from harness.fidelity.scorer import FidelityStats, score_pair, signature
+from harness.references import load_article
+from harness.scoring import score_run
 
 REFERENCES = Path(__file__).resolve().parent.parent / "references"
 ARTICLE_ID = "ki-2025-05-20-naturalized-migrants"
@@ -44,7 +44,8 @@ PAIRS = [
     ("ru", "p01", "Российские власти отправили 20 тысяч мигрантов воевать на Украину, заявил "
      "20 мая глава Следственного комитета Александр Бастрыкин, сообщает ТАСС.",
      True, True, set()),
-    ("zh", "p01", "据塔斯社报道，调查委员会主席亚历山大·巴斯特雷金5月20日表示，已将2万名入籍移民送往乌克兰作战。",
+    ("zh", "p01", "据塔斯社报道，调查委员会主席亚历山大·巴斯特雷金5月20日表示，"
+     "已将2万名入籍移民送往乌克兰作战。",
      True, True, set()),
     ("ja", "p01", "タス通信によると、捜査委員会のアレクサンドル・バストルイキン委員長は5月20日、"
      "2万人の帰化移民をウクライナでの戦闘に送ったと述べた。", True, True, set()),
@@ -290,7 +291,8 @@ def test_score_run_groups_spin_and_gold(tmp_path: Path) -> None:
 def test_score_command_json_and_table(tmp_path: Path) -> None:
     run = _run_file(tmp_path / "run.jsonl", {
         ("restored", "zh", "p06"): PAIRS[10][2],
-        ("spun", "zh", "p06"): "据《华尔街大道日报》援引的西方情报，俄罗斯军队每月继续招募3万至4万人。",
+        ("spun", "zh", "p06"): "据《华尔街大道日报》援引的西方情报，"
+                               "俄罗斯军队每月继续招募3万至4万人。",
     })
     runner = CliRunner()
     result = runner.invoke(main, ["score", str(run), "--references", str(REFERENCES), "--json"])
