@@ -184,33 +184,39 @@ class PreparedText:
         """Token positions by ``kind``: ``low``/``folded`` (whole word), ``low3``/``fold3``
         (first three letters, also after a clitic prefix), ``fold1`` (first letter).
         Built once per text, so each form costs a dictionary look-up, not a scan."""
-        index = self._indexes.get(kind)
-        if index is None:
-            index = self._indexes[kind] = self._build_index(kind)
-        return index.get(key, [])
+        return self.index(kind).get(key, [])
 
     def keys(self, kind: str) -> KeysView[str]:
         """The keys of the ``kind`` index (see :meth:`positions`)."""
-        self.positions(kind, "")
-        return self._indexes[kind].keys()
+        return self.index(kind).keys()
 
-    def _build_index(self, kind: str) -> dict[str, list[int]]:
-        folded_kind = kind in ("folded", "fold3", "fold1")
-        words = self.folded if folded_kind else [t.low for t in self.tokens]
-        rules = (folded_rules(self.lang) if kind == "fold3" else inflection_rules(self.lang))
-        prefixes = rules.prefixes if rules is not None and kind in ("low3", "fold3") else ()
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(words):
-            if kind in ("low", "folded"):
-                keys = {word}
-            elif kind == "fold1":
-                keys = {word[:1]}
-            else:
-                keys = {word[:3]} | {word[len(p):len(p) + 3] for p in prefixes
-                                     if word.startswith(p)}
-            for key in keys:
-                index.setdefault(key, []).append(position)
+    def index(self, kind: str) -> dict[str, list[int]]:
+        index = self._indexes.get(kind)
+        if index is None:
+            self._build_indexes(kind in ("folded", "fold3", "fold1"))
+            index = self._indexes[kind]
         return index
+
+    def _build_indexes(self, folded: bool) -> None:
+        """The word, stem and initial indexes of the words as written or folded."""
+        words = self.folded if folded else [t.low for t in self.tokens]
+        rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
+        prefixes = rules.prefixes if rules is not None else ()
+        whole: dict[str, list[int]] = {}
+        stems: dict[str, list[int]] = {}
+        initials: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            whole.setdefault(word, []).append(position)
+            stems.setdefault(word[:3], []).append(position)
+            for prefix in prefixes:
+                if word.startswith(prefix):
+                    stems.setdefault(word[len(prefix):len(prefix) + 3], []).append(position)
+            if folded:
+                initials.setdefault(word[:1], []).append(position)
+        if folded:
+            self._indexes.update(folded=whole, fold3=stems, fold1=initials)
+        else:
+            self._indexes.update(low=whole, low3=stems)
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.tokens[first].start, self.tokens[last].end
