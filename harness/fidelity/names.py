@@ -25,10 +25,10 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from harness.fidelity import matching
+from harness.fidelity import fuzzy, matching
 from harness.fidelity.autonames import find_source_names
+from harness.fidelity.fuzzy import FUZZY_THRESHOLD
 from harness.fidelity.matching import (
-    FUZZY_THRESHOLD,
     Form,
     PreparedText,
     Span,
@@ -214,7 +214,7 @@ def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
 
 
 def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
-            rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | matching.FuzzyResult | None:
+            rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
     forms = _form_set(spec.forms, spec.variants)
     for form in forms.own:
         span = matching.exact_find(text, form)
@@ -245,9 +245,9 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
     if not allow_fuzzy:
         return None
     rival_texts = _rivals(spec, rivals, text.lang)
-    best: matching.FuzzyResult | None = None
+    best: fuzzy.FuzzyResult | None = None
     for form in forms.every:
-        result = matching.fuzzy_find(text, form, rival_texts)
+        result = fuzzy.fuzzy_find(text, form, rival_texts)
         if result is None:
             continue
         if result.accepted and result.span is not None:
