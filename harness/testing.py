@@ -34,6 +34,7 @@ A complete example, for a backend that takes ``{"source", "target", "texts": [..
 and answers ``{"translations": [...]}``::
 
     import json
+    from typing import Any, ClassVar
 
     import httpx
 
@@ -44,7 +45,7 @@ and answers ``{"translations": [...]}``::
 
     class TestMyProviderConformance(ProviderConformance):
         provider_class = MyProvider
-        options = {"base_url": "https://backend.test"}
+        options: ClassVar[dict[str, Any]] = {"base_url": "https://backend.test"}
         pair = LangPair("en", "de")
         unsupported_pair = LangPair("en", "qaa")
 

@@ -51,7 +51,7 @@ class AnthropicOptions(ChatOptions):
         default="https://api.anthropic.com", description="API root (without /v1)."
     )
     temperature: float = Field(
-        default=0.0, ge=0.0, le=1.0, description="Sampling temperature (0 to 1); 0 for faithful output."
+        default=0.0, ge=0.0, le=1.0, description="Sampling temperature, 0 to 1; 0 for faithful."
     )
 
 

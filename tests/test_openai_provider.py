@@ -10,7 +10,7 @@ import email.utils
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -289,7 +289,7 @@ def test_options_are_validated() -> None:
 
 class TestOpenAIConformance(ProviderConformance):
     provider_class = OpenAIProvider
-    options = {"base_url": "https://openai.test/v1", "model": "gpt-test"}
+    options: ClassVar[dict[str, Any]] = {"base_url": "https://openai.test/v1", "model": "gpt-test"}
     pair = EN_DE
 
     def request_texts(self, request: httpx.Request) -> list[str]:

@@ -178,7 +178,7 @@ class FakeOpenAI:
                          "invalid_request_error")
         for name in ("max_tokens", "max_completion_tokens", "seed"):
             value = body.get(name)
-            if value is not None and (not isinstance(value, int) or value < 1 and name != "seed"):
+            if value is not None and (not isinstance(value, int) or (value < 1 and name != "seed")):
                 return error(400, f"Invalid '{name}'.", "invalid_request_error")
         return None
 
