@@ -34,7 +34,7 @@ from providers.llm_prompt import (
 class ChatOptions(HttpOptions):
     """Options every chat adapter takes; ``base_url`` gets its default in each adapter."""
 
-    model: str = Field(min_length=1, description="Model name as the backend knows it (required).")
+    model: str = Field(min_length=1, description="Model name as the backend knows it.")
     system_prompt: str | None = Field(
         default=None,
         description="Replaces the built-in translation prompt; {source} and {target} become "
