@@ -10,12 +10,15 @@ import email.utils
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from pydantic import ValidationError
 
+from harness.cli import main
 from harness.errors import (
     AuthError,
     BadResponseError,
@@ -313,3 +316,31 @@ class TestOpenAIConformance(ProviderConformance):
         headers = {"retry-after": f"{self.retry_after:g}"} if status == 429 else {}
         body = openai_server.error_envelope(f"fake {failure.value}", type_, code)
         return httpx.Response(status, headers=headers, json=body)
+
+
+def test_harness_run_records_flags_usage_and_engine(
+    fake: tuple[FakeOpenAI, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end through ``harness run``: the run file carries what the adapter noticed."""
+    server, url = fake
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.chdir(tmp_path)
+    runs = tmp_path / "runs"
+    result = CliRunner().invoke(main, [
+        "run", "--provider", "openai", "-o", f"base_url={url}", "-o", "model=gpt-test",
+        "--to", "uk", "--variant", "restored", "--runs-dir", str(runs), "--concurrency", "1",
+    ])
+    assert result.exit_code == 0, result.output
+    (run_file,) = runs.glob("*.jsonl")
+    text = run_file.read_text(encoding="utf-8")
+    assert KEY not in text
+    lines = [json.loads(line) for line in text.splitlines()]
+    segments = [line for line in lines if line["type"] == "segment"]
+    assert segments and len(server.requests) == len(segments)
+    for segment in segments:
+        assert segment["output"] == fake_translation(segment["source"])
+        # The fake answers in Latin script, so a Ukrainian target is flagged.
+        assert "wrong_language" in segment["flags"]
+        assert segment["engine"] == "gpt-test-2025-01-01"
+        assert segment["usage"]["output_tokens"] == len(segment["source"].split())
+    assert lines[0]["provider"]["options"]["model"] == "gpt-test"
