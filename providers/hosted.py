@@ -156,14 +156,14 @@ class HostedProvider(Provider):
         *,
         content: bytes,
         headers: Mapping[str, str],
-        params: list[tuple[str, str]] | None = None,
+        params: Sequence[tuple[str, str]] = (),
     ) -> httpx.Response:
         """POST ``content``; transport failures become :class:`TransientError`."""
         assert self.client is not None, f"{self.name}: the core must hand in an HTTP client"
         failure: httpx.HTTPError | None = None
         try:
             return await self.client.post(url, content=content, headers=headers,
-                                          params=params)
+                                          params=tuple(params) or None)
         except httpx.TimeoutException as exc:
             failure = exc
             message = f"{self.name}: no answer from {self.base_url} in time ({type(exc).__name__})"
