@@ -55,7 +55,8 @@ _AUTH = {"UnrecognizedClientException", "InvalidSignatureException", "Incomplete
          "IncompleteSignatureException", "MissingAuthenticationToken",
          "MissingAuthenticationTokenException", "AccessDeniedException", "AccessDenied",
          "ExpiredTokenException", "ExpiredToken", "InvalidClientTokenId",
-         "SignatureDoesNotMatch", "NotAuthorized", "AuthFailure", "RequestExpired"}
+         "SignatureDoesNotMatch", "NotAuthorized", "NotAuthorizedException", "AuthFailure",
+         "RequestExpired", "InvalidAccessKeyId", "OptInRequired"}
 _QUOTA = {"ServiceQuotaExceededException"}
 
 
@@ -197,9 +198,9 @@ class AmazonProvider(HostedProvider):
                              "AWS_SESSION_TOKEN and the region)", status=status)
         if kind in _QUOTA:
             return QuotaError(text, status=status)
-        if kind:
-            return ProviderError(text, status=status)
-        return self.http_error(response, message or response.text[:200])
+        # Request errors (InvalidRequestException, UnsupportedLanguagePairException, ...)
+        # and unknown types: the HTTP status decides (400 fails the segment, 5xx is retried).
+        return self.http_error(response, message or response.text[:200], kind or None)
 
 
 def byte_pieces(text: str, limit: int) -> list[str]:

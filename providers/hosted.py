@@ -187,10 +187,16 @@ class HostedProvider(Provider):
                 status=response.status_code,
             ) from exc
 
-    def http_error(self, response: httpx.Response, message: str) -> ProviderError:
-        """The harness error for a failed answer, by HTTP status alone (the common fallback)."""
+    def http_error(self, response: httpx.Response, message: str,
+                   label: str | None = None) -> ProviderError:
+        """The harness error for a failed answer, by HTTP status alone (the common fallback).
+
+        ``label`` names the failure in the message (the backend's error code); default
+        ``HTTP <status>``.
+        """
         status = response.status_code
-        text = f"{self.name}: HTTP {status}: {self.scrub(message) or response.reason_phrase}"
+        text = (f"{self.name}: {label or f'HTTP {status}'}: "
+                f"{self.scrub(message) or response.reason_phrase}")
         if status in (401, 403):
             return AuthError(f"{text} (check the key)", status=status)
         if status == 429:

@@ -75,7 +75,7 @@ class LibreTranslateProvider(HostedProvider):
         """Read the server's languages and character limit, if it says."""
         listed = await self._get("/languages")
         if isinstance(listed, list):
-            offer: dict[str, set[str]] = {}
+            offer: dict[str, set[str] | None] = {}
             for entry in listed:
                 if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
                     continue
@@ -83,9 +83,11 @@ class LibreTranslateProvider(HostedProvider):
                 self._server_codes.setdefault(code.lower(), code)
                 targets = entry.get("targets")
                 offer[code.lower()] = ({str(t).lower() for t in targets}
-                                       if isinstance(targets, list) else set())
-            if offer:
-                self._offer = offer
+                                       if isinstance(targets, list) else None)
+            # Servers older than the "targets" field translate between any two listed codes.
+            every = set(offer)
+            self._offer = {source: (every - {source} if targets is None else targets)
+                           for source, targets in offer.items()} or None
         settings = await self._get("/frontend/settings")
         limit = settings.get("charLimit") if isinstance(settings, dict) else None
         if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:

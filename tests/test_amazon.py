@@ -111,6 +111,8 @@ async def test_wrong_region_fails_signature_scope() -> None:
     (503, {"__type": "ServiceUnavailableException"}, {}, TransientError),
     (400, {"__type": "UnsupportedLanguagePairException", "message": "no"}, {}, ProviderError),
     (502, b"Bad Gateway", {}, TransientError),
+    (403, {"__type": "SomeFutureAuthException", "message": "no"}, {}, AuthError),
+    (429, {"__type": "SomeFutureThrottle"}, {"Retry-After": "2"}, RateLimitError),
 ])
 async def test_errors_are_classified_by_type(status: int, body: object, headers: dict[str, str],
                                              kind: type[ProviderError]) -> None:

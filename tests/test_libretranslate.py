@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from harness.errors import (
@@ -122,3 +124,21 @@ async def test_a_string_answer_to_a_list_is_a_bad_response() -> None:
         async with adapter(LibreTranslateProvider, {}, base_url=url) as libre:
             with pytest.raises(BadResponseError):
                 await libre.translate(SEGMENTS, LangPair("en", "de"))
+
+
+@pytest.mark.anyio
+async def test_a_listing_without_targets_pairs_every_listed_language() -> None:
+    """LibreTranslate servers older than the "targets" field list bare codes."""
+    fake = LibreTranslateFake()
+
+    async def old_listing(request: Request) -> Response:
+        return JSONResponse([{"code": "en", "name": "English"}, {"code": "de", "name": "German"}])
+
+    app = Starlette(routes=[Route("/languages", old_listing),
+                            Route("/translate", fake.translate, methods=["POST"])])
+    with serve(app) as url:
+        async with adapter(LibreTranslateProvider, {}, base_url=url) as libre:
+            await libre.prepare()
+            libre.check_pair(LangPair("de", "en"))
+            with pytest.raises(UnsupportedLanguageError, match="from 'en' it translates into de$"):
+                libre.check_pair(LangPair("en", "fr"))
