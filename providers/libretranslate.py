@@ -37,6 +37,9 @@ from harness.provider import Credential, Limits
 from providers.hosted import ApiOptions, HostedProvider, code_points, json_bytes
 
 DEFAULT_URL = "https://libretranslate.com"
+#: Public code <-> model code (libretranslate/language.py ``aliases``); servers before 1.6
+#: list the model codes, so a listing decides which spelling a server understands.
+MODEL_ALIASES = {"zh-hans": "zh", "zh-hant": "zt", "pt-br": "pb"}
 
 
 class LibreTranslateOptions(ApiOptions):
@@ -110,6 +113,13 @@ class LibreTranslateProvider(HostedProvider):
             code = self._server_codes.get(lang.lower())
         if code is None:
             raise KeyError(lang)
+        if self._server_codes and code.lower() not in self._server_codes:
+            alias = MODEL_ALIASES.get(code.lower())
+            if alias is None:
+                alias = next((public for public, model in MODEL_ALIASES.items()
+                              if model == code.lower()), None)
+            if alias is not None and alias in self._server_codes:
+                return self._server_codes[alias]
         return code
 
     def source_code(self, pair: LangPair) -> str:

@@ -140,5 +140,18 @@ async def test_a_listing_without_targets_pairs_every_listed_language() -> None:
         async with adapter(LibreTranslateProvider, {}, base_url=url) as libre:
             await libre.prepare()
             libre.check_pair(LangPair("de", "en"))
-            with pytest.raises(UnsupportedLanguageError, match="from 'en' it translates into de$"):
+            with pytest.raises(UnsupportedLanguageError, match=r"from 'en' it translates into de$"):
                 libre.check_pair(LangPair("en", "fr"))
+
+
+@pytest.mark.anyio
+async def test_servers_listing_model_codes_get_model_codes() -> None:
+    """Before 1.6 servers called simplified Chinese "zh"; the listing says which spelling."""
+    fake = LibreTranslateFake(languages=("en", "zh", "pt"))
+    with serve(fake.app) as url:
+        async with adapter(LibreTranslateProvider, {}, base_url=url) as libre:
+            await libre.prepare()
+            libre.check_pair(LangPair("en", "zh-Hans"))
+            result = await libre.translate(SEGMENTS[:1], LangPair("en", "zh-Hans"))
+    assert fake.calls("/translate")[0].json()["target"] == "zh"
+    assert result[0].text == f"[zh] {SEGMENTS[0].text}"
