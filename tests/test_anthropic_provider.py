@@ -29,7 +29,7 @@ from providers.http_common import RequestRejectedError
 from tests.fakes import anthropic_server
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.loopback import serve
-from tests.fakes.recording import fake_translation
+from tests.fakes.chat_recording import fake_translation
 
 KEY = "sk-ant-test-0123456789abcdef"
 EN_DE = LangPair("en", "de")

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.loopback import serve
-from tests.fakes.recording import fake_translation
+from tests.fakes.chat_recording import fake_translation
 from tests.fakes.yandex_server import FakeYandex
 from tests.helpers import REPO, read_jsonl
 

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.recording import Recorder, fake_translation
+from tests.fakes.chat_recording import Recorder, fake_translation
 
 KNOWN_FIELDS = {
     "model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k",

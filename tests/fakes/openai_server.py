@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.recording import Recorder, fake_translation
+from tests.fakes.chat_recording import Recorder, fake_translation
 
 ROLES = {"system", "developer", "user", "assistant", "tool"}
 KNOWN_FIELDS = {

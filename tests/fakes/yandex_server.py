@@ -2,7 +2,7 @@
 
 Checks ``Authorization: Api-Key``, the ``texts`` array and the documented limit of
 10,000 characters over all texts; answers ``{"translations": [{"text", ...}]}``
-with :func:`~tests.fakes.recording.fake_translation` of each text.
+with :func:`~tests.fakes.chat_recording.fake_translation` of each text.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.recording import Recorder, fake_translation
+from tests.fakes.chat_recording import Recorder, fake_translation
 
 MAX_CHARS = 10_000
 
