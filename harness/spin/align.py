@@ -147,6 +147,18 @@ def align_line(spun: str, restored: str) -> tuple[list[_Span], int, int]:
                     spans.append(_token_span(spun_tok, restored_tok))
                     changed += spun_tok.is_word
         elif i2 > i1 and j2 > j1:
+            # Peel off words that plainly pair up ("averted" ~ "avoided") so the
+            # rest is its own edit ("one other" -> "another").
+            while i2 - i1 > 1 and j2 - j1 > 1 and _alike(s_tok[i1].text, r_tok[j1].text):
+                spans.append(_token_span(s_tok[i1], r_tok[j1]))
+                changed += s_tok[i1].is_word
+                i1, j1 = i1 + 1, j1 + 1
+                gap(i1, j1)
+            while i2 - i1 > 1 and j2 - j1 > 1 and _alike(s_tok[i2 - 1].text, r_tok[j2 - 1].text):
+                spans.append(_token_span(s_tok[i2 - 1], r_tok[j2 - 1]))
+                changed += s_tok[i2 - 1].is_word
+                i2, j2 = i2 - 1, j2 - 1
+                gap(i2, j2)
             spans.append(_Span(s_tok[i1].start, s_tok[i2 - 1].end,
                                r_tok[j1].start, r_tok[j2 - 1].end))
             changed += sum(1 for t in s_tok[i1:i2] if t.is_word)
@@ -154,6 +166,13 @@ def align_line(spun: str, restored: str) -> tuple[list[_Span], int, int]:
             spans.append(_Span(0, len(spun), 0, len(restored)))
     gap(len(s_tok), len(r_tok))
     return _merge(spans), sum(1 for t in s_tok if t.is_word), changed
+
+
+def _alike(spun: str, restored: str) -> bool:
+    """Two different words that look like one word's variants: same first two
+    letters ("averted"/"avoided", "Though"/"Although" is not)."""
+    return spun != restored and len(spun) > 2 and len(restored) > 2 and \
+        spun[:2].lower() == restored[:2].lower()
 
 
 def _token_span(spun: Token, restored: Token) -> _Span:
@@ -269,3 +288,21 @@ def align_texts(spun: str, restored: str, segment_ids: dict[int, str],
     if apply_edits(spun, alignment.edits) != restored:  # a bug here would corrupt articles
         raise SpinAlignmentError("internal error: the derived edits do not rebuild the text")
     return alignment
+
+
+def edits_between(spun: str, restored: str) -> list[tuple[int, int, str, str]]:
+    """Minimal edits (start, end, spun span, restored span) between two texts with
+    the same lines, without the checks of :func:`align_texts`: for comparing
+    restorations of one spun text with each other."""
+    spun_lines, restored_lines = spun.split("\n"), restored.split("\n")
+    if len(spun_lines) != len(restored_lines):
+        raise SpinAlignmentError("the texts have different numbers of lines")
+    edits: list[tuple[int, int, str, str]] = []
+    offset = 0
+    for s_line, r_line in zip(spun_lines, restored_lines, strict=True):
+        if s_line != r_line:
+            spans, _, _ = align_line(s_line, r_line)
+            edits += [(offset + span.s0, offset + span.s1, s_line[span.s0:span.s1],
+                       r_line[span.r0:span.r1]) for span in spans]
+        offset += len(s_line) + 1
+    return edits
