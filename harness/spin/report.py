@@ -1,0 +1,33 @@
+"""Spin leakage as report text: the section that ``harness score`` (and the
+comparison reports) print for a run, worst examples side by side."""
+
+from __future__ import annotations
+
+from harness.spin.leakage import LeakageReport
+
+WORST_PER_TARGET = 2
+
+
+def _rate(count: int, total: int) -> str:
+    return f"{count}/{total} ({100 * count / total:.0f}%)" if total else "-"
+
+
+def leakage_lines(report: LeakageReport, worst: int = WORST_PER_TARGET) -> list[str]:
+    """Terminal lines: per target language, spun spans whose spun meaning reached
+    the output (cue) or whose translation changed with the spinning (diff)."""
+    if not report.targets:
+        return ["  spin leakage: no segment was translated in both variants"]
+    lines = ["  spin leakage (spun spans in segments translated in both variants)",
+             f"    {'target':<8}{'spans':>6}  {'leaked (cues)':<16}{'diverged (diff)':<16}"]
+    for target, counts in sorted(report.targets.items()):
+        lines.append(f"    {target:<8}{counts.spans:>6}  {_rate(counts.leaked, counts.checked):<16}"
+                     f"{_rate(counts.diverged, counts.compared):<16}")
+    for target, counts in sorted(report.targets.items()):
+        for example in counts.examples[:worst]:
+            kind = "leaked" if example.method == "cue" else "diverged"
+            lines.append(f"    {kind} {target} {example.segment} {example.spun!r} "
+                         f"(restored {example.restored!r}): {example.evidence!r}")
+            lines.append(f"      spun     -> {example.spun_output}")
+            lines.append(f"      restored -> {example.restored_output}")
+    lines += [f"    note: {note}" for note in report.notes]
+    return lines
