@@ -144,3 +144,17 @@ def test_real_apertium_outputs_leak_the_spun_date_and_name(tmp_path: Path) -> No
         leaked = {e.spun for e in report.targets[lang].examples}
         assert {"Might", "Avenue"} <= leaked, lang
         assert report.targets[lang].leak_rate is not None
+
+
+def test_markdown_puts_providers_side_by_side_and_escapes_outputs(tmp_path: Path) -> None:
+    from harness.spin.report import leakage_markdown
+
+    run = _run_file(tmp_path / "run.jsonl", SEED, {
+        ("p06", "spun", "es"): P06_SPUN.replace("Revista", "Revista|x"),
+        ("p06", "restored", "es"): P06_RESTORED})
+    report = leakage_for_run(run, REFERENCES)
+    text = leakage_markdown([report, report])
+    es = report.targets["es"]
+    count_row = f"| fake | es | {es.spans} | {es.leaked}/{es.checked} "
+    assert text.count(count_row) == 2  # one row per run
+    assert "Revista\\|x" in text and "p06 `Avenue` → `Street`" in text
