@@ -28,8 +28,8 @@ from providers.anthropic import AnthropicOptions, AnthropicProvider
 from providers.http_common import RequestRejectedError
 from tests.fakes import anthropic_server
 from tests.fakes.anthropic_server import FakeAnthropic
-from tests.fakes.loopback import serve
 from tests.fakes.chat_recording import fake_translation
+from tests.fakes.loopback import serve
 
 KEY = "sk-ant-test-0123456789abcdef"
 EN_DE = LangPair("en", "de")

@@ -32,9 +32,9 @@ from harness.testing import Failure, ProviderConformance
 from providers.http_common import RequestRejectedError
 from providers.openai import OpenAIOptions, OpenAIProvider
 from tests.fakes import openai_server
+from tests.fakes.chat_recording import fake_translation
 from tests.fakes.loopback import free_port, serve
 from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.chat_recording import fake_translation
 
 KEY = "sk-test-0123456789abcdef"
 EN_DE = LangPair("en", "de")

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.loopback import serve
 from tests.fakes.chat_recording import fake_translation
+from tests.fakes.loopback import serve
 from tests.fakes.yandex_server import FakeYandex
 from tests.helpers import REPO, read_jsonl
 
