@@ -250,6 +250,9 @@ def check_article(article: Article) -> Iterator[str]:
         if rebuilt != article.restored_text:
             yield "edits.jsonl: applying the edits to the spun text does not give the restored text"
     yield from _check_edit_segments(article)
+    from harness.facts import check_facts  # here: harness.facts imports this module
+
+    yield from check_facts(article)
     spun_lines = article.spun_text.split("\n")
     restored_lines = article.restored_text.split("\n")
     for item in meta.get("furniture", []):

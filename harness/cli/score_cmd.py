@@ -1,0 +1,73 @@
+"""``harness score``: names and numbers fidelity, chrF/BLEU and errors of run files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from harness.cli.options import references_option
+from harness.scoring import RunScore, score_runs
+from harness.spin.leakage import leakage_for_run
+from harness.spin.report import leakage_lines
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:5.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:5.1f}"
+
+
+def _signed(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:+5.1f}pp"
+
+
+def _table(score: RunScore) -> list[str]:
+    provider = score.provider.get("name", "?")
+    state = "" if score.complete else "  (interrupted: no footer)"
+    lines = [f"run {score.run_id}  provider {provider}{state}",
+             f"  {'variant':<9}{'target':<8}{'segs':>5}{'errs':>5}{'names':>8}{'numbers':>8}"
+             f"{'unexp':>6}{'chrF':>7}{'BLEU':>7}"]
+    for (_, _), group in sorted(score.groups.items()):
+        data = group.to_json()
+        lines.append(
+            f"  {group.variant:<9}{group.target_lang:<8}{group.segments:>5}{group.errors:>5}"
+            f"{_pct(data['names_fidelity']):>8}{_pct(data['numbers_fidelity']):>8}"
+            f"{group.stats.unexpected:>6}{_num(data['chrf']):>7}{_num(data['bleu']):>7}")
+    for target in score.targets():
+        sensitivity = score.spin_sensitivity(target)
+        stability = score.spin_stability.get(target)
+        lines.append(f"  spin {target:<6} sensitivity names {_signed(sensitivity['names'])} "
+                     f"numbers {_signed(sensitivity['numbers'])}  stability chrF "
+                     f"{_num(stability.score() if stability else None)}")
+    for note in score.notes:
+        lines.append(f"  note: {note}")
+    for name, sig in score.signatures().items():
+        lines.append(f"  {name}: {sig}")
+    return lines
+
+
+@click.command()
+@click.argument("runs", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@references_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON document with every run.")
+def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool) -> None:
+    """Score run files: per variant and target language, names and numbers
+    fidelity, unexpected facts, chrF and BLEU (against gold translations where
+    the article has them), errors; spin sensitivity and stability per language;
+    spin leakage: spun spans whose spun meaning reached the translation."""
+    scores = score_runs(list(runs), references_dir)
+    leakage = [leakage_for_run(s.path, references_dir) for s in scores]
+    if as_json:
+        click.echo(json.dumps({"runs": [{**s.to_json(), "leakage": leak.to_json()}
+                                        for s, leak in zip(scores, leakage, strict=True)]},
+                              ensure_ascii=False, indent=2))
+        return
+    for index, (run_score, leak) in enumerate(zip(scores, leakage, strict=True)):
+        if index:
+            click.echo("")
+        click.echo("\n".join(_table(run_score) + leakage_lines(leak)))

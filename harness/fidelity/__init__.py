@@ -1,0 +1,1 @@
+"""Fidelity scoring: do the names and numbers of a source come through a translation."""

@@ -1,0 +1,364 @@
+"""Finding one accepted form of a name in a translation, step by step.
+
+The steps, tried in this order for every form before a looser step is tried:
+
+``exact``          the form as written, on word boundaries
+``case``           the same words ignoring letter case, spacing and punctuation
+                   ("Уолл стрит" = "Уолл-стрит", "St Petersburg" = "St. Petersburg")
+``transliterated`` the same words once both sides are folded to ASCII with
+                   anyascii ("Бастрыкин" = "Bastrykin")
+``inflected``      each word may carry a case ending or an attached clitic of the
+                   target language (``data/inflection.toml``): "Бастрыкина",
+                   "Kirgistanie", "وروسيا", "Rusya'nın"
+``fuzzy``          folded words that differ by a typo or a transliteration variant,
+                   guarded (:mod:`harness.fidelity.fuzzy`)
+
+Languages written without spaces (zh, ja, ko...) are matched by substring after
+removing spaces and middle dots, since their particles attach to the name.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable, KeysView
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from anyascii import anyascii
+
+STEPS = ("exact", "case", "transliterated", "inflected", "fuzzy")
+# Scripts without word spaces: names are found as substrings.
+SCRIPTIO_CONTINUA = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo", "yue", "wuu"})
+_TOKEN = re.compile(r"[^\W_]+")
+_SQUEEZE = re.compile(r"[\s·・･.\-‐‑–—'’\"「」『』《》()]+")
+
+
+def primary_language(tag: str) -> str:
+    """``pt-BR`` -> ``pt``; tolerant of ``zh_CN`` and upper case."""
+    return tag.replace("_", "-").split("-", 1)[0].lower()
+
+
+def nfc(text: str) -> str:
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def lower_keep_length(text: str) -> str:
+    """Lower case that keeps offsets: ``"İ".lower()`` is two code points, we take one."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(ch.lower()[:1] or ch for ch in text)
+
+
+@lru_cache(maxsize=1 << 17)
+def fold(text: str) -> str:
+    """ASCII, lower case, letters and digits only (one token's worth)."""
+    return "".join(ch for ch in anyascii(text).lower() if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class InflectionRules:
+    endings: frozenset[str]
+    ordered_endings: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    min_stem: int
+
+
+@lru_cache(maxsize=1)
+def _inflection_table() -> dict[str, object]:
+    data = resources.files("harness.fidelity").joinpath("data/inflection.toml").read_text("utf-8")
+    return tomllib.loads(data)
+
+
+@lru_cache(maxsize=256)
+def inflection_rules(lang: str) -> InflectionRules | None:
+    table = _inflection_table()
+    entry = table.get(primary_language(lang))
+    if not isinstance(entry, dict):
+        return None
+    defaults = table.get("defaults", {})
+    min_stem = int(defaults.get("min_stem", 3)) if isinstance(defaults, dict) else 3
+    endings = tuple(sorted({str(e) for e in entry.get("endings", [])}, key=len, reverse=True))
+    prefixes = tuple(sorted({str(p) for p in entry.get("prefixes", [])}, key=len, reverse=True))
+    min_stem = int(entry.get("min_stem", min_stem))
+    return InflectionRules(frozenset(endings), endings, prefixes, min_stem)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    low: str
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """An accepted form, prepared once for every step."""
+
+    text: str
+    low: str
+    tokens: tuple[str, ...]
+    folded: tuple[str, ...]
+    squeezed: str
+
+    @property
+    def folded_text(self) -> str:
+        return " ".join(self.folded)
+
+
+@lru_cache(maxsize=1 << 16)
+def make_form(text: str) -> Form:
+    text = nfc(text.strip())
+    low = lower_keep_length(text)
+    tokens = tuple(_TOKEN.findall(low))
+    return Form(text, low, tokens, tuple(fold(t) for t in tokens), _SQUEEZE.sub("", low))
+
+
+class PreparedText:
+    """A translation prepared lazily: each step builds only what it needs."""
+
+    __slots__ = ("_folded", "_folded_chars", "_indexes", "_low", "_squeezed", "_tokens",
+                 "continua", "lang", "raw")
+
+    def __init__(self, text: str, lang: str) -> None:
+        self.raw = nfc(text)
+        self.lang = lang
+        self.continua = primary_language(lang) in SCRIPTIO_CONTINUA
+        self._low: str | None = None
+        self._tokens: list[Token] | None = None
+        self._folded: list[str] | None = None
+        self._squeezed: tuple[str, list[int]] | None = None
+        self._folded_chars: tuple[str, list[int]] | None = None
+        self._indexes: dict[str, dict[str, list[int]]] = {}
+
+    @property
+    def low(self) -> str:
+        if self._low is None:
+            self._low = lower_keep_length(self.raw)
+        return self._low
+
+    @property
+    def tokens(self) -> list[Token]:
+        if self._tokens is None:
+            self._tokens = [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(self.low)]
+        return self._tokens
+
+    @property
+    def folded(self) -> list[str]:
+        if self._folded is None:
+            self._folded = [fold(t.low) for t in self.tokens]
+        return self._folded
+
+    @property
+    def squeezed(self) -> tuple[str, list[int]]:
+        """Lower-cased text without spaces and dots, with each character's offset."""
+        if self._squeezed is None:
+            chars: list[str] = []
+            offsets: list[int] = []
+            for index, ch in enumerate(self.low):
+                if not _SQUEEZE.fullmatch(ch):
+                    chars.append(ch)
+                    offsets.append(index)
+            self._squeezed = ("".join(chars), offsets)
+        return self._squeezed
+
+    @property
+    def folded_chars(self) -> tuple[str, list[int]]:
+        """The whole text folded to ASCII without spaces, with each letter's offset."""
+        if self._folded_chars is None:
+            chars: list[str] = []
+            offsets: list[int] = []
+            for index, ch in enumerate(self.low):
+                for out in fold(ch):
+                    chars.append(out)
+                    offsets.append(index)
+            self._folded_chars = ("".join(chars), offsets)
+        return self._folded_chars
+
+    def positions(self, kind: str, key: str) -> list[int]:
+        """Token positions by ``kind``: ``low``/``folded`` (whole word), ``low3``/``fold3``
+        (first three letters, also after a clitic prefix), ``fold1`` (first letter).
+        Built once per text, so each form costs a dictionary look-up, not a scan."""
+        return self.index(kind).get(key, [])
+
+    def keys(self, kind: str) -> KeysView[str]:
+        """The keys of the ``kind`` index (see :meth:`positions`)."""
+        return self.index(kind).keys()
+
+    def index(self, kind: str) -> dict[str, list[int]]:
+        index = self._indexes.get(kind)
+        if index is None:
+            self._build_indexes(kind in ("folded", "fold3", "fold1"))
+            index = self._indexes[kind]
+        return index
+
+    def _build_indexes(self, folded: bool) -> None:
+        """The word, stem and initial indexes of the words as written or folded."""
+        words = self.folded if folded else [t.low for t in self.tokens]
+        rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
+        prefixes = rules.prefixes if rules is not None else ()
+        whole: dict[str, list[int]] = {}
+        stems: dict[str, list[int]] = {}
+        initials: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            whole.setdefault(word, []).append(position)
+            stems.setdefault(word[:3], []).append(position)
+            for prefix in prefixes:
+                if word.startswith(prefix):
+                    stems.setdefault(word[len(prefix):len(prefix) + 3], []).append(position)
+            if folded:
+                initials.setdefault(word[:1], []).append(position)
+        if folded:
+            self._indexes.update(folded=whole, fold3=stems, fold1=initials)
+        else:
+            self._indexes.update(low=whole, low3=stems)
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        return self.tokens[first].start, self.tokens[last].end
+
+
+Span = tuple[int, int]
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or after.isalnum())
+
+
+def exact_find(text: PreparedText, form: Form) -> Span | None:
+    needle = form.text
+    if not needle:
+        return None
+    start = text.raw.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if text.continua or _bounded(text.raw, start, end):
+            return start, end
+        start = text.raw.find(needle, start + 1)
+    return None
+
+
+def _window_find(text: PreparedText, size: int, same: Callable[[int, int], bool],
+                 starts: Iterable[int]) -> Span | None:
+    """First run of ``size`` tokens, starting at one of ``starts``, where ``same(k, i)``
+    holds for every form word k and text word i."""
+    limit = len(text.tokens) - size
+    for first in starts:
+        if first <= limit and all(same(k, first + k) for k in range(size)):
+            return text.span(first, first + size - 1)
+    return None
+
+
+def _squeezed_find(squeezed: tuple[str, list[int]], needle: str) -> Span | None:
+    if not needle:
+        return None
+    haystack, offsets = squeezed
+    at = haystack.find(needle)
+    if at < 0:
+        return None
+    return offsets[at], offsets[at + len(needle) - 1] + 1
+
+
+def case_find(text: PreparedText, form: Form) -> Span | None:
+    if text.continua:
+        return _squeezed_find(text.squeezed, form.squeezed)
+    if not form.tokens:
+        return None
+    tokens = text.tokens
+    return _window_find(text, len(form.tokens), lambda k, i: tokens[i].low == form.tokens[k],
+                        text.positions("low", form.tokens[0]))
+
+
+def transliterated_find(text: PreparedText, form: Form) -> Span | None:
+    if text.continua:
+        return _folded_continua_find(text, form)
+    if not form.folded or not any(form.folded):
+        return None
+    folded = text.folded
+    return _window_find(text, len(form.folded), lambda k, i: folded[i] == form.folded[k],
+                        text.positions("folded", form.folded[0]))
+
+
+def _folded_continua_find(text: PreparedText, form: Form) -> Span | None:
+    needle = "".join(form.folded)
+    if len(needle) < 3:
+        return None
+    return _squeezed_find(text.folded_chars, needle)
+
+
+@lru_cache(maxsize=256)
+def folded_rules(lang: str) -> InflectionRules | None:
+    """The rules with endings and prefixes folded to ASCII, for folded words."""
+    rules = inflection_rules(lang)
+    if rules is None:
+        return None
+    endings = tuple(dict.fromkeys(f for f in (fold(e) for e in rules.ordered_endings) if f))
+    prefixes = tuple(dict.fromkeys(f for f in (fold(p) for p in rules.prefixes) if f))
+    return InflectionRules(frozenset(endings), endings, prefixes, rules.min_stem)
+
+
+@lru_cache(maxsize=1 << 16)
+def _stems(form_token: str, lang: str, folded: bool = False) -> tuple[str, ...]:
+    rules = folded_rules(lang) if folded else inflection_rules(lang)
+    stems = [form_token]
+    if rules is not None:
+        for ending in rules.ordered_endings:
+            if form_token.endswith(ending) and len(form_token) - len(ending) >= rules.min_stem:
+                stems.append(form_token[: -len(ending)])
+    return tuple(stems)
+
+
+def inflects(
+    form_token: str, text_token: str, lang: str, *, folded_endings: bool = False
+) -> bool:
+    """Whether ``text_token`` is ``form_token`` with another ending or an attached clitic."""
+    if form_token == text_token:
+        return True
+    rules = folded_rules(lang) if folded_endings else inflection_rules(lang)
+    if rules is None:
+        return False
+    candidates = [text_token]
+    candidates += [
+        text_token[len(p):] for p in rules.prefixes
+        if text_token.startswith(p) and len(text_token) - len(p) >= 2
+    ]
+    short = len(form_token) < rules.min_stem
+    for candidate in candidates:
+        if candidate == form_token:
+            return True
+        if short:
+            continue
+        for stem in _stems(form_token, lang, folded_endings):
+            if candidate.startswith(stem) and candidate[len(stem):] in rules.endings:
+                return True
+    return False
+
+
+def inflected_find(text: PreparedText, form: Form) -> Span | None:
+    """Each word of the form with an ending of the target language; tried on the
+    words as written, then folded to ASCII ("Rusiju" in Serbian Latin for "Русија")."""
+    if text.continua or not form.tokens or inflection_rules(text.lang) is None:
+        return None
+    tokens = text.tokens
+    lang = text.lang
+    first = form.tokens[0]
+    # Every stem keeps the form's first three letters (min_stem), so candidates share them.
+    starts = text.positions("low3", first[:3]) if len(first) >= 3 else range(len(tokens))
+    span = _window_find(
+        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], tokens[i].low, lang),
+        starts,
+    )
+    if span is not None or form.folded == form.tokens or not form.folded[0]:
+        return span
+    folded = text.folded
+    first = form.folded[0]
+    starts = text.positions("fold3", first[:3]) if len(first) >= 3 else range(len(tokens))
+    return _window_find(
+        text, len(form.folded),
+        lambda k, i: inflects(form.folded[k], folded[i], lang, folded_endings=True),
+        starts,
+    )

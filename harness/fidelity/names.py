@@ -1,0 +1,311 @@
+"""The names half of the fidelity scorer: are the source's names in the translation?
+
+:func:`judge_names` takes the names expected in one segment (:class:`NameSpec`,
+built from an article's facts by :mod:`harness.facts`, or found in the source by
+:mod:`harness.fidelity.autonames` when there are none) and looks for each one in
+the translation through the steps of :mod:`harness.fidelity.matching`: curated
+forms first (exact, then case), then transliteration, inflection and a guarded
+fuzzy step. Every result says which fact, which surface form matched and how,
+or, for a missing name, the nearest candidate and why it was refused.
+
+Names are judged by presence in the segment, not by count: translators replace
+a repeated name by a pronoun without losing anything.
+
+Unexpected names are the *known* names (the article's other facts) that appear
+in the translation while the source segment does not mention them: a swapped
+name ("Putin" for "Bastrykin") is one missing and one unexpected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+
+from harness.fidelity import fuzzy, matching
+from harness.fidelity.autonames import find_source_names
+from harness.fidelity.fuzzy import FUZZY_THRESHOLD
+from harness.fidelity.matching import (
+    Form,
+    PreparedText,
+    Span,
+    fold,
+    make_form,
+)
+
+NAMES_SIGNATURE = f"names:curated+translit+inflect+fuzzy{FUZZY_THRESHOLD:.0f}"
+
+
+@dataclass(frozen=True, slots=True)
+class NameSpec:
+    """One name to look for in one target language.
+
+    ``forms``: accepted forms in the target language, fullest first (curated forms,
+    then the source's own spelling and CLDR's name for a territory). ``variants``:
+    forms of other languages, tried only through transliteration and fuzzy
+    matching ("Бастрыкин" in a Bulgarian text). ``source_forms``: how the source
+    language writes it, to tell whether a segment mentions it.
+    """
+
+    id: str
+    source: str
+    forms: tuple[str, ...]
+    variants: tuple[str, ...] = ()
+    source_forms: tuple[str, ...] = ()
+    kind: str = "name"
+    curated: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source, "kind": self.kind, "curated": self.curated}
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """Where a name was found: the surface text, the form it matched and how."""
+
+    id: str
+    source: str
+    found: str
+    form: str
+    how: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "source": self.source, "found": self.found, "form": self.form,
+            "how": self.how, "start": self.start, "end": self.end,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NameMiss:
+    """A name not found, with the nearest refused candidate when there was one."""
+
+    id: str
+    source: str
+    near: str | None = None
+    score: float | None = None
+    why: str = "no accepted form found"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "source": self.source, "why": self.why}
+        if self.near is not None:
+            out["near"] = self.near
+            out["score"] = round(self.score or 0.0, 1)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class NamesJudgement:
+    expected: tuple[NameSpec, ...]
+    found: tuple[NameMatch, ...]
+    missing: tuple[NameMiss, ...]
+    unexpected: tuple[NameMatch, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.unexpected
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "expected": [spec.to_json() for spec in self.expected],
+            "found": [match.to_json() for match in self.found],
+            "missing": [miss.to_json() for miss in self.missing],
+            "unexpected": [match.to_json() for match in self.unexpected],
+        }
+
+
+def auto_specs(source: str, source_lang: str = "en",
+               target_lang: str = "en") -> tuple[NameSpec, ...]:
+    """Names of a source without facts: its capitalised spans, accepted as written
+    and, for a country, under its CLDR name in the target language."""
+    specs = []
+    for name in find_source_names(source, source_lang):
+        forms = [name.text]
+        code = _territory_codes(matching.primary_language(source_lang)).get(name.text)
+        if code:
+            local = _territory_name(code, target_lang)
+            if local and local != name.text:
+                forms.insert(0, local)
+        specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
+                              source_forms=(name.text,), curated=False))
+    return tuple(specs)
+
+
+def _locale_territories(lang: str) -> dict[str, str]:
+    try:
+        return dict(Locale.parse(matching.primary_language(lang)).territories)
+    except (UnknownLocaleError, ValueError):
+        return {}
+
+
+@lru_cache(maxsize=64)
+def _territory_codes(lang: str) -> dict[str, str]:
+    """CLDR country name -> region code, in ``lang``."""
+    return {name: code for code, name in _locale_territories(lang).items()
+            if code.isalpha() and len(code) == 2}
+
+
+def _territory_name(code: str, lang: str) -> str | None:
+    return _locale_territories(lang).get(code)
+
+
+@lru_cache(maxsize=64)
+def territory_rivals(lang: str) -> tuple[str, ...]:
+    """Folded CLDR country names in ``lang`` and English: real names a fuzzy match
+    must not be closer to ("Kasachstan" is Kazakhstan, not Kyrgyzstan)."""
+    names: set[str] = set()
+    for tag in {matching.primary_language(lang), "en"}:
+        for code, name in _locale_territories(tag).items():
+            if code.isalpha() and len(code) == 2:
+                folded = " ".join(fold(word) for word in name.split())
+                if folded.strip():
+                    names.add(folded)
+    return tuple(sorted(names))
+
+
+@lru_cache(maxsize=4096)
+def _rivals(spec: NameSpec, others: tuple[NameSpec, ...], lang: str) -> tuple[str, ...]:
+    own = {make_form(text).folded_text for text in spec.forms + spec.variants}
+    rivals = {
+        make_form(text).folded_text
+        for other in others if other.id != spec.id
+        for text in other.forms + other.variants
+    }
+    rivals.update(territory_rivals(lang))
+    return tuple(sorted(rivals - own))
+
+
+@dataclass(frozen=True, slots=True)
+class _FormSet:
+    """A spec's forms prepared once, with the first-word keys each step looks up,
+    so a text without any of them skips the step in one set operation."""
+
+    own: tuple[Form, ...]
+    every: tuple[Form, ...]  # own and variants, one per distinct folded spelling
+    low_keys: frozenset[str]
+    folded_keys: frozenset[str]
+    stem_keys: frozenset[str]
+    folded_stem_keys: frozenset[str]
+    squeezed: tuple[str, ...]  # for texts without spaces: lower case, no spaces or dots
+    folded_squeezed: tuple[str, ...]  # the same, folded to ASCII
+
+
+@lru_cache(maxsize=8192)
+def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
+    own = tuple(make_form(f) for f in forms)
+    every: dict[tuple[str, ...], Form] = {}
+    for form in own + tuple(make_form(f) for f in variants):
+        every.setdefault(form.folded, form)
+    spaced = [f for f in own if f.tokens]
+    return _FormSet(
+        own, tuple(every.values()),
+        frozenset(f.tokens[0] for f in spaced),
+        frozenset(f.folded[0] for f in every.values() if f.folded),
+        frozenset(f.tokens[0][:3] for f in spaced),
+        frozenset(f.folded[0][:3] for f in spaced if f.folded[0]),
+        tuple(f.squeezed for f in own if f.squeezed),
+        tuple(n for n in ("".join(f.folded) for f in every.values()) if len(n) >= 3),
+    )
+
+
+def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
+            rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
+    forms = _form_set(spec.forms, spec.variants)
+    for form in forms.own:
+        span = matching.exact_find(text, form)
+        if span is not None:
+            return "exact", form, span
+    continua = text.continua
+    if continua:
+        squeezed, folded_chars = text.squeezed[0], text.folded_chars[0]
+        try_case = any(needle in squeezed for needle in forms.squeezed)
+        try_translit = any(needle in folded_chars for needle in forms.folded_squeezed)
+    else:
+        try_case = not forms.low_keys.isdisjoint(text.keys("low"))
+        try_translit = not forms.folded_keys.isdisjoint(text.keys("folded"))
+    steps = (
+        ("case", matching.case_find, forms.own, try_case),
+        ("transliterated", matching.transliterated_find, forms.every, try_translit),
+        ("inflected", matching.inflected_find, forms.own,
+         not continua and (not forms.stem_keys.isdisjoint(text.keys("low3"))
+                           or not forms.folded_stem_keys.isdisjoint(text.keys("fold3")))),
+    )
+    for how, find, candidates, worth_trying in steps:
+        if not worth_trying:
+            continue
+        for form in candidates:
+            span = find(text, form)
+            if span is not None:
+                return how, form, span
+    if not allow_fuzzy:
+        return None
+    rival_texts = _rivals(spec, rivals, text.lang)
+    best: fuzzy.FuzzyResult | None = None
+    for form in forms.every:
+        result = fuzzy.fuzzy_find(text, form, rival_texts)
+        if result is None:
+            continue
+        if result.accepted and result.span is not None:
+            return "fuzzy", form, result.span
+        if best is None or result.score > best.score:
+            best = result
+    if best is not None and best.score >= 60:
+        return best
+    return None
+
+
+def _mentioned(spec: NameSpec, source_low: str) -> bool:
+    return any(text.lower() in source_low for text in spec.source_forms or (spec.source,))
+
+
+def judge_names(
+    source: str,
+    translation: str,
+    target_lang: str,
+    *,
+    source_lang: str = "en",
+    expected: Sequence[NameSpec] | None = None,
+    known: Sequence[NameSpec] = (),
+) -> NamesJudgement:
+    """Judge the names of one segment: found (and how), missing, unexpected.
+
+    ``expected``: the names of this segment (from facts); ``None`` finds them in
+    ``source`` as capitalised spans. ``known``: other names (the article's), which
+    count as unexpected when the translation has them and the source does not.
+    """
+    specs = (tuple(expected) if expected is not None
+             else auto_specs(source, source_lang, target_lang))
+    known_specs = tuple(known)
+    text = PreparedText(translation, target_lang)
+    everyone = specs + tuple(k for k in known_specs if k.id not in {s.id for s in specs})
+    found: list[NameMatch] = []
+    missing: list[NameMiss] = []
+    for spec in specs:
+        located = _locate(text, spec, allow_fuzzy=True, rivals=everyone)
+        if isinstance(located, tuple):
+            how, form, (start, end) = located
+            found.append(NameMatch(spec.id, spec.source, text.raw[start:end], form.text,
+                                   how, start, end))
+        elif located is not None:
+            missing.append(NameMiss(spec.id, spec.source, located.candidate, located.score,
+                                    f"fuzzy candidate refused: {located.why}"))
+        else:
+            missing.append(NameMiss(spec.id, spec.source))
+    unexpected: list[NameMatch] = []
+    if known_specs:
+        source_low = source.lower()
+        expected_ids = {spec.id for spec in specs}
+        for spec in known_specs:
+            if spec.id in expected_ids or _mentioned(spec, source_low):
+                continue
+            located = _locate(text, spec, allow_fuzzy=False, rivals=everyone)
+            if isinstance(located, tuple):
+                how, form, (start, end) = located
+                unexpected.append(NameMatch(spec.id, spec.source, text.raw[start:end],
+                                            form.text, how, start, end))
+    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected))

@@ -1,0 +1,146 @@
+"""One pair (source, translation) judged on names and numbers, with additive stats.
+
+:func:`score_pair` runs the names judge (:mod:`harness.fidelity.names`) and the
+numbers judge (:mod:`harness.fidelity.numbers`) on one pair and returns a
+:class:`PairJudgement`. Its :class:`FidelityStats` are additive, like
+sacreBLEU's sufficient statistics: the stats of a corpus are the sum of its
+segments' stats, so corpus rates, confidence intervals and paired tests all
+come from one place. :func:`signature` names the settings and versions a score
+was measured with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from harness import __version__
+from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, judge_names
+
+if TYPE_CHECKING:
+    from harness.facts import SegmentFacts
+    from harness.fidelity.numbers import NumbersJudgement
+
+
+@dataclass(frozen=True, slots=True)
+class FidelityStats:
+    """Additive per-segment counts: add segments' stats to get a corpus's."""
+
+    segments: int = 0
+    names_expected: int = 0
+    names_kept: int = 0
+    names_unexpected: int = 0
+    names_ok: int = 0
+    numbers_expected: int = 0
+    numbers_kept: int = 0
+    numbers_unexpected: int = 0
+    numbers_ok: int = 0
+
+    def __add__(self, other: FidelityStats) -> FidelityStats:
+        return FidelityStats(*(getattr(self, f.name) + getattr(other, f.name)
+                               for f in fields(self)))
+
+    @property
+    def names_fidelity(self) -> float | None:
+        """Share of expected names kept; ``None`` when none were expected."""
+        return self.names_kept / self.names_expected if self.names_expected else None
+
+    @property
+    def numbers_fidelity(self) -> float | None:
+        return self.numbers_kept / self.numbers_expected if self.numbers_expected else None
+
+    @property
+    def unexpected(self) -> int:
+        return self.names_unexpected + self.numbers_unexpected
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FidelityStats:
+        return cls(**{f.name: int(data.get(f.name, 0)) for f in fields(cls)})
+
+
+@dataclass(frozen=True, slots=True)
+class PairJudgement:
+    names: NamesJudgement
+    numbers: NumbersJudgement
+    stats: FidelityStats
+
+    @property
+    def names_ok(self) -> bool:
+        return self.names.ok
+
+    @property
+    def numbers_ok(self) -> bool:
+        return bool(self.numbers.ok)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "names": self.names.to_json(),
+            "numbers": self.numbers.to_json(),
+            "names_ok": self.names_ok,
+            "numbers_ok": self.numbers_ok,
+            "stats": self.stats.to_json(),
+        }
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def numbers_signature() -> str:
+    from harness.fidelity import numbers
+
+    own = getattr(numbers, "SIGNATURE", None) or getattr(numbers, "NUMBERS_SIGNATURE", None)
+    return str(own) if own else f"numbers:cldr-babel{_version('babel')}"
+
+
+def signature() -> str:
+    """``fidelity|names:...|numbers:...|translit:anyascii-x|fuzzy:rapidfuzz-x|v:0.1.0``."""
+    return "|".join((
+        "fidelity", NAMES_SIGNATURE, numbers_signature(),
+        f"translit:anyascii{_version('anyascii')}", f"fuzzy:rapidfuzz{_version('rapidfuzz')}",
+        f"v:{__version__}",
+    ))
+
+
+def score_pair(
+    source: str,
+    translation: str,
+    target_lang: str,
+    source_lang: str = "en",
+    facts: SegmentFacts | None = None,
+) -> PairJudgement:
+    """Judge one pair. ``facts`` (of the restored source) replace the automatic
+    extraction of names and numbers from ``source`` when given."""
+    from harness.fidelity.numbers import judge_numbers
+
+    if facts is None:
+        names = judge_names(source, translation, target_lang, source_lang=source_lang)
+        numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang)
+    else:
+        names = judge_names(
+            source, translation, target_lang, source_lang=source_lang,
+            expected=facts.name_specs(target_lang), known=facts.known_specs(target_lang),
+        )
+        numbers = judge_numbers(
+            source, translation, target_lang, source_lang=source_lang,
+            expected=facts.number_mentions(source),
+        )
+    stats = FidelityStats(
+        segments=1,
+        names_expected=len(names.expected),
+        names_kept=len(names.found),
+        names_unexpected=len(names.unexpected),
+        names_ok=int(names.ok),
+        numbers_expected=len(numbers.expected),
+        numbers_kept=len(numbers.found),
+        numbers_unexpected=len(numbers.unexpected),
+        numbers_ok=int(bool(numbers.ok)),
+    )
+    return PairJudgement(names, numbers, stats)
