@@ -128,8 +128,10 @@ class Runner:
             if self.cache is not None:
                 self.cache.flush()
         if self._fatal is not None:
-            raise RunStoppedError(f"{self.provider.name}: {self._fatal}", self._fatal) \
-                from self._fatal
+            message = str(self._fatal)
+            if not message.startswith(f"{self.provider.name}:"):  # adapters often name themselves
+                message = f"{self.provider.name}: {message}"
+            raise RunStoppedError(message, self._fatal) from self._fatal
         return self.counts
 
     def _not_cached(self, items: Iterable[WorkItem]) -> Iterator[WorkItem]:
