@@ -34,13 +34,21 @@ def main() -> None:
 
 def _register_commands() -> None:
     # Imported here so each command module can import ``main``'s helpers freely.
-    from harness.cli import fidelity_cmd, providers_cmd, references_cmd, run_cmd, score_cmd
+    from harness.cli import (
+        compare_cmd,
+        fidelity_cmd,
+        providers_cmd,
+        references_cmd,
+        run_cmd,
+        score_cmd,
+    )
 
     main.add_command(run_cmd.run)
     main.add_command(providers_cmd.providers)
     main.add_command(references_cmd.references)
     main.add_command(fidelity_cmd.fidelity)
     main.add_command(score_cmd.score)
+    main.add_command(compare_cmd.compare)
 
 
 _register_commands()

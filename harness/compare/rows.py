@@ -110,12 +110,12 @@ def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
     # Numbers are matched mention by mention; a range split in two matches twice.
     pending = list(judgement.numbers.found)
     for mention in judgement.numbers.expected:
-        match = next((m for m in pending if m.expected is mention), None)
+        number = next((m for m in pending if m.expected is mention), None)
         key = f"number:{mention.text}"
-        if match is not None:
+        if number is not None:
             pending = [m for m in pending if m.expected is not mention]
-            outcomes.append(FactOutcome(key, "number", mention.text, True, match.how,
-                                        match.found.text, match.found.start, match.found.end))
+            outcomes.append(FactOutcome(key, "number", mention.text, True, number.how,
+                                        number.found.text, number.found.start, number.found.end))
         else:
             outcomes.append(FactOutcome(key, "number", mention.text, False, "missing"))
     return tuple(outcomes)

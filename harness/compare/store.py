@@ -47,7 +47,9 @@ def _payload(row: SegmentRow) -> str:
 
 def _row(payload: str) -> StoredRow:
     output, error, counts, facts, chrf, bleu = json.loads(payload)
-    return StoredRow(output, error, tuple(counts), facts, chrf, bleu)  # type: ignore[arg-type]
+    names_kept, names_expected, numbers_kept, numbers_expected = (int(c) for c in counts)
+    return StoredRow(output, error, (names_kept, names_expected, numbers_kept, numbers_expected),
+                     facts, chrf, bleu)
 
 
 class RowStore:
