@@ -110,7 +110,10 @@ def test_alignment_refuses_runs_without_a_shared_article() -> None:
 
 def test_run_labels_are_unique() -> None:
     assert run_labels(["deepl", "google"], ["r1", "r2"]) == ["deepl", "google"]
-    assert run_labels(["deepl", "deepl"], ["r1", "r2"]) == ["deepl (r1)", "deepl (r2)"]
+    assert run_labels(["deepl", "deepl"], ["t1-deepl-ab12", "t2-deepl-cd34"]) == [
+        "deepl (ab12)", "deepl (cd34)"]
+    assert run_labels(["deepl", "deepl"], ["t1-deepl-ab12", "t2-deepl-ab12"]) == [
+        "deepl (t1-deepl-ab12)", "deepl (t2-deepl-ab12)"]
     assert run_labels(["deepl", "deepl"], ["r1", "r1"]) == ["deepl (r1) #1", "deepl (r1) #2"]
 
 

@@ -71,10 +71,16 @@ def check_alignment(runs: list[RunIdentity]) -> list[str]:
 
 
 def run_labels(providers: list[str], run_ids: list[str]) -> list[str]:
-    """Column labels: the provider instance name, made unique with the run id."""
+    """Column labels: the provider instance name; when two runs share it, with the run
+    id's last part (``apertium (a795)``) or, if that is shared too, the whole run id."""
+    suffixes = [run_id.rsplit("-", 1)[-1] for run_id in run_ids]
     labels = []
-    for provider, run_id in zip(providers, run_ids, strict=True):
-        labels.append(provider if providers.count(provider) == 1 else f"{provider} ({run_id})")
+    for provider, run_id, suffix in zip(providers, run_ids, suffixes, strict=True):
+        if providers.count(provider) == 1:
+            labels.append(provider)
+        else:
+            same = [s for p, s in zip(providers, suffixes, strict=True) if p == provider]
+            labels.append(f"{provider} ({suffix if same.count(suffix) == 1 else run_id})")
     # Two runs of one provider with the same id (copies): number them.
     seen: dict[str, int] = {}
     unique = []
