@@ -29,10 +29,12 @@ BLEU_DIMS = 10  # sacreBLEU BLEU: hyp and ref length, 4 x (matches, totals)
 _FIDELITY_DIMS = 4
 
 
-def _vector(row: StoredRow) -> list[float]:
-    chrf = row.chrf if row.chrf is not None else [0.0] * CHRF_DIMS
-    bleu = row.bleu if row.bleu is not None else [0.0] * BLEU_DIMS
-    return [float(x) for x in row.counts] + list(chrf) + list(bleu)
+def _has_gold(row: StoredRow) -> bool:
+    return row.chrf is not None and row.bleu is not None
+
+
+def _text_vector(row: StoredRow) -> list[float]:
+    return [*(row.chrf or ()), *(row.bleu or ())]
 
 
 def _fact_counts(row: StoredRow) -> dict[str, list[Any]]:
@@ -51,22 +53,29 @@ class _GroupState:
     def __init__(self, variant: str, target: str) -> None:
         self.variant = variant
         self.target = target
-        self.bootstrap = PairedBootstrap(_FIDELITY_DIMS + CHRF_DIMS + BLEU_DIMS)
+        # Fidelity over every pair; chrF/BLEU over the pairs with a gold translation.
+        self.fidelity = PairedBootstrap(_FIDELITY_DIMS)
+        self.text = PairedBootstrap(CHRF_DIMS + BLEU_DIMS)
         self.paired = 0
 
+    def add(self, base: StoredRow, cand: StoredRow) -> None:
+        self.paired += 1
+        self.fidelity.add([float(x) for x in base.counts], [float(x) for x in cand.counts])
+        if _has_gold(base) and _has_gold(cand):
+            self.text.add(_text_vector(base), _text_vector(cand))
+
     def deltas(self, metrics: TextMetrics) -> GroupDelta:
-        chrf_end = _FIDELITY_DIMS + CHRF_DIMS
-        score_fns = {
-            "names": columns_ratio((0,), (1,)),
-            "numbers": columns_ratio((2,), (3,)),
-            "fidelity": columns_ratio((0, 2), (1, 3)),
-            "chrf": sacrebleu_metric(_FIDELITY_DIMS, chrf_end, metrics.chrf_score),
-            "bleu": sacrebleu_metric(chrf_end, chrf_end + BLEU_DIMS,
-                                     lambda s: metrics.bleu_score(s, self.target)),
+        tests = {
+            "names": (self.fidelity, columns_ratio((0,), (1,))),
+            "numbers": (self.fidelity, columns_ratio((2,), (3,))),
+            "fidelity": (self.fidelity, columns_ratio((0, 2), (1, 3))),
+            "chrf": (self.text, sacrebleu_metric(0, CHRF_DIMS, metrics.chrf_score)),
+            "bleu": (self.text, sacrebleu_metric(CHRF_DIMS, CHRF_DIMS + BLEU_DIMS,
+                                                 lambda s: metrics.bleu_score(s, self.target))),
         }
         group = GroupDelta(self.variant, self.target, self.paired)
-        for name, fn in score_fns.items():
-            result = self.bootstrap.result(fn)
+        for name, (bootstrap, fn) in tests.items():
+            result = bootstrap.result(fn)
             if result.baseline is None and result.candidate is None:
                 continue
             group.metrics.append(Delta(name, result.baseline, result.candidate, result.delta,
@@ -91,8 +100,7 @@ def compare_runs(store: RowStore, baseline: int, candidate: int, metrics: TextMe
         if state is None:
             variant, target = grp.split("/", 1)
             state = groups[grp] = _GroupState(variant, target)
-        state.paired += 1
-        state.bootstrap.add(_vector(base), _vector(cand))
+        state.add(base, cand)
         _compare_facts(comparison, ident, base, cand, show)
     comparison.groups = [groups[g].deltas(metrics) for g in sorted(groups)]
     comparison.errors_added = sum(errors_added.values())
