@@ -17,6 +17,7 @@ from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, RunCollector
 from harness.compare.gates import Gate, evaluate
+from harness.compare.judging import ArticleBook, Judge
 from harness.compare.model import (
     Column,
     FactRow,
@@ -25,9 +26,9 @@ from harness.compare.model import (
     SpinSummary,
 )
 from harness.compare.pairing import compare_runs
-from harness.compare.rows import GoldBook, TextMetrics, scorer_signature, segment_rows
+from harness.compare.rows import TextMetrics, scorer_signature, segment_rows
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
-from harness.compare.store import RowStore
+from harness.compare.store import JudgementMemo, RowStore
 from harness.errors import RunFileError, UsageError
 from harness.references import references_root
 from harness.runfile import RunFile, utc_now
@@ -87,17 +88,20 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     notes += [f"mismatch allowed: {p}" for p in problems]
 
     metrics = TextMetrics()
-    gold = GoldBook(references_root(options.references))
+    book = ArticleBook(references_root(options.references))
+    notes += _reference_notes(files, labels, book)
     facts = FactTable()
     details = DetailCollector(options.detail_segments)
     infos: list[RunInfo] = []
     groups = []
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
         store = RowStore(Path(scratch)) if baseline_index is not None else None
+        memo = JudgementMemo(Path(scratch))
+        judge = Judge(book, memo)
         try:
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
                 collector = RunCollector(index, label, facts, details)
-                for row in segment_rows(run.path, options.references, metrics, gold):
+                for row in segment_rows(run.path, judge, metrics):
                     collector.add(row)
                     if store is not None:
                         store.add(index, row)
@@ -115,6 +119,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                         comparisons.append(compare_runs(store, baseline_index, index, metrics,
                                                         show=options.broken_shown))
         finally:
+            memo.close()
             if store is not None:
                 store.close()
     for comparison in comparisons:
@@ -131,6 +136,23 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     report.fact_columns, report.facts = _fact_rows(report, facts)
     report.gates = evaluate(report, options.gates)
     return report
+
+
+def _reference_notes(files: list[RunFile], labels: list[str], book: ArticleBook) -> list[str]:
+    """Runs whose article text differs from the reference folder's: facts may not fit."""
+    notes = []
+    for label, run in zip(labels, files, strict=True):
+        for entry in run.header.get("articles") or []:
+            article_id = str(entry.get("id") or "")
+            article, _ = book.get(article_id)
+            restored = (entry.get("digests") or {}).get("restored")
+            if article is None:
+                notes.append(f"{label}: article {article_id} is not among the references; "
+                             "names and numbers are read from the run's own source text")
+            elif restored and restored != article.digest("restored"):
+                notes.append(f"{label}: translated another version of {article_id} than the "
+                             "references hold (digest differs); facts may not match")
+    return list(dict.fromkeys(notes))
 
 
 def _run_info(index: int, label: str, run: RunFile, segments: int, baseline: bool) -> RunInfo:

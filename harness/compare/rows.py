@@ -1,15 +1,11 @@
-"""The adapter between scoring and comparison: one scored segment line as a report row.
+"""One segment line of a run file, scored, as a report row.
 
-:func:`segment_rows` walks a run file's segment lines together with
-:func:`harness.scoring.iter_segment_scores` (both stream the same lines in the
-same order) and turns each into a :class:`SegmentRow`: what the reports need
-and nothing else. Fidelity comes from the scorer's :class:`PairJudgement`
-(names and numbers: expected, kept and how, missing, unexpected); latency,
-usage and errors from the run-file line; chrF and BLEU sufficient statistics
-against the article's gold translation of the segment, where there is one.
-
-This is the only module of :mod:`harness.compare` that knows the scorer's
-objects; everything downstream reads rows.
+:func:`segment_rows` streams a run file's segment lines and turns each into a
+:class:`SegmentRow`: latency, usage and errors from the line; names and
+numbers fidelity from the :class:`~harness.compare.judging.Judge`; chrF and
+BLEU sufficient statistics (sacreBLEU, :class:`TextMetrics`) against the
+article's gold translation of the segment, where there is one. Everything
+downstream of this module reads rows, never the scorer's objects.
 """
 
 from __future__ import annotations
@@ -22,44 +18,12 @@ from typing import Any
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
-from harness.errors import ArticleError
-from harness.fidelity.scorer import PairJudgement
+from harness.compare.judging import FactOutcome, Judge
 from harness.fidelity.scorer import signature as fidelity_signature
-from harness.references import Article, load_article, references_root
 from harness.runfile import RunFile
-from harness.scoring import iter_segment_scores
 from harness.textmetrics import bleu_tokenizer
 
-KEPT, LOST = "kept", "lost"
-
-
-@dataclass(frozen=True, slots=True)
-class FactOutcome:
-    """One fact of a segment in one output: kept (with how and the surface found) or lost.
-
-    ``key`` identifies the fact within its article: ``name:<id>`` or
-    ``number:<text as in the restored source>``. ``start``/``end`` locate the
-    surface in the output (``-1`` when lost).
-    """
-
-    key: str
-    kind: str
-    label: str
-    kept: bool
-    how: str
-    found: str = ""
-    start: int = -1
-    end: int = -1
-
-    def to_json(self) -> list[Any]:
-        return [self.key, self.kind, self.label, self.kept, self.how, self.found,
-                self.start, self.end]
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> FactOutcome:
-        key, kind, label, kept, how, found, start, end = data
-        return cls(str(key), str(kind), str(label), bool(kept), str(how), str(found),
-                   int(start), int(end))
+__all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,65 +56,6 @@ class SegmentRow:
     def slot(self) -> str:
         """The segment regardless of variant: ``article/segment/target``."""
         return f"{self.article}/{self.segment}/{self.target}"
-
-
-def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
-    """The judgement's expected names and numbers as kept/lost outcomes, source order."""
-    outcomes: list[FactOutcome] = []
-    found_names = {match.id: match for match in judgement.names.found}
-    for spec in judgement.names.expected:
-        match = found_names.get(spec.id)
-        if match is not None:
-            outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, True, match.how,
-                                        match.found, match.start, match.end))
-        else:
-            miss = next((m for m in judgement.names.missing if m.id == spec.id), None)
-            outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, False,
-                                        miss.why if miss is not None else "missing"))
-    # Numbers are matched mention by mention; a range split in two matches twice.
-    pending = list(judgement.numbers.found)
-    for mention in judgement.numbers.expected:
-        number = next((m for m in pending if m.expected is mention), None)
-        key = f"number:{mention.text}"
-        if number is not None:
-            pending = [m for m in pending if m.expected is not mention]
-            outcomes.append(FactOutcome(key, "number", mention.text, True, number.how,
-                                        number.found.text, number.found.start, number.found.end))
-        else:
-            outcomes.append(FactOutcome(key, "number", mention.text, False, "missing"))
-    return tuple(outcomes)
-
-
-class GoldBook:
-    """Gold translations (``references/<article>/translations/<lang>.txt``, one line
-    per segment), loaded once per article and language."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._articles: dict[str, Article | None] = {}
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
-
-    def article(self, article_id: str) -> Article | None:
-        if article_id not in self._articles:
-            try:
-                self._articles[article_id] = load_article(article_id, self.root)
-            except ArticleError:
-                self._articles[article_id] = None
-        return self._articles[article_id]
-
-    def line(self, article_id: str, segment: str, target: str) -> str | None:
-        key = (article_id, target)
-        if key not in self._gold:
-            article = self.article(article_id)
-            lines = None
-            path = article.path / "translations" / f"{target}.txt" if article else None
-            if article is not None and path is not None and path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
-            self._gold[key] = lines
-        gold = self._gold[key]
-        return gold.get(segment) if gold else None
 
 
 class TextMetrics:
@@ -195,43 +100,42 @@ def _usage(raw: Any) -> dict[str, float]:
             if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def segment_rows(path: Path, references: Path | None = None,
-                 metrics: TextMetrics | None = None,
-                 gold: GoldBook | None = None) -> Iterator[SegmentRow]:
+def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
     """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
-    metrics = metrics or TextMetrics()
-    gold = gold or GoldBook(references_root(references))
-    records = RunFile(path).segments()
-    scores = iter_segment_scores(path, references)
-    for record, score in zip(records, scores, strict=True):
+    for record in RunFile(path).segments():
         target = str(record["target_lang"])
-        output = score.output
+        article, segment = str(record["article"]), str(record["segment"])
+        output = record.get("output")
+        raw_error = record.get("error")
         error = None
-        if score.error:
-            error = str(score.error.get("type") or "error")
+        if raw_error:
+            error = str(raw_error.get("type") or "error") if isinstance(raw_error, dict) \
+                else "error"
+        elif output is None:
+            error = "NoOutput"
+        source = str(record.get("source") or "")
         base: dict[str, Any] = {
-            "id": str(record["id"]), "article": score.article, "segment": score.segment,
-            "variant": score.variant, "target": target, "source": str(record.get("source") or ""),
-            "output": output, "error": error,
+            "id": str(record["id"]), "article": article, "segment": segment,
+            "variant": str(record["variant"]), "target": target, "source": source,
+            "output": None if output is None else str(output), "error": error,
             "latency_ms": float(record.get("latency_ms") or 0.0),
             "cached": bool(record.get("cached")), "usage": _usage(record.get("usage")),
         }
-        judgement = score.judgement
-        if judgement is None or output is None:
+        if error is not None or output is None:
             yield SegmentRow(**base)
             continue
-        stats = judgement.stats
-        unexpected = tuple(m.found for m in judgement.names.unexpected) + tuple(
-            m.text for m in judgement.numbers.unexpected)
+        judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
+                       str(output), source)
         chrf = bleu = None
-        reference = gold.line(score.article, score.segment, target)
+        reference = judge.book.gold(article, segment, target)
         if reference is not None:
-            chrf, bleu = metrics.stats(output, reference, target)
+            chrf, bleu = metrics.stats(str(output), reference, target)
         yield SegmentRow(
-            **base, names_expected=stats.names_expected, names_kept=stats.names_kept,
-            names_unexpected=stats.names_unexpected, numbers_expected=stats.numbers_expected,
-            numbers_kept=stats.numbers_kept, numbers_unexpected=stats.numbers_unexpected,
-            unexpected_texts=unexpected, facts=facts_of(judgement), chrf_stats=chrf,
+            **base, names_expected=judged.names_expected, names_kept=judged.names_kept,
+            names_unexpected=judged.names_unexpected,
+            numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
+            numbers_unexpected=judged.numbers_unexpected,
+            unexpected_texts=judged.unexpected_texts, facts=judged.facts, chrf_stats=chrf,
             bleu_stats=bleu)
 
 

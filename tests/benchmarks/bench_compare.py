@@ -10,7 +10,9 @@ dropping names, altering numbers and failing segments at its own small rates,
 written in shuffled order per run. Then it compares them, the first as the
 baseline, writing every format, in a child process, and prints wall time and
 the child's peak resident memory. ``--calibrate`` first does the same for
-runs a tenth the size, to show that memory does not grow with segments.
+runs a tenth the size, to show that memory does not grow with segments;
+``--distinct-outputs`` makes every output unique to its run (no judgement can
+be reused: the worst case, ten unrelated backends).
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def perturb(text: str, rng: random.Random, rate: float) -> str:
 
 def write_run(path: Path, run: int, articles: list[str], segments: int,
               sources: dict[tuple[str, str], str], apertium: dict[tuple[str, str, str], str],
-              digests: dict[str, str]) -> int:
+              digests: dict[str, str], distinct: bool = False) -> int:
     rng = random.Random(run)
     rate = 0.01 * run
     items = [(a, s, v, t) for a in articles for s in sorted({k[0] for k in sources})
@@ -92,6 +94,8 @@ def write_run(path: Path, run: int, articles: list[str], segments: int,
             source = sources[(segment, variant)]
             output: str | None = apertium.get((segment, variant, target), source)
             output = perturb(output, rng, rate) if output is not None else None
+            if distinct and output is not None:
+                output = f"{output} [{run}]"  # no output repeats another run's
             error = None
             if rng.random() < 0.002 * run:
                 output, error = None, {"type": "TransientError", "message": "503", "status": 503}
@@ -108,7 +112,7 @@ def write_run(path: Path, run: int, articles: list[str], segments: int,
     return len(items)
 
 
-def measure(work: Path, runs: int, segments: int) -> tuple[float, float, int]:
+def measure(work: Path, runs: int, segments: int, distinct: bool) -> tuple[float, float, int]:
     sys.path.insert(0, str(REPO))
     from harness.references import load_article
 
@@ -123,7 +127,7 @@ def measure(work: Path, runs: int, segments: int) -> tuple[float, float, int]:
     for run in range(runs):
         path = work / "runs" / f"run{run:02d}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_run(path, run, articles, segments, sources, apertium, digests)
+        write_run(path, run, articles, segments, sources, apertium, digests, distinct)
         paths.append(path)
     command = [sys.executable, "-m", "harness", "compare", *map(str, paths[1:]),
                "--baseline", str(paths[0]), "--references", str(references),
@@ -148,6 +152,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--segments", type=int, default=100_000)
+    parser.add_argument("--distinct-outputs", action="store_true",
+                        help="make every run's outputs differ from every other run's, so no "
+                             "judgement is reused (the worst case: ten different backends)")
     parser.add_argument("--calibrate", action="store_true",
                         help="first measure runs a tenth the size, to show memory is flat")
     args = parser.parse_args()
@@ -156,7 +163,7 @@ def main() -> None:
     for runs, segments in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
             print(f"{runs} runs x {segments:,} segments ({runs * segments:,} segment lines):")
-            elapsed, peak_mib, _ = measure(Path(scratch), runs, segments)
+            elapsed, peak_mib, _ = measure(Path(scratch), runs, segments, args.distinct_outputs)
             print(f"  compare + five formats: {elapsed:.1f} s wall, "
                   f"{runs * segments / elapsed:,.0f} segments/s, peak RSS {peak_mib:.1f} MiB")
 
