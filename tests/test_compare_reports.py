@@ -173,3 +173,39 @@ def test_interrupted_run_and_unpaired_segments_are_noted(
     data = json.loads(result.output)
     assert any("interrupted" in note for note in data["notes"])
     assert data["comparisons"][0]["only_baseline"] == 2
+
+
+def test_judge_remembers_judgements_and_matches_the_scorer(tmp_path: Path) -> None:
+    from harness.compare.judging import ArticleBook, Judge, judged_from
+    from harness.compare.store import JudgementMemo
+    from harness.facts import article_facts
+    from harness.fidelity.scorer import score_pair
+    from tests.compare_fixtures import ARTICLE
+
+    memo = JudgementMemo(tmp_path)
+    judge = Judge(ArticleBook(REFERENCES), memo)
+    output = GOOD[("p01", "spun")]
+    first = judge(ARTICLE.id, "p01", "es", "en", output, "run source, not used")
+    again = judge(ARTICLE.id, "p01", "es", "en", output, "run source, not used")
+    other = judge(ARTICLE.id, "p01", "es", "en", BAD[("p01", "restored")], "")
+    memo.close()
+    assert (judge.judged, judge.remembered) == (2, 1)
+    assert again == first
+    # Facts come from the restored segment, also for a spun output.
+    facts = article_facts(ARTICLE)
+    assert facts is not None
+    direct = score_pair(ARTICLE.segment("p01").restored, output, "es",
+                        facts=facts.for_segment("p01"))
+    assert first == judged_from(direct)
+    assert first.names_expected > 0 and other.names_kept < first.names_kept
+
+
+def test_runs_of_articles_outside_the_references_are_noted(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "good.jsonl", "good", GOOD)
+    empty = tmp_path / "no-references"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["compare", str(run), "--references", str(empty),
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    notes = json.loads(result.output)["notes"]
+    assert any("not among the references" in note for note in notes)
