@@ -27,7 +27,7 @@ from harness.fidelity.matching import primary_language
 from harness.fidelity.names import NameSpec
 
 if TYPE_CHECKING:
-    from harness.fidelity.numbers import NumberMention, NumberValue  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from harness.fidelity.numbers import NumberMention, NumberValue
     from harness.references import Article
 
 FACTS_FILE = "facts.toml"

@@ -1,1 +1,1 @@
-"""Fidelity of names and numbers: does a translation keep the source's facts?"""
+"""Fidelity scoring: do the names and numbers of a source come through a translation."""

@@ -11,7 +11,7 @@ The steps, tried in this order for every form before a looser step is tried:
                    target language (``data/inflection.toml``): "Бастрыкина",
                    "Kirgistanie", "وروسيا", "Rusya'nın"
 ``fuzzy``          folded words that differ by a typo or a transliteration variant,
-                   guarded (see :func:`fuzzy_find`)
+                   guarded (:mod:`harness.fidelity.fuzzy`)
 
 Languages written without spaces (zh, ja, ko...) are matched by substring after
 removing spaces and middle dots, since their particles attach to the name.
@@ -22,16 +22,14 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, KeysView, Sequence
+from collections.abc import Callable, Iterable, KeysView
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from anyascii import anyascii
-from rapidfuzz import fuzz, process
 
 STEPS = ("exact", "case", "transliterated", "inflected", "fuzzy")
-FUZZY_THRESHOLD = 85.0
 # Scripts without word spaces: names are found as substrings.
 SCRIPTIO_CONTINUA = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo", "yue", "wuu"})
 _TOKEN = re.compile(r"[^\W_]+")
@@ -184,33 +182,39 @@ class PreparedText:
         """Token positions by ``kind``: ``low``/``folded`` (whole word), ``low3``/``fold3``
         (first three letters, also after a clitic prefix), ``fold1`` (first letter).
         Built once per text, so each form costs a dictionary look-up, not a scan."""
-        index = self._indexes.get(kind)
-        if index is None:
-            index = self._indexes[kind] = self._build_index(kind)
-        return index.get(key, [])
+        return self.index(kind).get(key, [])
 
     def keys(self, kind: str) -> KeysView[str]:
         """The keys of the ``kind`` index (see :meth:`positions`)."""
-        self.positions(kind, "")
-        return self._indexes[kind].keys()
+        return self.index(kind).keys()
 
-    def _build_index(self, kind: str) -> dict[str, list[int]]:
-        folded_kind = kind in ("folded", "fold3", "fold1")
-        words = self.folded if folded_kind else [t.low for t in self.tokens]
-        rules = (folded_rules(self.lang) if kind == "fold3" else inflection_rules(self.lang))
-        prefixes = rules.prefixes if rules is not None and kind in ("low3", "fold3") else ()
-        index: dict[str, list[int]] = {}
-        for position, word in enumerate(words):
-            if kind in ("low", "folded"):
-                keys = {word}
-            elif kind == "fold1":
-                keys = {word[:1]}
-            else:
-                keys = {word[:3]} | {word[len(p):len(p) + 3] for p in prefixes
-                                     if word.startswith(p)}
-            for key in keys:
-                index.setdefault(key, []).append(position)
+    def index(self, kind: str) -> dict[str, list[int]]:
+        index = self._indexes.get(kind)
+        if index is None:
+            self._build_indexes(kind in ("folded", "fold3", "fold1"))
+            index = self._indexes[kind]
         return index
+
+    def _build_indexes(self, folded: bool) -> None:
+        """The word, stem and initial indexes of the words as written or folded."""
+        words = self.folded if folded else [t.low for t in self.tokens]
+        rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
+        prefixes = rules.prefixes if rules is not None else ()
+        whole: dict[str, list[int]] = {}
+        stems: dict[str, list[int]] = {}
+        initials: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            whole.setdefault(word, []).append(position)
+            stems.setdefault(word[:3], []).append(position)
+            for prefix in prefixes:
+                if word.startswith(prefix):
+                    stems.setdefault(word[len(prefix):len(prefix) + 3], []).append(position)
+            if folded:
+                initials.setdefault(word[:1], []).append(position)
+        if folded:
+            self._indexes.update(folded=whole, fold3=stems, fold1=initials)
+        else:
+            self._indexes.update(low=whole, low3=stems)
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         return self.tokens[first].start, self.tokens[last].end
@@ -358,70 +362,3 @@ def inflected_find(text: PreparedText, form: Form) -> Span | None:
         lambda k, i: inflects(form.folded[k], folded[i], lang, folded_endings=True),
         starts,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class FuzzyResult:
-    """The best fuzzy candidate for a form, accepted or not, and why not."""
-
-    span: Span | None
-    candidate: str
-    score: float
-    accepted: bool
-    why: str
-
-
-def _token_score(form_token: str, text_token: str) -> float:
-    if form_token == text_token:
-        return 100.0
-    if len(form_token) < 4 or len(text_token) < 4 or form_token[0] != text_token[0]:
-        return 0.0
-    ratio = len(text_token) / len(form_token)
-    if not 0.8 <= ratio <= 1.25:
-        return 0.0
-    return float(fuzz.ratio(form_token, text_token))
-
-
-def fuzzy_find(
-    text: PreparedText,
-    form: Form,
-    rivals: Sequence[str],
-    threshold: float = FUZZY_THRESHOLD,
-) -> FuzzyResult | None:
-    """The closest window of folded words, accepted only when it is safe.
-
-    A window is accepted when every word scores at least ``threshold`` (rapidfuzz
-    ratio of the ASCII-folded words), words shorter than four letters are equal,
-    each pair of words starts with the same letter and has a similar length, and
-    no rival (another known name: the article's other facts, the CLDR names of
-    countries) is at least as close. So "Bastrikin" passes for "Bastrykin", while
-    "Bortnikov" (another official), "Kasachstan" (another country) and
-    "Wall Avenue Journal" (a spun name) do not.
-    """
-    if text.continua or not form.folded or len("".join(form.folded)) < 5:
-        return None
-    folded = text.folded
-    size = len(form.folded)
-    best: FuzzyResult | None = None
-    for first in text.positions("fold1", form.folded[0][:1]):
-        if first > len(folded) - size:
-            break
-        window = folded[first : first + size]
-        scores = [_token_score(form.folded[k], window[k]) for k in range(size)]
-        candidate = " ".join(window)
-        overall = float(fuzz.ratio(form.folded_text, candidate))
-        if min(scores) < threshold:
-            if best is None or (not best.accepted and overall > best.score):
-                weakest = form.folded[scores.index(min(scores))]
-                best = FuzzyResult(None, candidate, overall, False, f"{weakest!r} differs")
-            continue
-        span = text.span(first, first + size - 1)
-        rival = process.extractOne(candidate, rivals, scorer=fuzz.ratio, score_cutoff=overall)
-        if rival is not None:
-            why = f"closer to another name ({rival[0]!r})"
-            if best is None or not best.accepted:
-                best = FuzzyResult(None, candidate, overall, False, why)
-            continue
-        if best is None or not best.accepted or overall > best.score:
-            best = FuzzyResult(span, candidate, overall, True, "")
-    return best

@@ -25,10 +25,10 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from harness.fidelity import matching
+from harness.fidelity import fuzzy, matching
 from harness.fidelity.autonames import find_source_names
+from harness.fidelity.fuzzy import FUZZY_THRESHOLD
 from harness.fidelity.matching import (
-    FUZZY_THRESHOLD,
     Form,
     PreparedText,
     Span,
@@ -191,6 +191,8 @@ class _FormSet:
     folded_keys: frozenset[str]
     stem_keys: frozenset[str]
     folded_stem_keys: frozenset[str]
+    squeezed: tuple[str, ...]  # for texts without spaces: lower case, no spaces or dots
+    folded_squeezed: tuple[str, ...]  # the same, folded to ASCII
 
 
 @lru_cache(maxsize=8192)
@@ -206,22 +208,29 @@ def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
         frozenset(f.folded[0] for f in every.values() if f.folded),
         frozenset(f.tokens[0][:3] for f in spaced),
         frozenset(f.folded[0][:3] for f in spaced if f.folded[0]),
+        tuple(f.squeezed for f in own if f.squeezed),
+        tuple(n for n in ("".join(f.folded) for f in every.values()) if len(n) >= 3),
     )
 
 
 def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
-            rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | matching.FuzzyResult | None:
+            rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
     forms = _form_set(spec.forms, spec.variants)
     for form in forms.own:
         span = matching.exact_find(text, form)
         if span is not None:
             return "exact", form, span
     continua = text.continua
+    if continua:
+        squeezed, folded_chars = text.squeezed[0], text.folded_chars[0]
+        try_case = any(needle in squeezed for needle in forms.squeezed)
+        try_translit = any(needle in folded_chars for needle in forms.folded_squeezed)
+    else:
+        try_case = not forms.low_keys.isdisjoint(text.keys("low"))
+        try_translit = not forms.folded_keys.isdisjoint(text.keys("folded"))
     steps = (
-        ("case", matching.case_find, forms.own,
-         continua or not forms.low_keys.isdisjoint(text.keys("low"))),
-        ("transliterated", matching.transliterated_find, forms.every,
-         continua or not forms.folded_keys.isdisjoint(text.keys("folded"))),
+        ("case", matching.case_find, forms.own, try_case),
+        ("transliterated", matching.transliterated_find, forms.every, try_translit),
         ("inflected", matching.inflected_find, forms.own,
          not continua and (not forms.stem_keys.isdisjoint(text.keys("low3"))
                            or not forms.folded_stem_keys.isdisjoint(text.keys("fold3")))),
@@ -236,9 +245,9 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
     if not allow_fuzzy:
         return None
     rival_texts = _rivals(spec, rivals, text.lang)
-    best: matching.FuzzyResult | None = None
+    best: fuzzy.FuzzyResult | None = None
     for form in forms.every:
-        result = matching.fuzzy_find(text, form, rival_texts)
+        result = fuzzy.fuzzy_find(text, form, rival_texts)
         if result is None:
             continue
         if result.accepted and result.span is not None:

@@ -20,7 +20,7 @@ from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, judge_names
 
 if TYPE_CHECKING:
     from harness.facts import SegmentFacts
-    from harness.fidelity.numbers import NumbersJudgement  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from harness.fidelity.numbers import NumbersJudgement
 
 
 @dataclass(frozen=True, slots=True)

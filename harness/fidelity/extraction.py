@@ -1,0 +1,285 @@
+"""Finding the numbers, dates and ranges of a text in one language.
+
+Two steps. The language's scanner regex cuts the text into atoms (a numeral, a scale
+word, a month name, a whole numeric date); then the atoms are put together by what
+lies between them: "20" + "тысяч" is 20000, "20" + "мая" is a date (and the 20 is no
+separate fact), "30" + "до" + "40 тысяч" is a range whose ends share the scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from harness.fidelity.locale_numbers import NumberProfile, lookup_key, number_profile
+from harness.fidelity.numerals import NATIVE_DIGITS, read_cjk, read_digits
+from harness.fidelity.values import DateValue, NumberMention, RangeValue
+
+_FIRST_YEAR, _LAST_YEAR = 1000, 2999
+
+
+class _Atom:
+    """One scanned piece: kind is num, scale, month or date."""
+
+    __slots__ = ("alts", "end", "how", "kind", "plain", "start", "value")
+
+    def __init__(
+        self,
+        kind: str,
+        start: int,
+        end: int,
+        value: Decimal | int | DateValue,
+        how: str = "",
+        alts: tuple[Decimal, ...] = (),
+        plain: bool = False,
+    ) -> None:
+        self.kind, self.start, self.end, self.value = kind, start, end, value
+        self.how, self.alts, self.plain = how, alts, plain
+
+
+def _numeric_date(token: str, order: str) -> DateValue | None:
+    """20.05.2025 / 5/20/2025 / 2025-05-20, in the locale's CLDR order unless year-first."""
+    parts = token.replace("/", "-").replace(".", "-").split("-")
+    if len(parts[0]) == 4:
+        year, month, day = (int(p) for p in parts)
+    elif order == "mdy":
+        month, day, year = (int(p) for p in parts)
+    else:
+        day, month, year = (int(p) for p in parts)
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        return DateValue(month, day, year)
+    return None
+
+
+def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    for match in profile.scanner.finditer(plain_text):
+        kind = match.lastgroup  # the outer group: it closes after any inner one
+        start, end = match.span()
+        if kind in ("num", "spaced"):
+            token = match.group(kind)
+            reading = read_digits(token, profile.decimal_signs, profile.group_signs)
+            native = text[start:end] != plain_text[start:end]
+            if reading is None:  # "1.2.3": read the digit groups one by one
+                offset = start
+                for piece in token.replace(",", ".").split("."):
+                    atoms.append(_Atom("num", offset, offset + len(piece), Decimal(piece), "exact"))
+                    offset += len(piece) + 1
+                continue
+            value, how, alts = reading
+            if native:
+                how = "native_digits"
+            atoms.append(_Atom("num", start, end, value, how, alts, plain=token.isdigit()))
+        elif kind == "word":
+            value_int = profile.words.get(_strip_prefix(match.group(0), profile.words))
+            if value_int is not None:
+                atoms.append(_Atom("num", start, end, Decimal(value_int), "words"))
+        elif kind == "cjk":
+            cjk_value = read_cjk(match.group(0))
+            if cjk_value is not None and cjk_value > 1:
+                atoms.append(_Atom("num", start, end, Decimal(cjk_value), "cjk"))
+        elif kind == "scale":
+            exp = profile.scales.get(_strip_prefix(match.group(0), profile.scales))
+            if exp is not None:
+                atoms.append(_Atom("scale", start, end, exp))
+        elif kind == "month":
+            month = profile.months.get(_strip_prefix(match.group(0), profile.months))
+            if month is not None:
+                atoms.append(_Atom("month", start, end, month))
+        elif kind == "ndate":
+            date = _numeric_date(match.group(0), profile.date_order)
+            if date is not None:
+                atoms.append(_Atom("date", start, end, date, "numeric_date"))
+    return atoms
+
+
+def _strip_prefix(surface: str, table: Mapping[str, int]) -> str:
+    """Look-up key of a scanned word, without a glued proclitic (Arabic "و", "ب")."""
+    key = lookup_key(surface)
+    if key in table:
+        return key
+    return key[1:]
+
+
+class _Assembler:
+    """Walks the atoms of one text and emits mentions."""
+
+    def __init__(self, text: str, atoms: list[_Atom], profile: NumberProfile) -> None:
+        self.text, self.atoms, self.profile = text, atoms, profile
+        self.mentions: list[NumberMention] = []
+
+    def gap(self, left: int, right: int) -> str:
+        return self.text[self.atoms[left].end : self.atoms[right].start]
+
+    def is_kind(self, index: int, kind: str) -> bool:
+        return index < len(self.atoms) and self.atoms[index].kind == kind
+
+    def day_at(self, index: int) -> int | None:
+        atom = self.atoms[index] if index < len(self.atoms) else None
+        if atom is None or atom.kind != "num" or not atom.plain:
+            return None
+        day = int(atom.value)  # type: ignore[arg-type]
+        return day if 1 <= day <= 31 else None
+
+    def year_at(self, index: int) -> int | None:
+        atom = self.atoms[index] if index < len(self.atoms) else None
+        if atom is None or atom.kind != "num" or not atom.plain:
+            return None
+        year = int(atom.value)  # type: ignore[arg-type]
+        return year if _FIRST_YEAR <= year <= _LAST_YEAR else None
+
+    def emit(self, value: DateValue | Decimal | RangeValue, start: int, end: int, how: str,
+             alts: tuple[Decimal, ...] = ()) -> None:  # fmt: skip
+        self.mentions.append(NumberMention(value, self.text[start:end], start, end, how, alts))
+
+    def run(self) -> list[NumberMention]:
+        index = 0
+        while index < len(self.atoms):
+            atom = self.atoms[index]
+            if atom.kind == "date":
+                self.emit(atom.value, atom.start, atom.end, atom.how)  # type: ignore[arg-type]
+                index += 1
+                continue
+            after_date = self.date(index)
+            if after_date is not None:
+                index = after_date
+                continue
+            if atom.kind == "num":
+                index = self.quantity_or_range(index)
+                continue
+            index += 1  # a lone month or scale word carries no number
+        return self.mentions
+
+    # Dates ---------------------------------------------------------------------------
+
+    def month_run_end(self, index: int) -> int:
+        """Index after a month and its same-month aliases ("أيار/مايو")."""
+        month = self.atoms[index].value
+        nxt = index + 1
+        while (
+            self.is_kind(nxt, "month")
+            and self.atoms[nxt].value == month
+            and (self.gap(nxt - 1, nxt).strip() in ("/", "(", "（"))
+        ):
+            nxt += 1
+        return nxt
+
+    def date(self, index: int) -> int | None:
+        profile, atom = self.profile, self.atoms[index]
+        year: int | None
+        # 2025年5月20日, 2025년 5월: year, suffix, month, then maybe a day.
+        if profile.year_month_gap is not None and atom.kind == "num":
+            year = self.year_at(index)
+            if (
+                year
+                and self.is_kind(index + 1, "month")
+                and profile.year_month_gap.fullmatch(self.gap(index, index + 1))
+            ):
+                return self.month_first(index + 1, start=atom.start, year=year)
+            return None
+        # 20 мая 2025, 20 de mayo de 2025, 20. Mai, 20th of May.
+        day = self.day_at(index)
+        if (
+            day
+            and self.is_kind(index + 1, "month")
+            and profile.day_month_gap.fullmatch(self.gap(index, index + 1))
+        ):
+            nxt = self.month_run_end(index + 1)
+            end = self.atoms[nxt - 1].end
+            year = self.year_at(nxt)
+            if year and profile.day_month_gap.fullmatch(self.gap(nxt - 1, nxt)):
+                end, nxt = self.atoms[nxt].end, nxt + 1
+            month = self.atoms[index + 1].value
+            self.emit(DateValue(month, day, year), atom.start, end, "month_name")  # type: ignore[arg-type]
+            return nxt
+        if atom.kind == "month":
+            return self.month_first(index, start=atom.start, year=None)
+        return None
+
+    def month_first(self, index: int, *, start: int, year: int | None) -> int | None:
+        """May 20[, 2025] / 5月20日 / May 2024, starting at the month atom."""
+        profile = self.profile
+        month: int = self.atoms[index].value  # type: ignore[assignment]
+        nxt = self.month_run_end(index)
+        end = self.atoms[nxt - 1].end
+        day = self.day_at(nxt) if profile.month_day else None
+        if day and profile.month_day_gap.fullmatch(self.gap(nxt - 1, nxt)):
+            day_end = self.atoms[nxt].end
+            suffix_ok = not profile.day_suffix or (
+                day_end < len(self.text) and self.text[day_end] in profile.day_suffix
+            )
+            if suffix_ok:
+                end = day_end + (1 if profile.day_suffix else 0)
+                nxt += 1
+                if year is None:
+                    found_year = self.year_at(nxt)
+                    if found_year and profile.day_month_gap.fullmatch(self.gap(nxt - 1, nxt)):
+                        year, end, nxt = found_year, self.atoms[nxt].end, nxt + 1
+                self.emit(DateValue(month, day, year), start, end, "month_name")
+                return nxt
+        if year is None:
+            found_year = self.year_at(nxt)
+            if not found_year or not profile.day_month_gap.fullmatch(self.gap(nxt - 1, nxt)):
+                return None
+            year, end, nxt = found_year, self.atoms[nxt].end, nxt + 1
+        self.emit(DateValue(month, None, year), start, end, "month_name")
+        return nxt
+
+    # Quantities and ranges --------------------------------------------------------
+
+    def quantity(self, index: int) -> tuple[Decimal, Decimal, int, str, tuple[Decimal, ...], int]:
+        """(value, unscaled value, scale exponent, how, alternatives, next index)."""
+        atom = self.atoms[index]
+        raw: Decimal = atom.value  # type: ignore[assignment]
+        value, how, alts, exp, nxt = raw, atom.how, atom.alts, 0, index + 1
+        if (
+            self.is_kind(nxt, "scale")
+            and len(self.gap(index, nxt).strip()) == 0
+            and (len(self.gap(index, nxt)) <= 2)
+        ):
+            exp = self.atoms[nxt].value  # type: ignore[assignment]
+            factor = Decimal(10) ** exp
+            value, how, nxt = raw * factor, "scale_word", nxt + 1
+            alts = tuple(alt * factor for alt in alts)
+            # 26万1千, 1억2천만: a smaller part glued to a large CJK unit adds to it.
+            while exp >= 4 and self.is_kind(nxt, "num") and self.gap(nxt - 1, nxt) == "":
+                part, _, _, _, _, after = self.quantity(nxt)
+                if part >= factor:
+                    break
+                value, nxt = value + part, after
+        return value, raw, exp, how, alts, nxt
+
+    def quantity_or_range(self, index: int) -> int:
+        value, raw, exp, how, alts, nxt = self.quantity(index)
+        start = self.atoms[index].start
+        end = self.atoms[nxt - 1].end
+        if self.is_kind(nxt, "num") and self.joins_range(index, nxt):
+            high, high_raw, high_exp, high_how, _, after = self.quantity(nxt)
+            low = value
+            # "от 30 до 40 тысяч", "3至4万": an unscaled low end takes the high end's scale.
+            if exp == 0 and high_exp and raw < high_raw:
+                low = raw * Decimal(10) ** high_exp
+            if low < high:
+                range_how = high_how if how == high_how or (exp == 0 and high_exp) else how
+                self.emit(RangeValue(low, high), start, self.atoms[after - 1].end, range_how)
+                return after
+        self.emit(value, start, end, how, alts)
+        return nxt
+
+    def joins_range(self, left: int, right: int) -> bool:
+        gap = self.text[self.atoms[right - 1].end : self.atoms[right].start]
+        if self.profile.range_gap.fullmatch(gap):
+            return True
+        before = self.text[max(0, self.atoms[left].start - 24) : self.atoms[left].start]
+        return any(
+            joiner.fullmatch(gap) and opener.search(before)
+            for opener, joiner in self.profile.between_gaps
+        )
+
+
+def extract_numbers(text: str, lang: str) -> list[NumberMention]:
+    """Every number, date and range in ``text`` read by the conventions of ``lang``."""
+    profile = number_profile(lang)
+    plain_text = text.translate(NATIVE_DIGITS)
+    atoms = _scan(text, plain_text, profile)
+    return _Assembler(text, atoms, profile).run()

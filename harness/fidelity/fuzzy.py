@@ -1,0 +1,80 @@
+"""The guarded fuzzy step of name matching: a typo or a transliteration variant of
+a name is still the name, a different real name never is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from harness.fidelity.matching import Form, PreparedText, Span
+
+FUZZY_THRESHOLD = 85.0
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyResult:
+    """The best fuzzy candidate for a form, accepted or not, and why not."""
+
+    span: Span | None
+    candidate: str
+    score: float
+    accepted: bool
+    why: str
+
+
+def _token_score(form_token: str, text_token: str) -> float:
+    if form_token == text_token:
+        return 100.0
+    if len(form_token) < 4 or len(text_token) < 4 or form_token[0] != text_token[0]:
+        return 0.0
+    ratio = len(text_token) / len(form_token)
+    if not 0.8 <= ratio <= 1.25:
+        return 0.0
+    return float(fuzz.ratio(form_token, text_token))
+
+
+def fuzzy_find(
+    text: PreparedText,
+    form: Form,
+    rivals: Sequence[str],
+    threshold: float = FUZZY_THRESHOLD,
+) -> FuzzyResult | None:
+    """The closest window of folded words, accepted only when it is safe.
+
+    A window is accepted when every word scores at least ``threshold`` (rapidfuzz
+    ratio of the ASCII-folded words), words shorter than four letters are equal,
+    each pair of words starts with the same letter and has a similar length, and
+    no rival (another known name: the article's other facts, the CLDR names of
+    countries) is at least as close. So "Bastrikin" passes for "Bastrykin", while
+    "Bortnikov" (another official), "Kasachstan" (another country) and
+    "Wall Avenue Journal" (a spun name) do not.
+    """
+    if text.continua or not form.folded or len("".join(form.folded)) < 5:
+        return None
+    folded = text.folded
+    size = len(form.folded)
+    best: FuzzyResult | None = None
+    for first in text.positions("fold1", form.folded[0][:1]):
+        if first > len(folded) - size:
+            break
+        window = folded[first : first + size]
+        scores = [_token_score(form.folded[k], window[k]) for k in range(size)]
+        candidate = " ".join(window)
+        overall = float(fuzz.ratio(form.folded_text, candidate))
+        if min(scores) < threshold:
+            if best is None or (not best.accepted and overall > best.score):
+                weakest = form.folded[scores.index(min(scores))]
+                best = FuzzyResult(None, candidate, overall, False, f"{weakest!r} differs")
+            continue
+        span = text.span(first, first + size - 1)
+        rival = process.extractOne(candidate, rivals, scorer=fuzz.ratio, score_cutoff=overall)
+        if rival is not None:
+            why = f"closer to another name ({rival[0]!r})"
+            if best is None or not best.accepted:
+                best = FuzzyResult(None, candidate, overall, False, why)
+            continue
+        if best is None or not best.accepted or overall > best.score:
+            best = FuzzyResult(span, candidate, overall, True, "")
+    return best
