@@ -1,17 +1,20 @@
-"""Numbers fidelity: seed-article sentences as newspapers would translate them.
+"""Numbers fidelity: reading numbers in 17 languages and judging translations by value.
 
-Each case names the translation's language and text, the source values that must be
-reported missing and the translation values that must be reported unexpected (as
-``value_label`` strings: 20000, 05-20, 30000..40000, 2025-05-20). Everything else
-must match.
+The judgement cases live in tests/data/numbers_cases.toml: seed-article sentences as
+newspapers would translate them, faithful and broken (changed digit, transposed digits,
+dropped scale word, wrong month or year, added number, range end altered).
 """
 
 from __future__ import annotations
 
+import random
+import tomllib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from num2words import num2words  # type: ignore[import-untyped]
 
 from harness.errors import UnsupportedLanguageError
 from harness.fidelity.numbers import (
@@ -23,20 +26,20 @@ from harness.fidelity.numbers import (
 )
 from harness.fidelity.values import value_label
 
-_RESTORED = (
-    Path(__file__).resolve().parent.parent
-    / "references"
-    / "ki-2025-05-20-naturalized-migrants"
-    / "restored.txt"
+_ROOT = Path(__file__).resolve().parent.parent
+_LINES = (
+    (_ROOT / "references" / "ki-2025-05-20-naturalized-migrants" / "restored.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
 )
-_LINES = _RESTORED.read_text(encoding="utf-8").splitlines()
 
 
 def _paragraph(opening: str) -> str:
     return next(line for line in _LINES if line.startswith(opening))
 
 
-# Paragraphs of the seed article that carry numbers.
+# Paragraphs of the seed article that carry numbers, and two sentences in its style
+# for what the article lacks (a date with a year, a percentage, a decimal).
 SOURCE = {
     "p01": _paragraph("Russian law enforcement"),  # 20,000 ... May 20
     "p03": _paragraph('"Already 20,000'),  # 20,000
@@ -48,1224 +51,259 @@ SOURCE = {
     "percent": "Turnout fell by 15% to 1.5 million voters.",
 }
 
-NBSP, NNBSP, THIN = "\u00a0", "\u202f", "\u2009"
-
-# (source key, target language, translation, missing, unexpected)
-CASES: list[tuple[str, str, str, list[str], list[str]]] = [
-    # --- p01: 20,000 and May 20 -----------------------------------------------------
-    ("p01", "en", SOURCE["p01"], [], []),
-    ("p01", "en", SOURCE["p01"].replace("20,000", "twenty thousand"), [], []),
-    (
-        "p01",
-        "es",
-        "Las fuerzas del orden rusas han enviado a 20.000 migrantes naturalizados a combatir en Ucrania por no registrarse para el servicio militar, dijo el jefe del Comité de Investigación, Alexandr Bastrikin, el 20 de mayo, según la agencia estatal TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "es",
-        "Las fuerzas del orden rusas han enviado a 20 mil migrantes naturalizados a combatir en Ucrania, dijo Bastrikin el 20 de mayo.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "es",
-        "Las fuerzas del orden rusas han enviado a 2.000 migrantes naturalizados a combatir en Ucrania, dijo Bastrikin el 20 de mayo.",
-        ["20000"],
-        ["2000"],
-    ),
-    (
-        "p01",
-        "ca",
-        "Les forces de seguretat russes han enviat 20.000 migrants naturalitzats a lluitar a Ucraïna per no haver-se registrat al servei militar, va dir el cap del Comitè d'Investigació, Aleksandr Bastrikin, el 20 de maig, segons l'agència estatal TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ca",
-        "Les forces de seguretat russes han enviat 20.000 migrants naturalitzats a lluitar a Ucraïna, va dir Bastrikin el 20 d’abril.",
-        ["05-20"],
-        ["04-20"],
-    ),
-    (
-        "p01",
-        "gl",
-        "As forzas da orde rusas enviaron 20.000 migrantes naturalizados a loitar en Ucraína por non rexistrarse para o servizo militar, dixo o xefe do Comité de Investigación, Alexandr Bastrykin, o 20 de maio, segundo a axencia estatal TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "gl",
-        "As forzas da orde rusas enviaron 20.000 migrantes naturalizados a loitar en Ucraína, dixo Bastrykin o 2 de maio.",
-        ["05-20"],
-        ["05-02"],
-    ),
-    (
-        "p01",
-        "eo",
-        "Rusaj policaj instancoj sendis 20 000 naturigitajn migrantojn batali en Ukrainio, ĉar ili ne registriĝis por militservo, diris la estro de la Esplora Komitato Aleksandr Bastrykin la 20-an de majo, laŭ la ŝtata TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "eo",
-        "Rusaj policaj instancoj sendis 20 naturigitajn migrantojn batali en Ukrainio, diris Bastrykin la 20-an de majo.",
-        ["20000"],
-        ["20"],
-    ),
-    (
-        "p01",
-        "de",
-        "Russische Strafverfolgungsbehörden haben 20.000 eingebürgerte Migranten zum Kampf in die Ukraine geschickt, weil sie sich nicht zum Wehrdienst gemeldet hatten, sagte der Leiter des Ermittlungskomitees, Alexander Bastrykin, am 20. Mai laut der staatlichen Nachrichtenagentur TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "de",
-        "Russische Strafverfolgungsbehörden haben 20 000 eingebürgerte Migranten in die Ukraine geschickt, sagte Bastrykin am 20. Mai.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "de",
-        "Russische Strafverfolgungsbehörden haben 20.000 eingebürgerte Migranten in die Ukraine geschickt, sagte Bastrykin am 20. März.",
-        ["05-20"],
-        ["03-20"],
-    ),
-    (
-        "p01",
-        "de",
-        "Russische Strafverfolgungsbehörden haben 21.000 eingebürgerte Migranten in die Ukraine geschickt, sagte Bastrykin am 20. Mai.",
-        ["20000"],
-        ["21000"],
-    ),
-    (
-        "p01",
-        "de",
-        "Russische Strafverfolgungsbehörden haben 20.000 eingebürgerte Migranten in die Ukraine geschickt, sagte Bastrykin.",
-        ["05-20"],
-        [],
-    ),
-    (
-        "p01",
-        "fr",
-        f"Les forces de l'ordre russes ont envoyé 20{NNBSP}000 migrants naturalisés combattre en Ukraine pour ne pas s'être inscrits au service militaire, a déclaré le 20 mai le chef du Comité d'enquête, Alexandre Bastrykine, selon l'agence d'État TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "fr",
-        f"Les forces de l'ordre russes ont envoyé 20{NBSP}000 migrants naturalisés combattre en Ukraine, a déclaré Bastrykine le 20 mai.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "fr",
-        f"Les forces de l'ordre russes ont envoyé 20{THIN}000 migrants naturalisés combattre en Ukraine, a déclaré Bastrykine le 20 mai.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "fr",
-        "Les forces de l'ordre russes ont envoyé 20 000 migrants naturalisés combattre en Ukraine, a déclaré Bastrykine le 20 mai 2024.",
-        ["05-20"],
-        ["2024-05-20"],
-    ),
-    (
-        "p01",
-        "it",
-        "Le forze dell'ordine russe hanno inviato 20.000 migranti naturalizzati a combattere in Ucraina per non essersi registrati al servizio militare, ha detto il 20 maggio il capo del Comitato investigativo Aleksandr Bastrykin, secondo l'agenzia statale TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "it",
-        "Le forze dell'ordine russe hanno inviato 20.000 migranti naturalizzati a combattere in Ucraina, ha detto il 20 giugno Bastrykin.",
-        ["05-20"],
-        ["06-20"],
-    ),
-    (
-        "p01",
-        "pt",
-        "As autoridades policiais russas enviaram 20 mil migrantes naturalizados para lutar na Ucrânia por não se terem registado para o serviço militar, disse o chefe do Comité de Investigação, Alexander Bastrykin, a 20 de maio, segundo a agência estatal TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "pt",
-        "As autoridades policiais russas enviaram 20.000 migrantes naturalizados para lutar na Ucrânia, disse Bastrykin a 20 de maio.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "pt",
-        "As autoridades policiais russas enviaram 20 migrantes naturalizados para lutar na Ucrânia, disse Bastrykin a 20 de maio.",
-        ["20000"],
-        ["20"],
-    ),
-    (
-        "p01",
-        "pl",
-        "Rosyjskie organy ścigania wysłały 20 tys. naturalizowanych migrantów do walki na Ukrainie za niezarejestrowanie się do służby wojskowej, powiedział 20 maja szef Komitetu Śledczego Aleksandr Bastrykin, cytowany przez państwową agencję TASS.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "pl",
-        "Rosyjskie organy ścigania wysłały 20 tysięcy naturalizowanych migrantów na Ukrainę, powiedział 20 maja Bastrykin.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "pl",
-        "Rosyjskie organy ścigania wysłały 20 tys. naturalizowanych migrantów na Ukrainę, powiedział 20 marca Bastrykin.",
-        ["05-20"],
-        ["03-20"],
-    ),
-    (
-        "p01",
-        "ru",
-        "Российские силовики отправили воевать на Украину 20 тысяч натурализованных мигрантов, не вставших на воинский учет, заявил 20 мая глава Следственного комитета Александр Бастрыкин, передает ТАСС.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ru",
-        "Российские силовики отправили на Украину 20 тыс. натурализованных мигрантов, заявил 20 мая Бастрыкин.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ru",
-        f"Российские силовики отправили на Украину 20{NBSP}000 натурализованных мигрантов, заявил 20 мая Бастрыкин.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ru",
-        "Российские силовики отправили на Украину 20 натурализованных мигрантов, заявил 20 мая Бастрыкин.",
-        ["20000"],
-        ["20"],
-    ),
-    (
-        "p01",
-        "ru",
-        "Российские силовики отправили на Украину 20,000 натурализованных мигрантов, заявил 20 мая Бастрыкин.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ru",
-        "Российские силовики отправили на Украину 20 тысяч натурализованных мигрантов, заявил 20 апреля Бастрыкин.",
-        ["05-20"],
-        ["04-20"],
-    ),
-    (
-        "p01",
-        "uk",
-        "Російські силовики відправили воювати в Україну 20 тисяч натуралізованих мігрантів, які не стали на військовий облік, заявив 20 травня голова Слідчого комітету Олександр Бастрикін, повідомляє державне агентство ТАСС.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "uk",
-        "Російські силовики відправили в Україну 20 тис. натуралізованих мігрантів, заявив 20 травня Бастрикін.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "uk",
-        "Російські силовики відправили в Україну 20 тис. натуралізованих мігрантів, заявив 2 травня Бастрикін.",
-        ["05-20"],
-        ["05-02"],
-    ),
-    (
-        "p01",
-        "tr",
-        "Rus kolluk kuvvetleri, askerlik kaydı yaptırmayan 20 bin vatandaşlığa geçmiş göçmeni Ukrayna'da savaşmaya gönderdi; Soruşturma Komitesi Başkanı Aleksandr Bastrıkin'in 20 Mayıs'ta söylediğini devlete ait TASS aktardı.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "tr",
-        "Rus kolluk kuvvetleri 20.000 göçmeni Ukrayna'da savaşmaya gönderdi, Bastrıkin 20 Mayıs'ta söyledi.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "tr",
-        "Rus kolluk kuvvetleri 200 bin göçmeni Ukrayna'da savaşmaya gönderdi, Bastrıkin 20 Mayıs'ta söyledi.",
-        ["20000"],
-        ["200000"],
-    ),
-    (
-        "p01",
-        "ar",
-        "قال رئيس لجنة التحقيق ألكسندر باستريكين في 20 أيار/مايو، وفقا لوكالة تاس الرسمية، إن أجهزة إنفاذ القانون الروسية أرسلت 20 ألف مهاجر مجنس للقتال في أوكرانيا لعدم تسجيلهم للخدمة العسكرية.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ar",
-        "قال باستريكين في ٢٠ مايو إن أجهزة إنفاذ القانون الروسية أرسلت ٢٠٬٠٠٠ مهاجر مجنس للقتال في أوكرانيا.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ar",
-        "قال باستريكين في ٢٠ مايو إن أجهزة إنفاذ القانون الروسية أرسلت ٢٠ ألف مهاجر مجنس للقتال في أوكرانيا.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ar",
-        "قال باستريكين في 21 أيار/مايو إن أجهزة إنفاذ القانون الروسية أرسلت 20 ألف مهاجر مجنس.",
-        ["05-20"],
-        ["05-21"],
-    ),
-    (
-        "p01",
-        "zh",
-        "据官方塔斯社报道，俄罗斯调查委员会主席亚历山大·巴斯特雷金5月20日表示，俄罗斯执法机构已将2万名未登记服兵役的入籍移民送往乌克兰作战。",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "zh",
-        "据塔斯社报道，巴斯特雷金5月20日表示，俄罗斯执法机构已将20,000名入籍移民送往乌克兰作战。",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "zh",
-        "据塔斯社报道，巴斯特雷金5月20日表示，俄罗斯执法机构已将两万名入籍移民送往乌克兰作战。",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "zh",
-        "据塔斯社报道，巴斯特雷金5月20日表示，俄罗斯执法机构已将2名入籍移民送往乌克兰作战。",
-        ["20000"],
-        ["2"],
-    ),
-    (
-        "p01",
-        "zh",
-        "据塔斯社报道，巴斯特雷金6月20日表示，俄罗斯执法机构已将2万名入籍移民送往乌克兰作战。",
-        ["05-20"],
-        ["06-20"],
-    ),
-    (
-        "p01",
-        "ja",
-        "国営タス通信によると、ロシア連邦捜査委員会のアレクサンドル・バストルイキン委員長は5月20日、兵役登録を怠った帰化移民2万人をウクライナでの戦闘に送ったと述べた。",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ja",
-        "バストルイキン委員長は５月２０日、帰化移民２万人をウクライナでの戦闘に送ったと述べた。",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ja",
-        "バストルイキン委員長は5月2日、帰化移民2万人をウクライナでの戦闘に送ったと述べた。",
-        ["05-20"],
-        ["05-02"],
-    ),
-    (
-        "p01",
-        "ko",
-        "국영 타스 통신에 따르면 알렉산드르 바스트리킨 러시아 연방수사위원장은 5월 20일 병역 등록을 하지 않은 귀화 이민자 2만 명을 우크라이나 전선에 보냈다고 밝혔다.",
-        [],
-        [],
-    ),
-    (
-        "p01",
-        "ko",
-        "바스트리킨 위원장은 5월 20일 귀화 이민자 1만 명을 우크라이나 전선에 보냈다고 밝혔다.",
-        ["20000"],
-        ["10000"],
-    ),
-    (
-        "p01",
-        "ko",
-        "바스트리킨 위원장은 5월 20일 귀화 이민자 2만 명을 우크라이나 전선에 보냈다고 3일 밝혔다.",
-        [],
-        ["3"],
-    ),
-    # --- p03: 20,000 ------------------------------------------------------------------
-    (
-        "p03",
-        "es",
-        "«Ya hay 20.000 ciudadanos 'jóvenes' de Rusia en el frente», dijo Bastrikin durante el Foro Jurídico Internacional de San Petersburgo.",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "de",
-        "„Bereits 20.000 ‚junge‘ Bürger Russlands sind an der Front“, sagte Bastrykin auf dem Internationalen Rechtsforum in St. Petersburg.",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "de",
-        "„Bereits 20,000 ‚junge‘ Bürger Russlands sind an der Front“, sagte Bastrykin.",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "de",
-        "„Bereits 2.000 ‚junge‘ Bürger Russlands sind an der Front“, sagte Bastrykin.",
-        ["20000"],
-        ["2000"],
-    ),
-    (
-        "p03",
-        "ru",
-        "«Уже 20 тысяч „молодых“ граждан России, которым почему-то не нравится жить в Узбекистане, Таджикистане, Киргизии, находятся на линии фронта», — сказал Бастрыкин на Петербургском международном юридическом форуме.",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "uk",
-        '«Вже 20 тисяч "молодих" громадян Росії перебувають на передовій», — сказав Бастрикін під час Петербурзького міжнародного юридичного форуму.',
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "it",
-        "«Già 20 mila giovani cittadini russi sono al fronte», ha detto Bastrykin al Forum giuridico internazionale di San Pietroburgo.",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "it",
-        "«Già 20 mila giovani cittadini russi sono al fronte da 3 mesi», ha detto Bastrykin.",
-        [],
-        ["3"],
-    ),
-    (
-        "p03",
-        "zh",
-        "巴斯特雷金在圣彼得堡国际法律论坛上说：“已经有2万名‘年轻’的俄罗斯公民在前线。”",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "ar",
-        "وقال باستريكين خلال منتدى سانت بطرسبرغ القانوني الدولي: \"هناك بالفعل 20 ألف مواطن 'شاب' في روسيا على خطوط المواجهة\".",
-        [],
-        [],
-    ),
-    (
-        "p03",
-        "tr",
-        "Bastrıkin, St. Petersburg Uluslararası Hukuk Forumu'nda \"Şimdiden 20 bin 'genç' Rus vatandaşı cephede\" dedi.",
-        [],
-        [],
-    ),
-    # --- p06: 30,000 to 40,000 ------------------------------------------------------
-    (
-        "p06",
-        "es",
-        "La declaración llega mientras las fuerzas rusas continúan sus campañas mensuales de reclutamiento de 30.000 a 40.000 personas, según los servicios de inteligencia occidentales citados por The Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "es",
-        "Las fuerzas rusas continúan sus campañas mensuales de reclutamiento de entre 30.000 y 40.000 personas.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "es",
-        "Las fuerzas rusas continúan sus campañas mensuales de reclutamiento de 30.000 a 45.000 personas.",
-        ["30000..40000"],
-        ["30000..45000"],
-    ),
-    (
-        "p06",
-        "ca",
-        "Les forces russes continuen les campanyes mensuals de reclutament de 30.000 a 40.000 persones, segons la intel·ligència occidental citada pel Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "gl",
-        "As forzas rusas continúan as campañas mensuais de recrutamento de entre 30.000 e 40.000 persoas, segundo a intelixencia occidental citada polo Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "eo",
-        "Rusaj fortoj daŭrigas monatajn rekrutadojn de 30 000 ĝis 40 000 homoj, laŭ okcidenta spionado citita de la Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "de",
-        "Die Äußerung fällt in eine Zeit, in der die russischen Streitkräfte laut vom Wall Street Journal zitierten westlichen Geheimdiensten monatlich 30.000 bis 40.000 Menschen rekrutieren.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "de",
-        "Die russischen Streitkräfte rekrutieren monatlich zwischen 30.000 und 40.000 Menschen.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "de",
-        "Die russischen Streitkräfte rekrutieren monatlich 30.000 bis 40.00 Menschen.",
-        ["30000..40000"],
-        ["30000", "40"],
-    ),
-    (
-        "p06",
-        "fr",
-        "Cette déclaration intervient alors que les forces russes poursuivent des campagnes de recrutement mensuelles de 30 000 à 40 000 personnes, selon les services de renseignement occidentaux cités par le Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "fr",
-        "Les forces russes recrutent chaque mois de 30 000 à 40 000 personnes, et parfois 50 000.",
-        [],
-        ["50000"],
-    ),
-    (
-        "p06",
-        "it",
-        "Le forze russe continuano le campagne di reclutamento mensili da 30.000 a 40.000 persone, secondo l'intelligence occidentale citata dal Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "it",
-        "Le forze russe continuano le campagne di reclutamento mensili di 30-40 mila persone.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "pt",
-        "As forças russas continuam as campanhas mensais de recrutamento de 30 a 40 mil pessoas, segundo os serviços de informações ocidentais citados pelo Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "pt",
-        "As forças russas continuam as campanhas mensais de recrutamento de 3 a 4 mil pessoas.",
-        ["30000..40000"],
-        ["3000..4000"],
-    ),
-    (
-        "p06",
-        "pl",
-        "Rosyjskie siły prowadzą comiesięczne kampanie rekrutacyjne obejmujące od 30 do 40 tys. osób, według zachodniego wywiadu cytowanego przez Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "ru",
-        "Заявление прозвучало на фоне того, что российские войска продолжают ежемесячные кампании по набору от 30 до 40 тысяч человек, по данным западной разведки, на которые ссылается The Wall Street Journal.",
-        [],
-        [],
-    ),
-    ("p06", "ru", "Российские войска ежемесячно набирают 30–40 тыс. человек.", [], []),
-    (
-        "p06",
-        "ru",
-        "Российские войска ежемесячно набирают 30 тысяч человек, а иногда и 40 тысяч.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "ru",
-        "Российские войска ежемесячно набирают от 30 до 50 тысяч человек.",
-        ["30000..40000"],
-        ["30000..50000"],
-    ),
-    (
-        "p06",
-        "ru",
-        "Российские войска ежемесячно набирают до 40 тысяч человек.",
-        ["30000..40000"],
-        ["40000"],
-    ),
-    (
-        "p06",
-        "uk",
-        "Російські війська продовжують щомісячні кампанії з набору від 30 до 40 тисяч осіб, за даними західної розвідки, на яку посилається Wall Street Journal.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "tr",
-        "Açıklama, Wall Street Journal'ın aktardığı Batılı istihbarata göre Rus kuvvetlerinin aylık 30-40 bin kişilik askere alma kampanyalarını sürdürdüğü bir dönemde geldi.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "tr",
-        "Rus kuvvetleri aylık 30.000 ile 40.000 kişilik askere alma kampanyalarını sürdürüyor.",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "ar",
-        "ويأتي هذا التصريح في وقت تواصل فيه القوات الروسية حملات تجنيد شهرية تضم ما بين 30 و40 ألف شخص، وفقا لاستخبارات غربية نقلتها صحيفة وول ستريت جورنال.",
-        [],
-        [],
-    ),
-    ("p06", "ar", "تواصل القوات الروسية حملات تجنيد شهرية تضم من 30 ألف إلى 40 ألف شخص.", [], []),
-    (
-        "p06",
-        "zh",
-        "与此同时，据《华尔街日报》援引的西方情报，俄罗斯军队继续每月招募3万至4万人。",
-        [],
-        [],
-    ),
-    ("p06", "zh", "据《华尔街日报》援引的西方情报，俄罗斯军队继续每月招募3至4万人。", [], []),
-    (
-        "p06",
-        "zh",
-        "据《华尔街日报》援引的西方情报，俄罗斯军队继续每月招募3万至5万人。",
-        ["30000..40000"],
-        ["30000..50000"],
-    ),
-    (
-        "p06",
-        "ja",
-        "ウォール・ストリート・ジャーナルが引用した西側情報機関によると、ロシア軍は毎月3万～4万人規模の募集を続けている。",
-        [],
-        [],
-    ),
-    (
-        "p06",
-        "ko",
-        "월스트리트저널이 인용한 서방 정보기관에 따르면 러시아군은 매달 3만~4만 명 규모의 모병을 계속하고 있다.",
-        [],
-        [],
-    ),
-    # --- p08: 2022 and 261,000 ------------------------------------------------------
-    (
-        "p08",
-        "es",
-        "Con el recuerdo aún fresco de la impopular movilización parcial de 2022, cuando más de 261.000 rusos huyeron del país, el Kremlin ha evitado otra leva masiva.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "es",
-        "Con el recuerdo aún fresco de la impopular movilización parcial de 2023, cuando más de 261.000 rusos huyeron del país, el Kremlin ha evitado otra leva masiva.",
-        ["2022"],
-        ["2023"],
-    ),
-    (
-        "p08",
-        "ca",
-        "Amb el record encara fresc de la impopular mobilització parcial del 2022, quan més de 261.000 russos van fugir del país, el Kremlin ha evitat una altra lleva massiva.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "de",
-        "Da die Erinnerung an die unpopuläre Teilmobilmachung von 2022 noch frisch ist – damals flohen mehr als 261.000 Russen aus dem Land –, hat der Kreml eine weitere Massenmobilisierung vermieden.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "de",
-        "Da die Erinnerung an die unpopuläre Teilmobilmachung von 2022 noch frisch ist – damals flohen mehr als 216.000 Russen aus dem Land –, hat der Kreml eine weitere Mobilisierung vermieden.",
-        ["261000"],
-        ["216000"],
-    ),
-    (
-        "p08",
-        "fr",
-        "Le souvenir de l'impopulaire mobilisation partielle de 2022, lorsque plus de 261 000 Russes ont fui le pays, étant encore frais, le Kremlin a évité une nouvelle conscription de masse.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "fr",
-        "Le souvenir de l'impopulaire mobilisation partielle de 2022, lorsque plus de 261 Russes ont fui le pays, étant encore frais, le Kremlin a évité une nouvelle conscription.",
-        ["261000"],
-        ["261"],
-    ),
-    (
-        "p08",
-        "it",
-        "Con il ricordo ancora fresco dell'impopolare mobilitazione parziale del 2022, quando più di 261.000 russi fuggirono dal paese, il Cremlino ha evitato un'altra leva di massa.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "pt",
-        "Com a memória ainda fresca da impopular mobilização parcial de 2022, quando mais de 261 mil russos fugiram do país, o Kremlin evitou outro recrutamento em massa.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "pl",
-        "Pamięć o niepopularnej częściowej mobilizacji z 2022 r., kiedy z kraju uciekło ponad 261 tys. Rosjan, jest wciąż świeża, więc Kreml uniknął kolejnego masowego poboru.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "ru",
-        "Поскольку память о непопулярной частичной мобилизации 2022 года, когда из страны бежали более 261 тысячи россиян, еще свежа, Кремль избегает новой массовой мобилизации.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "ru",
-        "Поскольку память о непопулярной частичной мобилизации 2022 года, когда из страны бежали более 261 тысячи россиян, еще свежа, Кремль избегает новой мобилизации уже 3 года.",
-        [],
-        ["3"],
-    ),
-    (
-        "p08",
-        "uk",
-        "Оскільки пам'ять про непопулярну часткову мобілізацію 2022 року, коли з країни втекли понад 261 тис. росіян, досі свіжа, Кремль уникає нового масового призову.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "uk",
-        "Оскільки пам'ять про непопулярну часткову мобілізацію 2023 року, коли з країни втекли понад 261 тис. росіян, досі свіжа, Кремль уникає нового призову.",
-        ["2022"],
-        ["2023"],
-    ),
-    (
-        "p08",
-        "tr",
-        "2022'deki sevilmeyen kısmi seferberliğin, 261 binden fazla Rus'un ülkeden kaçtığı hatırası hâlâ tazeyken Kremlin yeni bir kitlesel askere almadan kaçındı.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "ar",
-        "ومع بقاء ذكرى التعبئة الجزئية غير الشعبية في عام 2022 حاضرة، عندما فر أكثر من 261 ألف روسي من البلاد، تجنب الكرملين تعبئة جماعية أخرى.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "zh",
-        "2022年不得人心的部分动员令人记忆犹新——当时超过26.1万俄罗斯人逃离该国——克里姆林宫避免了再次大规模征兵。",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "zh",
-        "2022年不得人心的部分动员令人记忆犹新——当时超过二十六万一千名俄罗斯人逃离该国。",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "zh",
-        "2022年不得人心的部分动员令人记忆犹新——当时超过26万俄罗斯人逃离该国。",
-        ["261000"],
-        ["260000"],
-    ),
-    (
-        "p08",
-        "ja",
-        "2022年の不評だった部分動員で26万1000人以上のロシア人が国外に逃れた記憶がまだ新しく、クレムリンは新たな大規模動員を避けてきた。",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "ko",
-        "26만1천 명 이상의 러시아인이 나라를 떠났던 2022년 부분 동원의 기억이 아직 생생해 크렘린은 또 다른 대규모 징집을 피해 왔다.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "eo",
-        "Kun la memoro pri la nepopulara parta mobilizado de 2022 ankoraŭ freŝa — kiam pli ol 261 000 rusoj fuĝis el la lando — Kremlo evitis alian amasan konskripcion.",
-        [],
-        [],
-    ),
-    (
-        "p08",
-        "gl",
-        "Coa memoria aínda fresca da impopular mobilización parcial de 2022, cando máis de 261.000 rusos fuxiron do país, o Kremlin evitou outra leva masiva.",
-        [],
-        [],
-    ),
-    # --- p10: March 31, 160,000, 14 years -----------------------------------------------
-    ("p10", "en", SOURCE["p10"].replace("14 years", "fourteen years"), [], []),
-    (
-        "p10",
-        "es",
-        "El 31 de marzo, el presidente ruso Vladímir Putin autorizó el reclutamiento de primavera de 160.000 hombres, el mayor llamamiento del país en 14 años.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "es",
-        "El 31 de marzo, el presidente ruso Vladímir Putin autorizó el reclutamiento de primavera de 160.000 hombres, el mayor llamamiento del país en catorce años.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "es",
-        "El 31 de marzo, el presidente ruso Vladímir Putin autorizó el reclutamiento de primavera de 160.000 hombres, el mayor llamamiento del país en 41 años.",
-        ["14"],
-        ["41"],
-    ),
-    (
-        "p10",
-        "ca",
-        "El 31 de març, el president rus Vladímir Putin va autoritzar la lleva de primavera de 160.000 homes, la més gran del país en catorze anys.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "gl",
-        "O 31 de marzo, o presidente ruso Vladímir Putin autorizou o recrutamento de primavera de 160.000 homes, o maior do país en 14 anos.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "eo",
-        "La 31-an de marto la rusa prezidanto Vladimir Putin rajtigis la printempan konskripcion de 160 000 viroj, la plej granda en la lando dum dek kvar jaroj.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "de",
-        "Am 31. März genehmigte der russische Präsident Wladimir Putin die Frühjahrseinberufung von 160.000 Männern – die größte des Landes seit 14 Jahren.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "de",
-        "Am 31. März genehmigte der russische Präsident Wladimir Putin die Frühjahrseinberufung von 160.000 Männern – die größte des Landes seit vierzehn Jahren.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "de",
-        "Am 31. März genehmigte der russische Präsident Wladimir Putin die Frühjahrseinberufung von 106.000 Männern – die größte des Landes seit 14 Jahren.",
-        ["160000"],
-        ["106000"],
-    ),
-    (
-        "p10",
-        "fr",
-        "Le 31 mars, le président russe Vladimir Poutine a autorisé la conscription de printemps de 160 000 hommes, la plus importante du pays depuis 14 ans.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "fr",
-        "Le 31 mai, le président russe Vladimir Poutine a autorisé la conscription de printemps de 160 000 hommes, la plus importante du pays depuis 14 ans.",
-        ["03-31"],
-        ["05-31"],
-    ),
-    (
-        "p10",
-        "it",
-        "Il 31 marzo il presidente russo Vladimir Putin ha autorizzato la leva di primavera di 160.000 uomini, la più grande del paese in 14 anni.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "it",
-        "Il 31 marzo il presidente russo Vladimir Putin ha autorizzato la leva di primavera di 160.000 uomini, la più grande del paese in quattordici anni.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "pt",
-        "Em 31 de março, o presidente russo Vladimir Putin autorizou o recrutamento de primavera de 160 mil homens, o maior do país em 14 anos.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "pl",
-        "31 marca prezydent Rosji Władimir Putin zatwierdził wiosenny pobór 160 tys. mężczyzn – największy w kraju od 14 lat.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "pl",
-        "31 marca prezydent Rosji Władimir Putin zatwierdził wiosenny pobór 160 tys. mężczyzn – największy w kraju od czternastu lat.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ru",
-        "31 марта президент России Владимир Путин утвердил весенний призыв 160 тысяч человек — крупнейший в стране за 14 лет.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ru",
-        "31 марта президент России Владимир Путин утвердил весенний призыв 160 тысяч человек — крупнейший в стране за четырнадцать лет.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ru",
-        "31 марта президент России Владимир Путин утвердил весенний призыв 160 человек — крупнейший в стране за 14 лет.",
-        ["160000"],
-        ["160"],
-    ),
-    (
-        "p10",
-        "uk",
-        "31 березня президент Росії Володимир Путін затвердив весняний призов 160 тисяч чоловіків — найбільший у країні за 14 років.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "uk",
-        "31 березня президент Росії Володимир Путін затвердив весняний призов 160 тисяч чоловіків — найбільший у країні за чотирнадцять років.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "tr",
-        "31 Mart'ta Rusya Devlet Başkanı Vladimir Putin, 160 bin erkeğin bahar dönemi askere alınmasını onayladı; bu, ülkenin son 14 yıldaki en büyük celbi oldu.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "tr",
-        "31 Mart'ta Rusya Devlet Başkanı Vladimir Putin, 160 bin erkeğin bahar dönemi askere alınmasını onayladı; bu, ülkenin son on dört yıldaki en büyük celbi oldu.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ar",
-        "في 31 آذار/مارس، أجاز الرئيس الروسي فلاديمير بوتين التجنيد الربيعي لـ160 ألف رجل، وهو أكبر استدعاء في البلاد منذ 14 عاما.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ar",
-        "في ٣١ مارس، أجاز الرئيس الروسي فلاديمير بوتين التجنيد الربيعي لـ١٦٠ ألف رجل، وهو أكبر استدعاء في البلاد منذ أربعة عشر عاما.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ar",
-        "في 13 آذار/مارس، أجاز الرئيس الروسي فلاديمير بوتين التجنيد الربيعي لـ160 ألف رجل، وهو أكبر استدعاء منذ 14 عاما.",
-        ["03-31"],
-        ["03-13"],
-    ),
-    (
-        "p10",
-        "zh",
-        "3月31日，俄罗斯总统普京批准了16万人的春季征兵，这是该国14年来规模最大的征兵。",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "zh",
-        "3月31日，俄罗斯总统普京批准了16万人的春季征兵，这是该国十四年来规模最大的征兵。",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "zh",
-        "3月31日，俄罗斯总统普京批准了6万人的春季征兵，这是该国14年来规模最大的征兵。",
-        ["160000"],
-        ["60000"],
-    ),
-    (
-        "p10",
-        "ja",
-        "3月31日、プーチン大統領は16万人の春季徴兵を承認した。徴兵規模は14年ぶりの大きさだ。",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ja",
-        "3月31日、プーチン大統領は16万人の春季徴兵を承認した。徴兵規模は十四年ぶりの大きさだ。",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ko",
-        "3월 31일 블라디미르 푸틴 러시아 대통령은 16만 명 규모의 춘계 징집을 승인했다. 14년 만에 최대 규모다.",
-        [],
-        [],
-    ),
-    (
-        "p10",
-        "ko",
-        "3월 31일 블라디미르 푸틴 러시아 대통령은 16만 명 규모의 춘계 징집을 승인했다. 41년 만에 최대 규모다.",
-        ["14"],
-        ["41"],
-    ),
-    # --- p12: 2024 --------------------------------------------------------------------
-    (
-        "p12",
-        "es",
-        "En el verano de 2024, los legisladores rusos aprobaron una ley que permite a las autoridades revocar la ciudadanía de las personas naturalizadas que no se registren para el servicio militar.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "de",
-        "Im Sommer 2024 verabschiedeten russische Abgeordnete ein Gesetz, das es den Behörden erlaubt, eingebürgerten Personen die Staatsbürgerschaft zu entziehen.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "ru",
-        "Летом 2024 года российские законодатели приняли закон, позволяющий властям лишать гражданства натурализованных лиц, не вставших на воинский учет.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "ru",
-        "Летом 2025 года российские законодатели приняли закон, позволяющий властям лишать гражданства натурализованных лиц.",
-        ["2024"],
-        ["2025"],
-    ),
-    (
-        "p12",
-        "uk",
-        "Влітку 2024 року російські законодавці ухвалили закон, який дозволяє владі позбавляти громадянства натуралізованих осіб.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "zh",
-        "2024年夏天，俄罗斯议员通过立法，允许当局撤销未登记服兵役的入籍者的公民身份。",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "ja",
-        "2024年夏、ロシア議会は兵役登録を怠った帰化者の市民権を剥奪できる法律を可決した。",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "ko",
-        "2024년 여름 러시아 의원들은 병역 등록을 하지 않은 귀화자의 시민권을 박탈할 수 있는 법안을 통과시켰다.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "tr",
-        "2024 yazında Rus milletvekilleri, askerlik kaydı yaptırmayan vatandaşlığa geçmiş kişilerin vatandaşlığının iptal edilmesine olanak tanıyan bir yasa çıkardı.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "ar",
-        "في صيف عام 2024، أقر المشرعون الروس تشريعا يسمح للسلطات بسحب الجنسية من المجنسين الذين لا يسجلون للخدمة العسكرية.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "pl",
-        "Latem 2024 r. rosyjscy parlamentarzyści uchwalili ustawę pozwalającą władzom odbierać obywatelstwo naturalizowanym osobom.",
-        [],
-        [],
-    ),
-    (
-        "p12",
-        "fr",
-        "À l'été 2024, les législateurs russes ont adopté une loi permettant aux autorités de retirer la citoyenneté aux personnes naturalisées.",
-        [],
-        [],
-    ),
-    # --- dates with a year, numeric dates, percentages ------------------------------------
-    (
-        "dated",
-        "de",
-        "Bastrykin sagte am 20.05.2025, dass 20.000 Migranten geschickt worden seien.",
-        [],
-        [],
-    ),
-    (
-        "dated",
-        "de",
-        "Bastrykin sagte am 20. Mai 2025, dass 20.000 Migranten geschickt worden seien.",
-        [],
-        [],
-    ),
-    (
-        "dated",
-        "de",
-        "Bastrykin sagte am 20. Mai 2024, dass 20.000 Migranten geschickt worden seien.",
-        ["2025-05-20"],
-        ["2024-05-20"],
-    ),
-    (
-        "dated",
-        "ru",
-        "Бастрыкин заявил 20 мая 2025 года, что отправлены 20 тысяч мигрантов.",
-        [],
-        [],
-    ),
-    (
-        "dated",
-        "pt",
-        "Bastrykin disse em 20 de maio de 2025 que 20 mil migrantes foram enviados.",
-        [],
-        [],
-    ),
-    ("dated", "ja", "バストルイキン氏は2025年5月20日、2万人の移民が送られたと述べた。", [], []),
-    ("dated", "ko", "바스트리킨은 2025년 5월 20일 이민자 2만 명이 보내졌다고 말했다.", [], []),
-    ("dated", "zh", "巴斯特雷金2025-05-20表示，已有2万名移民被送往前线。", [], []),
-    (
-        "dated",
-        "fr",
-        "Bastrykine a déclaré le 20/05/2025 que 20 000 migrants avaient été envoyés.",
-        [],
-        [],
-    ),
-    (
-        "percent",
-        "fr",
-        "La participation a baissé de 15 % pour atteindre 1,5 million d'électeurs.",
-        [],
-        [],
-    ),
-    ("percent", "de", "Die Wahlbeteiligung sank um 15 % auf 1,5 Millionen Wähler.", [], []),
-    ("percent", "ru", "Явка снизилась на 15% до 1,5 млн избирателей.", [], []),
-    ("percent", "tr", "Katılım %15 düşerek 1,5 milyon seçmene indi.", [], []),
-    ("percent", "ar", "انخفضت نسبة المشاركة بنسبة ١٥٪ إلى ١٫٥ مليون ناخب.", [], []),
-    ("percent", "zh", "投票率下降了15%，降至150万选民。", [], []),
-    ("percent", "de", "Die Wahlbeteiligung sank um 51 % auf 1,5 Millionen Wähler.", ["15"], ["51"]),
-    ("percent", "es", "La participación cayó un 15 % hasta 1,5 votantes.", ["1500000"], ["1.5"]),
-]
+with (_ROOT / "tests" / "data" / "numbers_cases.toml").open("rb") as _handle:
+    CASES: list[dict[str, Any]] = tomllib.load(_handle)["case"]
 
 
 def _labels(mentions: list[NumberMention]) -> list[str]:
     return sorted(value_label(m.value) for m in mentions)
 
 
-@pytest.mark.parametrize(("key", "lang", "translation", "missing", "unexpected"), CASES)
-def test_judge_numbers_on_seed_sentences(
-    key: str, lang: str, translation: str, missing: list[str], unexpected: list[str]
-) -> None:
-    judgement = judge_numbers(SOURCE[key], translation, lang)
-    assert _labels(judgement.missing) == sorted(missing)
-    assert _labels(judgement.unexpected) == sorted(unexpected)
-    assert judgement.ok is (not missing and not unexpected)
+def _case_id(case: dict[str, Any]) -> str:
+    verdict = "ok" if not case["missing"] and not case["unexpected"] else "broken"
+    return f"{case['source']}-{case['lang']}-{verdict}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_judge_numbers_on_seed_sentences(case: dict[str, Any]) -> None:
+    judgement = judge_numbers(SOURCE[case["source"]], case["translation"], case["lang"])
+    assert _labels(judgement.missing) == sorted(case["missing"])
+    assert _labels(judgement.unexpected) == sorted(case["unexpected"])
+    assert judgement.ok is (not case["missing"] and not case["unexpected"])
     matched = {id(match.expected) for match in judgement.found}
     assert len(matched) + len(judgement.missing) == len(judgement.expected)
 
 
 def test_cases_cover_languages_and_scripts() -> None:
-    languages = {lang for _, lang, _, _, _ in CASES}
+    languages = {case["lang"] for case in CASES}
     assert len(CASES) >= 100
-    assert len(languages) >= 12
-    broken = [case for case in CASES if case[3] or case[4]]
-    assert len(broken) >= 30
+    assert languages >= {"en", "es", "ca", "gl", "eo", "de", "fr", "it", "pt", "pl", "ru"}
+    assert languages >= {"uk", "tr", "ar", "zh", "ja", "ko"}
+    assert len([c for c in CASES if c["missing"] or c["unexpected"]]) >= 30
+
+
+# (language, text, [(surface, value label, how)]) for extract_numbers.
+EXTRACTIONS: list[tuple[str, str, list[tuple[str, str, str]]]] = [
+    (
+        "en",
+        "sent 20,000 migrants on May 20",
+        [("20,000", "20000", "exact"), ("May 20", "05-20", "month_name")],
+    ),
+    ("en", "drives of 30,000 to 40,000 people", [("30,000 to 40,000", "30000..40000", "exact")]),
+    (
+        "en",
+        "between 30 and 40 thousand people",
+        [("30 and 40 thousand", "30000..40000", "scale_word")],
+    ),
+    ("en", "the largest call-up in fourteen years", [("fourteen", "14", "words")]),
+    (
+        "en",
+        "On March 31, 2024 and in May 2024",
+        [("March 31, 2024", "2024-03-31", "month_name"), ("May 2024", "2024-05", "month_name")],
+    ),
+    ("en", "on the 20th of May", [("20th of May", "05-20", "month_name")]),
+    (
+        "en",
+        "1.5 million and 2.75",
+        [("1.5 million", "1500000", "scale_word"), ("2.75", "2.75", "exact")],
+    ),
+    ("en", "Su-35 jets and COVID-19 cases", []),
+    ("en", "you may 20 times", [("20", "20", "exact")]),
+    (
+        "de",
+        "am 20. Mai 2025 kamen 20.000 Menschen",
+        [("20. Mai 2025", "2025-05-20", "month_name"), ("20.000", "20000", "locale_format")],
+    ),
+    (
+        "de",
+        "1,5 Millionen und 3 Mrd. Euro",
+        [("1,5 Millionen", "1500000", "scale_word"), ("3 Mrd.", "3000000000", "scale_word")],
+    ),
+    ("de", "am 20.05.2025", [("20.05.2025", "2025-05-20", "numeric_date")]),
+    (
+        "fr",
+        "le 1er mai, 20\u202f000 personnes et 2,5 %",
+        [
+            ("1er mai", "05-01", "month_name"),
+            ("20\u202f000", "20000", "locale_format"),
+            ("2,5", "2.5", "locale_format"),
+        ],
+    ),
+    (
+        "es",
+        "el 20 de mayo de 2025, 2 mil millones",
+        [
+            ("20 de mayo de 2025", "2025-05-20", "month_name"),
+            ("2 mil millones", "2000000000", "scale_word"),
+        ],
+    ),
+    ("ca", "el 3 d’abril", [("3 d’abril", "04-03", "month_name")]),
+    (
+        "ru",
+        "в мае 2024 года, 20-го мая",
+        [("мае 2024", "2024-05", "month_name"), ("20-го мая", "05-20", "month_name")],
+    ),
+    ("ru", "от 30 до 40 тыс. человек", [("30 до 40 тыс.", "30000..40000", "scale_word")]),
+    (
+        "uk",
+        "у травні 2024 року, 20 травня",
+        [("травні 2024", "2024-05", "month_name"), ("20 травня", "05-20", "month_name")],
+    ),
+    (
+        "uk",
+        "п’ятнадцять і п'ятнадцять",
+        [("п’ятнадцять", "15", "words"), ("п'ятнадцять", "15", "words")],
+    ),
+    (
+        "pl",
+        "w maju 2024 r. wysłano czternastu",
+        [("maju 2024", "2024-05", "month_name"), ("czternastu", "14", "words")],
+    ),
+    (
+        "tr",
+        "20 Mayıs'ta 261 binden fazla",
+        [("20 Mayıs", "05-20", "month_name"), ("261 binden", "261000", "scale_word")],
+    ),
+    (
+        "ar",
+        "في ٢٠ أيار/مايو أرسلت ٢٠ ألف",
+        [("٢٠ أيار/مايو", "05-20", "month_name"), ("٢٠ ألف", "20000", "scale_word")],
+    ),
+    (
+        "ar",
+        "١٫٥ مليون و٢٠٬٠٠٠",
+        [("١٫٥ مليون", "1500000", "scale_word"), ("٢٠٬٠٠٠", "20000", "native_digits")],
+    ),
+    (
+        "zh",
+        "2025年5月20日，26.1万人，二十六万一千人",
+        [
+            ("2025年5月20日", "2025-05-20", "month_name"),
+            ("26.1万", "261000", "scale_word"),
+            ("二十六万一千", "261000", "cjk"),
+        ],
+    ),
+    ("zh", "四川的三星工厂十分忙碌，一些人", []),
+    ("zh", "二〇二二年", [("二〇二二", "2022", "cjk")]),
+    (
+        "ja",
+        "3万～4万人、2024年5月",
+        [("3万～4万", "30000..40000", "scale_word"), ("2024年5月", "2024-05", "month_name")],
+    ),
+    (
+        "ko",
+        "3월 31일, 16만 명, 1억2천만 원",
+        [
+            ("3월 31일", "03-31", "month_name"),
+            ("16만", "160000", "scale_word"),
+            ("1억2천만", "120000000", "scale_word"),
+        ],
+    ),
+    (
+        "eo",
+        "la 20-an de majo, dek kvar jaroj",
+        [("20-an de majo", "05-20", "month_name"), ("dek kvar", "14", "words")],
+    ),
+    (
+        "it",
+        "30-40 mila persone, quattordici anni",
+        [("30-40 mila", "30000..40000", "scale_word"), ("quattordici", "14", "words")],
+    ),
+    (
+        "pt-BR",
+        "1,5 bilhão e 20 mil",
+        [("1,5 bilhão", "1500000000", "scale_word"), ("20 mil", "20000", "scale_word")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), EXTRACTIONS)
+def test_extract_numbers(lang: str, text: str, expected: list[tuple[str, str, str]]) -> None:
+    mentions = extract_numbers(text, lang)
+    assert [(m.text, value_label(m.value), m.how) for m in mentions] == expected
+    for mention in mentions:
+        assert text[mention.start : mention.end] == mention.text
+
+
+def test_ambiguous_surface_keeps_the_other_reading() -> None:
+    (mention,) = extract_numbers("20,000 Menschen", "de")
+    assert mention.value == Decimal("20")
+    assert mention.alternatives == (Decimal("20000"),)
+    (own_sign,) = extract_numbers("20.000 Menschen", "de")
+    assert own_sign.value == Decimal("20000") and own_sign.alternatives == ()
+
+
+def test_values_and_json_shapes() -> None:
+    date, span, number = extract_numbers("May 20, 2025: 30 to 40 thousand, 1.50", "en")
+    assert date.value == DateValue(5, 20, 2025)
+    assert span.value == RangeValue(Decimal(30000), Decimal(40000))
+    assert number.to_json() == {
+        "text": "1.50",
+        "value": "1.5",
+        "how": "exact",
+        "start": 33,
+        "end": 37,
+    }
+    assert date.to_json()["value"] == {"month": 5, "day": 20, "year": 2025}
+    assert span.to_json()["value"] == {"low": "30000", "high": "40000"}
+
+
+def test_curated_facts_replace_source_extraction() -> None:
+    facts = [NumberMention(Decimal(160000), "160,000", 0, 7, "exact")]
+    judgement = judge_numbers("no numbers here", "160 тысяч и 14 лет", "ru", expected=facts)
+    assert [m.found.text for m in judgement.found] == ["160 тысяч"]
+    assert _labels(judgement.unexpected) == ["14"]
+    data = judgement.to_json()
+    assert set(data) == {"expected", "found", "missing", "unexpected"}
+    assert data["found"][0]["how"] == "scale_word"
+
+
+def test_two_source_numbers_written_as_one_range() -> None:
+    judgement = judge_numbers("30,000 in May and 40,000 in June", "30.000-40.000", "de")
+    assert [m.how for m in judgement.found] == ["range_joined", "range_joined"]
+    assert judgement.ok
+
+
+def test_unknown_language_is_a_clear_error() -> None:
+    with pytest.raises(UnsupportedLanguageError, match="xx-unknown"):
+        extract_numbers("20", "xx-unknown")
+
+
+def _number_words_data() -> dict[str, dict[str, list[str]]]:
+    with (_ROOT / "harness" / "fidelity" / "data" / "number_words.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@pytest.mark.parametrize(
+    "lang", ["en", "es", "ca", "eo", "de", "fr", "it", "pt", "pl", "ru", "uk", "tr", "ar"]
+)
+def test_number_words_agree_with_num2words(lang: str) -> None:
+    """Every listed value's base form is the one num2words spells (spacing aside)."""
+
+    def squeeze(form: str) -> str:
+        return form.replace(" ", "").replace("-", "").replace("’", "'")
+
+    table = _number_words_data()[lang]
+    assert len(table) >= 20
+    for value, forms in table.items():
+        assert squeeze(num2words(int(value), lang=lang)) in {squeeze(f) for f in forms}
+
+
+@pytest.mark.parametrize("value", [2, 14, 20, 26, 160, 2022, 160000, 261000])
+def test_cjk_numerals_read_what_num2words_writes(value: int) -> None:
+    (mention,) = extract_numbers(num2words(value, lang="ja"), "ja")
+    assert mention.value == Decimal(value)
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr", "ru", "ar", "zh", "ja", "ko", "tr", "pl"])
+def test_any_text_judged_against_itself_is_faithful(lang: str) -> None:
+    """Odd mixtures of digits, signs, month and scale words never crash the reader,
+    every mention points at its own surface, and a text always agrees with itself."""
+    pieces = [*"0123456789.,'’ \u00a0\u202f-–/年月日万十四号월일만٢٠٬٫", "May ", "мая ", "тысяч "]
+    pieces += ["fourteen ", "de ", "bis ", "至", "2025-05-20", "20.05.2025", "1.2.3", "5'1"]
+    rng = random.Random(lang)
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for mention in extract_numbers(text, lang):
+            assert text[mention.start : mention.end] == mention.text
+        assert judge_numbers(text, text, lang, source_lang=lang).ok, text

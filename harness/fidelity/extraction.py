@@ -8,7 +8,8 @@ separate fact), "30" + "до" + "40 тысяч" is a range whose ends share the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from harness.fidelity.locale_numbers import NumberProfile, lookup_key, number_profile
@@ -16,6 +17,7 @@ from harness.fidelity.numerals import NATIVE_DIGITS, read_cjk, read_digits
 from harness.fidelity.values import DateValue, NumberMention, RangeValue
 
 _FIRST_YEAR, _LAST_YEAR = 1000, 2999
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 class _Atom:
@@ -51,9 +53,33 @@ def _numeric_date(token: str, order: str) -> DateValue | None:
     return None
 
 
+def _lowered(text: str) -> str:
+    """Lower case with every character kept in place ("İ" lowers to two characters)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(char.lower()[0] for char in text)
+
+
+def _matches(plain_text: str, profile: NumberProfile) -> Iterator[re.Match[str]]:
+    """Scanner matches, tried only where a number or a listed word can begin.
+
+    Trying the whole scanner at every character costs several times as much: the
+    regex engine cannot skip ahead over an alternation this large.
+    """
+    scanner, cut = profile.scanner, 0
+    for candidate in profile.candidates.finditer(_lowered(plain_text)):
+        start = candidate.start()
+        if start >= cut:
+            match = scanner.match(plain_text, start)
+            if match is not None:
+                cut = match.end()
+                yield match
+
+
 def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
     atoms: list[_Atom] = []
-    for match in profile.scanner.finditer(plain_text):
+    for match in _matches(plain_text, profile):
         kind = match.lastgroup  # the outer group: it closes after any inner one
         start, end = match.span()
         if kind in ("num", "spaced"):
@@ -61,10 +87,9 @@ def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
             reading = read_digits(token, profile.decimal_signs, profile.group_signs)
             native = text[start:end] != plain_text[start:end]
             if reading is None:  # "1.2.3": read the digit groups one by one
-                offset = start
-                for piece in token.replace(",", ".").split("."):
-                    atoms.append(_Atom("num", offset, offset + len(piece), Decimal(piece), "exact"))
-                    offset += len(piece) + 1
+                for piece in _DIGIT_RUN.finditer(token):
+                    begin, finish = start + piece.start(), start + piece.end()
+                    atoms.append(_Atom("num", begin, finish, Decimal(piece.group()), "exact"))
                 continue
             value, how, alts = reading
             if native:
@@ -83,6 +108,8 @@ def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
             if exp is not None:
                 atoms.append(_Atom("scale", start, end, exp))
         elif kind == "month":
+            if profile.capital_months and match.group(0)[0].islower():
+                continue
             month = profile.months.get(_strip_prefix(match.group(0), profile.months))
             if month is not None:
                 atoms.append(_Atom("month", start, end, month))

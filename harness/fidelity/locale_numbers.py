@@ -55,6 +55,15 @@ def _alternation(forms: Iterable[str]) -> str:
     return "|".join(_word_pattern(f) for f in unique)
 
 
+_LEADING_LETTERS = re.compile(r"[^\W\d_]{1,2}")
+
+
+def _opening(form: str) -> str:
+    """The first (up to two) letters of a form, as a word scanned from text starts."""
+    match = _LEADING_LETTERS.match(lookup_key(form))
+    return match.group(0) if match else ""
+
+
 @dataclass(frozen=True)
 class NumberProfile:
     """Everything needed to read numbers in one language."""
@@ -67,9 +76,13 @@ class NumberProfile:
     words: Mapping[str, int]
     date_order: str  # "dmy", "mdy" or "ymd", from CLDR's short date pattern
     month_day: bool
+    capital_months: bool
     day_suffix: str
     cjk_numerals: bool
     scanner: re.Pattern[str]
+    # Where the scanner is worth trying (in lower-cased text): digit runs, and words
+    # (or, in scripts without spaces, characters) that can begin some listed form.
+    candidates: re.Pattern[str]
     day_month_gap: re.Pattern[str]
     month_day_gap: re.Pattern[str]
     year_month_gap: re.Pattern[str] | None
@@ -189,6 +202,30 @@ def number_profile(tag: str) -> NumberProfile:
         branches.append(f"(?P<stop>{_alternation(grammar['cjk_stopwords'])})")
         branches.append(f"(?P<cjk>[{CJK_NUMERAL_CHARS}]+)")
     scanner = re.compile("|".join(b for b in branches if b), re.IGNORECASE)
+    listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *grammar["cjk_stopwords"]]
+    openings = {_opening(form) for form in listed} - {""}
+    if bounded:
+        # Digit runs, and word starts whose first two letters open some listed form;
+        # run on lower-cased text. Grouped by first letter: "m(?:[aia])?|t[hw]".
+        by_first: dict[str, set[str]] = {}
+        for opening in openings:
+            by_first.setdefault(opening[0], set()).add(opening[1:])
+        branches_by_letter = []
+        for first_letter, seconds in sorted(by_first.items()):
+            letters = "".join(sorted(x for x in seconds if x))
+            second = f"[{re.escape(letters)}]" if letters else ""
+            if second and "" in seconds:
+                second = f"{second}?"
+            branches_by_letter.append(re.escape(first_letter) + second)
+        glued = f"(?:{prefix})?" if prefix else ""
+        candidates = re.compile(
+            rf"\d+|(?<![^\W\d_]){glued}(?:{'|'.join(branches_by_letter) or '(?!)'})"
+        )
+    else:
+        first = {lookup_key(form)[0] for form in listed if not form[0].isdigit()}
+        if grammar["cjk_numerals"]:
+            first.update(CJK_NUMERAL_CHARS)
+        candidates = re.compile(rf"\d+|[{re.escape(''.join(sorted(first)))}]")
 
     joiners = _joiners_regex(grammar["date_joiners"])
     joiner_part = rf"(?:(?:{joiners})\s*)?" if joiners else ""
@@ -203,9 +240,11 @@ def number_profile(tag: str) -> NumberProfile:
         words=words,
         date_order=_date_order(locale),
         month_day=grammar["month_day"],
+        capital_months=grammar["capital_months"],
         day_suffix=grammar["day_suffix"],
         cjk_numerals=grammar["cjk_numerals"],
         scanner=scanner,
+        candidates=candidates,
         day_month_gap=date_gap,
         month_day_gap=re.compile(r"\s*"),
         year_month_gap=re.compile(rf"\s*[{year_suffix}]\s*") if year_suffix else None,

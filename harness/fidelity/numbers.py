@@ -12,6 +12,17 @@ fact, in this order, each step only over what is still unmatched:
 
 What remains on the source side is missing, on the translation side unexpected; an
 altered value ("20" for "20,000", 2023 for 2022) is therefore both.
+
+Reading choices (see extraction.py and data/number_grammar.toml):
+- the day of a date and the year attached to it are part of the date, not separate
+  numbers; dates match on (month, day, year) exactly, so a year added or dropped
+  counts as an altered date;
+- numeric dates are read only with a four-digit year (20.05.2025, 2025-05-20,
+  05/20/2025 in the order of the locale's CLDR short date); "20/5" without a year is
+  too easily a score or a fraction and stays two numbers;
+- a lone year is a quantity (2022), "14 years" is 14, "15 %" is 15;
+- "one" is never read as a word (it is an article everywhere), nor are CJK unit
+  characters without a digit (十分 "very", 千万 "by all means").
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from harness.fidelity.extraction import extract_numbers
@@ -39,6 +51,7 @@ __all__ = [
     "RangeValue",
     "extract_numbers",
     "judge_numbers",
+    "source_facts",
 ]
 
 
@@ -88,7 +101,7 @@ def judge_numbers(
     expected: Sequence[NumberMention] | None = None,
 ) -> NumbersJudgement:
     """Compare the numbers of ``source`` (or the given facts) with ``translation``."""
-    facts = list(expected) if expected is not None else extract_numbers(source, source_lang)
+    facts = list(expected) if expected is not None else list(source_facts(source, source_lang))
     mentions = extract_numbers(translation, target_lang)
     open_facts = list(range(len(facts)))
     open_mentions = list(range(len(mentions)))
@@ -143,6 +156,13 @@ def judge_numbers(
         missing=[facts[f] for f in open_facts],
         unexpected=[mentions[m] for m in open_mentions],
     )
+
+
+@lru_cache(maxsize=4096)
+def source_facts(source: str, source_lang: str = "en") -> tuple[NumberMention, ...]:
+    """The numbers of a source text, cached: one source paragraph is judged against
+    every target language, variant and provider of a run."""
+    return tuple(extract_numbers(source, source_lang))
 
 
 def _open_quantity(
