@@ -209,3 +209,24 @@ def test_runs_of_articles_outside_the_references_are_noted(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     notes = json.loads(result.output)["notes"]
     assert any("not among the references" in note for note in notes)
+
+
+def test_a_runtime_failure_exits_3_not_1(runs: dict[str, Path], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = invoke(runs["bad"], "--baseline", runs["good"], "--max-regression", "broken=0",
+                    "--output-dir", blocker / "report", "--format", "json")
+    assert result.exit_code == 3, result.output
+    assert "compare failed" in result.output
+
+
+def test_fact_table_is_bounded_and_says_so(runs: dict[str, Path]) -> None:
+    result = invoke(runs["bad"], "--baseline", runs["good"], "--facts", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["facts"]) == 3
+    assert any("first 3 facts" in note for note in data["notes"])
+    # Russia (p02) is past the first three facts, and still reported as newly broken.
+    assert "Russia" not in {f["label"] for f in data["facts"]}
+    broken = {f["label"] for f in data["comparisons"][0]["newly_broken"]}
+    assert "Russia" in broken

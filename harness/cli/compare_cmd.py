@@ -59,13 +59,15 @@ def _renderer(name: str, color: bool) -> Callable[[Report], str]:
               help="Compare runs of different article texts or scorer signatures anyway.")
 @click.option("--details", "detail_segments", type=click.IntRange(0), default=40,
               show_default=True, help="Segments shown in full (outputs side by side).")
+@click.option("--facts", "fact_rows", type=click.IntRange(0), default=200, show_default=True,
+              help="Facts (rows) in the per-fact table and heatmap.")
 @click.option("--show-broken", type=click.IntRange(0), default=50, show_default=True,
               help="Newly broken facts listed with their outputs, per run.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal report.")
 def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path | None,
             formats: tuple[str, ...], output_dir: Path | None, fail_under: tuple[str, ...],
             max_regression: tuple[str, ...], allow_mismatch: bool, detail_segments: int,
-            show_broken: int, color: bool | None) -> None:
+            fact_rows: int, show_broken: int, color: bool | None) -> None:
     """Compare run files side by side: names and numbers fidelity, unexpected facts,
     spin sensitivity, chrF/BLEU, errors, latency and usage per language and variant;
     against a baseline, paired deltas with significance and newly broken facts."""
@@ -78,7 +80,8 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
         raise UsageError("--max-regression needs --baseline")
     options = CompareOptions(baseline=baseline, references=references_dir,
                              allow_mismatch=allow_mismatch, gates=gates,
-                             detail_segments=detail_segments, broken_shown=show_broken)
+                             detail_segments=detail_segments, broken_shown=show_broken,
+                             fact_rows=fact_rows)
     try:
         report = build_report(list(runs), options)
         written = _write(report, chosen, output_dir,

@@ -42,6 +42,7 @@ class CompareOptions:
     gates: list[Gate] = field(default_factory=list)
     detail_segments: int = 40
     broken_shown: int = 50
+    fact_rows: int = 200
 
 
 def expand_runs(paths: list[Path]) -> list[Path]:
@@ -90,7 +91,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     metrics = TextMetrics()
     book = ArticleBook(references_root(options.references))
     notes += _reference_notes(files, labels, book)
-    facts = FactTable()
+    facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
     infos: list[RunInfo] = []
     groups = []
@@ -122,6 +123,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             memo.close()
             if store is not None:
                 store.close()
+    if facts.truncated:
+        notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
+                     "count in every rate and in the newly broken lists (--facts N for more)")
     for comparison in comparisons:
         if comparison.only_baseline or comparison.only_candidate:
             notes.append(f"{labels[comparison.run]}: {comparison.only_baseline} segments only in "

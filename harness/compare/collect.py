@@ -125,10 +125,14 @@ class FactInfo:
 
 
 class FactTable:
-    """Per-fact cells for every run, language and variant; bounded by the facts
-    inventory, not by the number of segments."""
+    """Per-fact cells for every run, language and variant, for the first
+    ``limit`` facts met (articles' facts in order): bounded whatever the number of
+    segments or articles. Facts past the limit still count in every rate and in
+    the newly broken lists; ``truncated`` says there were some."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 200) -> None:
+        self.limit = limit
+        self.truncated = False
         self.facts: dict[tuple[str, str], FactInfo] = {}
         self.cells: dict[tuple[str, str, str], FactCell] = {}
         self._segment_order: dict[str, int] = {}
@@ -140,6 +144,9 @@ class FactTable:
             ident = (row.article, fact.key)
             info = self.facts.get(ident)
             if info is None:
+                if len(self.facts) >= self.limit:
+                    self.truncated = True
+                    continue
                 info = self.facts[ident] = FactInfo(row.article, fact.key, fact.kind, fact.label,
                                                     order=(seg_order, position))
             if row.segment not in info.segments and len(info.segments) < MISSED_IN_SHOWN:

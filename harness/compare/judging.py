@@ -14,6 +14,7 @@ repeat most outputs, and a look-up costs a fraction of a judgement.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,21 +120,34 @@ def judged_from(judgement: PairJudgement) -> Judged:
 
 
 class ArticleBook:
-    """Articles, their facts and gold translations, each loaded once."""
+    """Articles, their facts and gold translations, loaded on first use.
 
-    def __init__(self, root: Path) -> None:
+    The most recently used ``keep`` articles stay loaded: runs write an article's
+    segments close together, and a run over thousands of articles must not hold
+    them all.
+    """
+
+    def __init__(self, root: Path, keep: int = 64) -> None:
         self.root = root
-        self._articles: dict[str, tuple[Article | None, Facts | None]] = {}
+        self.keep = keep
+        self._articles: OrderedDict[str, tuple[Article | None, Facts | None]] = OrderedDict()
         self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
 
     def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
-        if article_id not in self._articles:
-            try:
-                article = load_article(article_id, self.root)
-                self._articles[article_id] = (article, article_facts(article))
-            except ArticleError:
-                self._articles[article_id] = (None, None)
-        return self._articles[article_id]
+        if article_id in self._articles:
+            self._articles.move_to_end(article_id)
+            return self._articles[article_id]
+        try:
+            article = load_article(article_id, self.root)
+            loaded: tuple[Article | None, Facts | None] = (article, article_facts(article))
+        except ArticleError:
+            loaded = (None, None)
+        self._articles[article_id] = loaded
+        if len(self._articles) > self.keep:
+            evicted, _ = self._articles.popitem(last=False)
+            for key in [k for k in self._gold if k[0] == evicted]:
+                del self._gold[key]
+        return loaded
 
     def restored(self, article_id: str, segment: str) -> str | None:
         article, _ = self.get(article_id)

@@ -111,7 +111,7 @@ class SpinSummary:
     leakage: dict[str, Any] | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class FactCell:
     """One fact in one run, language and variant: kept in ``kept`` of ``total`` mentions."""
 

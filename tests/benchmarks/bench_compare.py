@@ -7,10 +7,11 @@ own article id, facts included) and writes ``--runs`` run files over it: ten
 target languages, both variants, outputs taken from the committed Apertium
 baseline (es, ca, gl, eo) or the source itself (the other languages), each run
 dropping names, altering numbers and failing segments at its own small rates,
-written in shuffled order per run. Then it compares them, the first as the
-baseline, writing every format, in a child process, and prints wall time and
-the child's peak resident memory. ``--calibrate`` first does the same for
-runs a tenth the size, to show that memory does not grow with segments;
+written in an order shuffled within windows of 400 lines per run. Then it
+compares them, the first as the baseline, writing every format, in a child
+process, and prints wall time and the child's peak resident memory.
+``--calibrate`` first does the same for runs a tenth the size, to show that
+memory does not grow with segments;
 ``--distinct-outputs`` makes every output unique to its run (no judgement can
 be reused: the worst case, ten unrelated backends).
 """
@@ -81,7 +82,12 @@ def write_run(path: Path, run: int, articles: list[str], segments: int,
     rate = 0.01 * run
     items = [(a, s, v, t) for a in articles for s in sorted({k[0] for k in sources})
              for v in VARIANTS for t in TARGETS][:segments]
-    rng.shuffle(items)  # completion order differs from run to run
+    # Completion order differs from run to run, within a window of requests in flight.
+    window = 400
+    for start in range(0, len(items), window):
+        block = items[start:start + window]
+        rng.shuffle(block)
+        items[start:start + window] = block
     header = {"type": "header", "schema": 1, "run_id": f"20260101T000000Z-bench{run}-{run:04x}",
               "created": "2026-01-01T00:00:00.000Z", "harness_version": "0.1.0",
               "provider": {"name": f"bench{run}", "adapter": "bench", "adapter_version": "1",
