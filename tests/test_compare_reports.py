@@ -230,3 +230,32 @@ def test_fact_table_is_bounded_and_says_so(runs: dict[str, Path]) -> None:
     assert "Russia" not in {f["label"] for f in data["facts"]}
     broken = {f["label"] for f in data["comparisons"][0]["newly_broken"]}
     assert "Russia" in broken
+
+
+def test_chrf_and_bleu_against_gold_translations(runs: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from tests.compare_fixtures import ARTICLE
+
+    references = tmp_path / "references"
+    shutil.copytree(REFERENCES / ARTICLE.id, references / ARTICLE.id)
+    gold = [GOOD.get((seg.id, "restored"), f"Traducción del párrafo {seg.id}.")
+            for seg in ARTICLE.segments]
+    (references / ARTICLE.id / "translations").mkdir(exist_ok=True)
+    (references / ARTICLE.id / "translations" / "es.txt").write_text("\n".join(gold) + "\n",
+                                                                     encoding="utf-8")
+    report = build_report([runs["bad"]], CompareOptions(
+        baseline=runs["good"], references=references,
+        gates=[parse_gate("fail-under", "chrf@restored=90")]))
+    good = report.group(0, "restored", "es")
+    bad = report.group(1, "restored", "es")
+    assert good is not None and bad is not None
+    assert good.chrf == pytest.approx(100.0) and good.bleu == pytest.approx(100.0)
+    assert bad.chrf is not None and bad.chrf < 90 and bad.gold_segments == 2
+    delta = next(g for g in report.comparisons[0].groups
+                 if (g.variant, g.target) == ("restored", "es")).get("chrf")
+    assert delta is not None and delta.delta is not None and delta.delta < 0
+    assert delta.p_value is not None
+    assert "nc:6" in str(report.signatures["chrf"])
+    assert "tok:13a" in str(report.signatures["bleu"])
+    assert [g.target for g in report.failed_gates] == ["es"]
