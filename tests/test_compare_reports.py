@@ -259,3 +259,17 @@ def test_chrf_and_bleu_against_gold_translations(runs: dict[str, Path], tmp_path
     assert "nc:6" in str(report.signatures["chrf"])
     assert "tok:13a" in str(report.signatures["bleu"])
     assert [g.target for g in report.failed_gates] == ["es"]
+
+
+def test_spin_section_carries_leakage_counts_when_the_harness_has_them(
+        runs: dict[str, Path]) -> None:
+    pytest.importorskip("harness.spin.leakage", reason="spin leakage is not merged yet")
+    from harness.report.terminal import render_terminal
+
+    report = build_report([runs["same"]], CompareOptions(references=REFERENCES))
+    spin = next(s for s in report.spin if s.target == "es")
+    assert spin.leakage is not None and spin.leakage["spans"] > 0
+    assert {"leaked", "checked", "diverged", "compared"} <= set(spin.leakage)
+    assert "examples" not in spin.leakage
+    assert f"diverged {spin.leakage['diverged']}/{spin.leakage['compared']}" in render_terminal(
+        report, width=200)

@@ -9,6 +9,7 @@ segments; the scratch file is removed at the end.
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         groups=groups, spin=[], fact_columns=[], facts=[], comparisons=comparisons,
         gates=[], details=details.ordered(), notes=notes, baseline=baseline_index)
     report.spin = _spin(report)
+    _fill_leakage(report, files, options.references)
     report.fact_columns, report.facts = _fact_rows(report, facts)
     report.gates = evaluate(report, options.gates)
     return report
@@ -192,6 +194,25 @@ def _spin(report: Report) -> list[SpinSummary]:
                 setattr(summary, metric, None if a is None or b is None else a - b)
             spins.append(summary)
     return spins
+
+
+def _fill_leakage(report: Report, files: list[RunFile], references: Path | None) -> None:
+    """Spin leakage per run and language, from :mod:`harness.spin.leakage` when the
+    harness has it (counts only; its examples stay in ``harness score``)."""
+    try:
+        leakage = importlib.import_module("harness.spin.leakage")
+    except ImportError:
+        return
+    for run in report.runs:
+        spins = [s for s in report.spin if s.run == run.index]
+        if not spins:
+            continue
+        found = leakage.leakage_for_run(files[run.index].path, references)
+        for spin in spins:
+            target = found.targets.get(spin.target)
+            if target is not None:
+                spin.leakage = {k: v for k, v in target.to_json().items()
+                                if k not in ("examples", "target_lang")}
 
 
 def _fact_rows(report: Report, table: FactTable) -> tuple[list[Column], list[FactRow]]:

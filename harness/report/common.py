@@ -155,3 +155,14 @@ def status_line(report: Report) -> str:
         return "no gates"
     failed = len(report.failed_gates)
     return "passed" if not failed else f"{failed} gate check{'s' * (failed != 1)} failed"
+
+
+def leakage_text(leakage: dict[str, object] | None) -> str:
+    """``leaked 3/12, diverged 2/9``: spun spans whose meaning reached the output (by
+    cues), and spans whose translation changed with the spinning (by word diff)."""
+    if not leakage:
+        return DASH
+    if {"leaked", "checked", "diverged", "compared"} <= set(leakage):
+        return (f"leaked {leakage['leaked']}/{leakage['checked']}, "
+                f"diverged {leakage['diverged']}/{leakage['compared']}")
+    return ", ".join(f"{key}: {value}" for key, value in leakage.items())

@@ -25,6 +25,7 @@ from harness.report.common import (
     fact_how,
     fact_mark,
     gate_lines,
+    leakage_text,
     signed,
     status_line,
     summary_rows,
@@ -155,8 +156,7 @@ def _spin(report: Report) -> str:
     rows = ["<tr>" + _td(report.run_label(s.run)) + _td(s.target)
             + "".join(_td(signed(m, getattr(s, m)), sort=getattr(s, m) or 0, css="num")
                       for m in ("names", "numbers", "fidelity"))
-            + _td(DASH if s.leakage is None else ", ".join(f"{k}: {v}"
-                                                           for k, v in s.leakage.items()))
+            + _td(leakage_text(s.leakage))
             + "</tr>" for s in report.spin]
     return ("<h2>Spin sensitivity (restored minus spun)</h2>"
             + _table(["run", "lang", "names", "numbers", "fidelity", "leakage"], rows,

@@ -21,6 +21,7 @@ from harness.report.common import (
     fact_how,
     fact_mark,
     gate_lines,
+    leakage_text,
     signed,
     status_line,
     summary_rows,
@@ -128,7 +129,7 @@ def _spin(report: Report) -> list[str]:
         return []
     rows = [[md(report.run_label(s.run)), md(s.target), signed("names", s.names),
              signed("numbers", s.numbers), signed("fidelity", s.fidelity),
-             md(", ".join(f"{k}: {v}" for k, v in (s.leakage or {}).items()) or "—")]
+             md(leakage_text(s.leakage))]
             for s in report.spin]
     return ["### Spin sensitivity (restored minus spun)", "",
             *_table(["run", "lang", "names", "numbers", "fidelity", "leakage"], rows), ""]

@@ -11,13 +11,13 @@ from rich.text import Text
 
 from harness.compare.model import Report
 from harness.report.common import (
-    DASH,
     SUMMARY_COLUMNS,
     column_label,
     delta_state,
     delta_text,
     fact_mark,
     gate_lines,
+    leakage_text,
     signed,
     status_line,
     summary_rows,
@@ -115,8 +115,7 @@ def _spin(console: Console, report: Report) -> None:
     for column in ("run", "target", "names", "numbers", "fidelity", "leakage"):
         table.add_column(column)
     for spin in report.spin:
-        leakage = DASH if spin.leakage is None else ", ".join(
-            f"{k}: {v}" for k, v in spin.leakage.items())
+        leakage = leakage_text(spin.leakage)
         table.add_row(Text(report.run_label(spin.run)), spin.target,
                       signed("names", spin.names), signed("numbers", spin.numbers),
                       signed("fidelity", spin.fidelity), Text(leakage))
