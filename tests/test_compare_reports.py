@@ -66,6 +66,8 @@ def test_groups_count_facts_errors_and_usage(report: Report) -> None:
     assert good.usage["characters"] == sum(len(s) for (_, v), s in
                                            _sources().items() if v == "restored")
     assert good.latency.p50_ms is not None and 120 <= good.latency.p50_ms <= 130
+    # Two paired segments per group: the report warns that p-values mean little.
+    assert any("indicative only" in note for note in report.notes)
 
 
 def _sources() -> dict[tuple[str, str], str]:

@@ -34,6 +34,9 @@ from harness.errors import RunFileError, UsageError
 from harness.references import references_root
 from harness.runfile import RunFile, utc_now
 
+# Below this, a bootstrap resamples too few segments for its p-value to mean much.
+MIN_PAIRED_FOR_TESTS = 10
+
 
 @dataclass
 class CompareOptions:
@@ -127,6 +130,11 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     if facts.truncated:
         notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
                      "count in every rate and in the newly broken lists (--facts N for more)")
+    few = sorted({f"{g.target} {g.variant}" for c in comparisons for g in c.groups
+                  if g.paired_segments < MIN_PAIRED_FOR_TESTS})
+    if few:
+        notes.append(f"fewer than {MIN_PAIRED_FOR_TESTS} paired segments in {', '.join(few)}: "
+                     "bootstrap p-values on so few segments are indicative only")
     for comparison in comparisons:
         if comparison.only_baseline or comparison.only_candidate:
             notes.append(f"{labels[comparison.run]}: {comparison.only_baseline} segments only in "
