@@ -275,3 +275,17 @@ def test_spin_section_carries_leakage_counts_when_the_harness_has_them(
     assert "examples" not in spin.leakage
     assert f"diverged {spin.leakage['diverged']}/{spin.leakage['compared']}" in render_terminal(
         report, width=200)
+
+
+def test_markdown_shrinks_to_fit_a_step_summary(report: Report) -> None:
+    from harness.report.markdown import render_markdown
+
+    full = render_markdown(report)
+    assert "Outputs of the newly broken facts" in full and "exact" in full
+    budget = len(full.encode("utf-8")) - 1
+    shorter = render_markdown(report, limit_bytes=budget)
+    assert "Shortened to fit a step summary" in shorter
+    assert len(shorter.encode("utf-8")) < len(full.encode("utf-8"))
+    shortest = render_markdown(report, limit_bytes=2000)
+    assert "Outputs of the newly broken facts" not in shortest
+    assert "Alexander Bastrykin" in shortest  # the broken fact itself is always listed

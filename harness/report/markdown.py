@@ -27,7 +27,9 @@ from harness.report.common import (
     summary_rows,
 )
 
-OUTPUT_CHARS = 400
+OUTPUT_CHARS = 300
+# GitHub refuses a step summary over 1 MiB; stay below it with room for other steps.
+STEP_SUMMARY_BYTES = 900_000
 _MARK = {"worse": "🔻 ", "better": "🔺 ", "same": ""}
 
 
@@ -50,18 +52,33 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, *, limit_bytes: int = STEP_SUMMARY_BYTES) -> str:
+    """The report; when it would not fit ``limit_bytes``, first the "how" of each fact
+    cell, then the outputs of newly broken facts are left out (they stay in the HTML
+    and JSON reports), and the document says so."""
+    text = ""
+    for level in range(3):
+        text = _render(report, level)
+        if len(text.encode("utf-8")) <= limit_bytes:
+            break
+    return text
+
+
+def _render(report: Report, level: int) -> str:
     icon = "✅" if report.passed else "❌"
     lines = [f"## {icon} harness compare: {md(status_line(report))}", ""]
     lines += [f"- {md(line)}" for line in gate_lines(report)] + [""]
     runs = ", ".join(f"**{md(r.label)}**{' (baseline)' if r.baseline else ''}"
                      for r in report.runs)
     lines += [f"Runs: {runs}", ""]
+    if level:
+        lines += ["*Shortened to fit a step summary: " + ("fact details" if level == 1 else
+                  "fact details and outputs") + " are in the HTML and JSON reports.*", ""]
     for comparison in report.comparisons:
-        lines += _broken(report, comparison)
+        lines += _broken(report, comparison, outputs=level < 2)
     lines += _summary(report)
     lines += _spin(report)
-    lines += _facts(report)
+    lines += _facts(report, hows=level < 1)
     if report.notes:
         lines += ["**Notes**", ""] + [f"- {md(note)}" for note in report.notes] + [""]
     lines += ["<details><summary>Signatures</summary>", ""]
@@ -71,7 +88,7 @@ def render_markdown(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _broken(report: Report, comparison: Comparison) -> list[str]:
+def _broken(report: Report, comparison: Comparison, *, outputs: bool) -> list[str]:
     label = md(report.run_label(comparison.run))
     p = (f" (McNemar p={comparison.mcnemar_p:.3g})"
          if comparison.mcnemar_p is not None else "")
@@ -90,6 +107,8 @@ def _broken(report: Report, comparison: Comparison) -> list[str]:
     hidden = comparison.facts_broken - comparison.newly_broken_shown
     if hidden > 0:
         lines.append(f"\n… and {hidden} more in the JSON and HTML reports.")
+    if not outputs:
+        return [*lines, ""]
     lines += ["", "<details><summary>Outputs of the newly broken facts</summary>", ""]
     for fact in comparison.newly_broken:
         lines += [f"**{md(fact.label)}**, {md(fact.target)} {md(fact.variant)} "
@@ -135,7 +154,7 @@ def _spin(report: Report) -> list[str]:
             *_table(["run", "lang", "names", "numbers", "fidelity", "leakage"], rows), ""]
 
 
-def _facts(report: Report) -> list[str]:
+def _facts(report: Report, *, hows: bool) -> list[str]:
     if not report.facts:
         return []
     header = ["fact", *[md(column_label(report, c.key)) for c in report.fact_columns]]
@@ -145,7 +164,7 @@ def _facts(report: Report) -> list[str]:
         for column in report.fact_columns:
             cell = fact.cells.get(column.key)
             mark = fact_mark(cell)
-            how = fact_how(cell)
+            how = fact_how(cell) if hows else ""
             cells.append(f"{mark} {md(how)}".strip() if mark else "")
         rows.append(cells)
     return ["<details><summary>Per-fact table (✓ kept, ✗ lost, ◐ kept in some mentions)"
