@@ -36,6 +36,9 @@ from harness.registry import Registry
 
 CONFIG_FILENAME = "harness.toml"
 _SETTING_KEYS = {"concurrency", "timeout", "max_attempts", "rate_limit"}
+#: Prices of an instance (any currency, per million units), used by ``harness run --dry-run``.
+PRICE_KEYS = {"price_per_million_chars", "price_per_million_input_tokens",
+              "price_per_million_output_tokens"}
 _RATE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
 _RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
                "h": 3600.0, "hour": 3600.0}
@@ -86,6 +89,7 @@ class ProviderInstance:
     options: Mapping[str, Any] = field(default_factory=dict)
     settings: RunSettings = field(default_factory=RunSettings)
     where: str = "command line"
+    prices: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None) -> Config:
         where = f"{label} [providers.{name}]"
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: must be a table")
-        bad = set(table) - _SETTING_KEYS - {"adapter", "options"}
+        bad = set(table) - _SETTING_KEYS - PRICE_KEYS - {"adapter", "options"}
         if bad:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(bad))}")
         adapter = table.get("adapter", name)
@@ -145,8 +149,14 @@ def parse_config(data: Mapping[str, Any], path: Path | None) -> Config:
             raise ConfigError(f"{where}: adapter must be a string")
         if not isinstance(options, dict):
             raise ConfigError(f"{where}: options must be a table")
+        prices: dict[str, float] = {}
+        for key in PRICE_KEYS & table.keys():
+            value = table[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{where}: {key} must be a number >= 0")
+            prices[key] = float(value)
         instances[name] = ProviderInstance(
-            name, adapter, options, defaults.merged(table, where), where
+            name, adapter, options, defaults.merged(table, where), where, prices
         )
     return Config(path, defaults, instances)
 

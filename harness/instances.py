@@ -1,5 +1,7 @@
 """Turn a ``--provider`` name into a ready adapter: registry, config, options, secrets, client.
 
+(``build_client`` lives in :mod:`harness.http_client` and is re-exported here.)
+
 This is the one place where the environment is read for keys and where HTTP
 clients are built; adapters receive both.
 """
@@ -11,9 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
-
-from harness import __version__
 from harness.config import (
     Config,
     ProviderInstance,
@@ -22,6 +21,7 @@ from harness.config import (
     collect_secrets,
     resolve_instance,
 )
+from harness.http_client import build_client
 from harness.provider import Provider, ProviderOptions
 from harness.registry import Registry
 
@@ -58,13 +58,4 @@ def plan_provider(
                                                  if v is not None})
     return ProviderPlan(instance, cls, options, secrets, run_settings)
 
-
-def build_client(settings: RunSettings) -> httpx.AsyncClient:
-    """The HTTP client a provider gets: pooled to its concurrency, with our User-Agent."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(settings.timeout),
-        limits=httpx.Limits(max_connections=max(settings.concurrency, 1),
-                            max_keepalive_connections=max(settings.concurrency, 1)),
-        headers={"User-Agent": f"harness/{__version__}"},
-        follow_redirects=False,
-    )
+__all__ = ["ProviderPlan", "build_client", "plan_provider"]

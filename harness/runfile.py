@@ -7,6 +7,17 @@ as written; last a ``footer`` with counts. No footer means the run was
 interrupted. Reading streams line by line, so a file of a million segments is
 read in flat memory. A torn last line (a write cut short) is reported with its
 line number; :func:`repair_torn_tail` cuts it off so the run can be resumed.
+
+Every segment id appears at most once in a file, so readers never deduplicate.
+The operations that change a run keep it that way:
+
+* ``harness run --resume RUN`` repairs a torn tail, then appends the segments
+  that have no line yet and finally the footer (counts cover the whole file);
+* ``harness run --retry-errors RUN`` leaves RUN as it is and writes a new run
+  file whose header names it (``"retry_of": {"run_id", "file"}``): the segments
+  that were ok are copied line for line, the failed and missing ones are sent
+  again;
+* ``harness merge`` writes a new file from the shard files (``"merged_from"``).
 """
 
 from __future__ import annotations
@@ -41,10 +52,6 @@ def new_run_id(instance: str) -> str:
     return f"{stamp}-{_UNSAFE.sub('-', instance).strip('-') or 'run'}-{secrets.token_hex(2)}"
 
 
-def segment_key(article: str, segment: str, variant: str, target: str) -> str:
-    return f"{article}/{segment}/{variant}/{target}"
-
-
 class RunWriter:
     """Appends records to a run file, one JSON object per line, flushed as written."""
 
@@ -56,6 +63,11 @@ class RunWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         self._fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.flush()
+
+    def write_line(self, line: str) -> None:
+        """Append a line that is already a serialized record (copying between run files)."""
+        self._fh.write(line if line.endswith("\n") else line + "\n")
         self._fh.flush()
 
     def header(self, header: dict[str, Any]) -> None:
@@ -99,6 +111,12 @@ def _parse(line: str, path: Path, number: int, *, last: bool) -> dict[str, Any]:
 
 def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Every record with its line number, checked for shape; streams the file."""
+    for number, _, record in iter_lines(path):
+        yield number, record
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Every record with its line number and its line as written (for copying)."""
     try:
         fh = path.open(encoding="utf-8")
     except FileNotFoundError:
@@ -111,12 +129,14 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         for line in fh:
             if pending is not None:
                 number += 1
-                yield number, _checked(_parse(pending, path, number, last=False), path, number)
+                record = _checked(_parse(pending, path, number, last=False), path, number)
+                yield number, pending, record
             pending = line
         if pending is not None:
             number += 1
             if pending.strip():
-                yield number, _checked(_parse(pending, path, number, last=True), path, number)
+                record = _checked(_parse(pending, path, number, last=True), path, number)
+                yield number, pending, record
         if number == 0:
             raise RunFileError(f"{path}: empty file, not a run file")
 

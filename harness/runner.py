@@ -1,66 +1,43 @@
-"""Send every segment of every article, variant and target language through a provider.
+"""Send work items through a provider and write each finished segment as one run-file line.
 
 The runner owns what adapters must not do themselves: batching within the
-provider's limits, splitting over-long segments, concurrency, rate limits,
-timeouts and retries with backoff. Each finished segment becomes one run-file
-line at once; a failed segment is recorded with its error and the run goes on,
-except for fatal errors (a refused key, an exhausted quota), which stop the run
-without a footer so that ``--resume`` can continue it once the cause is fixed.
+provider's limits, splitting over-long segments, the cache, concurrency and
+rate limits that adapt to 429s (:mod:`harness.pacing`), per-request timeouts
+and retries with backoff. A failed segment is recorded with its error and the
+run goes on. A fatal error (a refused key, an exhausted quota) stops the run:
+requests in flight finish and are written, nothing new is sent, and no footer
+is written, so ``--resume`` continues once the cause is fixed. :meth:`Runner.stop`
+(the first Ctrl-C) does the same without an error. Segments whose requests were
+abandoned get no line at all: a missing line means "not done yet", never "lost".
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from harness.batching import Batch, make_batches, piece_groups
+from harness.cache import TranslationCache, request_key
 from harness.config import RunSettings
-from harness.errors import BadResponseError, HarnessError, ProviderError, TransientError
+from harness.errors import (
+    BadResponseError,
+    HarnessError,
+    ProviderError,
+    RateLimitError,
+    TransientError,
+)
 from harness.models import LangPair, Segment, Translation, Usage
+from harness.pacing import Backoff, Clock, Pacing, Sleep
+from harness.plan import WorkItem, plan_items, segment_key
 from harness.provider import Provider
-from harness.references import Article, ArticleSegment
-from harness.runfile import RunWriter, segment_key
-from harness.splitting import join_pieces, split_text
+from harness.runfile import RunWriter
+from harness.splitting import join_pieces
+from harness.truncation import SUSPECT_TRUNCATION, TruncationRule, default_rule
 
-Sleep = Callable[[float], Awaitable[None]]
-Clock = Callable[[], float]
-
-
-@dataclass(frozen=True, slots=True)
-class WorkItem:
-    """One segment of one article variant, to be translated into one language."""
-
-    article: str
-    segment: ArticleSegment
-    index: int
-    variant: str
-    source_lang: str
-    target_lang: str
-
-    @property
-    def key(self) -> str:
-        return segment_key(self.article, self.segment.id, self.variant, self.target_lang)
-
-    @property
-    def text(self) -> str:
-        return self.segment.text(self.variant)
-
-
-def plan_items(
-    articles: Sequence[Article], variants: Sequence[str], targets: Sequence[str],
-    source_lang: str,
-) -> list[WorkItem]:
-    """Every (article, target, variant, segment) in a stable order."""
-    return [
-        WorkItem(article.id, seg, index, variant, source_lang, target)
-        for article in articles
-        for target in targets
-        for variant in variants
-        for index, seg in enumerate(article.segments)
-    ]
+__all__ = ["RunCounts", "RunStoppedError", "Runner", "WorkItem", "plan_items", "segment_key"]
 
 
 @dataclass
@@ -72,48 +49,24 @@ class RunCounts:
     def as_dict(self) -> dict[str, int]:
         return {"segments": self.segments, "ok": self.ok, "errors": self.errors}
 
+    def add(self, ok: bool) -> None:
+        self.segments += 1
+        if ok:
+            self.ok += 1
+        else:
+            self.errors += 1
+
 
 class RunStoppedError(HarnessError):
     """A fatal provider error stopped the run; finished segments are saved."""
 
-
-@dataclass
-class _Batch:
-    items: list[WorkItem]
-    pieces: list[list[str]] = field(default_factory=list)  # per item, its text pieces
+    def __init__(self, message: str, cause: ProviderError) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
-class Backoff:
-    """Exponential backoff with full jitter, capped; ``retry_after`` from the backend wins."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0, rng: random.Random | None = None):
-        self.base, self.cap = base, cap
-        self.rng = rng or random.Random()
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None and retry_after >= 0:
-            return min(retry_after, 600.0)
-        return self.rng.uniform(0, min(self.cap, self.base * 2 ** (attempt - 1)))
-
-
-class RateLimiter:
-    """Spaces request starts at least ``1/rate`` seconds apart (None: no limit)."""
-
-    def __init__(self, rate: float | None, clock: Clock, sleep: Sleep) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self.clock, self.sleep = clock, sleep
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        if not self.interval:
-            return
-        async with self._lock:
-            now = self.clock()
-            wait = self._next - now
-            self._next = max(now, self._next) + self.interval
-        if wait > 0:
-            await self.sleep(wait)
+class _Abandoned(Exception):  # noqa: N818 - internal marker, never raised to callers
+    """The run is stopping: this request was not (fully) answered and gets no line."""
 
 
 class Runner:
@@ -129,133 +82,158 @@ class Runner:
         clock: Clock = time.monotonic,
         backoff: Backoff | None = None,
         on_record: Callable[[dict[str, Any]], None] | None = None,
+        cache: TranslationCache | None = None,
+        truncation: TruncationRule | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
         self.writer = writer
         self.sleep, self.clock = sleep, clock
         self.backoff = backoff or Backoff()
-        self.limiter = RateLimiter(settings.rate_limit, clock, sleep)
+        self.pacing = Pacing(settings.concurrency, settings.rate_limit, clock=clock, sleep=sleep)
         self.on_record = on_record
+        # Local engines (no HTTP) are cheap and their installed version can change under the
+        # same options, so only backends reached over HTTP are cached.
+        self.cache = cache if provider.uses_http else None
+        self.truncation = truncation or default_rule()
         self.counts = RunCounts()
         self.engines: set[str] = set()
+        self.requests = 0
+        self._identity = provider.identity()
         self._fatal: ProviderError | None = None
+        self._stopping = False
 
-    # -- batching ------------------------------------------------------------------
+    # -- control -------------------------------------------------------------------
 
-    def batches(self, items: Iterable[WorkItem]) -> Iterator[_Batch]:
-        """Group consecutive items of one language pair within the provider's limits."""
-        limits = self.provider.limits
-        current: _Batch | None = None
-        size = 0
-        for item in items:
-            pieces = split_text(item.text, limits.max_chars)
-            if len(pieces) > 1:
-                # A long segment travels alone; its pieces are batched by _translate_batch.
-                yield _Batch([item], [pieces])
-                continue
-            length = len(item.text)
-            fits = (
-                current is not None
-                and current.items[0].target_lang == item.target_lang
-                and current.items[0].source_lang == item.source_lang
-                and len(current.items) < limits.max_batch
-                and size + length <= limits.max_chars
-            )
-            if not fits:
-                if current is not None:
-                    yield current
-                current, size = _Batch([], []), 0
-            assert current is not None
-            current.items.append(item)
-            current.pieces.append(pieces)
-            size += length
-        if current is not None and current.items:
-            yield current
+    def stop(self) -> None:
+        """Send nothing new; requests in flight finish and are written."""
+        self._stopping = True
+
+    @property
+    def stopped(self) -> bool:
+        """True when the run ended early (stop() or a fatal error): no footer is due."""
+        return self._stopping or self._fatal is not None
 
     # -- running -------------------------------------------------------------------
 
     async def run(self, items: Iterable[WorkItem]) -> RunCounts:
-        queue = iter(self.batches(items))
+        queue = make_batches(self._not_cached(items), self.provider.limits)
         workers = [asyncio.create_task(self._worker(queue))
-                   for _ in range(max(1, self.settings.concurrency))]
+                   for _ in range(self.pacing.max_concurrency)]
         try:
             await asyncio.gather(*workers)
         finally:
             for task in workers:
                 task.cancel()
+            if self.cache is not None:
+                self.cache.flush()
         if self._fatal is not None:
-            raise RunStoppedError(
-                f"{self.provider.name}: {self._fatal} — the run stopped; "
-                "fix the cause and resume it"
-            ) from self._fatal
+            raise RunStoppedError(f"{self.provider.name}: {self._fatal}", self._fatal) \
+                from self._fatal
         return self.counts
 
-    async def _worker(self, queue: Iterator[_Batch]) -> None:
+    def _not_cached(self, items: Iterable[WorkItem]) -> Iterator[WorkItem]:
+        """Write cache hits at once; yield the items that must be sent."""
+        cache = self.cache
+        for item in items:
+            if cache is not None:
+                hit = cache.get(self._cache_key(item))
+                if hit is not None:
+                    self._emit(item, hit, None, 0, 0.0, cached=True)
+                    continue
+            yield item
+
+    def _cache_key(self, item: WorkItem) -> str:
+        return request_key(self._identity, item.source_lang, item.target_lang, item.text)
+
+    async def _worker(self, queue: Iterator[Batch]) -> None:
         for batch in queue:  # a shared iterator: each batch goes to exactly one worker
-            if self._fatal is not None:
+            if self.stopped:
                 return
             await self._process(batch)
 
-    async def _process(self, batch: _Batch) -> None:
+    async def _process(self, batch: Batch) -> None:
         started = self.clock()
-        attempts = 0
-        outputs: list[Translation] | None = None
+        first = batch.items[0]
+        pair = LangPair(first.source_lang, first.target_lang)
         error: BaseException | None = None
-        while True:
-            attempts += 1
+        outputs: list[Translation] | None = None
+        if batch.split:
             try:
-                outputs = await self._translate_batch(batch)
-                error = None
-                break
-            except ProviderError as exc:
-                error = exc
-                if exc.fatal:
-                    self._fatal = exc
-                    return
-                if not exc.retryable or attempts >= self.settings.max_attempts:
-                    break
-                retry_after = getattr(exc, "retry_after", None)
-                await self.sleep(self.backoff.delay(attempts, retry_after))
-            except Exception as exc:  # a bug in an adapter fails its segments, not the run
-                error = exc
-                break
-        latency_ms = round((self.clock() - started) * 1000 / max(1, len(batch.items)), 3)
+                joined, attempts = await self._send_pieces(first, batch.pieces[0], pair)
+                outputs = [joined]
+            except _Abandoned:
+                return
+            except _Failed as failed:
+                error, attempts = failed.error, failed.attempts
+        else:
+            segments = [Segment(item.key, item.text) for item in batch.items]
+            try:
+                outputs, attempts = await self._send(segments, pair)
+            except _Abandoned:
+                return
+            except _Failed as failed:
+                error, attempts = failed.error, failed.attempts
+        latency_ms = round((self.clock() - started) * 1000 / len(batch.items), 3)
         for position, item in enumerate(batch.items):
             translation = outputs[position] if outputs is not None else None
             self._emit(item, translation, error, attempts, latency_ms)
 
-    async def _translate_batch(self, batch: _Batch) -> list[Translation]:
-        pair = LangPair(batch.items[0].source_lang, batch.items[0].target_lang)
-        if len(batch.items) == 1 and len(batch.pieces[0]) > 1:
-            return [await self._translate_pieces(batch.items[0], batch.pieces[0], pair)]
-        segments = [Segment(item.key, item.text) for item in batch.items]
-        return await self._call(segments, pair)
-
-    async def _translate_pieces(self, item: WorkItem, pieces: list[str],
-                                pair: LangPair) -> Translation:
-        limits = self.provider.limits
+    async def _send_pieces(self, item: WorkItem, pieces: list[str],
+                           pair: LangPair) -> tuple[Translation, int]:
         translated: list[Translation] = []
-        group: list[Segment] = []
-        size = 0
-        for number, piece in enumerate(pieces):
-            if group and (len(group) >= limits.max_batch or size + len(piece) > limits.max_chars):
-                translated.extend(await self._call(group, pair))
-                group, size = [], 0
-            group.append(Segment(f"{item.key}#{number}", piece))
-            size += len(piece)
-        if group:
-            translated.extend(await self._call(group, pair))
-        usage = _sum_usage(translated)
+        attempts = 0
+        for group in piece_groups(pieces, self.provider.limits):
+            segments = [Segment(f"{item.key}#{n}", pieces[n]) for n in group]
+            try:
+                result, used = await self._send(segments, pair)
+            except _Failed as failed:
+                failed.attempts += attempts
+                raise
+            translated.extend(result)
+            attempts += used
         flags = tuple(sorted({flag for t in translated for flag in t.flags} | {"split"}))
         return Translation(
-            join_pieces([t.text for t in translated], pair.target), usage,
-            translated[0].engine if translated else None, flags,
-            {"pieces": len(pieces)},
-        )
+            join_pieces([t.text for t in translated], pair.target), _sum_usage(translated),
+            translated[0].engine if translated else None, flags, {"pieces": len(pieces)},
+        ), attempts
+
+    async def _send(self, segments: list[Segment],
+                    pair: LangPair) -> tuple[list[Translation], int]:
+        """One request with retries: the translations and the attempts it took."""
+        attempts = 0
+        while True:
+            if self.stopped:
+                raise _Abandoned
+            attempts += 1
+            ticket = await self.pacing.acquire()
+            self.requests += 1
+            try:
+                result = await self._call(segments, pair)
+            except ProviderError as exc:
+                retry_after = getattr(exc, "retry_after", None)
+                self.pacing.release(
+                    ticket, rate_limited=isinstance(exc, RateLimitError) or exc.status == 429,
+                    retry_after=retry_after)
+                error = exc
+            except Exception as exc:  # a bug in an adapter fails its segments, not the run
+                self.pacing.release(ticket)
+                raise _Failed(exc, attempts) from exc
+            except BaseException:  # cancelled: the slot must not leak
+                self.pacing.release(ticket)
+                raise
+            else:
+                self.pacing.release(ticket, ok=True)
+                return result, attempts
+            if error.fatal:
+                if self._fatal is None:
+                    self._fatal = error
+                raise _Abandoned
+            if not error.retryable or attempts >= self.settings.max_attempts:
+                raise _Failed(error, attempts)
+            await self.sleep(self.backoff.delay(attempts, retry_after))
 
     async def _call(self, segments: list[Segment], pair: LangPair) -> list[Translation]:
-        await self.limiter.acquire()
         try:
             async with asyncio.timeout(self.settings.timeout):
                 result = await self.provider.translate(segments, pair)
@@ -269,7 +247,18 @@ class Runner:
         return result
 
     def _emit(self, item: WorkItem, translation: Translation | None,
-              error: BaseException | None, attempts: int, latency_ms: float) -> None:
+              error: BaseException | None, attempts: int, latency_ms: float,
+              *, cached: bool = False) -> None:
+        flags: list[str] = []
+        if translation is not None:
+            flags = list(translation.flags)
+            if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
+                                               item.target_lang):
+                flags.append(SUSPECT_TRUNCATION)
+            if translation.engine:
+                self.engines.add(translation.engine)
+            if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
+                self.cache.put(self._cache_key(item), translation)
         record: dict[str, Any] = {
             "id": item.key,
             "article": item.article,
@@ -283,21 +272,21 @@ class Runner:
             "error": _error_record(error) if translation is None and error is not None else None,
             "attempts": attempts,
             "latency_ms": latency_ms,
-            "cached": False,
+            "cached": cached,
             "usage": translation.usage.as_dict() if translation is not None else {},
             "engine": translation.engine if translation is not None else None,
-            "flags": list(translation.flags) if translation is not None else [],
+            "flags": flags,
         }
-        if translation is not None and translation.engine:
-            self.engines.add(translation.engine)
-        self.counts.segments += 1
-        if record["error"] is None:
-            self.counts.ok += 1
-        else:
-            self.counts.errors += 1
+        self.counts.add(record["error"] is None)
         self.writer.segment(record)
         if self.on_record is not None:
             self.on_record(record)
+
+
+class _Failed(Exception):  # noqa: N818 - internal carrier of a segment's final error
+    def __init__(self, error: BaseException, attempts: int) -> None:
+        super().__init__(str(error))
+        self.error, self.attempts = error, attempts
 
 
 def _sum_usage(translations: Sequence[Translation]) -> Usage:

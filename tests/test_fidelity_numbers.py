@@ -209,6 +209,14 @@ EXTRACTIONS: list[tuple[str, str, list[tuple[str, str, str]]]] = [
         "30-40 mila persone, quattordici anni",
         [("30-40 mila", "30000..40000", "scale_word"), ("quattordici", "14", "words")],
     ),
+    # Month-first in every language; quantities after a month name stay quantities.
+    ("es", "dijo encima mayo 20, según", [("mayo 20", "05-20", "month_name")]),
+    ("ru", "сказал на мая 20", [("мая 20", "05-20", "month_name")]),
+    ("es", "en mayo 2025", [("mayo 2025", "2025-05", "month_name")]),
+    ("de", "im Mai 20.000 Menschen", [("20.000", "20000", "locale_format")]),
+    ("es", "en mayo 20 mil personas", [("20 mil", "20000", "scale_word")]),
+    ("fr", "en mai 20 % de plus", [("20", "20", "exact")]),
+    ("es", "el mar 20 metros", [("20", "20", "exact")]),
     (
         "pt-BR",
         "1,5 bilhão e 20 mil",
@@ -231,6 +239,24 @@ def test_ambiguous_surface_keeps_the_other_reading() -> None:
     assert mention.alternatives == (Decimal("20000"),)
     (own_sign,) = extract_numbers("20.000 Menschen", "de")
     assert own_sign.value == Decimal("20000") and own_sign.alternatives == ()
+
+
+def test_month_first_and_range_judgements_say_how() -> None:
+    dated = judge_numbers("Bastrykin said on May 20.", "Bastrykin dijo encima mayo 20.", "es")
+    assert [(m.found.text, m.how) for m in dated.found] == [("mayo 20", "month_name")]
+    span = judge_numbers("drives of 30,000 to 40,000 people", "de 30,000 a 40,000 personas", "es")
+    (mention,) = span.found
+    assert (mention.found.text, mention.how) == ("30,000 a 40,000", "alternative_reading")
+    assert mention.found.to_json()["alternatives"] == [{"low": "30000", "high": "40000"}]
+
+
+def test_month_first_outside_its_own_order_keeps_the_count() -> None:
+    """A count after a month name ("im Mai 20 Menschen") still matches a source count."""
+    judgement = judge_numbers("In May, 20 people came.", "Im Mai 20 Menschen kamen.", "de")
+    assert [m.how for m in judgement.found] == ["alternative_reading"]
+    assert judgement.ok
+    native = extract_numbers("On May 20 people came", "en")
+    assert [(m.value, m.alternatives) for m in native] == [(DateValue(5, 20), ())]
 
 
 def test_values_and_json_shapes() -> None:

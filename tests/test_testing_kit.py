@@ -8,6 +8,7 @@ the broken subclasses each break one rule, and the matching check must catch it
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -255,3 +256,30 @@ def test_leaked_secret_finds_pieces_and_nothing_else() -> None:
     assert leaked_secret(f"xx {FAKE_SECRET[5:14]} yy") == FAKE_SECRET[5:13]
     assert leaked_secret(f"set LIST_API_KEY, not {FAKE_SECRET[:7]}") is None
     assert leaked_secret("..." + FAKE_SECRET[-8:], ["other", FAKE_SECRET]) is not None
+
+
+def test_the_documented_example_runs_and_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example in harness.testing's docstring is real code: run every check it defines."""
+    import textwrap
+    import types
+
+    import harness.testing
+
+    doc = harness.testing.__doc__ or ""
+    start = doc.index("::\n\n    import json")
+    end = doc.index("\nRun it with")
+    source = textwrap.dedent(doc[start + 3 : end])
+    plugin = types.ModuleType("my_plugin")
+    plugin.MyProvider = ListProvider  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "my_plugin", plugin)
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "harness.testing example", "exec"), namespace)
+    kit = namespace["TestMyProviderConformance"]()
+    checks = [name for name in dir(kit) if name.startswith("test_conformance_")]
+    assert len(checks) >= 8
+    kit.test_conformance_one_output_per_input_in_order()
+    kit.test_conformance_largest_text_within_limits()
+    kit.test_conformance_no_secret_in_identity_or_repr()
+    kit.test_conformance_unsupported_pair_fails_before_any_request()
+    for failure in Failure:
+        kit.test_conformance_error_mapping(failure)

@@ -37,17 +37,21 @@ def _register_commands() -> None:
     from harness.cli import (
         compare_cmd,
         fidelity_cmd,
+        merge_cmd,
         providers_cmd,
         references_cmd,
+        restore_cmd,
         run_cmd,
         score_cmd,
     )
 
     main.add_command(run_cmd.run)
+    main.add_command(merge_cmd.merge)
     main.add_command(providers_cmd.providers)
     main.add_command(references_cmd.references)
     main.add_command(fidelity_cmd.fidelity)
     main.add_command(score_cmd.score)
+    main.add_command(restore_cmd.restore)
     main.add_command(compare_cmd.compare)
 
 

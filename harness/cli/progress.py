@@ -1,7 +1,12 @@
-"""A progress bar on stderr (only when stderr is a terminal), one line per provider."""
+"""A progress bar on stderr (only when stderr is a terminal), one line per provider.
+
+It also remembers where each provider's run file is, so an interrupted command
+can say how to resume every one of them.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -13,6 +18,7 @@ class RunProgress:
         self.enabled = enabled
         self._progress: Progress | None = None
         self._tasks: dict[str, Any] = {}
+        self.paths: dict[str, Path] = {}
 
     def __enter__(self) -> RunProgress:
         if self.enabled:
@@ -23,7 +29,8 @@ class RunProgress:
             self._progress.start()
         return self
 
-    def start(self, provider: str, total: int) -> None:
+    def start(self, provider: str, total: int, path: Path) -> None:
+        self.paths[provider] = path
         if self._progress is not None:
             self._tasks[provider] = self._progress.add_task(provider, total=total)
 

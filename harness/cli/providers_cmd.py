@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from harness.cli.options import config_option
+from harness.cli.providers_show import show
 from harness.config import load_config
 from harness.registry import Registry
 
@@ -52,3 +53,6 @@ def providers(ctx: click.Context, config_path: Path | None) -> None:
     for row in rows:
         click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4]))
                    + "  " + row[4])
+
+
+providers.add_command(show)

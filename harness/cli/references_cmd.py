@@ -10,6 +10,8 @@ import click
 from harness.cli.options import references_option
 from harness.errors import EXIT_GATE_FAILED, ArticleError
 from harness.references import check_article, list_article_ids, load_article, references_root
+from harness.spin.addarticle import ArticleMeta, add_article
+from harness.spin.align import DEFAULT_MAX_CHANGED
 
 
 @click.group()
@@ -59,3 +61,41 @@ def check(article_ids: tuple[str, ...], references_dir: Path | None) -> None:
                        f"{len(article.edits)} edits)")
     if failed:
         sys.exit(EXIT_GATE_FAILED)
+
+
+@references.command("add")
+@click.argument("article_id")
+@click.option("--spun", "spun_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The spun text, as it reached you.")
+@click.option("--restored", "restored_path", required=True,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="The same text with every spun word put back (the original).")
+@click.option("--title", required=True, help="Headline of the article.")
+@click.option("--publisher", required=True, help="Who published the original.")
+@click.option("--date", required=True, help="Publication date, YYYY-MM-DD.")
+@click.option("--language", default="en", show_default=True, help="Source language (BCP-47).")
+@click.option("--url", "urls", multiple=True, help="Where the original is; repeat for several.")
+@click.option("--max-changed", type=click.FloatRange(0, 1), default=DEFAULT_MAX_CHANGED,
+              show_default=True, help="Largest share of changed words accepted as spinning.")
+@references_option
+def add(article_id: str, spun_path: Path, restored_path: Path, title: str, publisher: str,
+        date: str, language: str, urls: tuple[str, ...], max_changed: float,
+        references_dir: Path | None) -> None:
+    """Add an article from its spun text and its restoration: derives the edits by
+    word alignment, proposes a facts inventory to review, runs the check."""
+    root = references_root(references_dir)
+    added = add_article(root, article_id, spun_path, restored_path,
+                        ArticleMeta(title, publisher, date, language, urls), max_changed)
+    article, alignment = added.article, added.alignment
+    click.echo(f"added {article.path}: {len(article.segments)} segments, "
+               f"{len(alignment.edits)} edits, {alignment.changed_words} of {alignment.words} "
+               f"words spun ({100 * alignment.changed_share:.0f}%)")
+    click.echo(f"  review {article.path / 'facts.toml'}: proposed names and numbers "
+               "(add accepted forms per language, then set reviewed = true)")
+    problems = list(check_article(article))
+    if problems:
+        click.echo(f"FAIL {article.id}")
+        for problem in problems:
+            click.echo(f"  - {problem}")
+        sys.exit(EXIT_GATE_FAILED)
+    click.echo(f"ok   {article.id}")

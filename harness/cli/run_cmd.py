@@ -1,21 +1,37 @@
-"""``harness run``: send the reference articles through one or more providers."""
+"""``harness run``: send the reference articles through one or more providers.
+
+Also continues a run (``--resume``), re-sends failed segments (``--retry-errors``),
+prices a run without sending anything (``--dry-run``) and runs one shard of the
+work (``--shard i/n``). Each provider writes its own run file and all run at
+once; one provider's failure never costs another's work. The first Ctrl-C lets
+requests in flight finish and stops; the second cancels them. Either way every
+line already written is whole, and the command prints how to resume.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 import click
 
+from harness.cache import TranslationCache
 from harness.cli.options import config_option, default_runs_dir, references_option, split_list
+from harness.cli.run_report import print_estimates, print_outcomes
 from harness.config import load_config, parse_overrides, parse_rate
 from harness.errors import UsageError
-from harness.execution import RunResult, execute_run
-from harness.instances import ProviderPlan, plan_provider
+from harness.estimate import estimate_run
+from harness.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
+from harness.instances import plan_provider
+from harness.plan import parse_shard
 from harness.references import VARIANTS, list_article_ids, load_article, references_root
 from harness.registry import Registry
+from harness.resume import find_run, rebuild_articles, rebuild_provider
+from harness.runfile import RunFile
 
 DEFAULT_PROVIDER = "apertium"
 
@@ -39,12 +55,22 @@ DEFAULT_PROVIDER = "apertium"
 @click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts per request.")
 @click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where run files go (default: $HARNESS_RUNS_DIR or ./runs).")
+@click.option("--resume", "resume_ref", metavar="RUN",
+              help="Continue an interrupted run (a run file or run id).")
+@click.option("--retry-errors", "retry_ref", metavar="RUN",
+              help="Write a new run from RUN: its ok segments copied, failed ones sent again.")
+@click.option("--dry-run", is_flag=True,
+              help="Print requests, characters, tokens and cost per provider; send nothing.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the translation cache.")
+@click.option("--shard", "shard_text", metavar="I/N",
+              help="Run only shard I of N of the work (see `harness merge`).")
 @config_option
 @references_option
 def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[str, ...],
         variants: tuple[str, ...], overrides: tuple[str, ...], concurrency: int | None,
         rate: str | None, timeout: float | None, max_attempts: int | None,
-        runs_dir: Path | None, config_path: Path | None,
+        runs_dir: Path | None, resume_ref: str | None, retry_ref: str | None, dry_run: bool,
+        no_cache: bool, shard_text: str | None, config_path: Path | None,
         references_dir: Path | None) -> None:
     """Translate every segment of the articles (spun and restored) into every target language.
 
@@ -58,49 +84,107 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         "max_attempts": max_attempts,
         "rate_limit": parse_rate(rate) if rate else None,
     }
+    out_dir = runs_dir or default_runs_dir()
+    root = references_root(references_dir)
+    existing = resume_ref or retry_ref
+    if existing is not None:
+        if resume_ref and retry_ref:
+            raise UsageError("--resume and --retry-errors cannot be combined")
+        given = [flag for flag, value in (("--provider", providers), ("--to", targets),
+                                          ("--article", articles), ("--variant", variants),
+                                          ("-o", overrides), ("--shard", shard_text),
+                                          ("--dry-run", dry_run)) if value]
+        if given:
+            raise UsageError(f"{', '.join(given)} cannot be used with --resume or "
+                             "--retry-errors: the run file's header fixes them")
+        path = find_run(existing, out_dir)
+        header = RunFile(path).header  # the first line only: a torn tail is repaired later
+        plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
+        loaded = rebuild_articles(header, root)
+        operation = resume_run if resume_ref else retry_errors
+        cache = None if no_cache else TranslationCache.open_default()
+        _execute(lambda control, progress: [operation(
+            path, plan, loaded, cache=cache, control=control,
+            on_start=progress.start, on_record=progress.advance)], cache)
+        return
+
     option_values = parse_overrides(overrides)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
                       settings=settings)
         for name in (split_list(providers) or [DEFAULT_PROVIDER])
     ]
-    root = references_root(references_dir)
     article_ids = split_list(articles) or list_article_ids(root)
     if not article_ids:
         raise UsageError(f"no reference articles in {root}")
     loaded = [load_article(article_id, root) for article_id in article_ids]
     chosen_targets = split_list(targets)
     chosen_variants = list(variants) or list(VARIANTS)
-    out_dir = runs_dir or default_runs_dir()
+    shard = parse_shard(shard_text) if shard_text else None
+    cache = None if no_cache else TranslationCache.open_default()
+    if dry_run:
+        try:
+            estimates = asyncio.run(_gather([
+                estimate_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
+                             shard=shard, cache=cache)
+                for plan in plans]))
+        finally:
+            if cache is not None:
+                cache.close()
+        print_estimates(estimates)
+        return
+    _execute(lambda control, progress: [
+        execute_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
+                    runs_dir=out_dir, shard=shard, cache=cache, control=control,
+                    on_start=progress.start, on_record=progress.advance)
+        for plan in plans], cache)
+
+
+async def _gather(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    return list(await asyncio.gather(*jobs))
+
+
+def _execute(make_jobs: Any, cache: TranslationCache | None) -> None:
     try:
-        results = asyncio.run(_run_all(plans, loaded, chosen_targets, chosen_variants, out_dir))
-    except KeyboardInterrupt:
-        click.echo("harness: interrupted; finished segments are saved in the run file(s) "
-                   "under " + str(out_dir), err=True)
-        sys.exit(130)
-    for result in results:
-        _print_summary(result)
+        outcomes, paths, cancelled = asyncio.run(_run_all(make_jobs))
+    finally:
+        if cache is not None:
+            cache.close()
+    sys.exit(print_outcomes(outcomes, paths, cancelled))
 
 
-async def _run_all(plans: list[ProviderPlan], articles: list[Any], targets: list[str],
-                   variants: list[str], runs_dir: Path) -> list[RunResult]:
+async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dict[str, Path],
+                                            bool]:
+    """Run every job at once; Ctrl-C once stops them cleanly, twice cancels them."""
     from harness.cli.progress import RunProgress
 
+    control = RunControl()
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+    presses = 0
+
+    def on_interrupt() -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            click.echo("harness: stopping: waiting for the requests in flight "
+                       "(press Ctrl-C again to cancel them)", err=True)
+            control.stop()
+        elif main_task is not None:
+            main_task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        handled = True
+    except (NotImplementedError, RuntimeError):  # not on this platform or thread
+        handled = False
     with RunProgress(enabled=sys.stderr.isatty()) as progress:
-        return list(await asyncio.gather(*(
-            execute_run(plan, articles, targets=targets, variants=variants, runs_dir=runs_dir,
-                        on_start=progress.start, on_record=progress.advance)
-            for plan in plans
-        )))
-
-
-def _print_summary(result: RunResult) -> None:
-    counts = result.counts
-    click.echo(f"{result.provider}: wrote {result.path}")
-    click.echo(f"  {counts.segments} segments, {counts.ok} ok, {counts.errors} errors "
-               f"in {result.seconds:.1f} s")
-    for target, tc in result.by_target.items():
-        click.echo(f"  {target:<8} {tc.ok:>5} ok {tc.errors:>5} errors")
-    if counts.errors:
-        click.echo(f"  {counts.errors} segment(s) failed; their errors are in the run file",
-                   err=True)
+        try:
+            outcomes = list(await asyncio.gather(*make_jobs(control, progress),
+                                                 return_exceptions=True))
+        except asyncio.CancelledError:
+            return [], progress.paths, True
+        finally:
+            if handled:
+                loop.remove_signal_handler(signal.SIGINT)
+    return outcomes, progress.paths, False

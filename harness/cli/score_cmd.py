@@ -9,6 +9,8 @@ import click
 
 from harness.cli.options import references_option
 from harness.scoring import RunScore, score_runs
+from harness.spin.leakage import leakage_for_run
+from harness.spin.report import leakage_lines
 
 
 def _pct(value: float | None) -> str:
@@ -56,13 +58,16 @@ def _table(score: RunScore) -> list[str]:
 def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool) -> None:
     """Score run files: per variant and target language, names and numbers
     fidelity, unexpected facts, chrF and BLEU (against gold translations where
-    the article has them), errors; spin sensitivity and stability per language."""
+    the article has them), errors; spin sensitivity and stability per language;
+    spin leakage: spun spans whose spun meaning reached the translation."""
     scores = score_runs(list(runs), references_dir)
+    leakage = [leakage_for_run(s.path, references_dir) for s in scores]
     if as_json:
-        click.echo(json.dumps({"runs": [s.to_json() for s in scores]}, ensure_ascii=False,
-                              indent=2))
+        click.echo(json.dumps({"runs": [{**s.to_json(), "leakage": leak.to_json()}
+                                        for s, leak in zip(scores, leakage, strict=True)]},
+                              ensure_ascii=False, indent=2))
         return
-    for index, run_score in enumerate(scores):
+    for index, (run_score, leak) in enumerate(zip(scores, leakage, strict=True)):
         if index:
             click.echo("")
-        click.echo("\n".join(_table(run_score)))
+        click.echo("\n".join(_table(run_score) + leakage_lines(leak)))

@@ -14,10 +14,11 @@ from decimal import Decimal
 
 from harness.fidelity.locale_numbers import NumberProfile, lookup_key, number_profile
 from harness.fidelity.numerals import NATIVE_DIGITS, read_cjk, read_digits
-from harness.fidelity.values import DateValue, NumberMention, RangeValue
+from harness.fidelity.values import DateValue, NumberMention, NumberValue, RangeValue
 
 _FIRST_YEAR, _LAST_YEAR = 1000, 2999
 _DIGIT_RUN = re.compile(r"\d+")
+_SPACES = " \u00a0\u202f\u2009"
 
 
 class _Atom:
@@ -155,8 +156,8 @@ class _Assembler:
         year = int(atom.value)  # type: ignore[arg-type]
         return year if _FIRST_YEAR <= year <= _LAST_YEAR else None
 
-    def emit(self, value: DateValue | Decimal | RangeValue, start: int, end: int, how: str,
-             alts: tuple[Decimal, ...] = ()) -> None:  # fmt: skip
+    def emit(self, value: NumberValue, start: int, end: int, how: str,
+             alts: tuple[NumberValue, ...] = ()) -> None:  # fmt: skip
         self.mentions.append(NumberMention(value, self.text[start:end], start, end, how, alts))
 
     def run(self) -> list[NumberMention]:
@@ -229,8 +230,8 @@ class _Assembler:
         month: int = self.atoms[index].value  # type: ignore[assignment]
         nxt = self.month_run_end(index)
         end = self.atoms[nxt - 1].end
-        day = self.day_at(nxt) if profile.month_day else None
-        if day and profile.month_day_gap.fullmatch(self.gap(nxt - 1, nxt)):
+        day = self.day_after_month(nxt)
+        if day:
             day_end = self.atoms[nxt].end
             suffix_ok = not profile.day_suffix or (
                 day_end < len(self.text) and self.text[day_end] in profile.day_suffix
@@ -242,7 +243,9 @@ class _Assembler:
                     found_year = self.year_at(nxt)
                     if found_year and profile.day_month_gap.fullmatch(self.gap(nxt - 1, nxt)):
                         year, end, nxt = found_year, self.atoms[nxt].end, nxt + 1
-                self.emit(DateValue(month, day, year), start, end, "month_name")
+                # Outside its own order, "im Mai 20 Menschen" may still be a count.
+                alts = () if profile.month_day or year else (Decimal(day),)
+                self.emit(DateValue(month, day, year), start, end, "month_name", alts)
                 return nxt
         if year is None:
             found_year = self.year_at(nxt)
@@ -252,6 +255,34 @@ class _Assembler:
         self.emit(DateValue(month, None, year), start, end, "month_name")
         return nxt
 
+    def day_after_month(self, index: int) -> int | None:
+        """The day of "May 20" / "mayo 20" / "мая 20" at atom ``index``, if it is one.
+
+        A 1-31 number right after a month name is its day in every language: the
+        month-first order is unambiguous next to a month name, and machine output
+        keeps the English order ("dijo encima mayo 20"). It is no day when it is
+        not plain digits ("Mai 20.000 Menschen"), when a scale word or a percent
+        sign makes it a quantity ("mayo 20 mil", "Mai 20 %"), or when something
+        other than spaces stands between. Where month-first is not the language's
+        own order, a bare abbreviation is not trusted as a month ("mar 20" in
+        Spanish is the sea far more often than March 20): the name must be written
+        in full or with its abbreviation dot.
+        """
+        profile = self.profile
+        day = self.day_at(index)
+        if not day or not profile.month_day_gap.fullmatch(self.gap(index - 1, index)):
+            return None
+        end = self.atoms[index].end
+        if self.scale_follows(index) or self.text[end : end + 3].lstrip(_SPACES).startswith("%"):
+            return None
+        if not profile.month_day:
+            month = self.atoms[index - 1]
+            surface = self.text[month.start : month.end]
+            key = _strip_prefix(surface, profile.months)
+            if not surface.endswith(".") and key in profile.month_abbreviations:
+                return None
+        return day
+
     # Quantities and ranges --------------------------------------------------------
 
     def quantity(self, index: int) -> tuple[Decimal, Decimal, int, str, tuple[Decimal, ...], int]:
@@ -259,11 +290,7 @@ class _Assembler:
         atom = self.atoms[index]
         raw: Decimal = atom.value  # type: ignore[assignment]
         value, how, alts, exp, nxt = raw, atom.how, atom.alts, 0, index + 1
-        if (
-            self.is_kind(nxt, "scale")
-            and len(self.gap(index, nxt).strip()) == 0
-            and (len(self.gap(index, nxt)) <= 2)
-        ):
+        if self.scale_follows(index):
             exp = self.atoms[nxt].value  # type: ignore[assignment]
             factor = Decimal(10) ** exp
             value, how, nxt = raw * factor, "scale_word", nxt + 1
@@ -276,19 +303,30 @@ class _Assembler:
                 value, nxt = value + part, after
         return value, raw, exp, how, alts, nxt
 
+    def scale_follows(self, index: int) -> bool:
+        """A scale word glued to the number at ``index`` ("20 mil", "2万")."""
+        nxt = index + 1
+        if not self.is_kind(nxt, "scale"):
+            return False
+        gap = self.gap(index, nxt)
+        return len(gap) <= 2 and not gap.strip()
+
     def quantity_or_range(self, index: int) -> int:
         value, raw, exp, how, alts, nxt = self.quantity(index)
         start = self.atoms[index].start
         end = self.atoms[nxt - 1].end
         if self.is_kind(nxt, "num") and self.joins_range(index, nxt):
-            high, high_raw, high_exp, high_how, _, after = self.quantity(nxt)
+            high, high_raw, high_exp, high_how, high_alts, after = self.quantity(nxt)
             low = value
             # "от 30 до 40 тысяч", "3至4万": an unscaled low end takes the high end's scale.
             if exp == 0 and high_exp and raw < high_raw:
-                low = raw * Decimal(10) ** high_exp
+                factor = Decimal(10) ** high_exp
+                low, alts = raw * factor, tuple(alt * factor for alt in self.atoms[index].alts)
             if low < high:
                 range_how = high_how if how == high_how or (exp == 0 and high_exp) else how
-                self.emit(RangeValue(low, high), start, self.atoms[after - 1].end, range_how)
+                span_end = self.atoms[after - 1].end
+                span_alts = _range_alternatives(low, alts, high, high_alts)
+                self.emit(RangeValue(low, high), start, span_end, range_how, span_alts)
                 return after
         self.emit(value, start, end, how, alts)
         return nxt
@@ -302,6 +340,24 @@ class _Assembler:
             joiner.fullmatch(gap) and opener.search(before)
             for opener, joiner in self.profile.between_gaps
         )
+
+
+def _range_alternatives(
+    low: Decimal, low_alts: tuple[Decimal, ...], high: Decimal, high_alts: tuple[Decimal, ...]
+) -> tuple[RangeValue, ...]:
+    """The other reading of a span whose ends are ambiguous ("30,000 a 40,000" in a
+    Spanish text: 30..40 by the locale, 30000..40000 by the English convention).
+
+    One text follows one convention, so both ends switch together (an end without
+    another reading stays as it is); mixed readings such as 30..40000 are not offered.
+    """
+    if not low_alts and not high_alts:
+        return ()
+    other_low = low_alts[0] if low_alts else low
+    other_high = high_alts[0] if high_alts else high
+    if other_low < other_high:
+        return (RangeValue(other_low, other_high),)
+    return ()
 
 
 def extract_numbers(text: str, lang: str) -> list[NumberMention]:

@@ -72,6 +72,7 @@ class NumberProfile:
     decimal_signs: frozenset[str]
     group_signs: frozenset[str]
     months: Mapping[str, int]
+    month_abbreviations: frozenset[str]  # keys that are never a month's full name
     scales: Mapping[str, int]
     words: Mapping[str, int]
     date_order: str  # "dmy", "mdy" or "ymd", from CLDR's short date pattern
@@ -103,9 +104,13 @@ def _babel_locale(tag: str) -> Locale:
             ) from exc
 
 
-def _month_forms(locales: Iterable[Locale], joiners: Iterable[str]) -> dict[str, int]:
-    """Month names keyed by surface (a final "." kept: it marks an abbreviation)."""
+def _month_forms(
+    locales: Iterable[Locale], joiners: Iterable[str]
+) -> tuple[dict[str, int], frozenset[str]]:
+    """Month names keyed by surface (a final "." kept: it marks an abbreviation), and
+    the look-up keys that are only ever abbreviations ("mar", "set", "des")."""
     forms: dict[str, int] = {}
+    by_width: dict[str, set[str]] = {"wide": set(), "abbreviated": set()}
     # CLDR writes Catalan months with their preposition ("de maig", "d’abril"); the
     # preposition is read as a date joiner instead.
     prefixes = sorted((lookup_key(j) for j in joiners), key=len, reverse=True)
@@ -121,7 +126,8 @@ def _month_forms(locales: Iterable[Locale], joiners: Iterable[str]) -> dict[str,
                             key = key[len(prefix) :].strip()
                             break
                     forms.setdefault(key, month)
-    return forms
+                    by_width[width].add(lookup_key(key))
+    return forms, frozenset(by_width["abbreviated"] - by_width["wide"])
 
 
 def _date_order(locale: Locale) -> str:
@@ -153,10 +159,11 @@ def number_profile(tag: str) -> NumberProfile:
             group_signs.add(symbols["group"])
 
     month_locales = [locale, *(Locale.parse(name) for name in grammar["month_locales"])]
-    month_surfaces = _month_forms(month_locales, grammar["date_joiners"])
+    month_surfaces, month_abbreviations = _month_forms(month_locales, grammar["date_joiners"])
     for month, extra in grammar.get("month_forms", {}).items():
         for form in extra:
             month_surfaces.setdefault(form, int(month))
+            month_abbreviations -= {lookup_key(form)}  # a full case form ("мае")
     scale_surfaces = {
         form: int(exp)
         for exp, forms in _data("scale_words.toml").get(lang, {}).items()
@@ -236,6 +243,7 @@ def number_profile(tag: str) -> NumberProfile:
         decimal_signs=frozenset(decimal_signs),
         group_signs=frozenset(group_signs),
         months=months,
+        month_abbreviations=month_abbreviations,
         scales=scales,
         words=words,
         date_order=_date_order(locale),

@@ -6,7 +6,8 @@ fact, in this order, each step only over what is still unmatched:
 
 1. equal values (quantity, date by month/day/year, range by both ends);
 2. another reading of an ambiguous translation surface ("20,000" left in a German
-   text reads 20 by German rules, but 20000 by the source's convention);
+   text reads 20 by German rules, but 20000 by the source's convention; a span
+   "30,000 a 40,000" in Spanish reads 30000..40000 with both ends switched);
 3. a range written as two separate numbers with the same values (and the reverse:
    two source numbers written as one range).
 
@@ -17,6 +18,11 @@ Reading choices (see extraction.py and data/number_grammar.toml):
 - the day of a date and the year attached to it are part of the date, not separate
   numbers; dates match on (month, day, year) exactly, so a year added or dropped
   counts as an altered date;
+- a month name followed by a 1-31 number is a date in every language ("mayo 20",
+  "Mai 20", as machine output keeps the English order), unless the number is no
+  plain day: "Mai 20.000", "mayo 20 mil", "Mai 20 %" stay quantities, and "mayo
+  2025" is a month with its year. Where month-first is not the language's own
+  order, the day stays a possible count ("im Mai 20 Menschen");
 - numeric dates are read only with a four-digit year (20.05.2025, 2025-05-20,
   05/20/2025 in the order of the locale's CLDR short date); "20/5" without a year is
   too easily a score or a fraction and stays two numbers;

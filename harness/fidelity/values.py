@@ -73,7 +73,9 @@ class NumberMention:
     full-width), "scale_word" ("20 тысяч", "2万"), "words" ("vierzehn"), "cjk"
     (十四), "month_name" and "numeric_date" for dates, "range" for spans.
     ``alternatives`` holds other readings of an ambiguous surface: "20,000" in a
-    German text reads 20 by the locale and 20000 by the English convention.
+    German text reads 20 by the locale and 20000 by the English convention; a span
+    "30,000 a 40,000" in Spanish carries 30000..40000 as its other reading; "Mai 20"
+    (month-first outside the language's own order) carries the count 20.
     """
 
     value: NumberValue
@@ -81,7 +83,7 @@ class NumberMention:
     start: int
     end: int
     how: str
-    alternatives: tuple[Decimal, ...] = ()
+    alternatives: tuple[NumberValue, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -92,5 +94,5 @@ class NumberMention:
             "end": self.end,
         }
         if self.alternatives:
-            data["alternatives"] = [decimal_text(alt) for alt in self.alternatives]
+            data["alternatives"] = [value_json(alt) for alt in self.alternatives]
         return data

@@ -34,6 +34,7 @@ A complete example, for a backend that takes ``{"source", "target", "texts": [..
 and answers ``{"translations": [...]}``::
 
     import json
+    from typing import Any, ClassVar
 
     import httpx
 
@@ -44,7 +45,7 @@ and answers ``{"translations": [...]}``::
 
     class TestMyProviderConformance(ProviderConformance):
         provider_class = MyProvider
-        options = {"base_url": "https://backend.test"}
+        options: ClassVar[dict[str, Any]] = {"base_url": "https://backend.test"}
         pair = LangPair("en", "de")
         unsupported_pair = LangPair("en", "qaa")
 
@@ -68,14 +69,17 @@ and answers ``{"translations": [...]}``::
 Run it with ``pytest``: each check is a ``test_conformance_*`` method of the
 subclass. A check that does not apply to a backend (say it has no 503 answer)
 is skipped by returning ``None`` from ``failure_response`` for that kind.
+Adapters that speak no HTTP (``uses_http = False``: command-line engines) are
+outside the kit's reach, because it watches the transport; test those directly.
+
+The fake backend, the failure kinds and the secret scans live in
+:mod:`harness.testing.backend` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import anyio
@@ -83,7 +87,6 @@ import httpx
 import pytest
 
 from harness.errors import (
-    AuthError,
     BadResponseError,
     ProviderError,
     RateLimitError,
@@ -92,101 +95,29 @@ from harness.errors import (
 )
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Provider
-
-#: The fake key the kit hands to providers; the scans look for any 8-character piece of it.
-FAKE_SECRET = "kit-SECRET-4b7e19d2c0a8f356"
-
-#: Texts the kit translates: several scripts, combining marks, right-to-left, digits,
-#: markup-like characters and texts of a single character. Distinct, so order is checkable.
-SAMPLE_TEXTS: tuple[str, ...] = (
-    "On May 20, 2025, 20,000 people signed the petition in St. Petersburg.",
-    "Александр Бастрыкин выступил на Петербургском международном юридическом форуме.",
-    "Ukraine's «Ukrinform» reported: ціна зросла на 14%.",
-    "東京で3万人が集まった。",
-    "The café's crème brûlée costs €4.50 — naïve, isn't it?",
-    "Noe\u0301l and Zoë met at 10:30.",
-    "قال المتحدث إن 40 شخصا حضروا.",
-    'Tags like <b> & "quotes" are plain text here.',
-    ".",
-    "🙂",
-    "7",
-    "A",
+from harness.testing.backend import (
+    EXPECTED_ERROR,
+    FAKE_SECRET,
+    SAMPLE_TEXTS,
+    Failure,
+    FakeBackend,
+    RecordedRequest,
+    exception_texts,
+    leaked_secret,
 )
 
+__all__ = [
+    "FAKE_SECRET",
+    "SAMPLE_TEXTS",
+    "Failure",
+    "FakeBackend",
+    "ProviderConformance",
+    "RecordedRequest",
+    "exception_texts",
+    "leaked_secret",
+]
+
 T = TypeVar("T")
-
-
-class Failure(enum.Enum):
-    """Backend failures whose wire form differs between backends (see ``failure_response``)."""
-
-    AUTH = "auth"  # the key is wrong or missing -> AuthError
-    FORBIDDEN = "forbidden"  # the key is valid but not allowed -> AuthError
-    RATE_LIMIT = "rate_limit"  # too many requests, retry after N seconds -> RateLimitError
-    SERVER_ERROR = "server_error"  # the backend broke -> TransientError
-    UNAVAILABLE = "unavailable"  # overloaded or down for a moment -> TransientError
-
-
-EXPECTED_ERROR: Mapping[Failure, type[ProviderError]] = {
-    Failure.AUTH: AuthError,
-    Failure.FORBIDDEN: AuthError,
-    Failure.RATE_LIMIT: RateLimitError,
-    Failure.SERVER_ERROR: TransientError,
-    Failure.UNAVAILABLE: TransientError,
-}
-
-
-@dataclass
-class RecordedRequest:
-    """One request the provider sent, with the texts the author's hook read out of it."""
-
-    request: httpx.Request
-    texts: list[str]
-
-
-@dataclass
-class FakeBackend:
-    """The MockTransport handler: records requests and answers by the current ``behaviour``."""
-
-    kit: ProviderConformance
-    pair: LangPair
-    #: ``None`` translates; otherwise a callable producing the (bad) answer or raising.
-    behaviour: Callable[[httpx.Request, list[str]], httpx.Response] | None = None
-    requests: list[RecordedRequest] = field(default_factory=list)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        texts = self.kit.request_texts(request)
-        self.requests.append(RecordedRequest(request, texts))
-        if self.behaviour is not None:
-            return self.behaviour(request, texts)
-        outputs = [self.kit.fake_translate(text, self.pair) for text in texts]
-        return self.kit.success_response(request, outputs)
-
-
-def leaked_secret(
-    text: str, secrets: Iterable[str] = (FAKE_SECRET,), window: int = 8
-) -> str | None:
-    """The first ``window``-character piece of any of ``secrets`` found in ``text``, if any.
-
-    Pieces rather than the whole value, so a "masked" key (``...c0a8f356``) counts as a leak.
-    """
-    for secret in secrets:
-        for start in range(max(len(secret) - window, 0) + 1):
-            piece = secret[start : start + window]
-            if piece in text:
-                return piece
-    return None
-
-
-def exception_texts(exc: BaseException) -> list[str]:
-    """``str`` and ``repr`` of an exception and of every cause or context behind it."""
-    texts: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        texts += [str(current), repr(current)]
-        current = current.__cause__ or current.__context__
-    return texts
 
 
 class ProviderConformance:
