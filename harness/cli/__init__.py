@@ -35,6 +35,7 @@ def main() -> None:
 def _register_commands() -> None:
     # Imported here so each command module can import ``main``'s helpers freely.
     from harness.cli import (
+        compare_cmd,
         fidelity_cmd,
         merge_cmd,
         providers_cmd,
@@ -51,6 +52,7 @@ def _register_commands() -> None:
     main.add_command(fidelity_cmd.fidelity)
     main.add_command(score_cmd.score)
     main.add_command(restore_cmd.restore)
+    main.add_command(compare_cmd.compare)
 
 
 _register_commands()

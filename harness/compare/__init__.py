@@ -1,0 +1,1 @@
+"""Comparing runs: alignment, per-run summaries, paired significance, gates."""

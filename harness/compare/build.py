@@ -1,0 +1,238 @@
+"""Build a :class:`Report` from run files: check, stream, pair, gate.
+
+Pass one streams each run once (:func:`segment_rows`), folding rows into
+per-run summaries and the per-fact table, and, when there is a baseline,
+writing them to a scratch :class:`RowStore`. Pass two pairs every other run
+with the baseline through that store. Memory stays flat in the number of
+segments; the scratch file is removed at the end.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import __version__
+from harness.compare.align import RunIdentity, check_alignment, run_labels
+from harness.compare.collect import DetailCollector, FactTable, RunCollector
+from harness.compare.gates import Gate, evaluate
+from harness.compare.judging import ArticleBook, Judge
+from harness.compare.model import (
+    Column,
+    FactRow,
+    Report,
+    RunInfo,
+    SpinSummary,
+)
+from harness.compare.pairing import compare_runs
+from harness.compare.rows import TextMetrics, scorer_signature, segment_rows
+from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
+from harness.compare.store import JudgementMemo, RowStore
+from harness.errors import RunFileError, UsageError
+from harness.references import references_root
+from harness.runfile import RunFile, utc_now
+
+# Below this, a bootstrap resamples too few segments for its p-value to mean much.
+MIN_PAIRED_FOR_TESTS = 10
+
+
+@dataclass
+class CompareOptions:
+    baseline: Path | None = None
+    references: Path | None = None
+    allow_mismatch: bool = False
+    gates: list[Gate] = field(default_factory=list)
+    detail_segments: int = 40
+    broken_shown: int = 50
+    fact_rows: int = 200
+
+
+def expand_runs(paths: list[Path]) -> list[Path]:
+    """Run files as given; a directory stands for the ``*.jsonl`` files in it."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise RunFileError(f"{path}: a directory without run files (*.jsonl)")
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise RunFileError(f"{path}: no such run file")
+    unique = list(dict.fromkeys(p.resolve() for p in out))
+    return unique
+
+
+def build_report(paths: list[Path], options: CompareOptions) -> Report:
+    runs = expand_runs(paths)
+    baseline_index: int | None = None
+    if options.baseline is not None:
+        baseline = expand_runs([options.baseline])
+        if len(baseline) != 1:
+            raise UsageError(f"--baseline {options.baseline}: give one run file, "
+                             f"found {len(baseline)}")
+        runs = baseline + [r for r in runs if r != baseline[0]]
+        baseline_index = 0
+    if baseline_index is None and len(runs) < 1:
+        raise UsageError("give at least one run file to compare")
+    if baseline_index is not None and len(runs) < 2:
+        raise UsageError("a baseline needs at least one other run to compare with")
+    files = [RunFile(path) for path in runs]
+    providers = [str((f.header.get("provider") or {}).get("name") or f.run_id) for f in files]
+    labels = run_labels(providers, [f.run_id for f in files])
+    notes: list[str] = []
+    identities = [RunIdentity.from_header(label, f.header, {"fidelity": scorer_signature()})
+                  for label, f in zip(labels, files, strict=True)]
+    problems = check_alignment(identities)
+    if problems and not options.allow_mismatch:
+        raise UsageError("runs are not comparable: " + "; ".join(problems)
+                         + " (--allow-mismatch compares them anyway)")
+    notes += [f"mismatch allowed: {p}" for p in problems]
+
+    metrics = TextMetrics()
+    book = ArticleBook(references_root(options.references))
+    notes += _reference_notes(files, labels, book)
+    facts = FactTable(options.fact_rows)
+    details = DetailCollector(options.detail_segments)
+    infos: list[RunInfo] = []
+    groups = []
+    with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
+        store = RowStore(Path(scratch)) if baseline_index is not None else None
+        memo = JudgementMemo(Path(scratch))
+        judge = Judge(book, memo)
+        try:
+            for index, (label, run) in enumerate(zip(labels, files, strict=True)):
+                collector = RunCollector(index, label, facts, details)
+                for row in segment_rows(run.path, judge, metrics):
+                    collector.add(row)
+                    if store is not None:
+                        store.add(index, row)
+                details.close()
+                groups += collector.summaries(metrics)
+                infos.append(_run_info(index, label, run, collector.segments,
+                                       index == baseline_index))
+                if run.footer() is None:
+                    notes.append(f"{label}: the run has no footer (interrupted); "
+                                 "only its finished segments are compared")
+            comparisons = []
+            if store is not None and baseline_index is not None:
+                for index in range(len(files)):
+                    if index != baseline_index:
+                        comparisons.append(compare_runs(store, baseline_index, index, metrics,
+                                                        show=options.broken_shown))
+        finally:
+            memo.close()
+            if store is not None:
+                store.close()
+    if facts.truncated:
+        notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
+                     "count in every rate and in the newly broken lists (--facts N for more)")
+    few = sorted({f"{g.target} {g.variant}" for c in comparisons for g in c.groups
+                  if g.paired_segments < MIN_PAIRED_FOR_TESTS})
+    if few:
+        notes.append(f"fewer than {MIN_PAIRED_FOR_TESTS} paired segments in {', '.join(few)}: "
+                     "bootstrap p-values on so few segments are indicative only")
+    for comparison in comparisons:
+        if comparison.only_baseline or comparison.only_candidate:
+            notes.append(f"{labels[comparison.run]}: {comparison.only_baseline} segments only in "
+                         f"the baseline, {comparison.only_candidate} only in this run "
+                         "(left out of the paired comparison)")
+    report = Report(
+        created=utc_now(), harness_version=__version__, runs=infos,
+        signatures=_signatures(metrics, sorted({g.target for g in groups})),
+        groups=groups, spin=[], fact_columns=[], facts=[], comparisons=comparisons,
+        gates=[], details=details.ordered(), notes=notes, baseline=baseline_index)
+    report.spin = _spin(report)
+    _fill_leakage(report, files, options.references)
+    report.fact_columns, report.facts = _fact_rows(report, facts)
+    report.gates = evaluate(report, options.gates)
+    return report
+
+
+def _reference_notes(files: list[RunFile], labels: list[str], book: ArticleBook) -> list[str]:
+    """Runs whose article text differs from the reference folder's: facts may not fit."""
+    notes = []
+    for label, run in zip(labels, files, strict=True):
+        for entry in run.header.get("articles") or []:
+            article_id = str(entry.get("id") or "")
+            article, _ = book.get(article_id)
+            restored = (entry.get("digests") or {}).get("restored")
+            if article is None:
+                notes.append(f"{label}: article {article_id} is not among the references; "
+                             "names and numbers are read from the run's own source text")
+            elif restored and restored != article.digest("restored"):
+                notes.append(f"{label}: translated another version of {article_id} than the "
+                             "references hold (digest differs); facts may not match")
+    return list(dict.fromkeys(notes))
+
+
+def _run_info(index: int, label: str, run: RunFile, segments: int, baseline: bool) -> RunInfo:
+    provider = run.header.get("provider") or {}
+    return RunInfo(index=index, label=label, run_id=run.run_id, path=str(run.path),
+                   provider=str(provider.get("name") or ""),
+                   adapter=str(provider.get("adapter") or ""),
+                   adapter_version=str(provider.get("adapter_version") or ""),
+                   complete=run.footer() is not None, segments=segments, baseline=baseline)
+
+
+def _signatures(metrics: TextMetrics, targets: list[str]) -> dict[str, object]:
+    per_target = {t: metrics.signatures(t) for t in targets}
+    return {
+        "fidelity": scorer_signature(),
+        "chrf": next(iter(per_target.values()))["chrf"] if per_target else None,
+        "bleu": {t: sigs["bleu"] for t, sigs in per_target.items()},
+        "significance": SIGNIFICANCE_SIGNATURE,
+    }
+
+
+def _spin(report: Report) -> list[SpinSummary]:
+    spins = []
+    for run in report.runs:
+        for target in report.targets():
+            restored = report.group(run.index, "restored", target)
+            spun = report.group(run.index, "spun", target)
+            if restored is None or spun is None:
+                continue
+            summary = SpinSummary(run.index, target)
+            for metric in ("names", "numbers", "fidelity"):
+                a, b = restored.metric(metric), spun.metric(metric)
+                setattr(summary, metric, None if a is None or b is None else a - b)
+            spins.append(summary)
+    return spins
+
+
+def _fill_leakage(report: Report, files: list[RunFile], references: Path | None) -> None:
+    """Spin leakage per run and language, from :mod:`harness.spin.leakage` when the
+    harness has it (counts only; its examples stay in ``harness score``)."""
+    try:
+        leakage = importlib.import_module("harness.spin.leakage")
+    except ImportError:
+        return
+    for run in report.runs:
+        spins = [s for s in report.spin if s.run == run.index]
+        if not spins:
+            continue
+        found = leakage.leakage_for_run(files[run.index].path, references)
+        for spin in spins:
+            target = found.targets.get(spin.target)
+            if target is not None:
+                spin.leakage = {k: v for k, v in target.to_json().items()
+                                if k not in ("examples", "target_lang")}
+
+
+def _fact_rows(report: Report, table: FactTable) -> tuple[list[Column], list[FactRow]]:
+    columns = [Column(g.run, g.target, g.variant)
+               for g in sorted(report.groups, key=lambda g: (g.target, g.variant != "restored",
+                                                              g.variant, g.run))]
+    rows = []
+    for info in sorted(table.facts.values(), key=lambda f: (f.article, f.order)):
+        row = FactRow(info.article, info.key, info.kind, info.label, info.segments)
+        for column in columns:
+            cell = table.cells.get((info.article, info.key, column.key))
+            if cell is not None:
+                row.cells[column.key] = cell
+        rows.append(row)
+    return columns, rows

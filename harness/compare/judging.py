@@ -1,0 +1,204 @@
+"""The bridge to the fidelity scorer: one output judged against its segment's facts.
+
+:class:`Judge` calls :func:`harness.fidelity.scorer.score_pair` the way
+``harness score`` does (facts of the *restored* segment, also for the spun
+variant; the run's own source when the article is not available) and keeps of
+the :class:`PairJudgement` only what reports read, as a :class:`Judged`: counts,
+unexpected surfaces, and each expected fact kept (how, where) or lost (why).
+
+Judgements are remembered in a :class:`JudgementMemo` (a scratch SQLite table)
+by article, segment, language and output: runs of one deterministic backend
+repeat most outputs, and a look-up costs a fraction of a judgement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import ArticleError
+from harness.facts import Facts, article_facts
+from harness.fidelity.scorer import PairJudgement, score_pair
+from harness.references import Article, load_article
+
+if TYPE_CHECKING:
+    from harness.compare.store import JudgementMemo
+
+
+@dataclass(frozen=True, slots=True)
+class FactOutcome:
+    """One fact of a segment in one output: kept (with how and the surface found) or lost.
+
+    ``key`` identifies the fact within its article: ``name:<id>`` or
+    ``number:<text as in the restored source>``. ``start``/``end`` locate the
+    surface in the output (``-1`` when lost).
+    """
+
+    key: str
+    kind: str
+    label: str
+    kept: bool
+    how: str
+    found: str = ""
+    start: int = -1
+    end: int = -1
+
+    def to_json(self) -> list[Any]:
+        return [self.key, self.kind, self.label, self.kept, self.how, self.found,
+                self.start, self.end]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> FactOutcome:
+        key, kind, label, kept, how, found, start, end = data
+        return cls(str(key), str(kind), str(label), bool(kept), str(how), str(found),
+                   int(start), int(end))
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the reports keep of one judgement."""
+
+    names_expected: int
+    names_kept: int
+    names_unexpected: int
+    numbers_expected: int
+    numbers_kept: int
+    numbers_unexpected: int
+    unexpected_texts: tuple[str, ...]
+    facts: tuple[FactOutcome, ...]
+
+    def to_json(self) -> list[Any]:
+        return [self.names_expected, self.names_kept, self.names_unexpected,
+                self.numbers_expected, self.numbers_kept, self.numbers_unexpected,
+                list(self.unexpected_texts), [f.to_json() for f in self.facts]]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Judged:
+        *counts, unexpected, facts = data
+        ne, nk, nu, me, mk, mu = (int(c) for c in counts)
+        return cls(ne, nk, nu, me, mk, mu, tuple(str(t) for t in unexpected),
+                   tuple(FactOutcome.from_json(f) for f in facts))
+
+
+def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
+    """The judgement's expected names and numbers as kept/lost outcomes, source order."""
+    outcomes: list[FactOutcome] = []
+    found_names = {match.id: match for match in judgement.names.found}
+    for spec in judgement.names.expected:
+        match = found_names.get(spec.id)
+        if match is not None:
+            outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, True, match.how,
+                                        match.found, match.start, match.end))
+        else:
+            miss = next((m for m in judgement.names.missing if m.id == spec.id), None)
+            outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, False,
+                                        miss.why if miss is not None else "missing"))
+    # Numbers are matched mention by mention; a range split in two matches twice.
+    pending = list(judgement.numbers.found)
+    for mention in judgement.numbers.expected:
+        number = next((m for m in pending if m.expected is mention), None)
+        key = f"number:{mention.text}"
+        if number is not None:
+            pending = [m for m in pending if m.expected is not mention]
+            outcomes.append(FactOutcome(key, "number", mention.text, True, number.how,
+                                        number.found.text, number.found.start, number.found.end))
+        else:
+            outcomes.append(FactOutcome(key, "number", mention.text, False, "missing"))
+    return tuple(outcomes)
+
+
+def judged_from(judgement: PairJudgement) -> Judged:
+    stats = judgement.stats
+    unexpected = tuple(m.found for m in judgement.names.unexpected) + tuple(
+        m.text for m in judgement.numbers.unexpected)
+    return Judged(stats.names_expected, stats.names_kept, stats.names_unexpected,
+                  stats.numbers_expected, stats.numbers_kept, stats.numbers_unexpected,
+                  unexpected, facts_of(judgement))
+
+
+class ArticleBook:
+    """Articles, their facts and gold translations, loaded on first use.
+
+    The most recently used ``keep`` articles stay loaded: runs write an article's
+    segments close together, and a run over thousands of articles must not hold
+    them all.
+    """
+
+    def __init__(self, root: Path, keep: int = 64) -> None:
+        self.root = root
+        self.keep = keep
+        self._articles: OrderedDict[str, tuple[Article | None, Facts | None]] = OrderedDict()
+        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
+
+    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
+        if article_id in self._articles:
+            self._articles.move_to_end(article_id)
+            return self._articles[article_id]
+        try:
+            article = load_article(article_id, self.root)
+            loaded: tuple[Article | None, Facts | None] = (article, article_facts(article))
+        except ArticleError:
+            loaded = (None, None)
+        self._articles[article_id] = loaded
+        if len(self._articles) > self.keep:
+            evicted, _ = self._articles.popitem(last=False)
+            for key in [k for k in self._gold if k[0] == evicted]:
+                del self._gold[key]
+        return loaded
+
+    def restored(self, article_id: str, segment: str) -> str | None:
+        article, _ = self.get(article_id)
+        if article is None:
+            return None
+        try:
+            return article.segment(segment).restored
+        except ArticleError:
+            return None
+
+    def gold(self, article_id: str, segment: str, target: str) -> str | None:
+        """``references/<article>/translations/<lang>.txt``: one line per segment."""
+        key = (article_id, target)
+        if key not in self._gold:
+            article, _ = self.get(article_id)
+            lines = None
+            path = article.path / "translations" / f"{target}.txt" if article else None
+            if article is not None and path is not None and path.is_file():
+                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
+                if len(texts) == len(article.segments):
+                    lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
+            self._gold[key] = lines
+        gold = self._gold[key]
+        return gold.get(segment) if gold else None
+
+
+class Judge:
+    """Judges outputs against the facts of their restored segment, remembering results."""
+
+    def __init__(self, book: ArticleBook, memo: JudgementMemo | None = None) -> None:
+        self.book = book
+        self.memo = memo
+        self.judged = 0
+        self.remembered = 0
+
+    def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
+                 output: str, run_source: str) -> Judged:
+        key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output))
+                              .encode("utf-8"), digest_size=16).hexdigest()
+        if self.memo is not None:
+            known = self.memo.get(key)
+            if known is not None:
+                self.remembered += 1
+                return known
+        _, facts = self.book.get(article_id)
+        restored = self.book.restored(article_id, segment)
+        segment_facts = facts.for_segment(segment) if facts is not None and restored else None
+        judgement = score_pair(restored or run_source, output, target, source_lang,
+                               facts=segment_facts)
+        judged = judged_from(judgement)
+        self.judged += 1
+        if self.memo is not None:
+            self.memo.put(key, judged)
+        return judged

@@ -1,0 +1,143 @@
+"""One segment line of a run file, scored, as a report row.
+
+:func:`segment_rows` streams a run file's segment lines and turns each into a
+:class:`SegmentRow`: latency, usage and errors from the line; names and
+numbers fidelity from the :class:`~harness.compare.judging.Judge`; chrF and
+BLEU sufficient statistics (sacreBLEU, :class:`TextMetrics`) against the
+article's gold translation of the segment, where there is one. Everything
+downstream of this module reads rows, never the scorer's objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sacrebleu.metrics.bleu import BLEU
+from sacrebleu.metrics.chrf import CHRF
+
+from harness.compare.judging import FactOutcome, Judge
+from harness.fidelity.scorer import signature as fidelity_signature
+from harness.runfile import RunFile
+from harness.textmetrics import bleu_tokenizer
+
+__all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_rows"]
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    """One segment line of a run, scored: everything a report reads about it."""
+
+    id: str
+    article: str
+    segment: str
+    variant: str
+    target: str
+    source: str
+    output: str | None
+    error: str | None
+    latency_ms: float
+    cached: bool
+    usage: dict[str, float]
+    names_expected: int = 0
+    names_kept: int = 0
+    names_unexpected: int = 0
+    numbers_expected: int = 0
+    numbers_kept: int = 0
+    numbers_unexpected: int = 0
+    unexpected_texts: tuple[str, ...] = ()
+    facts: tuple[FactOutcome, ...] = ()
+    chrf_stats: tuple[float, ...] | None = None
+    bleu_stats: tuple[float, ...] | None = None
+
+    @property
+    def slot(self) -> str:
+        """The segment regardless of variant: ``article/segment/target``."""
+        return f"{self.article}/{self.segment}/{self.target}"
+
+
+class TextMetrics:
+    """chrF and BLEU (sacreBLEU) per target language: segment statistics, corpus scores
+    from summed statistics, and signatures."""
+
+    def __init__(self) -> None:
+        self._chrf = CHRF()
+        self._bleu: dict[str, BLEU] = {}
+
+    def bleu(self, target: str) -> BLEU:
+        tokenizer = bleu_tokenizer(target)
+        if tokenizer not in self._bleu:
+            self._bleu[tokenizer] = BLEU(tokenize=tokenizer)
+        return self._bleu[tokenizer]
+
+    def stats(self, hypothesis: str, reference: str, target: str
+              ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        chrf = self._chrf._extract_corpus_statistics([hypothesis], [[reference]])[0]
+        bleu = self.bleu(target)._extract_corpus_statistics([hypothesis], [[reference]])[0]
+        return tuple(float(x) for x in chrf), tuple(float(x) for x in bleu)
+
+    def chrf_score(self, totals: list[float] | Any) -> float:
+        return float(self._chrf._compute_score_from_stats([int(x) for x in totals]).score)
+
+    def bleu_score(self, totals: list[float] | Any, target: str) -> float:
+        stats: Any = [int(x) for x in totals]
+        return float(self.bleu(target)._compute_score_from_stats(stats).score)
+
+    def signatures(self, target: str) -> dict[str, str]:
+        # sacreBLEU learns the number of references on first use; ours is always one.
+        for metric in (self._chrf, self.bleu(target)):
+            metric.num_refs = 1
+        return {"chrf": str(self._chrf.get_signature()),
+                "bleu": str(self.bleu(target).get_signature())}
+
+
+def _usage(raw: Any) -> dict[str, float]:
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): float(v) for k, v in raw.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
+    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
+    for record in RunFile(path).segments():
+        target = str(record["target_lang"])
+        article, segment = str(record["article"]), str(record["segment"])
+        output = record.get("output")
+        raw_error = record.get("error")
+        error = None
+        if raw_error:
+            error = str(raw_error.get("type") or "error") if isinstance(raw_error, dict) \
+                else "error"
+        elif output is None:
+            error = "NoOutput"
+        source = str(record.get("source") or "")
+        base: dict[str, Any] = {
+            "id": str(record["id"]), "article": article, "segment": segment,
+            "variant": str(record["variant"]), "target": target, "source": source,
+            "output": None if output is None else str(output), "error": error,
+            "latency_ms": float(record.get("latency_ms") or 0.0),
+            "cached": bool(record.get("cached")), "usage": _usage(record.get("usage")),
+        }
+        if error is not None or output is None:
+            yield SegmentRow(**base)
+            continue
+        judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
+                       str(output), source)
+        chrf = bleu = None
+        reference = judge.book.gold(article, segment, target)
+        if reference is not None:
+            chrf, bleu = metrics.stats(str(output), reference, target)
+        yield SegmentRow(
+            **base, names_expected=judged.names_expected, names_kept=judged.names_kept,
+            names_unexpected=judged.names_unexpected,
+            numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
+            numbers_unexpected=judged.numbers_unexpected,
+            unexpected_texts=judged.unexpected_texts, facts=judged.facts, chrf_stats=chrf,
+            bleu_stats=bleu)
+
+
+def scorer_signature() -> str:
+    return fidelity_signature()

@@ -1,0 +1,137 @@
+"""Scored rows on disk, so runs can be paired segment by segment in flat memory.
+
+Runs write their segment lines in completion order, which differs from run to
+run. Pairing a candidate with the baseline therefore needs a join on segment
+id; doing it in a temporary SQLite file (standard library) keeps memory flat
+however many segments the runs have. Each row keeps only what a paired
+comparison reads: counts, fact outcomes, chrF/BLEU statistics, the output.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.compare.judging import Judged
+from harness.compare.rows import SegmentRow
+
+_FLUSH_EVERY = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """A :class:`SegmentRow` as read back for pairing."""
+
+    output: str | None
+    error: str | None
+    counts: tuple[int, int, int, int]  # names kept, expected, numbers kept, expected
+    facts: list[list[Any]]
+    chrf: list[float] | None
+    bleu: list[float] | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.output is not None
+
+
+def _payload(row: SegmentRow) -> str:
+    return json.dumps([
+        row.output, row.error,
+        [row.names_kept, row.names_expected, row.numbers_kept, row.numbers_expected],
+        [f.to_json() for f in row.facts], row.chrf_stats, row.bleu_stats,
+    ], ensure_ascii=False, separators=(",", ":"))
+
+
+def _row(payload: str) -> StoredRow:
+    output, error, counts, facts, chrf, bleu = json.loads(payload)
+    names_kept, names_expected, numbers_kept, numbers_expected = (int(c) for c in counts)
+    return StoredRow(output, error, (names_kept, names_expected, numbers_kept, numbers_expected),
+                     facts, chrf, bleu)
+
+
+class RowStore:
+    """A temporary table of (run, group, segment id) -> row."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "rows.sqlite"
+        self._db = sqlite3.connect(self.path)
+        # A scratch file: no journal, no fsync; the page cache bounds memory.
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
+            "PRAGMA temp_store=FILE;"
+            "CREATE TABLE rows (run INTEGER, grp TEXT, id TEXT, payload TEXT,"
+            " PRIMARY KEY (run, grp, id)) WITHOUT ROWID;")
+        self._pending: list[tuple[int, str, str, str]] = []
+
+    def add(self, run: int, row: SegmentRow) -> None:
+        self._pending.append((run, f"{row.variant}/{row.target}", row.id, _payload(row)))
+        if len(self._pending) >= _FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        # A resumed run can repeat a segment id; the later line wins, as in the run file.
+        self._db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?)", self._pending)
+        self._db.commit()
+        self._pending.clear()
+
+    def pairs(self, baseline: int, candidate: int
+              ) -> Iterator[tuple[str, str, StoredRow, StoredRow]]:
+        """(group, segment id, baseline row, candidate row) for ids both runs have,
+        ordered by group then id."""
+        self.flush()
+        cursor = self._db.execute(
+            "SELECT b.grp, b.id, b.payload, c.payload FROM rows b JOIN rows c"
+            " ON c.run = ? AND c.grp = b.grp AND c.id = b.id"
+            " WHERE b.run = ? ORDER BY b.grp, b.id", (candidate, baseline))
+        for grp, ident, base, cand in cursor:
+            yield grp, ident, _row(base), _row(cand)
+
+    def unpaired(self, baseline: int, candidate: int) -> tuple[int, int]:
+        """How many ids only the baseline has, and only the candidate."""
+        self.flush()
+        query = ("SELECT COUNT(*) FROM rows a WHERE a.run = ? AND NOT EXISTS"
+                 " (SELECT 1 FROM rows o WHERE o.run = ? AND o.grp = a.grp AND o.id = a.id)")
+        only_b = self._db.execute(query, (baseline, candidate)).fetchone()[0]
+        only_c = self._db.execute(query, (candidate, baseline)).fetchone()[0]
+        return int(only_b), int(only_c)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class JudgementMemo:
+    """Judgements already made, by key, in a scratch SQLite file (flat memory)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._db = sqlite3.connect(directory / "judged.sqlite")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
+            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;")
+        self._pending: dict[str, str] = {}
+
+    def get(self, key: str) -> Judged | None:
+        payload = self._pending.get(key)
+        if payload is None:
+            row = self._db.execute("SELECT payload FROM judged WHERE key = ?",
+                                   (key,)).fetchone()
+            payload = row[0] if row else None
+        return None if payload is None else Judged.from_json(json.loads(payload))
+
+    def put(self, key: str, judged: Judged) -> None:
+        self._pending[key] = json.dumps(judged.to_json(), ensure_ascii=False,
+                                        separators=(",", ":"))
+        if len(self._pending) >= _FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO judged VALUES (?, ?)",
+                             self._pending.items())
+        self._db.commit()
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,1 @@
+"""Report formats of a comparison: terminal, Markdown, JSON, JUnit XML, HTML."""

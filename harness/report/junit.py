@@ -1,0 +1,113 @@
+"""The comparison as JUnit XML, so CI dashboards show regressions as failed tests.
+
+One test suite per compared run (every run but the baseline), one test case per
+fact of the article and target language and variant (classname
+``harness.<run>.<lang>.<variant>``, name the fact). With a baseline a case
+*fails* when the run kept the fact in fewer mentions than the baseline (a
+regression) and is *skipped* when the fact is lost as in the baseline (a known
+miss, visible without turning every build red). Without a baseline a lost fact
+fails. A last suite ``harness.gates`` has one case per gate check.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from harness.compare.model import FactCell, FactRow, Report
+from harness.report.common import column_label, fact_how
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: object) -> str:
+    return _NOT_XML.sub("\ufffd", str(text))
+
+
+def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name),
+                         time="0")
+
+
+def render_junit(report: Report) -> str:
+    root = ET.Element("testsuites", name="harness compare")
+    baseline = report.baseline
+    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    for run in report.runs:
+        if run.baseline:
+            continue
+        suite = ET.SubElement(root, "testsuite", name=_clean(f"harness.{run.label}"))
+        counts = {"tests": 0, "failures": 0, "skipped": 0}
+        for column in report.fact_columns:
+            if column.run != run.index:
+                continue
+            base_key = f"{baseline}/{column.target}/{column.variant}"
+            for fact in report.facts:
+                cell = fact.cells.get(column.key)
+                if cell is None or cell.total == 0:
+                    continue
+                base = fact.cells.get(base_key) if baseline is not None else None
+                _fact_case(suite, report, run.label, column.key, fact, cell, base, counts)
+        _close(suite, counts, totals)
+    gates = ET.SubElement(root, "testsuite", name="harness.gates")
+    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    for gate in report.gates:
+        case = _case(gates, f"harness.gates.{gate.gate.split()[0]}",
+                     f"{gate.gate} {report.run_label(gate.run)} {gate.target} {gate.variant}")
+        counts["tests"] += 1
+        if not gate.passed:
+            counts["failures"] += 1
+            ET.SubElement(case, "failure", message=_clean(gate.message), type="gate")
+    _close(gates, counts, totals)
+    for key, value in totals.items():
+        root.set(key, str(value))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def _fact_case(suite: ET.Element, report: Report, label: str, column_key: str, fact: FactRow,
+               cell: FactCell, base: FactCell | None, counts: dict[str, int]) -> None:
+    _, target, variant = column_key.split("/", 2)
+    case = _case(suite, f"harness.{label}.{target}.{variant}",
+                 f"{fact.kind} {fact.label} ({fact.article})")
+    counts["tests"] += 1
+    detail = f"{column_label(report, column_key)}: {fact.label}: {fact_how(cell)}"
+    if base is not None and base.total:
+        if cell.kept < min(base.kept, cell.total):
+            counts["failures"] += 1
+            failure = ET.SubElement(case, "failure", type="regression", message=_clean(
+                f"kept in {cell.kept} of {cell.total} mentions, the baseline in {base.kept} "
+                f"of {base.total}"))
+            failure.text = _clean(_outputs(report, label, fact, target, variant) or detail)
+        elif cell.kept < cell.total:
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=_clean(
+                f"lost as in the baseline: {fact_how(cell)}"))
+    elif cell.kept < cell.total:
+        counts["failures"] += 1
+        ET.SubElement(case, "failure", type="lost", message=_clean(detail))
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean(detail)
+
+
+def _outputs(report: Report, label: str, fact: FactRow, target: str, variant: str) -> str:
+    lines = []
+    for comparison in report.comparisons:
+        if report.run_label(comparison.run) != label:
+            continue
+        for broken in comparison.newly_broken:
+            if (broken.key, broken.target, broken.variant, broken.article) == (
+                    fact.key, target, variant, fact.article):
+                lines += [f"{broken.segment}: baseline kept {broken.baseline_found!r} "
+                          f"({broken.baseline_how}); lost: {broken.candidate_why}",
+                          f"  baseline:  {broken.baseline_output}",
+                          f"  candidate: {broken.candidate_output}"]
+    return "\n".join(lines)
+
+
+def _close(suite: ET.Element, counts: dict[str, int], totals: dict[str, int]) -> None:
+    for key, value in counts.items():
+        suite.set(key, str(value))
+        totals[key] += value
+    suite.set("errors", "0")

@@ -1,0 +1,118 @@
+"""The pull-request workflow cannot rot silently: its steps run here, as written.
+
+The test reads ``.github/workflows/harness.yml``, and runs each ``run:`` step that
+calls harness in a scratch folder the way the runner would (``bash -e``, with
+``GITHUB_STEP_SUMMARY`` pointing at a file), against the committed baseline and
+the real Apertium engine. The install step is the one thing left out: it is
+``.ci/setup``, which set up this very environment. Then it checks that the
+files the upload step keeps exist, and that a regression fails the compare step
+while the step summary is still written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import APERTIUM_MISSING, APERTIUM_SKIP_REASON, REPO, read_jsonl
+
+yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (pip install -e '.[test]')")
+pytest.importorskip("harness.fidelity.numbers", reason="the numbers judge is not merged yet")
+
+WORKFLOW = REPO / ".github" / "workflows" / "harness.yml"
+BASELINE = REPO / "runs" / "baseline" / "apertium.jsonl"
+
+
+def load_steps() -> list[dict[str, Any]]:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    # PyYAML reads the key `on` as the boolean True (YAML 1.1).
+    assert "pull_request" in (workflow.get("on") or workflow.get(True))
+    steps: list[dict[str, Any]] = workflow["jobs"]["compare"]["steps"]
+    return steps
+
+
+def harness_steps() -> list[dict[str, Any]]:
+    return [s for s in load_steps() if "run" in s and "harness " in s["run"]]
+
+
+def test_workflow_installs_with_the_ci_script_and_keeps_the_reports() -> None:
+    steps = load_steps()
+    assert any(s.get("run", "").strip() == ".ci/setup" for s in steps)
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    assert upload.get("if") == "always()"
+    assert len(harness_steps()) == 2
+    assert BASELINE.is_file()
+    header = read_jsonl(BASELINE)[0]
+    assert header["provider"]["adapter"] == "apertium"
+
+
+def _workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A scratch checkout: the baseline, and `.venv/bin/harness` running this harness."""
+    work = tmp_path / "checkout"
+    (work / "runs" / "baseline").mkdir(parents=True)
+    shutil.copy(BASELINE, work / "runs" / "baseline" / "apertium.jsonl")
+    shim = work / ".venv" / "bin" / "harness"
+    shim.parent.mkdir(parents=True)
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m harness "$@"\n', encoding="utf-8")
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+           "HARNESS_REFERENCES": str(REPO / "references"), "NO_COLOR": "1"}
+    env.pop("HARNESS_RUNS_DIR", None)
+    return work, env
+
+
+def run_step(step: dict[str, Any], work: Path, env: dict[str, str]
+             ) -> subprocess.CompletedProcess[str]:
+    # GitHub runs `run:` blocks as `bash --noprofile --norc -eo pipefail {0}`.
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
+                           step["run"]], cwd=work, env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+@pytest.mark.apertium
+@pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON)
+def test_workflow_steps_pass_and_write_the_summary_and_artifacts(tmp_path: Path) -> None:
+    work, env = _workspace(tmp_path)
+    for step in harness_steps():
+        result = run_step(step, work, env)
+        assert result.returncode == 0, f"{step['name']}: {result.stdout}\n{result.stderr}"
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary.startswith("## ✅ harness compare: passed")
+    upload = next(s for s in load_steps() if "upload-artifact" in str(s.get("uses", "")))
+    for line in upload["with"]["path"].split():
+        assert (work / line).is_file(), f"the upload step keeps {line}, which was not written"
+    report = json.loads((work / "report" / "compare.json").read_text(encoding="utf-8"))
+    assert report["passed"] and report["comparisons"][0]["facts_broken"] == 0
+
+
+@pytest.mark.apertium
+@pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON)
+def test_a_regression_fails_the_compare_step_and_still_writes_the_summary(
+        tmp_path: Path) -> None:
+    work, env = _workspace(tmp_path)
+    translate, compare = harness_steps()
+    assert run_step(translate, work, env).returncode == 0
+    run_file = next((work / "runs" / "ci").glob("*.jsonl"))
+    # A backend that drops a name: "Bastrykin" vanishes from every output.
+    lines = run_file.read_text(encoding="utf-8").splitlines()
+    broken = []
+    for line in lines:
+        record = json.loads(line)
+        if record["type"] == "segment" and record["output"]:
+            record["output"] = record["output"].replace("Bastrykin", "")
+        broken.append(json.dumps(record, ensure_ascii=False))
+    run_file.write_text("\n".join(broken) + "\n", encoding="utf-8")
+    result = run_step(compare, work, env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "gate failed: max-regression broken=0" in result.stderr
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary.startswith("## ❌ harness compare")
+    assert "Alexander Bastrykin" in summary
