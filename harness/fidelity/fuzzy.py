@@ -35,6 +35,11 @@ def _token_score(form_token: str, text_token: str) -> float:
     return float(fuzz.ratio(form_token, text_token))
 
 
+def may_match(form: Form) -> bool:
+    """Whether :func:`fuzzy_find` looks at ``form`` at all (long enough, spaced text)."""
+    return bool(form.folded) and len("".join(form.folded)) >= 5
+
+
 def fuzzy_find(
     text: PreparedText,
     form: Form,
@@ -51,7 +56,7 @@ def fuzzy_find(
     "Bortnikov" (another official), "Kasachstan" (another country) and
     "Wall Avenue Journal" (a spun name) do not.
     """
-    if text.continua or not form.folded or len("".join(form.folded)) < 5:
+    if text.continua or not may_match(form):
         return None
     folded = text.folded
     size = len(form.folded)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, KeysView
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from anyascii import anyascii
 
@@ -87,8 +88,9 @@ def inflection_rules(lang: str) -> InflectionRules | None:
     return InflectionRules(frozenset(endings), endings, prefixes, min_stem)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One word of a translation: a named tuple, built for every word of every text."""
+
     start: int
     end: int
     low: str
@@ -120,8 +122,8 @@ def make_form(text: str) -> Form:
 class PreparedText:
     """A translation prepared lazily: each step builds only what it needs."""
 
-    __slots__ = ("_folded", "_folded_chars", "_indexes", "_low", "_squeezed", "_tokens",
-                 "continua", "lang", "raw")
+    __slots__ = ("_folded", "_folded_chars", "_indexes", "_key_sets", "_low", "_squeezed",
+                 "_tokens", "continua", "lang", "raw")
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
@@ -133,6 +135,7 @@ class PreparedText:
         self._squeezed: tuple[str, list[int]] | None = None
         self._folded_chars: tuple[str, list[int]] | None = None
         self._indexes: dict[str, dict[str, list[int]]] = {}
+        self._key_sets: dict[str, frozenset[str]] = {}
 
     @property
     def low(self) -> str:
@@ -187,6 +190,14 @@ class PreparedText:
     def keys(self, kind: str) -> KeysView[str]:
         """The keys of the ``kind`` index (see :meth:`positions`)."""
         return self.index(kind).keys()
+
+    def key_set(self, kind: str) -> frozenset[str]:
+        """The keys of the ``kind`` index as a set, so that a form's keys are tested
+        against them in one C-level ``isdisjoint`` over the smaller of the two."""
+        keys = self._key_sets.get(kind)
+        if keys is None:
+            keys = self._key_sets[kind] = frozenset(self.index(kind))
+        return keys
 
     def index(self, kind: str) -> dict[str, list[int]]:
         index = self._indexes.get(kind)

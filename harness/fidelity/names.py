@@ -193,6 +193,8 @@ class _FormSet:
     folded_stem_keys: frozenset[str]
     squeezed: tuple[str, ...]  # for texts without spaces: lower case, no spaces or dots
     folded_squeezed: tuple[str, ...]  # the same, folded to ASCII
+    # The forms the fuzzy step can take, each with the initial its windows start with.
+    fuzzy_forms: tuple[tuple[str, Form], ...]
 
 
 @lru_cache(maxsize=8192)
@@ -210,43 +212,58 @@ def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
         frozenset(f.folded[0][:3] for f in spaced if f.folded[0]),
         tuple(f.squeezed for f in own if f.squeezed),
         tuple(n for n in ("".join(f.folded) for f in every.values()) if len(n) >= 3),
+        tuple((f.folded[0][:1], f) for f in every.values() if fuzzy.may_match(f)),
     )
 
 
 def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
     forms = _form_set(spec.forms, spec.variants)
+    raw = text.raw
     for form in forms.own:
-        span = matching.exact_find(text, form)
-        if span is not None:
-            return "exact", form, span
+        # A plain substring test first: most forms are absent from most texts.
+        if form.text in raw:
+            span = matching.exact_find(text, form)
+            if span is not None:
+                return "exact", form, span
     continua = text.continua
     if continua:
         squeezed, folded_chars = text.squeezed[0], text.folded_chars[0]
         try_case = any(needle in squeezed for needle in forms.squeezed)
         try_translit = any(needle in folded_chars for needle in forms.folded_squeezed)
+        try_inflected = False
     else:
-        try_case = not forms.low_keys.isdisjoint(text.keys("low"))
-        try_translit = not forms.folded_keys.isdisjoint(text.keys("folded"))
-    steps = (
-        ("case", matching.case_find, forms.own, try_case),
-        ("transliterated", matching.transliterated_find, forms.every, try_translit),
-        ("inflected", matching.inflected_find, forms.own,
-         not continua and (not forms.stem_keys.isdisjoint(text.keys("low3"))
-                           or not forms.folded_stem_keys.isdisjoint(text.keys("fold3")))),
-    )
-    for how, find, candidates, worth_trying in steps:
-        if not worth_trying:
-            continue
-        for form in candidates:
-            span = find(text, form)
+        # Each step needs a form's first word (or its first three letters) among the
+        # text's words: one set operation decides whether it can match at all.
+        key_set = text.key_set
+        try_case = not forms.low_keys.isdisjoint(key_set("low"))
+        try_translit = not forms.folded_keys.isdisjoint(key_set("folded"))
+        try_inflected = (not forms.stem_keys.isdisjoint(key_set("low3"))
+                         or not forms.folded_stem_keys.isdisjoint(key_set("fold3")))
+    if try_case:
+        for form in forms.own:
+            span = matching.case_find(text, form)
             if span is not None:
-                return how, form, span
-    if not allow_fuzzy:
+                return "case", form, span
+    if try_translit:
+        for form in forms.every:
+            span = matching.transliterated_find(text, form)
+            if span is not None:
+                return "transliterated", form, span
+    if try_inflected:
+        for form in forms.own:
+            span = matching.inflected_find(text, form)
+            if span is not None:
+                return "inflected", form, span
+    if not allow_fuzzy or continua:
+        return None
+    initials = text.key_set("fold1")
+    candidates = [form for initial, form in forms.fuzzy_forms if initial in initials]
+    if not candidates:
         return None
     rival_texts = _rivals(spec, rivals, text.lang)
     best: fuzzy.FuzzyResult | None = None
-    for form in forms.every:
+    for form in candidates:
         result = fuzzy.fuzzy_find(text, form, rival_texts)
         if result is None:
             continue
@@ -259,8 +276,13 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
     return None
 
 
+@lru_cache(maxsize=8192)
+def _lowered(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(text.lower() for text in texts)
+
+
 def _mentioned(spec: NameSpec, source_low: str) -> bool:
-    return any(text.lower() in source_low for text in spec.source_forms or (spec.source,))
+    return any(low in source_low for low in _lowered(spec.source_forms or (spec.source,)))
 
 
 def judge_names(
@@ -282,7 +304,8 @@ def judge_names(
              else auto_specs(source, source_lang, target_lang))
     known_specs = tuple(known)
     text = PreparedText(translation, target_lang)
-    everyone = specs + tuple(k for k in known_specs if k.id not in {s.id for s in specs})
+    expected_ids = {spec.id for spec in specs}
+    everyone = specs + tuple(k for k in known_specs if k.id not in expected_ids)
     found: list[NameMatch] = []
     missing: list[NameMiss] = []
     for spec in specs:
@@ -299,7 +322,6 @@ def judge_names(
     unexpected: list[NameMatch] = []
     if known_specs:
         source_low = source.lower()
-        expected_ids = {spec.id for spec in specs}
         for spec in known_specs:
             if spec.id in expected_ids or _mentioned(spec, source_low):
                 continue
