@@ -123,13 +123,14 @@ class PreparedText:
     """A translation prepared lazily: each step builds only what it needs."""
 
     __slots__ = ("_folded", "_folded_chars", "_indexes", "_key_sets", "_low", "_squeezed",
-                 "_tokens", "continua", "lang", "raw")
+                 "_tokens", "_words", "continua", "lang", "raw")
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
         self.lang = lang
         self.continua = primary_language(lang) in SCRIPTIO_CONTINUA
         self._low: str | None = None
+        self._words: list[str] | None = None
         self._tokens: list[Token] | None = None
         self._folded: list[str] | None = None
         self._squeezed: tuple[str, list[int]] | None = None
@@ -144,6 +145,14 @@ class PreparedText:
         return self._low
 
     @property
+    def words(self) -> list[str]:
+        """The lower-cased words; their offsets (:attr:`tokens`) are needed only for
+        a match's span, so most texts never build them."""
+        if self._words is None:
+            self._words = _TOKEN.findall(self.low)
+        return self._words
+
+    @property
     def tokens(self) -> list[Token]:
         if self._tokens is None:
             self._tokens = [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(self.low)]
@@ -152,7 +161,7 @@ class PreparedText:
     @property
     def folded(self) -> list[str]:
         if self._folded is None:
-            self._folded = [fold(t.low) for t in self.tokens]
+            self._folded = [fold(word) for word in self.words]
         return self._folded
 
     @property
@@ -193,11 +202,27 @@ class PreparedText:
 
     def key_set(self, kind: str) -> frozenset[str]:
         """The keys of the ``kind`` index as a set, so that a form's keys are tested
-        against them in one C-level ``isdisjoint`` over the smaller of the two."""
+        against them in one C-level ``isdisjoint`` over the smaller of the two. Built
+        from the words without the positions, which only a step that runs needs."""
         keys = self._key_sets.get(kind)
         if keys is None:
-            keys = self._key_sets[kind] = frozenset(self.index(kind))
+            keys = self._key_sets[kind] = self._build_key_set(kind)
         return keys
+
+    def _build_key_set(self, kind: str) -> frozenset[str]:
+        if kind in ("low", "folded"):
+            return frozenset(self.words if kind == "low" else self.folded)
+        if kind == "fold1":
+            return frozenset(word[:1] for word in self.folded)
+        folded = kind == "fold3"
+        words = self.folded if folded else self.words
+        rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
+        stems = {word[:3] for word in words}
+        if rules is not None and rules.prefixes:
+            stems.update(word[len(prefix):len(prefix) + 3]
+                         for word in words for prefix in rules.prefixes
+                         if word.startswith(prefix))
+        return frozenset(stems)
 
     def index(self, kind: str) -> dict[str, list[int]]:
         index = self._indexes.get(kind)
@@ -208,7 +233,7 @@ class PreparedText:
 
     def _build_indexes(self, folded: bool) -> None:
         """The word, stem and initial indexes of the words as written or folded."""
-        words = self.folded if folded else [t.low for t in self.tokens]
+        words = self.folded if folded else self.words
         rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
         prefixes = rules.prefixes if rules is not None else ()
         whole: dict[str, list[int]] = {}
@@ -257,7 +282,7 @@ def _window_find(text: PreparedText, size: int, same: Callable[[int, int], bool]
                  starts: Iterable[int]) -> Span | None:
     """First run of ``size`` tokens, starting at one of ``starts``, where ``same(k, i)``
     holds for every form word k and text word i."""
-    limit = len(text.tokens) - size
+    limit = len(text.words) - size
     for first in starts:
         if first <= limit and all(same(k, first + k) for k in range(size)):
             return text.span(first, first + size - 1)
@@ -279,8 +304,8 @@ def case_find(text: PreparedText, form: Form) -> Span | None:
         return _squeezed_find(text.squeezed, form.squeezed)
     if not form.tokens:
         return None
-    tokens = text.tokens
-    return _window_find(text, len(form.tokens), lambda k, i: tokens[i].low == form.tokens[k],
+    words = text.words
+    return _window_find(text, len(form.tokens), lambda k, i: words[i] == form.tokens[k],
                         text.positions("low", form.tokens[0]))
 
 
@@ -354,20 +379,20 @@ def inflected_find(text: PreparedText, form: Form) -> Span | None:
     words as written, then folded to ASCII ("Rusiju" in Serbian Latin for "Русија")."""
     if text.continua or not form.tokens or inflection_rules(text.lang) is None:
         return None
-    tokens = text.tokens
+    words = text.words
     lang = text.lang
     first = form.tokens[0]
     # Every stem keeps the form's first three letters (min_stem), so candidates share them.
-    starts = text.positions("low3", first[:3]) if len(first) >= 3 else range(len(tokens))
+    starts = text.positions("low3", first[:3]) if len(first) >= 3 else range(len(words))
     span = _window_find(
-        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], tokens[i].low, lang),
+        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], words[i], lang),
         starts,
     )
     if span is not None or form.folded == form.tokens or not form.folded[0]:
         return span
     folded = text.folded
     first = form.folded[0]
-    starts = text.positions("fold3", first[:3]) if len(first) >= 3 else range(len(tokens))
+    starts = text.positions("fold3", first[:3]) if len(first) >= 3 else range(len(words))
     return _window_find(
         text, len(form.folded),
         lambda k, i: inflects(form.folded[k], folded[i], lang, folded_endings=True),
