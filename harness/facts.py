@@ -134,6 +134,7 @@ class SegmentFacts:
     numbers: tuple[NumberFact, ...]
     all_names: tuple[NameFact, ...]
     _cache: dict[tuple[str, str], tuple[NameSpec, ...]] = field(default_factory=dict, repr=False)
+    _mentions: dict[str, tuple[NumberMention, ...]] = field(default_factory=dict, repr=False)
 
     def name_specs(self, lang: str) -> tuple[NameSpec, ...]:
         key = ("expected", lang)
@@ -148,7 +149,15 @@ class SegmentFacts:
         return self._cache[key]
 
     def number_mentions(self, source: str) -> list[NumberMention]:
-        return [fact.mention(source) for fact in self.numbers]
+        # One segment is judged with the same source (its spun or restored text)
+        # against every target language, variant and provider: place the facts once.
+        mentions = self._mentions.get(source)
+        if mentions is None:
+            if len(self._mentions) >= 8:
+                self._mentions.clear()
+            mentions = self._mentions[source] = tuple(fact.mention(source)
+                                                      for fact in self.numbers)
+        return list(mentions)
 
 
 @dataclass(frozen=True, eq=False)

@@ -38,8 +38,9 @@ class FidelityStats:
     numbers_ok: int = 0
 
     def __add__(self, other: FidelityStats) -> FidelityStats:
-        return FidelityStats(*(getattr(self, f.name) + getattr(other, f.name)
-                               for f in fields(self)))
+        # A corpus sum adds every segment's stats: the field names are looked up once.
+        return FidelityStats(*[getattr(self, name) + getattr(other, name)
+                               for name in _STAT_NAMES])
 
     @property
     def names_fidelity(self) -> float | None:
@@ -60,6 +61,9 @@ class FidelityStats:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FidelityStats:
         return cls(**{f.name: int(data.get(f.name, 0)) for f in fields(cls)})
+
+
+_STAT_NAMES = tuple(f.name for f in fields(FidelityStats))
 
 
 @dataclass(frozen=True, slots=True)
