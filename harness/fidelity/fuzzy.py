@@ -45,6 +45,7 @@ def fuzzy_find(
     form: Form,
     rivals: Sequence[str],
     threshold: float = FUZZY_THRESHOLD,
+    floor: float = 0.0,
 ) -> FuzzyResult | None:
     """The closest window of folded words, accepted only when it is safe.
 
@@ -55,25 +56,38 @@ def fuzzy_find(
     countries) is at least as close. So "Bastrikin" passes for "Bastrykin", while
     "Bortnikov" (another official), "Kasachstan" (another country) and
     "Wall Avenue Journal" (a spun name) do not.
+
+    Refused windows that cannot score ``floor`` are not reported: a caller that
+    keeps only refused candidates above some score need not pay for the others.
     """
     if text.continua or not may_match(form):
         return None
     folded = text.folded
-    size = len(form.folded)
+    words = form.folded
+    target = form.folded_text
+    size = len(words)
+    limit = len(folded) - size
     best: FuzzyResult | None = None
-    for first in text.positions("fold1", form.folded[0][:1]):
-        if first > len(folded) - size:
+    for first in text.positions("fold1", words[0][:1]):
+        if first > limit:
             break
         window = folded[first : first + size]
-        scores = [_token_score(form.folded[k], window[k]) for k in range(size)]
+        scores = [_token_score(words[k], window[k]) for k in range(size)]
+        weakest_score = min(scores)
         candidate = " ".join(window)
-        overall = float(fuzz.ratio(form.folded_text, candidate))
-        if min(scores) < threshold:
+        if weakest_score < threshold:
+            # A refused window only matters when it is closer than the refused best,
+            # and a ratio never exceeds what the two lengths allow: skip the ratio
+            # when even that bound cannot beat the best (with a margin for rounding).
+            bar = floor if best is None else max(floor, best.score)
+            if (best is not None and best.accepted) or _ratio_bound(target, candidate) < bar - 1e-6:
+                continue
+            overall = float(fuzz.ratio(target, candidate))
             if best is None or (not best.accepted and overall > best.score):
-                weakest = form.folded[scores.index(min(scores))]
+                weakest = words[scores.index(weakest_score)]
                 best = FuzzyResult(None, candidate, overall, False, f"{weakest!r} differs")
             continue
-        span = text.span(first, first + size - 1)
+        overall = float(fuzz.ratio(target, candidate))
         rival = process.extractOne(candidate, rivals, scorer=fuzz.ratio, score_cutoff=overall)
         if rival is not None:
             why = f"closer to another name ({rival[0]!r})"
@@ -81,5 +95,12 @@ def fuzzy_find(
                 best = FuzzyResult(None, candidate, overall, False, why)
             continue
         if best is None or not best.accepted or overall > best.score:
-            best = FuzzyResult(span, candidate, overall, True, "")
+            best = FuzzyResult(text.span(first, first + size - 1), candidate, overall, True, "")
     return best
+
+
+def _ratio_bound(left: str, right: str) -> float:
+    """The highest ``fuzz.ratio`` two strings of these lengths can have: the InDel
+    distance is at least the difference of the lengths."""
+    shorter, total = min(len(left), len(right)), len(left) + len(right)
+    return 200.0 * shorter / total

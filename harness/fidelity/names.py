@@ -264,16 +264,23 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
     rival_texts = _rivals(spec, rivals, text.lang)
     best: fuzzy.FuzzyResult | None = None
     for form in candidates:
-        result = fuzzy.fuzzy_find(text, form, rival_texts)
+        # A refused candidate is reported only from 60 up, and only when it is closer
+        # than the best so far: weaker windows need no ratio.
+        floor = _NEAR_SCORE if best is None else max(_NEAR_SCORE, best.score)
+        result = fuzzy.fuzzy_find(text, form, rival_texts, floor=floor)
         if result is None:
             continue
         if result.accepted and result.span is not None:
             return "fuzzy", form, result.span
         if best is None or result.score > best.score:
             best = result
-    if best is not None and best.score >= 60:
+    if best is not None and best.score >= _NEAR_SCORE:
         return best
     return None
+
+
+# The least score a refused fuzzy candidate needs to be reported as the nearest one.
+_NEAR_SCORE = 60.0
 
 
 @lru_cache(maxsize=8192)
