@@ -195,6 +195,8 @@ class _FormSet:
     folded_squeezed: tuple[str, ...]  # the same, folded to ASCII
     # The forms the fuzzy step can take, each with the initial its windows start with.
     fuzzy_forms: tuple[tuple[str, Form], ...]
+    # Own forms for the inflected step, with the stems (see _inflection_keys) it needs.
+    inflectable: tuple[tuple[Form, str | None, str | None], ...]
 
 
 @lru_cache(maxsize=8192)
@@ -213,7 +215,20 @@ def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
         tuple(f.squeezed for f in own if f.squeezed),
         tuple(n for n in ("".join(f.folded) for f in every.values()) if len(n) >= 3),
         tuple((f.folded[0][:1], f) for f in every.values() if fuzzy.may_match(f)),
+        tuple((f, *_inflection_keys(f)) for f in own if f.tokens),
     )
+
+
+def _inflection_keys(form: Form) -> tuple[str | None, str | None]:
+    """The first three letters :func:`matching.inflected_find` looks the form's first
+    word up by, as written and folded: ``None`` when it tries every word, ``""``
+    when it never tries the folded words."""
+    first = form.tokens[0]
+    low_key = first[:3] if len(first) >= 3 else None
+    folded = form.folded[0]
+    if form.folded == form.tokens or not folded:
+        return low_key, ""
+    return low_key, folded[:3] if len(folded) >= 3 else None
 
 
 def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
@@ -251,7 +266,11 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             if span is not None:
                 return "transliterated", form, span
     if try_inflected:
-        for form in forms.own:
+        low3, fold3 = text.key_set("low3"), text.key_set("fold3")
+        for form, low_key, fold_key in forms.inflectable:
+            if ((low_key is not None and low_key not in low3)
+                    and (fold_key == "" or (fold_key is not None and fold_key not in fold3))):
+                continue  # neither its words nor its folded words have the form's stem
             span = matching.inflected_find(text, form)
             if span is not None:
                 return "inflected", form, span
