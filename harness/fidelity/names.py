@@ -256,12 +256,20 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
         try_inflected = (not forms.stem_keys.isdisjoint(key_set("low3"))
                          or not forms.folded_stem_keys.isdisjoint(key_set("fold3")))
     if try_case:
+        # In a spaced text a form is looked for from its first word: skip the forms
+        # whose first word the text lacks.
+        low = None if continua else text.key_set("low")
         for form in forms.own:
+            if low is not None and (not form.tokens or form.tokens[0] not in low):
+                continue
             span = matching.case_find(text, form)
             if span is not None:
                 return "case", form, span
     if try_translit:
+        folded = None if continua else text.key_set("folded")
         for form in forms.every:
+            if folded is not None and (not form.folded or form.folded[0] not in folded):
+                continue
             span = matching.transliterated_find(text, form)
             if span is not None:
                 return "transliterated", form, span
