@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
 from harness.fidelity.locale_numbers import NumberProfile, lookup_key, number_profile
-from harness.fidelity.numerals import NATIVE_DIGITS, read_cjk, read_digits
+from harness.fidelity.numerals import plain_digits, read_cjk, read_digits
 from harness.fidelity.values import DateValue, NumberMention, NumberValue, RangeValue
 
 _FIRST_YEAR, _LAST_YEAR = 1000, 2999
@@ -363,6 +363,6 @@ def _range_alternatives(
 def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     """Every number, date and range in ``text`` read by the conventions of ``lang``."""
     profile = number_profile(lang)
-    plain_text = text.translate(NATIVE_DIGITS)
+    plain_text = plain_digits(text)
     atoms = _scan(text, plain_text, profile)
     return _Assembler(text, atoms, profile).run()
