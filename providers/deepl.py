@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 from harness.errors import AuthError, BadResponseError, ProviderError, QuotaError, TransientError
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, Limits
-from providers.hosted import ApiOptions, HostedProvider, json_bytes, pack, retry_after
+from providers.hosted import ApiOptions, HostedProvider, retry_after
 
 PRO_URL = "https://api.deepl.com"
 FREE_URL = "https://api-free.deepl.com"
@@ -104,17 +104,8 @@ class DeepLProvider(HostedProvider):
         return payload
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        payload = self._payload(pair)
-        fixed = len(json_bytes(payload))
-        runs = pack(batch, lambda seg: len(json_bytes(seg.text)), fixed=fixed,
-                    limit=MAX_BODY_BYTES)
-        results: list[Translation] = []
-        for run in runs:
-            body = json_bytes({**payload, "text": [seg.text for seg in run]})
-            if len(body) > MAX_BODY_BYTES:
-                raise self.oversized(run[0], len(body), MAX_BODY_BYTES, "bytes")
-            results += await self._request(run, body)
-        return results
+        return await self.send_json_batches(batch, self._payload(pair), "text",
+                                            MAX_BODY_BYTES, self._request)
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
         response = await self.send(

@@ -25,7 +25,7 @@ from harness.errors import BadResponseError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
-from providers.hosted import ApiOptions, HostedProvider, code_points, json_bytes, pack
+from providers.hosted import ApiOptions, HostedProvider, code_points
 
 DEFAULT_URL = "https://translation.googleapis.com"
 MAX_STRINGS = 128
@@ -66,16 +66,8 @@ class GoogleProvider(HostedProvider):
         return payload
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        payload = self._payload(pair)
-        fixed = len(json_bytes(payload))
-        results: list[Translation] = []
-        for run in pack(batch, lambda seg: len(json_bytes(seg.text)), fixed=fixed,
-                        limit=MAX_BODY_BYTES):
-            body = json_bytes({**payload, "q": [seg.text for seg in run]})
-            if len(body) > MAX_BODY_BYTES:
-                raise self.oversized(run[0], len(body), MAX_BODY_BYTES, "bytes")
-            results += await self._request(run, body)
-        return results
+        return await self.send_json_batches(batch, self._payload(pair), "q",
+                                            MAX_BODY_BYTES, self._request)
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
         response = await self.send(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import email.utils
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -33,7 +33,7 @@ from harness.errors import (
     RateLimitError,
     TransientError,
 )
-from harness.models import LangPair, Segment, Usage
+from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import HttpOptions, Provider
 from providers.language_tables import LanguageTable, load_table
 
@@ -223,3 +223,22 @@ class HostedProvider(Provider):
             f"{self.name}: segment {segment.id} is {size} {unit} in the request; "
             f"the API takes at most {limit} {unit} per request"
         )
+
+    async def send_json_batches(
+        self,
+        batch: Sequence[Segment],
+        payload: Mapping[str, Any],
+        texts_field: str,
+        limit: int,
+        request: Callable[[Sequence[Segment], bytes], Awaitable[list[Translation]]],
+    ) -> list[Translation]:
+        """Send ``batch`` as JSON bodies ``{**payload, texts_field: [...]}`` of at most
+        ``limit`` bytes each, through ``request``; outputs stay aligned with ``batch``."""
+        fixed = len(json_bytes(payload))
+        results: list[Translation] = []
+        for run in pack(batch, lambda seg: len(json_bytes(seg.text)), fixed=fixed, limit=limit):
+            body = json_bytes({**payload, texts_field: [seg.text for seg in run]})
+            if len(body) > limit:
+                raise self.oversized(run[0], len(body), limit, "bytes")
+            results += await request(run, body)
+        return results
