@@ -7,9 +7,12 @@ from pathlib import Path
 
 import click
 
-from harness.facts import Facts, load_facts
+from harness.cli.options import references_option
+from harness.facts import Facts, SegmentFacts, load_facts
 from harness.fidelity.pairs import read_pairs
+from harness.fidelity.reference_facts import ReferenceFacts
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
+from harness.references import references_root
 
 
 def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
@@ -36,22 +39,38 @@ def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
 @click.option("--facts", "facts_path", type=click.Path(path_type=Path, dir_okay=False),
               help="facts.toml: a pair expects the facts whose source strings its source holds.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per pair.")
-def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool) -> None:
+@references_option
+def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
+             references_dir: Path | None) -> None:
     """Judge names and numbers of each pair: expected, found, missing, unexpected.
 
-    Without --facts, names are the capitalised spans of the source and numbers
-    are read from it. Bad input lines stop the command before any output (exit 2).
+    Without --facts, a pair whose source is a paragraph (or a passage of one) of a
+    reference article uses that article's curated facts; for any other source,
+    names are the capitalised spans of the source (with the curated forms of the
+    reference articles' names that it mentions) and numbers are read from it.
+    Bad input lines stop the command before any output (exit 2).
     """
     facts: Facts | None = load_facts(facts_path) if facts_path else None
+    known = None if facts is not None else ReferenceFacts(references_root(references_dir))
+    for problem in known.problems if known is not None else []:
+        click.echo(f"harness: warning: reference facts not used: {problem}", err=True)
     count = sum(1 for _ in read_pairs(pairs_path))  # validates every line first
     total = FidelityStats()
     if not as_json:
         click.echo(f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} "
                    f"{'names':<5} {'nums':<5}")
     for pair in read_pairs(pairs_path):
-        segment_facts = facts.for_text(pair.source) if facts is not None else None
+        curated_names = None
+        if facts is not None:
+            segment_facts: SegmentFacts | None = facts.for_text(pair.source)
+        else:
+            assert known is not None
+            segment_facts = known.lookup(pair.source)
+            if segment_facts is None and pair.source_lang == "en":
+                curated_names = known.names_in(pair.source)
         judgement = score_pair(pair.source, pair.translation, pair.target_lang,
-                               pair.source_lang, facts=segment_facts)
+                               pair.source_lang, facts=segment_facts,
+                               curated_names=curated_names)
         total = total + judgement.stats
         if as_json:
             record = {"id": pair.id, "line": pair.line, "target_lang": pair.target_lang,

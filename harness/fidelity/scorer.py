@@ -16,7 +16,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
-from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, judge_names
+from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, auto_specs, judge_names
 
 if TYPE_CHECKING:
     from harness.facts import SegmentFacts
@@ -119,12 +119,28 @@ def score_pair(
     target_lang: str,
     source_lang: str = "en",
     facts: SegmentFacts | None = None,
+    *,
+    curated_names: SegmentFacts | None = None,
 ) -> PairJudgement:
     """Judge one pair. ``facts`` (of the restored source) replace the automatic
-    extraction of names and numbers from ``source`` when given."""
+    extraction of names and numbers from ``source`` when given.
+
+    ``curated_names`` (facts whose names occur in ``source``, e.g. from a reference
+    article the text quotes loosely) lend their curated forms to those names, while
+    the source's other names and all its numbers are found automatically."""
     from harness.fidelity.numbers import judge_numbers
 
-    if facts is None:
+    if facts is None and curated_names is not None:
+        curated = curated_names.name_specs(target_lang)
+        covered = [form.casefold() for spec in curated for form in spec.source_forms]
+        automatic = [spec for spec in auto_specs(source, source_lang, target_lang)
+                     if not any(spec.source.casefold() in form or form in spec.source.casefold()
+                                for form in covered)]
+        names = judge_names(source, translation, target_lang, source_lang=source_lang,
+                            expected=(*curated, *automatic),
+                            known=curated_names.known_specs(target_lang))
+        numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang)
+    elif facts is None:
         names = judge_names(source, translation, target_lang, source_lang=source_lang)
         numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang)
     else:
