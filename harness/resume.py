@@ -46,10 +46,6 @@ class RunState:
     def run_id(self) -> str:
         return str(self.header.get("run_id", self.path.stem))
 
-    @property
-    def provider_name(self) -> str:
-        return str(self.header["provider"]["name"])
-
 
 def find_run(reference: str, runs_dir: Path) -> Path:
     """A run file from a path or a run id (looked up in ``runs_dir``)."""

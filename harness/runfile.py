@@ -81,9 +81,6 @@ class RunWriter:
         self.write({"type": "footer", "finished": utc_now(), "counts": counts,
                     "interrupted": interrupted, **extra})
 
-    def sync(self) -> None:
-        os.fsync(self._fh.fileno())
-
     def close(self) -> None:
         self._fh.close()
 

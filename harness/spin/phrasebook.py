@@ -23,7 +23,6 @@ held out when restoring that article is evaluated.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -32,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
-from harness.references import Article
 
 DEFAULT_PHRASEBOOK = Path(__file__).resolve().parent.parent / "data" / "phrasebook.toml"
 DEFAULT_CONTEXT_CONFIDENCE = 0.95
@@ -147,57 +145,3 @@ def load_phrasebook(path: Path | None = None) -> Phrasebook:
         for e in entries
     ]
     return Phrasebook(tuple(fixed), path)
-
-
-def _word_context(text: str, start: int, end: int) -> tuple[str | None, str | None]:
-    word = r"(\w[\w’'-]*\w|\w)"
-    before = re.search(word + r"\W*$", text[:start])
-    after = re.match(r"\W*?" + word, text[end:])
-    return (before.group(1) if before else None, after.group(1) if after else None)
-
-
-def entries_from_article(article: Article) -> list[dict[str, Any]]:
-    """Phrasebook entries (as TOML-ready tables) derived from an article's edits:
-    one per (spun, restored) pair, with the neighbouring words it was seen between
-    as its contexts. A pair whose spun phrase the original itself uses elsewhere
-    is ambiguous."""
-    source = f"seed:{article.id}"
-    restored_words = article.restored_text
-    by_pair: dict[tuple[str, str], dict[str, Any]] = {}
-    for edit in article.edits:
-        key = (edit.spun, edit.restored)
-        entry = by_pair.setdefault(key, {
-            "spun": edit.spun, "restored": edit.restored, "source": source, "prior": 0.9,
-            "ambiguous": bool(re.search(r"(?<!\w)" + re.escape(edit.spun) + r"(?!\w)",
-                                        restored_words)),
-            "context": [],
-        })
-        prev, nxt = _word_context(article.spun_text, edit.start, edit.end)
-        context: dict[str, Any] = {"confidence": 0.95}
-        if prev:
-            context["prev"] = r"\b" + re.escape(prev) + r"\W*$"
-        if nxt:
-            context["next"] = r"^\W*" + re.escape(nxt) + r"\b"
-        if context not in entry["context"]:
-            entry["context"].append(context)
-    return list(by_pair.values())
-
-
-def entries_toml(entries: list[dict[str, Any]]) -> str:
-    """TOML text of phrasebook entries (for appending seed entries to the file)."""
-    out: list[str] = []
-    for entry in entries:
-        out.append("[[entry]]")
-        for key in ("spun", "restored", "source"):
-            out.append(f"{key} = {json.dumps(entry[key], ensure_ascii=False)}")
-        out.append(f"prior = {entry['prior']}")
-        if entry.get("ambiguous"):
-            out.append("ambiguous = true")
-        for context in entry.get("context", []):
-            out.append("[[entry.context]]")
-            for key in ("prev", "next"):
-                if key in context:
-                    out.append(f"{key} = {json.dumps(context[key], ensure_ascii=False)}")
-            out.append(f"confidence = {context['confidence']}")
-        out.append("")
-    return "\n".join(out)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from harness.apy_server import free_port  # noqa: E402
 from harness.cache import CACHE_DIR_ENV, TranslationCache  # noqa: E402
 from harness.execution import RunResult, execute_run  # noqa: E402
 from harness.http_client import SpreadTransport  # noqa: E402
@@ -67,13 +67,6 @@ def make_references(root: Path, articles: int, paragraphs: int) -> list[str]:
             f'id = "{article_id}"\ntitle = "Benchmark {a}"\nlanguage = "en"\n', encoding="utf-8")
         ids.append(article_id)
     return ids
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

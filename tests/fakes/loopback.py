@@ -7,7 +7,6 @@ joined on exit, so no test leaves a listener behind.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,13 +15,9 @@ from typing import Any
 
 import uvicorn
 
+from harness.apy_server import free_port
 
-def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["free_port", "serve"]
 
 
 @contextmanager
