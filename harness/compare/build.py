@@ -18,7 +18,7 @@ from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, RunCollector
 from harness.compare.gates import Gate, evaluate
-from harness.compare.judging import ArticleBook, Judge
+from harness.compare.judging import ArticleBook, Judge, JudgementMemo
 from harness.compare.model import (
     Column,
     FactRow,
@@ -29,9 +29,9 @@ from harness.compare.model import (
 from harness.compare.pairing import compare_runs
 from harness.compare.rows import TextMetrics, scorer_signature, segment_rows
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
-from harness.compare.store import JudgementMemo, RowStore
+from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
-from harness.references import references_root
+from harness.references.article import references_root
 from harness.runfile import RunFile, utc_now
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
@@ -205,10 +205,10 @@ def _spin(report: Report) -> list[SpinSummary]:
 
 
 def _fill_leakage(report: Report, files: list[RunFile], references: Path | None) -> None:
-    """Spin leakage per run and language, from :mod:`harness.spin.leakage` when the
+    """Spin leakage per run and language, from :mod:`harness.restore.leakage` when the
     harness has it (counts only; its examples stay in ``harness score``)."""
     try:
-        leakage = importlib.import_module("harness.spin.leakage")
+        leakage = importlib.import_module("harness.restore.leakage")
     except ImportError:
         return
     for run in report.runs:

@@ -14,18 +14,21 @@ repeat most outputs, and a look-up costs a fraction of a judgement.
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.errors import ArticleError
-from harness.facts import Facts, article_facts
 from harness.fidelity.scorer import PairJudgement, score_pair
-from harness.references import Article, load_article
+from harness.references.article import Article, load_article
+from harness.references.facts import Facts, article_facts
 
-if TYPE_CHECKING:
-    from harness.compare.store import JudgementMemo
+# Memoised judgements are written to SQLite in batches of this many.
+_FLUSH_EVERY = 5000
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,3 +205,37 @@ class Judge:
         if self.memo is not None:
             self.memo.put(key, judged)
         return judged
+
+
+class JudgementMemo:
+    """Judgements already made, by key, in a scratch SQLite file (flat memory)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._db = sqlite3.connect(directory / "judged.sqlite")
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
+            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;")
+        self._pending: dict[str, str] = {}
+
+    def get(self, key: str) -> Judged | None:
+        payload = self._pending.get(key)
+        if payload is None:
+            row = self._db.execute("SELECT payload FROM judged WHERE key = ?",
+                                   (key,)).fetchone()
+            payload = row[0] if row else None
+        return None if payload is None else Judged.from_json(json.loads(payload))
+
+    def put(self, key: str, judged: Judged) -> None:
+        self._pending[key] = json.dumps(judged.to_json(), ensure_ascii=False,
+                                        separators=(",", ":"))
+        if len(self._pending) >= _FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO judged VALUES (?, ?)",
+                             self._pending.items())
+        self._db.commit()
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._db.close()
