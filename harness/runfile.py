@@ -156,6 +156,12 @@ def _checked(record: dict[str, Any], path: Path, number: int) -> dict[str, Any]:
     return record
 
 
+
+def parse_line(line: str, path: Path, number: int, *, last: bool) -> dict[str, Any]:
+    """Line ``number`` of run file ``path``, parsed and checked as :func:`iter_lines` does
+    (``last``: the file's last line, which may be torn). For readers that split a file."""
+    return _checked(_parse(line, path, number, last=last), path, number)
+
 class RunFile:
     """A run file opened for reading: header at once, segments streamed, footer by tail."""
 

@@ -178,7 +178,7 @@ def test_interrupted_run_and_unpaired_segments_are_noted(
 
 
 def test_judge_remembers_judgements_and_matches_the_scorer(tmp_path: Path) -> None:
-    from harness.compare.judging import ArticleBook, Judge, JudgementMemo, judged_from
+    from harness.score.judging import ArticleBook, Judge, JudgementMemo, judged_from
     from harness.fidelity.scorer import score_pair
     from harness.references.facts import article_facts
     from tests.compare_fixtures import ARTICLE

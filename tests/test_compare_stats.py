@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from harness.compare.align import RunIdentity, check_alignment, run_labels
-from harness.compare.collect import LatencyHistogram
+from harness.score.totals import LatencyHistogram
 from harness.compare.gates import parse_gate
 from harness.compare.significance import PairedBootstrap, columns_ratio, mcnemar_exact
 from harness.errors import UsageError

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from harness.cli.options import references_option
-from harness.restore.leakage import leakage_for_run
 from harness.restore.leakage_report import leakage_lines
 from harness.score.run_scores import RunScore, score_runs
 
@@ -55,13 +54,17 @@ def _table(score: RunScore) -> list[str]:
                 type=click.Path(path_type=Path, dir_okay=False))
 @references_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document with every run.")
-def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool) -> None:
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes scoring a run (default: one per usable core; the figures do "
+                   "not depend on it).")
+def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool,
+          workers: int | None) -> None:
     """Score run files: per variant and target language, names and numbers
     fidelity, unexpected facts, chrF and BLEU (against gold translations where
     the article has them), errors; spin sensitivity and stability per language;
     spin leakage: spun spans whose spun meaning reached the translation."""
-    scores = score_runs(list(runs), references_dir)
-    leakage = [leakage_for_run(s.path, references_dir) for s in scores]
+    scores = score_runs(list(runs), references_dir, workers=workers)
+    leakage = [s.leakage for s in scores]
     if as_json:
         click.echo(json.dumps({"runs": [{**s.to_json(), "leakage": leak.to_json()}
                                         for s, leak in zip(scores, leakage, strict=True)]},

@@ -1,7 +1,8 @@
 """Build a :class:`Report` from run files: check, stream, pair, gate.
 
-Pass one streams each run once (:func:`segment_rows`), folding rows into
-per-run summaries and the per-fact table, and, when there is a baseline,
+Pass one streams each run once through the scoring pipeline
+(:func:`~harness.score.pipeline.score_file`: the rows and totals ``harness score``
+reports), folding rows into the per-fact table and, when there is a baseline,
 writing them to a scratch :class:`RowStore`. Pass two pairs every other run
 with the baseline through that store. Memory stays flat in the number of
 segments; the scratch file is removed at the end.
@@ -9,16 +10,14 @@ segments; the scratch file is removed at the end.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
-from harness.compare.collect import DetailCollector, FactTable, RunCollector
+from harness.compare.collect import DetailCollector, FactTable, RunCollector, group_summary
 from harness.compare.gates import Gate, evaluate
-from harness.compare.judging import ArticleBook, Judge, JudgementMemo
 from harness.compare.model import (
     Column,
     FactRow,
@@ -27,12 +26,15 @@ from harness.compare.model import (
     SpinSummary,
 )
 from harness.compare.pairing import compare_runs
-from harness.compare.rows import TextMetrics, scorer_signature, segment_rows
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
 from harness.references.article import references_root
+from harness.restore.leakage import LeakageReport
 from harness.runfile import RunFile, utc_now
+from harness.score.judging import ArticleBook, Judge, JudgementMemo
+from harness.score.pipeline import Scorer, score_file
+from harness.score.rows import SegmentRow, TextMetrics, scorer_signature
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
 MIN_PAIRED_FOR_TESTS = 10
@@ -92,26 +94,34 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                          + " (--allow-mismatch compares them anyway)")
     notes += [f"mismatch allowed: {p}" for p in problems]
 
-    metrics = TextMetrics()
-    book = ArticleBook(references_root(options.references))
+    root = references_root(options.references)
+    book = ArticleBook(root)
     notes += _reference_notes(files, labels, book)
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
     infos: list[RunInfo] = []
     groups = []
+    leakage: list[LeakageReport] = []
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
         store = RowStore(Path(scratch)) if baseline_index is not None else None
         memo = JudgementMemo(Path(scratch))
-        judge = Judge(book, memo)
+        scorer = Scorer(root, book, Judge(book, memo))
+        metrics = scorer.metrics
         try:
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
                 collector = RunCollector(index, label, facts, details)
-                for row in segment_rows(run.path, judge, metrics):
+
+                def each(row: SegmentRow, index: int = index,
+                         collector: RunCollector = collector) -> None:
                     collector.add(row)
                     if store is not None:
                         store.add(index, row)
+
+                _, totals = score_file(run.path, scorer, each=each)
                 details.close()
-                groups += collector.summaries(metrics)
+                groups += [group_summary(index, totals.groups[key], metrics)
+                           for key in sorted(totals.groups)]
+                leakage.append(totals.leaks.report(run.run_id, label, len(totals.waiting)))
                 infos.append(_run_info(index, label, run, collector.segments,
                                        index == baseline_index))
                 if run.footer() is None:
@@ -146,7 +156,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         groups=groups, spin=[], fact_columns=[], facts=[], comparisons=comparisons,
         gates=[], details=details.ordered(), notes=notes, baseline=baseline_index)
     report.spin = _spin(report)
-    _fill_leakage(report, files, options.references)
+    _fill_leakage(report, leakage)
     report.fact_columns, report.facts = _fact_rows(report, facts)
     report.gates = evaluate(report, options.gates)
     return report
@@ -204,19 +214,12 @@ def _spin(report: Report) -> list[SpinSummary]:
     return spins
 
 
-def _fill_leakage(report: Report, files: list[RunFile], references: Path | None) -> None:
-    """Spin leakage per run and language, from :mod:`harness.restore.leakage` when the
-    harness has it (counts only; its examples stay in ``harness score``)."""
-    try:
-        leakage = importlib.import_module("harness.restore.leakage")
-    except ImportError:
-        return
+def _fill_leakage(report: Report, leakage: list[LeakageReport]) -> None:
+    """Spin leakage per run and language (counts only; its examples stay in
+    ``harness score``)."""
     for run in report.runs:
-        spins = [s for s in report.spin if s.run == run.index]
-        if not spins:
-            continue
-        found = leakage.leakage_for_run(files[run.index].path, references)
-        for spin in spins:
+        found = leakage[run.index]
+        for spin in (s for s in report.spin if s.run == run.index):
             target = found.targets.get(spin.target)
             if target is not None:
                 spin.leakage = {k: v for k, v in target.to_json().items()

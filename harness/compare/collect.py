@@ -1,15 +1,15 @@
-"""Per-run summaries built while the run's rows stream past, in flat memory.
+"""What ``harness compare`` collects beside the totals while a run's rows stream past.
 
-:class:`RunCollector` folds :class:`~harness.compare.rows.SegmentRow` objects
-into one :class:`GroupAccumulator` per (variant, target language) (sums and a
-latency histogram, never texts), into the per-fact cells, and, for a bounded
-set of segments chosen up front, into full :class:`SegmentDetail` views.
+The totals per (variant, target language) come from the scoring pipeline
+(:class:`~harness.score.totals.GroupTotals`, the same sums ``harness score``
+reports); :func:`group_summary` turns them into the report's
+:class:`~harness.compare.model.GroupSummary`. :class:`RunCollector` adds the
+per-fact cells and, for a bounded set of segments chosen up front, full
+:class:`SegmentDetail` views.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,98 +20,33 @@ from harness.compare.model import (
     OutputView,
     SegmentDetail,
 )
-from harness.compare.rows import SegmentRow, TextMetrics
+from harness.score.rows import SegmentRow, TextMetrics
+from harness.score.totals import GroupTotals, LatencyHistogram
 
-# Log-spaced buckets 1 % apart: quantiles within 1 % of the exact value, and a
-# few thousand buckets at most whatever the number of segments.
-_BUCKET_RATIO = math.log(1.01)
 MISSED_IN_SHOWN = 5
 
 
-class LatencyHistogram:
-    """Streaming latency quantiles (relative error under 1 %)."""
-
-    def __init__(self) -> None:
-        self.buckets: Counter[int] = Counter()
-        self.count = 0
-        self.total = 0.0
-
-    def add(self, value_ms: float) -> None:
-        self.count += 1
-        self.total += value_ms
-        self.buckets[math.floor(math.log(max(value_ms, 0.001)) / _BUCKET_RATIO)] += 1
-
-    def quantile(self, q: float) -> float | None:
-        if not self.count:
-            return None
-        rank = max(1, math.ceil(q * self.count))
-        seen = 0
-        for bucket in sorted(self.buckets):
-            seen += self.buckets[bucket]
-            if seen >= rank:
-                # the geometric middle of the bucket
-                return math.exp((bucket + 0.5) * _BUCKET_RATIO)
-        return None
-
-    def summary(self) -> Latency:
-        if not self.count:
-            return Latency()
-        return Latency(self.quantile(0.5), self.quantile(0.95), self.total / self.count)
+def latency_summary(histogram: LatencyHistogram) -> Latency:
+    if not histogram.count:
+        return Latency()
+    return Latency(histogram.quantile(0.5), histogram.quantile(0.95),
+                   histogram.total / histogram.count)
 
 
-@dataclass
-class GroupAccumulator:
-    summary: GroupSummary
-    error_types: Counter[str] = field(default_factory=Counter)
-    latency: LatencyHistogram = field(default_factory=LatencyHistogram)
-    chrf: list[float] | None = None
-    bleu: list[float] | None = None
-    cost: float | None = None
-
-    def add(self, row: SegmentRow) -> None:
-        s = self.summary
-        s.segments += 1
-        s.cached += int(row.cached)
-        if not row.cached:
-            # Cache hits cost no backend time; their latency would flatter the backend.
-            self.latency.add(row.latency_ms)
-        for key, value in row.usage.items():
-            if key in ("cost", "cost_usd"):
-                self.cost = (self.cost or 0.0) + value
-            else:
-                s.usage[key] = s.usage.get(key, 0.0) + value
-        if row.error is not None or row.output is None:
-            s.errors += 1
-            self.error_types[row.error or "NoOutput"] += 1
-            return
-        s.names_kept += row.names_kept
-        s.names_expected += row.names_expected
-        s.numbers_kept += row.numbers_kept
-        s.numbers_expected += row.numbers_expected
-        s.unexpected_names += row.names_unexpected
-        s.unexpected_numbers += row.numbers_unexpected
-        if row.chrf_stats is not None and row.bleu_stats is not None:
-            s.gold_segments += 1
-            self.chrf = _add(self.chrf, row.chrf_stats)
-            self.bleu = _add(self.bleu, row.bleu_stats)
-
-    def finish(self, metrics: TextMetrics) -> GroupSummary:
-        s = self.summary
-        s.error_types = dict(sorted(self.error_types.items()))
-        s.latency = self.latency.summary()
-        s.cost = self.cost
-        if self.chrf is not None and self.bleu is not None:
-            s.chrf = metrics.chrf_score(self.chrf)
-            s.bleu = metrics.bleu_score(self.bleu, s.target)
-        return s
-
-
-def _add(totals: list[float] | None, stats: tuple[float, ...]) -> list[float]:
-    if totals is None:
-        return list(stats)
-    for index, value in enumerate(stats):
-        totals[index] += value
-    return totals
+def group_summary(run: int, totals: GroupTotals, metrics: TextMetrics) -> GroupSummary:
+    """The report's view of one group's totals."""
+    summary = GroupSummary(
+        run, totals.variant, totals.target, segments=totals.segments, errors=totals.errors,
+        error_types=dict(sorted(totals.error_types.items())), names_kept=totals.names_kept,
+        names_expected=totals.names_expected, numbers_kept=totals.numbers_kept,
+        numbers_expected=totals.numbers_expected, unexpected_names=totals.names_unexpected,
+        unexpected_numbers=totals.numbers_unexpected, gold_segments=totals.gold_segments,
+        latency=latency_summary(totals.latency), cached=totals.cached,
+        usage=dict(totals.usage), cost=totals.cost)
+    if totals.chrf is not None and totals.bleu is not None:
+        summary.chrf = metrics.chrf_score(totals.chrf)
+        summary.bleu = metrics.bleu_score(totals.bleu, totals.target)
+    return summary
 
 
 @dataclass
@@ -191,27 +126,17 @@ class DetailCollector:
 
 
 class RunCollector:
-    """Everything pass one learns about one run."""
+    """What pass one learns about one run beside its totals: fact cells, details."""
 
     def __init__(self, run: int, label: str, facts: FactTable, details: DetailCollector) -> None:
         self.run = run
         self.label = label
-        self.groups: dict[tuple[str, str], GroupAccumulator] = {}
         self.fact_table = facts
         self.details = details
         self.segments = 0
 
     def add(self, row: SegmentRow) -> None:
         self.segments += 1
-        key = (row.variant, row.target)
-        group = self.groups.get(key)
-        if group is None:
-            group = self.groups[key] = GroupAccumulator(GroupSummary(self.run, row.variant,
-                                                                     row.target))
-        group.add(row)
         if row.output is not None and row.error is None:
             self.fact_table.add(self.run, row)
         self.details.add(self.label, row)
-
-    def summaries(self, metrics: TextMetrics) -> list[GroupSummary]:
-        return [self.groups[key].finish(metrics) for key in sorted(self.groups)]

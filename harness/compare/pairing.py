@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from harness.compare.model import BrokenFact, Comparison, Delta, GroupDelta
-from harness.compare.rows import TextMetrics
+from harness.score.rows import TextMetrics
 from harness.compare.significance import (
     PairedBootstrap,
     columns_ratio,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.compare.rows import SegmentRow
+from harness.score.rows import SegmentRow
 
 _FLUSH_EVERY = 5000
 

@@ -260,14 +260,61 @@ class _Articles:
         return self._cache[article_id]
 
 
+class LeakageCounter:
+    """Leakage counts per target language, fed one pair of outputs (spun, restored) of a
+    segment at a time; counters of consecutive parts of a run merge in order."""
+
+    def __init__(self, root: Path) -> None:
+        self.notes: list[str] = []
+        self.articles = _Articles(root, self.notes)
+        self.targets: dict[str, TargetLeakage] = {}
+
+    def add_pair(self, article_id: str, segment_id: str, target: str, spun_out: str,
+                 restored_out: str) -> None:
+        loaded = self.articles.get(article_id)
+        if loaded is None:
+            return
+        try:
+            segment = loaded.article.segment(segment_id)
+        except ArticleError:
+            return
+        edits = [e for e in loaded.article.edits if e.segment == segment.id]
+        report = self.targets.setdefault(target, TargetLeakage(target))
+        check_segment(report, loaded.article, segment.spun, loaded.offsets[segment.id], edits,
+                      loaded.cues, spun_out, restored_out, loaded.facts)
+
+    def merge(self, other: LeakageCounter) -> None:
+        for target, theirs in other.targets.items():
+            mine = self.targets.setdefault(target, TargetLeakage(target))
+            for name in ("pairs", "spans", "checked", "leaked", "compared", "diverged"):
+                setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
+            for example in theirs.examples:
+                mine.add_example(example)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent between processes without the loaded articles (reloaded on use).
+        return {"notes": self.notes, "root": self.articles.root, "targets": self.targets}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.notes = state["notes"]
+        self.articles = _Articles(state["root"], self.notes)
+        self.targets = state["targets"]
+
+    def report(self, run_id: str, provider: str, unpaired: int) -> LeakageReport:
+        notes = list(self.notes)
+        if unpaired:
+            notes.append(f"{unpaired} segments have output for one variant only; "
+                         "left out of leakage")
+        return LeakageReport(run_id, provider, dict(self.targets), notes)
+
+
 def leakage_for_run(run_path: Path, references: Path | None = None) -> LeakageReport:
     """Leakage of spun spans per target language for one run file, streamed:
     a segment's output waits only until its other variant arrives."""
-    notes: list[str] = []
-    articles = _Articles(references_root(references), notes)
+    counter = LeakageCounter(references_root(references))
     run = RunFile(run_path)
     provider = str((run.header.get("provider") or {}).get("name", "?"))
-    targets: dict[str, TargetLeakage] = {}
     waiting: dict[tuple[str, str, str], tuple[str, str]] = {}
     for record in run.segments():
         output = record.get("output")
@@ -281,18 +328,5 @@ def leakage_for_run(run_path: Path, references: Path | None = None) -> LeakageRe
             continue
         spun_out, restored_out = ((str(output), other[1]) if record["variant"] == "spun"
                                   else (other[1], str(output)))
-        loaded = articles.get(slot[0])
-        if loaded is None:
-            continue
-        try:
-            segment = loaded.article.segment(slot[1])
-        except ArticleError:
-            continue
-        edits = [e for e in loaded.article.edits if e.segment == segment.id]
-        report = targets.setdefault(slot[2], TargetLeakage(slot[2]))
-        check_segment(report, loaded.article, segment.spun, loaded.offsets[segment.id], edits,
-                      loaded.cues, spun_out, restored_out, loaded.facts)
-    if waiting:
-        notes.append(f"{len(waiting)} segments have output for one variant only; "
-                     "left out of leakage")
-    return LeakageReport(run.run_id, provider, targets, notes)
+        counter.add_pair(*slot, spun_out, restored_out)
+    return counter.report(run.run_id, provider, len(waiting))

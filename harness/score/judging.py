@@ -1,14 +1,20 @@
-"""The bridge to the fidelity scorer: one output judged against its segment's facts.
+"""The bridge to the fidelity judge: one output judged against its segment's facts.
 
-:class:`Judge` calls :func:`harness.fidelity.scorer.score_pair` the way
-``harness score`` does (facts of the *restored* segment, also for the spun
-variant; the run's own source when the article is not available) and keeps of
-the :class:`PairJudgement` only what reports read, as a :class:`Judged`: counts,
-unexpected surfaces, and each expected fact kept (how, where) or lost (why).
+:class:`Judge` calls :func:`harness.fidelity.scorer.score_pair` with the facts of
+the *restored* segment (also for the spun variant). A segment the reference
+article does not have (an id outside it, or an article missing from the
+references) is judged on the run's own source text, its names and numbers read
+automatically. Of the :class:`PairJudgement` it keeps only what reports read, as
+a :class:`Judged`: counts, unexpected surfaces, and each expected fact kept (how,
+where) or lost (why).
 
-Judgements are remembered in a :class:`JudgementMemo` (a scratch SQLite table)
-by article, segment, language and output: runs of one deterministic backend
-repeat most outputs, and a look-up costs a fraction of a judgement.
+A judgement depends only on what the judge sees: the segment's facts, the source
+text, the output and the languages. :class:`Judge` keys its memory by exactly
+that content, so a sentence a backend translated the same way in two articles
+that share a paragraph, in two runs, or twice in one run is judged once. Recent
+judgements stay in memory (bounded); :class:`JudgementMemo` (a scratch SQLite
+table) remembers the rest for ``harness compare``, whose runs of one
+deterministic backend repeat whole runs of outputs.
 """
 
 from __future__ import annotations
@@ -24,12 +30,12 @@ from typing import Any
 from harness.errors import ArticleError
 from harness.fidelity.scorer import PairJudgement, score_pair
 from harness.references.article import Article, load_article
-from harness.references.facts import Facts, article_facts
+from harness.references.facts import FACTS_FILE, Facts, article_facts
 
 # Memoised judgements are written to SQLite in batches of this many.
 _FLUSH_EVERY = 5000
-
-
+# Judgements kept in memory; past this the oldest half is forgotten (flat memory).
+_RECENT = 20_000
 
 @dataclass(frozen=True, slots=True)
 class FactOutcome:
@@ -70,19 +76,23 @@ class Judged:
     numbers_expected: int
     numbers_kept: int
     numbers_unexpected: int
+    names_ok: bool
+    numbers_ok: bool
     unexpected_texts: tuple[str, ...]
     facts: tuple[FactOutcome, ...]
 
     def to_json(self) -> list[Any]:
         return [self.names_expected, self.names_kept, self.names_unexpected,
                 self.numbers_expected, self.numbers_kept, self.numbers_unexpected,
+                self.names_ok, self.numbers_ok,
                 list(self.unexpected_texts), [f.to_json() for f in self.facts]]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Judged:
-        *counts, unexpected, facts = data
+        *counts, names_ok, numbers_ok, unexpected, facts = data
         ne, nk, nu, me, mk, mu = (int(c) for c in counts)
-        return cls(ne, nk, nu, me, mk, mu, tuple(str(t) for t in unexpected),
+        return cls(ne, nk, nu, me, mk, mu, bool(names_ok), bool(numbers_ok),
+                   tuple(str(t) for t in unexpected),
                    tuple(FactOutcome.from_json(f) for f in facts))
 
 
@@ -119,7 +129,20 @@ def judged_from(judgement: PairJudgement) -> Judged:
         m.text for m in judgement.numbers.unexpected)
     return Judged(stats.names_expected, stats.names_kept, stats.names_unexpected,
                   stats.numbers_expected, stats.numbers_kept, stats.numbers_unexpected,
-                  unexpected, facts_of(judgement))
+                  bool(stats.names_ok), bool(stats.numbers_ok), unexpected, facts_of(judgement))
+
+
+
+
+@dataclass(frozen=True)
+class LoadedArticle:
+    """An article as the judge reads it: restored text per segment, facts, and a token
+    naming the facts' content (two copies of one facts file share it)."""
+
+    article: Article
+    facts: Facts | None
+    facts_token: str
+    restored: dict[str, str]
 
 
 class ArticleBook:
@@ -127,24 +150,35 @@ class ArticleBook:
 
     The most recently used ``keep`` articles stay loaded: runs write an article's
     segments close together, and a run over thousands of articles must not hold
-    them all.
+    them all. ``problems`` holds a note per article that could not be loaded and per
+    gold translation that could not be used.
     """
 
     def __init__(self, root: Path, keep: int = 64) -> None:
         self.root = root
         self.keep = keep
-        self._articles: OrderedDict[str, tuple[Article | None, Facts | None]] = OrderedDict()
+        self.problems: dict[str, str] = {}
+        self._articles: OrderedDict[str, LoadedArticle | None] = OrderedDict()
         self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
 
-    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
+    def load(self, article_id: str) -> LoadedArticle | None:
         if article_id in self._articles:
             self._articles.move_to_end(article_id)
             return self._articles[article_id]
+        loaded: LoadedArticle | None
         try:
             article = load_article(article_id, self.root)
-            loaded: tuple[Article | None, Facts | None] = (article, article_facts(article))
-        except ArticleError:
-            loaded = (None, None)
+            facts = article_facts(article)
+        except ArticleError as exc:
+            self.problems[article_id] = (f"{article_id}: {exc}; names and numbers are read "
+                                         "from the run's own source text")
+            loaded = None
+        else:
+            facts_file = article.path / FACTS_FILE
+            token = (hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
+                     if facts is not None else "no-facts")
+            loaded = LoadedArticle(article, facts, token,
+                                   {seg.id: seg.restored for seg in article.segments})
         self._articles[article_id] = loaded
         if len(self._articles) > self.keep:
             evicted, _ = self._articles.popitem(last=False)
@@ -152,14 +186,13 @@ class ArticleBook:
                 del self._gold[key]
         return loaded
 
+    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
+        loaded = self.load(article_id)
+        return (None, None) if loaded is None else (loaded.article, loaded.facts)
+
     def restored(self, article_id: str, segment: str) -> str | None:
-        article, _ = self.get(article_id)
-        if article is None:
-            return None
-        try:
-            return article.segment(segment).restored
-        except ArticleError:
-            return None
+        loaded = self.load(article_id)
+        return None if loaded is None else loaded.restored.get(segment)
 
     def gold(self, article_id: str, segment: str, target: str) -> str | None:
         """``references/<article>/translations/<lang>.txt``: one line per segment."""
@@ -172,39 +205,62 @@ class ArticleBook:
                 texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
                 if len(texts) == len(article.segments):
                     lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
+                else:
+                    self.problems[f"{article_id}/{target}"] = (
+                        f"{path.name} of {article_id}: {len(texts)} lines for "
+                        f"{len(article.segments)} segments; not used")
             self._gold[key] = lines
         gold = self._gold[key]
         return gold.get(segment) if gold else None
 
 
 class Judge:
-    """Judges outputs against the facts of their restored segment, remembering results."""
+    """Judges outputs against the facts of their restored segment, each distinct
+    (facts, source, output, languages) once."""
 
-    def __init__(self, book: ArticleBook, memo: JudgementMemo | None = None) -> None:
+    def __init__(self, book: ArticleBook, memo: JudgementMemo | None = None,
+                 recent: int = _RECENT) -> None:
         self.book = book
         self.memo = memo
         self.judged = 0
         self.remembered = 0
+        self._limit = recent
+        self._recent: dict[tuple[str, ...], Judged] = {}
 
     def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
                  output: str, run_source: str) -> Judged:
-        key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output))
-                              .encode("utf-8"), digest_size=16).hexdigest()
+        loaded = self.book.load(article_id)
+        restored = loaded.restored.get(segment) if loaded is not None else None
+        if loaded is None or restored is None:
+            # Not a segment of a reference article: judge the run's own source.
+            key: tuple[str, ...] = ("", "", run_source, output, target, source_lang)
+        else:
+            key = (loaded.facts_token, segment, restored, output, target, source_lang)
+        known = self._recent.get(key)
+        if known is not None:
+            self.remembered += 1
+            return known
+        digest = ""
         if self.memo is not None:
-            known = self.memo.get(key)
-            if known is not None:
-                self.remembered += 1
-                return known
-        _, facts = self.book.get(article_id)
-        restored = self.book.restored(article_id, segment)
-        segment_facts = facts.for_segment(segment) if facts is not None and restored else None
-        judgement = score_pair(restored or run_source, output, target, source_lang,
-                               facts=segment_facts)
-        judged = judged_from(judgement)
-        self.judged += 1
-        if self.memo is not None:
-            self.memo.put(key, judged)
-        return judged
+            digest = hashlib.blake2b("\0".join(key).encode("utf-8"),
+                                     digest_size=16).hexdigest()
+            known = self.memo.get(digest)
+        if known is None:
+            facts = loaded.facts if loaded is not None and restored is not None else None
+            judgement = score_pair(key[2], output, target, source_lang,
+                                   facts=facts.for_segment(segment) if facts else None)
+            known = judged_from(judgement)
+            self.judged += 1
+            if self.memo is not None:
+                self.memo.put(digest, known)
+        else:
+            self.remembered += 1
+        if len(self._recent) >= self._limit:
+            # Forget the older half (dicts keep insertion order): memory stays flat.
+            for stale in list(self._recent)[: self._limit // 2]:
+                del self._recent[stale]
+        self._recent[key] = known
+        return known
 
 
 class JudgementMemo:

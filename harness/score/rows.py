@@ -1,11 +1,16 @@
-"""One segment line of a run file, scored, as a report row.
+"""One segment line of a run file, scored, as a row: what every figure is made of.
 
-:func:`segment_rows` streams a run file's segment lines and turns each into a
-:class:`SegmentRow`: latency, usage and errors from the line; names and
-numbers fidelity from the :class:`~harness.compare.judging.Judge`; chrF and
-BLEU sufficient statistics (sacreBLEU, :class:`TextMetrics`) against the
-article's gold translation of the segment, where there is one. Everything
-downstream of this module reads rows, never the scorer's objects.
+:func:`segment_row` turns a segment line into a :class:`SegmentRow`: latency,
+usage and errors from the line; names and numbers fidelity from the
+:class:`~harness.score.judging.Judge`; chrF and BLEU sufficient statistics
+(sacreBLEU, :class:`TextMetrics`) against the article's gold translation of the
+segment, where there is one. :func:`segment_rows` streams a run file's rows.
+``harness score`` and ``harness compare`` both read rows, never the judge's
+objects, so they cannot disagree about a segment.
+
+A line is an error (left out of fidelity and chrF/BLEU, counted by type) when it
+carries an error or no output; an empty output is an output, judged like any
+other.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from typing import Any
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
-from harness.compare.judging import FactOutcome, Judge
+from harness.score.judging import FactOutcome, Judge
 from harness.fidelity.scorer import signature as fidelity_signature
 from harness.runfile import RunFile
 from harness.score.textmetrics import bleu_tokenizer
 
-__all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_rows"]
+__all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_row",
+           "segment_rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class SegmentRow:
     numbers_expected: int = 0
     numbers_kept: int = 0
     numbers_unexpected: int = 0
+    names_ok: bool = False
+    numbers_ok: bool = False
     unexpected_texts: tuple[str, ...] = ()
     facts: tuple[FactOutcome, ...] = ()
     chrf_stats: tuple[float, ...] | None = None
@@ -78,6 +86,10 @@ class TextMetrics:
         bleu = self.bleu(target)._extract_corpus_statistics([hypothesis], [[reference]])[0]
         return tuple(float(x) for x in chrf), tuple(float(x) for x in bleu)
 
+    def chrf_stats(self, hypothesis: str, reference: str) -> tuple[float, ...]:
+        stats = self._chrf._extract_corpus_statistics([hypothesis], [[reference]])[0]
+        return tuple(float(x) for x in stats)
+
     def chrf_score(self, totals: list[float] | Any) -> float:
         return float(self._chrf._compute_score_from_stats([int(x) for x in totals]).score)
 
@@ -100,43 +112,49 @@ def _usage(raw: Any) -> dict[str, float]:
             if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
+def error_type(record: dict[str, Any]) -> str | None:
+    """The error of a segment line as a type name, ``NoOutput`` without output, or ``None``."""
+    raw = record.get("error")
+    if raw:
+        return str(raw.get("type") or "error") if isinstance(raw, dict) else "error"
+    return "NoOutput" if record.get("output") is None else None
+
+
+def segment_row(record: dict[str, Any], judge: Judge, metrics: TextMetrics) -> SegmentRow:
+    """One segment line (a run-file record) as a scored :class:`SegmentRow`."""
+    target = str(record["target_lang"])
+    article, segment = str(record["article"]), str(record["segment"])
+    output = record.get("output")
+    error = error_type(record)
+    source = str(record.get("source") or "")
+    base: dict[str, Any] = {
+        "id": str(record["id"]), "article": article, "segment": segment,
+        "variant": str(record["variant"]), "target": target, "source": source,
+        "output": None if output is None else str(output), "error": error,
+        "latency_ms": float(record.get("latency_ms") or 0.0),
+        "cached": bool(record.get("cached")), "usage": _usage(record.get("usage")),
+    }
+    if error is not None or output is None:
+        return SegmentRow(**base)
+    judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
+                   str(output), source)
+    chrf = bleu = None
+    reference = judge.book.gold(article, segment, target)
+    if reference is not None:
+        chrf, bleu = metrics.stats(str(output), reference, target)
+    return SegmentRow(
+        **base, names_expected=judged.names_expected, names_kept=judged.names_kept,
+        names_unexpected=judged.names_unexpected,
+        numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
+        numbers_unexpected=judged.numbers_unexpected, names_ok=judged.names_ok,
+        numbers_ok=judged.numbers_ok, unexpected_texts=judged.unexpected_texts,
+        facts=judged.facts, chrf_stats=chrf, bleu_stats=bleu)
+
+
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
     """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
     for record in RunFile(path).segments():
-        target = str(record["target_lang"])
-        article, segment = str(record["article"]), str(record["segment"])
-        output = record.get("output")
-        raw_error = record.get("error")
-        error = None
-        if raw_error:
-            error = str(raw_error.get("type") or "error") if isinstance(raw_error, dict) \
-                else "error"
-        elif output is None:
-            error = "NoOutput"
-        source = str(record.get("source") or "")
-        base: dict[str, Any] = {
-            "id": str(record["id"]), "article": article, "segment": segment,
-            "variant": str(record["variant"]), "target": target, "source": source,
-            "output": None if output is None else str(output), "error": error,
-            "latency_ms": float(record.get("latency_ms") or 0.0),
-            "cached": bool(record.get("cached")), "usage": _usage(record.get("usage")),
-        }
-        if error is not None or output is None:
-            yield SegmentRow(**base)
-            continue
-        judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
-                       str(output), source)
-        chrf = bleu = None
-        reference = judge.book.gold(article, segment, target)
-        if reference is not None:
-            chrf, bleu = metrics.stats(str(output), reference, target)
-        yield SegmentRow(
-            **base, names_expected=judged.names_expected, names_kept=judged.names_kept,
-            names_unexpected=judged.names_unexpected,
-            numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
-            numbers_unexpected=judged.numbers_unexpected,
-            unexpected_texts=judged.unexpected_texts, facts=judged.facts, chrf_stats=chrf,
-            bleu_stats=bleu)
+        yield segment_row(record, judge, metrics)
 
 
 def scorer_signature() -> str:

@@ -1,79 +1,91 @@
-"""Scores of a run file, per variant and target language, computed by streaming.
+"""Scores of a run file, per variant and target language: ``harness score``'s figures.
 
-The API the commands and the comparison reports build on:
+:func:`score_run` runs the scoring pipeline (:mod:`harness.score.pipeline`) over a
+run file and wraps its totals as a :class:`RunScore`: one :class:`GroupScore` per
+(variant, target language) with additive :class:`FidelityStats`, chrF and BLEU
+against gold translations (``references/<article>/translations/<lang>.txt``, one
+line per segment) where they exist, error counts; plus per target language the spin
+sensitivity (restored minus spun fidelity), the spin stability (chrF of the spun
+output against the restored output of the same segment) and the spin leakage.
 
-* :func:`iter_segment_scores` streams one :class:`SegmentScore` per segment line
-  of a run file (fidelity judgement against the facts of the *restored* source,
-  or the error the backend returned): the drill-down.
-* :func:`score_run` folds them into a :class:`RunScore`: one :class:`GroupScore`
-  per (variant, target language) with additive :class:`FidelityStats`, chrF and
-  BLEU against gold translations (``references/<article>/translations/<lang>.txt``,
-  one line per segment) where they exist, error counts; plus per target language
-  the spin sensitivity (restored minus spun fidelity) and the spin stability
-  (chrF of the spun output against the restored output of the same segment).
-
-Memory stays flat in the number of segments: each group keeps sums, never
-texts. The one exception is spin stability, which holds a segment's output
-until its other variant arrives (runs write variants of an article in turn).
-Errored segments are counted as errors and left out of fidelity and chrF/BLEU.
+The facts of a segment are those of its *restored* text in the reference article,
+also for the spun variant. A segment the article does not have (or an article the
+references lack) is judged on the run's own source text. Errored segments are
+counted as errors and left out of fidelity and chrF/BLEU. Memory stays flat in the
+number of segments: the pipeline keeps sums, never per-segment objects.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ArticleError, RunFileError
-from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
-from harness.references.article import Article, load_article, references_root
-from harness.references.facts import Facts, article_facts
-from harness.runfile import RunFile
+from harness.errors import RunFileError
+from harness.fidelity.scorer import FidelityStats, signature
+from harness.references.article import references_root
+from harness.restore.leakage import LeakageReport
+from harness.score.judging import ArticleBook
+from harness.score.pipeline import RunTotals, Scorer, score_file
 from harness.score.textmetrics import StreamingMetric
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentScore:
-    """One segment line of a run, judged (or its error)."""
-
-    id: str
-    article: str
-    segment: str
-    variant: str
-    target_lang: str
-    output: str | None
-    reference_source: str
-    judgement: PairJudgement | None
-    error: dict[str, Any] | None
+from harness.score.totals import GroupTotals
 
 
 @dataclass
 class GroupScore:
     """Everything measured for one (variant, target language) of a run."""
 
-    variant: str
-    target_lang: str
-    stats: FidelityStats = field(default_factory=FidelityStats)
-    segments: int = 0
-    errors: int = 0
-    error_types: Counter[str] = field(default_factory=Counter)
+    totals: GroupTotals
     chrf: StreamingMetric | None = None
     bleu: StreamingMetric | None = None
-    segment_scores: list[SegmentScore] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, totals: GroupTotals) -> GroupScore:
+        chrf = bleu = None
+        if totals.chrf is not None and totals.bleu is not None:
+            chrf = StreamingMetric.from_totals("chrf", totals.target, totals.chrf,
+                                               totals.gold_segments)
+            bleu = StreamingMetric.from_totals("bleu", totals.target, totals.bleu,
+                                               totals.gold_segments)
+        return cls(totals, chrf, bleu)
+
+    @property
+    def variant(self) -> str:
+        return self.totals.variant
+
+    @property
+    def target_lang(self) -> str:
+        return self.totals.target
+
+    @property
+    def segments(self) -> int:
+        return self.totals.segments
+
+    @property
+    def errors(self) -> int:
+        return self.totals.errors
+
+    @property
+    def error_types(self) -> Counter[str]:
+        return self.totals.error_types
+
+    @property
+    def stats(self) -> FidelityStats:
+        return self.totals.stats
 
     def to_json(self) -> dict[str, Any]:
+        stats = self.stats
         return {
             "variant": self.variant, "target_lang": self.target_lang,
             "segments": self.segments, "errors": self.errors,
-            "error_types": dict(self.error_types), "stats": self.stats.to_json(),
-            "names_fidelity": self.stats.names_fidelity,
-            "numbers_fidelity": self.stats.numbers_fidelity,
-            "unexpected": self.stats.unexpected,
+            "error_types": dict(sorted(self.error_types.items())), "stats": stats.to_json(),
+            "names_fidelity": stats.names_fidelity,
+            "numbers_fidelity": stats.numbers_fidelity,
+            "unexpected": stats.unexpected,
             "chrf": self.chrf.score() if self.chrf else None,
             "bleu": self.bleu.score() if self.bleu else None,
-            "gold_segments": self.chrf.segments if self.chrf else 0,
+            "gold_segments": self.totals.gold_segments,
         }
 
 
@@ -86,6 +98,7 @@ class RunScore:
     groups: dict[tuple[str, str], GroupScore]
     spin_stability: dict[str, StreamingMetric]
     notes: list[str]
+    leakage: LeakageReport
 
     def targets(self) -> list[str]:
         return sorted({target for _, target in self.groups})
@@ -131,140 +144,49 @@ class RunScore:
         }
 
 
-class _ArticleBook:
-    """Articles, facts and gold translations of a run, loaded once each."""
-
-    def __init__(self, root: Path, notes: list[str]) -> None:
-        self.root = root
-        self.notes = notes
-        self._articles: dict[str, tuple[Article | None, Facts | None]] = {}
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
-
-    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
-        if article_id not in self._articles:
-            try:
-                article = load_article(article_id, self.root)
-                facts = article_facts(article)
-            except ArticleError as exc:
-                self.notes.append(f"{article_id}: {exc}; names and numbers are read from the "
-                                  "run's own source text")
-                article, facts = None, None
-            self._articles[article_id] = (article, facts)
-        return self._articles[article_id]
-
-    def gold(self, article: Article, target: str) -> dict[str, str] | None:
-        key = (article.id, target)
-        if key not in self._gold:
-            path = article.path / "translations" / f"{target}.txt"
-            lines = None
-            if path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {seg.id: text for seg, text in zip(article.segments, texts,
-                                                                strict=True)}
-                else:
-                    self.notes.append(f"{path.name} of {article.id}: {len(texts)} lines for "
-                                      f"{len(article.segments)} segments; not used")
-            self._gold[key] = lines
-        return self._gold[key]
-
-
-def _check_digests(header: dict[str, Any], book: _ArticleBook) -> None:
+def _digest_notes(header: dict[str, Any], book: ArticleBook) -> list[str]:
+    notes = []
     for entry in header.get("articles", []):
         article, _ = book.get(str(entry.get("id")))
         restored = entry.get("digests", {}).get("restored")
         if article is not None and restored and restored != article.digest("restored"):
-            book.notes.append(f"{article.id}: the run translated another version of the "
-                              "article (digest differs); facts may not match")
+            notes.append(f"{article.id}: the run translated another version of the "
+                         "article (digest differs); facts may not match")
+    return notes
 
 
-def iter_segment_scores(path: Path, references: Path | None = None,
-                        *, _book: _ArticleBook | None = None) -> Iterator[SegmentScore]:
-    """Judge every segment line of run file ``path``, streaming."""
-    book = _book or _ArticleBook(references_root(references), [])
-    for record in RunFile(path).segments():
-        article, facts = book.get(str(record["article"]))
-        segment_id = str(record["segment"])
-        try:
-            restored = article.segment(segment_id).restored if article else None
-        except ArticleError:
-            restored = None
-        if restored is None:
-            restored = str(record.get("source") or "")
-        output, error = record.get("output"), record.get("error")
-        judgement = None
-        if output is not None and not error:
-            segment_facts = facts.for_segment(segment_id) if facts is not None else None
-            judgement = score_pair(restored, str(output), str(record["target_lang"]),
-                                   str(record.get("source_lang") or "en"), facts=segment_facts)
-        yield SegmentScore(str(record["id"]), str(record["article"]), segment_id,
-                           str(record["variant"]), str(record["target_lang"]),
-                           None if output is None else str(output), restored, judgement,
-                           error if isinstance(error, dict) else
-                           ({"type": "NoOutput", "message": "no output"} if output is None
-                            else None))
-
-
-def score_run(path: Path, references: Path | None = None,
-              *, keep_segments: bool = False) -> RunScore:
-    """Score run file ``path`` (see the module docstring); ``keep_segments`` keeps
-    every :class:`SegmentScore` on its group for drill-down (memory grows)."""
-    notes: list[str] = []
-    book = _ArticleBook(references_root(references), notes)
-    run = RunFile(path)
-    _check_digests(run.header, book)
-    groups: dict[tuple[str, str], GroupScore] = {}
-    spin: dict[str, StreamingMetric] = {}
-    waiting: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for score in iter_segment_scores(path, references, _book=book):
-        key = (score.variant, score.target_lang)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = GroupScore(score.variant, score.target_lang)
-        group.segments += 1
-        if keep_segments:
-            group.segment_scores.append(score)
-        if score.judgement is None or score.output is None:
-            group.errors += 1
-            group.error_types[str((score.error or {}).get("type", "error"))] += 1
-            continue
-        group.stats = group.stats + score.judgement.stats
-        article, _ = book.get(score.article)
-        gold = book.gold(article, score.target_lang) if article else None
-        if gold and score.segment in gold:
-            group.chrf = group.chrf or StreamingMetric("chrf", score.target_lang)
-            group.bleu = group.bleu or StreamingMetric("bleu", score.target_lang)
-            group.chrf.add(score.output, gold[score.segment])
-            group.bleu.add(score.output, gold[score.segment])
-        _pair_variants(score, waiting, spin)
-    if waiting:
-        notes.append(f"{len(waiting)} segments have only one variant with output; "
+def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTotals,
+              notes: list[str]) -> RunScore:
+    """A :class:`RunScore` from the pipeline's totals of run file ``path``."""
+    notes = [*notes, *totals.problems.values()]
+    if totals.waiting:
+        notes.append(f"{len(totals.waiting)} segments have only one variant with output; "
                      "left out of spin stability")
-    return RunScore(path, run.run_id, dict(run.header.get("provider") or {}),
-                    run.footer() is not None, groups, spin, notes)
+    stability = {target: StreamingMetric.from_totals("chrf", target, spin.chrf, spin.pairs)
+                 for target, spin in sorted(totals.spin.items())}
+    run_id = str(header.get("run_id", path.stem))
+    provider = dict(header.get("provider") or {})
+    leakage = totals.leaks.report(run_id, str(provider.get("name", "?")), len(totals.waiting))
+    return RunScore(path, run_id, provider, complete,
+                    {key: GroupScore.of(group) for key, group in totals.groups.items()},
+                    stability, notes, leakage)
 
 
-def _pair_variants(score: SegmentScore, waiting: dict[tuple[str, str, str], tuple[str, str]],
-                   spin: dict[str, StreamingMetric]) -> None:
-    if score.variant not in ("spun", "restored") or score.output is None:
-        return
-    slot = (score.article, score.segment, score.target_lang)
-    other = waiting.pop(slot, None)
-    if other is None or other[0] == score.variant:
-        waiting[slot] = (score.variant, score.output)
-        return
-    spun, restored = ((score.output, other[1]) if score.variant == "spun"
-                      else (other[1], score.output))
-    metric = spin.get(score.target_lang)
-    if metric is None:
-        metric = spin[score.target_lang] = StreamingMetric("chrf", score.target_lang)
-    metric.add(spun, restored)
+def score_run(path: Path, references: Path | None = None, *,
+              workers: int | None = None) -> RunScore:
+    """Score run file ``path`` (see the module docstring) with ``workers`` processes
+    (default: one per usable core; the figures do not depend on it)."""
+    scorer = Scorer(references_root(references))
+    run, totals = score_file(path, scorer, workers)
+    notes = _digest_notes(run.header, scorer.book)
+    return run_score(path, run.header, run.footer() is not None, totals, notes)
 
 
-def score_runs(paths: list[Path], references: Path | None = None) -> list[RunScore]:
+def score_runs(paths: list[Path], references: Path | None = None, *,
+               workers: int | None = None) -> list[RunScore]:
     scores = []
     for path in paths:
         if not path.is_file():
             raise RunFileError(f"{path}: no such run file")
-        scores.append(score_run(path, references))
+        scores.append(score_run(path, references, workers=workers))
     return scores

@@ -44,6 +44,17 @@ class StreamingMetric:
         self.totals: list[float] | None = None
         self.segments = 0
 
+    @classmethod
+    def from_totals(cls, name: str, target_lang: str, totals: list[float] | None,
+                    segments: int) -> StreamingMetric:
+        """A metric whose statistics were summed elsewhere (see :mod:`harness.score.totals`)."""
+        metric = cls(name, target_lang)
+        # sacreBLEU learns the number of references on first use; ours is always one.
+        metric.metric.num_refs = 1
+        metric.totals = None if totals is None else list(totals)
+        metric.segments = segments
+        return metric
+
     def add(self, hypothesis: str, reference: str) -> None:
         stats = self.metric._extract_corpus_statistics([hypothesis], [[reference]])[0]
         if self.totals is None:

@@ -1,0 +1,217 @@
+"""The one scoring pipeline: a run file into rows, rows into totals, on one core or more.
+
+A run file is read as chunks of consecutive lines. :meth:`Scorer.chunk` parses a
+chunk's lines, turns each segment line into a :class:`~harness.score.rows.SegmentRow`
+and folds it into a :class:`RunTotals`: one :class:`~harness.score.totals.GroupTotals`
+per (variant, target language), and per target language the spin figures of each
+segment whose two variants both have output (chrF of the spun output against the
+restored one, and spin leakage). A segment whose other variant is in another chunk
+waits in the totals; :meth:`Scorer.merge` adds the totals of the next chunk and pairs
+what was waiting. The chunks' totals are merged in file order, so scoring the chunks
+in worker processes (:func:`score_file` with ``workers`` > 1) gives exactly what
+scoring them one after the other in this process gives.
+
+``harness score`` reports the totals; ``harness compare`` reads the same rows and
+totals (:mod:`harness.compare.build`) and adds pairing, significance and gates.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from harness.restore.leakage import LeakageCounter
+from harness.runfile import RunFile, parse_line
+from harness.score.judging import ArticleBook, Judge
+from harness.score.rows import SegmentRow, TextMetrics, segment_row
+from harness.score.totals import GroupTotals, add_stats
+
+CHUNK_LINES = 4000
+# Files smaller than this are scored in this process: a pool would cost more than it saves.
+_PARALLEL_FROM_BYTES = 4 * 2**20
+# chrF statistics of recent (spun output, restored output) pairs, kept in memory.
+_RECENT_PAIRS = 20_000
+
+Slot = tuple[str, str, str]  # article, segment, target language
+
+
+@dataclass
+class SpinTotals:
+    """chrF sufficient statistics of spun against restored outputs, one target language."""
+
+    pairs: int = 0
+    chrf: list[float] | None = None
+
+
+@dataclass
+class RunTotals:
+    """Everything scoring learns about a run (or a chunk of it): sums, never texts,
+    except the outputs still waiting for their segment's other variant."""
+
+    root: Path
+    segments: int = 0
+    groups: dict[tuple[str, str], GroupTotals] = field(default_factory=dict)
+    spin: dict[str, SpinTotals] = field(default_factory=dict)
+    leakage: LeakageCounter | None = None
+    waiting: dict[Slot, tuple[str, str]] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # article id -> why not loaded
+
+    def __post_init__(self) -> None:
+        if self.leakage is None:
+            self.leakage = LeakageCounter(self.root)
+
+    @property
+    def leaks(self) -> LeakageCounter:
+        assert self.leakage is not None
+        return self.leakage
+
+
+class Scorer:
+    """What scoring needs in one process: the judge (with its memory), the text metrics,
+    and the chrF statistics of recent output pairs."""
+
+    def __init__(self, root: Path, book: ArticleBook | None = None,
+                 judge: Judge | None = None) -> None:
+        self.root = root
+        self.book = book or ArticleBook(root)
+        self.judge = judge or Judge(self.book)
+        self.metrics = TextMetrics()
+        self._pair_stats: dict[tuple[str, str, str], tuple[float, ...]] = {}
+
+    def row(self, record: dict[str, object]) -> SegmentRow:
+        return segment_row(record, self.judge, self.metrics)
+
+    def add(self, totals: RunTotals, row: SegmentRow) -> None:
+        totals.segments += 1
+        key = (row.variant, row.target)
+        group = totals.groups.get(key)
+        if group is None:
+            group = totals.groups[key] = GroupTotals(row.variant, row.target)
+        group.add(row)
+        if row.error is None and row.output is not None and row.variant in ("spun",
+                                                                             "restored"):
+            self._wait_or_pair(totals, (row.article, row.segment, row.target), row.variant,
+                               row.output)
+
+    def _wait_or_pair(self, totals: RunTotals, slot: Slot, variant: str, output: str) -> None:
+        other = totals.waiting.pop(slot, None)
+        if other is None or other[0] == variant:
+            totals.waiting[slot] = (variant, output)
+            return
+        spun, restored = (output, other[1]) if variant == "spun" else (other[1], output)
+        spin = totals.spin.get(slot[2])
+        if spin is None:
+            spin = totals.spin[slot[2]] = SpinTotals()
+        spin.pairs += 1
+        spin.chrf = add_stats(spin.chrf, self._chrf(spun, restored, slot[2]))
+        totals.leaks.add_pair(*slot, spun, restored)
+
+    def _chrf(self, spun: str, restored: str, target: str) -> tuple[float, ...]:
+        key = (spun, restored, target)
+        stats = self._pair_stats.get(key)
+        if stats is None:
+            if len(self._pair_stats) >= _RECENT_PAIRS:
+                self._pair_stats.clear()
+            stats = self._pair_stats[key] = self.metrics.chrf_stats(spun, restored)
+        return stats
+
+    def merge(self, totals: RunTotals, later: RunTotals) -> None:
+        """Add the totals of the lines after ``totals``' to it, pairing waiting outputs."""
+        totals.segments += later.segments
+        for key, group in later.groups.items():
+            mine = totals.groups.get(key)
+            if mine is None:
+                totals.groups[key] = group
+            else:
+                mine.merge(group)
+        for target, spin in later.spin.items():
+            mine_spin = totals.spin.setdefault(target, SpinTotals())
+            mine_spin.pairs += spin.pairs
+            if spin.chrf is not None:
+                mine_spin.chrf = add_stats(mine_spin.chrf, spin.chrf)
+        totals.leaks.merge(later.leaks)
+        totals.problems.update(later.problems)
+        for slot, (variant, output) in later.waiting.items():
+            self._wait_or_pair(totals, slot, variant, output)
+
+    def chunk(self, path: Path, first: int, lines: list[str], last: bool,
+              each: Callable[[SegmentRow], None] | None = None) -> RunTotals:
+        """Totals of ``lines`` (line ``first`` onwards of run file ``path``); ``each`` is
+        called with every row, in order."""
+        totals = RunTotals(self.root)
+        for offset, line in enumerate(lines):
+            record = parse_line(line, path, first + offset,
+                                last=last and offset == len(lines) - 1)
+            if record["type"] == "segment":
+                row = self.row(record)
+                self.add(totals, row)
+                if each is not None:
+                    each(row)
+        totals.problems.update(self.book.problems)
+        return totals
+
+
+def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[tuple[int, list[str], bool]]:
+    """(number of the first line, lines, whether they end the file) after the header."""
+    with path.open(encoding="utf-8") as fh:
+        fh.readline()  # the header, read and checked by RunFile
+        first, lines = 2, []
+        for line in fh:
+            lines.append(line)
+            if len(lines) == size:
+                pending = fh.readline()
+                yield first, lines, not pending
+                first, lines = first + size, []
+                if pending:
+                    lines.append(pending)
+        if lines:
+            yield first, lines, True
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on every platform
+        return max(1, os.cpu_count() or 1)
+
+
+_WORKER: Scorer | None = None
+
+
+def _start_worker(root: Path) -> None:
+    global _WORKER
+    _WORKER = Scorer(root)
+
+
+def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool) -> RunTotals:
+    assert _WORKER is not None
+    return _WORKER.chunk(path, first, lines, last)
+
+
+def score_file(path: Path, scorer: Scorer, workers: int | None = None, *,
+               each: Callable[[SegmentRow], None] | None = None) -> tuple[RunFile, RunTotals]:
+    """The totals of run file ``path``; ``workers`` processes (default: one per core
+    this process may use; small files stay in this process). ``each`` (called with
+    every row, in order) keeps the work in this process."""
+    run = RunFile(path)
+    totals = RunTotals(scorer.root)
+    count = default_workers() if workers is None else max(1, workers)
+    if count == 1 or each is not None or path.stat().st_size < _PARALLEL_FROM_BYTES:
+        for first, lines, last in chunks(path):
+            scorer.merge(totals, scorer.chunk(path, first, lines, last, each))
+        return run, totals
+    with ProcessPoolExecutor(count, mp_context=get_context("fork"),
+                             initializer=_start_worker, initargs=(scorer.root,)) as pool:
+        pending: list[Future[RunTotals]] = []
+        for first, lines, last in chunks(path):
+            pending.append(pool.submit(_chunk_in_worker, path, first, lines, last))
+            # A few chunks in flight per worker: memory stays flat however long the run.
+            while len(pending) > 2 * count:
+                scorer.merge(totals, pending.pop(0).result())
+        for future in pending:
+            scorer.merge(totals, future.result())
+    return run, totals
