@@ -193,21 +193,23 @@ def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool) -> Ru
 
 
 def score_file(path: Path, scorer: Scorer, workers: int | None = None, *,
-               each: Callable[[SegmentRow], None] | None = None) -> tuple[RunFile, RunTotals]:
-    """The totals of run file ``path``; ``workers`` processes (default: one per core
-    this process may use; small files stay in this process). ``each`` (called with
-    every row, in order) keeps the work in this process."""
+               each: Callable[[SegmentRow], None] | None = None,
+               chunk_lines: int = CHUNK_LINES) -> tuple[RunFile, RunTotals]:
+    """The totals of run file ``path`` scored by ``workers`` processes (default: one per
+    core this process may use, and this process alone for a small file). ``each``
+    (called with every row, in order) keeps the work in this process."""
     run = RunFile(path)
     totals = RunTotals(scorer.root)
-    count = default_workers() if workers is None else max(1, workers)
-    if count == 1 or each is not None or path.stat().st_size < _PARALLEL_FROM_BYTES:
-        for first, lines, last in chunks(path):
+    count = max(1, workers) if workers is not None else (
+        default_workers() if path.stat().st_size >= _PARALLEL_FROM_BYTES else 1)
+    if count == 1 or each is not None:
+        for first, lines, last in chunks(path, chunk_lines):
             scorer.merge(totals, scorer.chunk(path, first, lines, last, each))
         return run, totals
     with ProcessPoolExecutor(count, mp_context=get_context("fork"),
                              initializer=_start_worker, initargs=(scorer.root,)) as pool:
         pending: list[Future[RunTotals]] = []
-        for first, lines, last in chunks(path):
+        for first, lines, last in chunks(path, chunk_lines):
             pending.append(pool.submit(_chunk_in_worker, path, first, lines, last))
             # A few chunks in flight per worker: memory stays flat however long the run.
             while len(pending) > 2 * count:

@@ -27,7 +27,7 @@ from harness.fidelity.scorer import FidelityStats, signature
 from harness.references.article import references_root
 from harness.restore.leakage import LeakageReport
 from harness.score.judging import ArticleBook
-from harness.score.pipeline import RunTotals, Scorer, score_file
+from harness.score.pipeline import CHUNK_LINES, RunTotals, Scorer, score_file
 from harness.score.textmetrics import StreamingMetric
 from harness.score.totals import GroupTotals
 
@@ -172,12 +172,13 @@ def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTot
                     stability, notes, leakage)
 
 
-def score_run(path: Path, references: Path | None = None, *,
-              workers: int | None = None) -> RunScore:
+def score_run(path: Path, references: Path | None = None, *, workers: int | None = None,
+              chunk_lines: int = CHUNK_LINES) -> RunScore:
     """Score run file ``path`` (see the module docstring) with ``workers`` processes
-    (default: one per usable core; the figures do not depend on it)."""
+    (default: one per usable core for a big file); the figures do not depend on
+    ``workers`` or ``chunk_lines``."""
     scorer = Scorer(references_root(references))
-    run, totals = score_file(path, scorer, workers)
+    run, totals = score_file(path, scorer, workers, chunk_lines=chunk_lines)
     notes = _digest_notes(run.header, scorer.book)
     return run_score(path, run.header, run.footer() is not None, totals, notes)
 
