@@ -15,6 +15,10 @@ from harness.references.facts import Facts, SegmentFacts, load_facts
 from harness.references.lookup import ReferenceFacts
 
 
+# Verdicts and facts look-ups remembered; past this many the memory starts afresh.
+_RECENT = 20_000
+
+
 def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
     stats = judgement.stats
     missing = [m.source for m in judgement.names.missing]
@@ -59,27 +63,49 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
     if not as_json:
         click.echo(f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} "
                    f"{'names':<5} {'nums':<5}")
+    # A verdict depends only on the pair and its facts: each distinct pair is judged once
+    # (recent ones remembered, so memory stays flat), each distinct source looked up once.
+    verdicts: dict[tuple[str, str, str, str], tuple[FidelityStats, str]] = {}
+    lookups: dict[str, tuple[SegmentFacts | None, SegmentFacts | None]] = {}
     for pair in read_pairs(pairs_path):
-        curated_names = None
-        if facts is not None:
-            segment_facts: SegmentFacts | None = facts.for_text(pair.source)
-        else:
-            assert known is not None
-            segment_facts = known.lookup(pair.source)
-            if segment_facts is None and pair.source_lang == "en":
-                curated_names = known.names_in(pair.source)
-        judgement = score_pair(pair.source, pair.translation, pair.target_lang,
-                               pair.source_lang, facts=segment_facts,
-                               curated_names=curated_names)
-        total = total + judgement.stats
+        key = (pair.source, pair.translation, pair.target_lang, pair.source_lang)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            found = lookups.get(pair.source)
+            if found is None:
+                found = _facts_for(pair.source, pair.source_lang, facts, known)
+                if len(lookups) >= _RECENT:
+                    lookups.clear()
+                lookups[pair.source] = found
+            judgement = score_pair(pair.source, pair.translation, pair.target_lang,
+                                   pair.source_lang, facts=found[0], curated_names=found[1])
+            body = (json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
+                    if as_json else _row("", pair.target_lang, judgement)[12:])
+            if len(verdicts) >= _RECENT:
+                verdicts.clear()
+            verdict = verdicts[key] = (judgement.stats, body)
+        stats, body = verdict
+        total = total + stats
         if as_json:
-            record = {"id": pair.id, "line": pair.line, "target_lang": pair.target_lang,
-                      **judgement.to_json()}
-            click.echo(json.dumps(record, ensure_ascii=False, default=str))
+            head = json.dumps({"id": pair.id, "line": pair.line,
+                               "target_lang": pair.target_lang}, ensure_ascii=False)
+            click.echo(head[:-1] + ", " + body[1:])
         else:
-            click.echo(_row(pair.id, pair.target_lang, judgement))
+            click.echo(f"{pair.id[:12]:<12}{body}")
     if not as_json:
         click.echo(f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
                    f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
                    f"{total.unexpected} unexpected")
         click.echo(signature())
+
+
+def _facts_for(source: str, source_lang: str, facts: Facts | None,
+               known: ReferenceFacts | None) -> tuple[SegmentFacts | None, SegmentFacts | None]:
+    """(facts of the source, curated names it mentions) for one source text."""
+    if facts is not None:
+        return facts.for_text(source), None
+    assert known is not None
+    found = known.lookup(source)
+    if found is None and source_lang == "en":
+        return None, known.names_in(source)
+    return found, None

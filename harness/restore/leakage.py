@@ -21,17 +21,18 @@ with per target language counts and the worst examples, side by side.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import tomllib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ArticleError
 from harness.references.add import segment_offsets
 from harness.references.article import Article, Edit, load_article, references_root
-from harness.references.facts import article_facts
+from harness.references.facts import FACTS_FILE, article_facts
 from harness.runfile import RunFile
 
 CUES_FILE = "leakage.toml"
@@ -41,6 +42,10 @@ MAX_EXAMPLES = 5
 _MAX_DISTANCE = 0.2
 _SNIPPET = 30
 _WORD = re.compile(r"\w+")
+_COUNTS = ("pairs", "spans", "checked", "leaked", "compared", "diverged")
+# Articles kept loaded, and outcomes of recent checks remembered (flat memory).
+_KEEP_ARTICLES = 64
+_RECENT_CHECKS = 20_000
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,10 @@ class LeakExample:
                 "spun_output": self.spun_output, "restored_output": self.restored_output}
 
 
+def _rank(example: LeakExample) -> tuple[bool, bool]:
+    return (example.method != "cue", not example.fact)
+
+
 @dataclass
 class TargetLeakage:
     """Counts for one target language of a run."""
@@ -126,7 +135,7 @@ class TargetLeakage:
     def add_example(self, example: LeakExample) -> None:
         # Worst first: cue leaks (the clearest evidence) in names and numbers.
         self.examples.append(example)
-        self.examples.sort(key=lambda e: (e.method != "cue", not e.fact))
+        self.examples.sort(key=_rank)
         del self.examples[MAX_EXAMPLES:]
 
     def to_json(self) -> dict[str, Any]:
@@ -238,25 +247,44 @@ class _Loaded:
     cues: dict[tuple[str, str], SpanCues]
     offsets: dict[str, int]
     facts: set[tuple[str, str]]
+    content: str  # names what a check reads of the article: texts, edits, cues, facts
+
+
+def _content(article: Article) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(article.spun_text.encode("utf-8"))
+    for name in ("restored.txt", "edits.jsonl", CUES_FILE, FACTS_FILE):
+        path = article.path / name
+        digest.update(b"\0" + (path.read_bytes() if path.is_file() else b""))
+    return digest.hexdigest()
 
 
 class _Articles:
     def __init__(self, root: Path, notes: list[str]) -> None:
         self.root, self.notes = root, notes
         self._cache: dict[str, _Loaded | None] = {}
+        # Cues and fact spans by content: copies of an article are parsed once.
+        self._derived: dict[str, tuple[dict[tuple[str, str], SpanCues],
+                                       set[tuple[str, str]]]] = {}
 
     def get(self, article_id: str) -> _Loaded | None:
         if article_id not in self._cache:
+            if len(self._cache) >= _KEEP_ARTICLES:
+                self._cache.pop(next(iter(self._cache)))
             try:
                 article = load_article(article_id, self.root)
+                content = _content(article)
+                derived = self._derived.get(content)
+                if derived is None:
+                    derived = self._derived[content] = (load_cues(article), fact_spans(article))
             except ArticleError as exc:
                 self.notes.append(f"{article_id}: {exc}; left out of leakage")
                 self._cache[article_id] = None
             else:
                 offsets = segment_offsets(article.spun_text,
                                           {s.id: s.line for s in article.segments})
-                self._cache[article_id] = _Loaded(article, load_cues(article), offsets,
-                                                  fact_spans(article))
+                self._cache[article_id] = _Loaded(article, derived[0], offsets, derived[1],
+                                                  content)
         return self._cache[article_id]
 
 
@@ -268,6 +296,7 @@ class LeakageCounter:
         self.notes: list[str] = []
         self.articles = _Articles(root, self.notes)
         self.targets: dict[str, TargetLeakage] = {}
+        self._checked: dict[tuple[str, str, str, str, str], TargetLeakage] = {}
 
     def add_pair(self, article_id: str, segment_id: str, target: str, spun_out: str,
                  restored_out: str) -> None:
@@ -278,15 +307,31 @@ class LeakageCounter:
             segment = loaded.article.segment(segment_id)
         except ArticleError:
             return
-        edits = [e for e in loaded.article.edits if e.segment == segment.id]
         report = self.targets.setdefault(target, TargetLeakage(target))
-        check_segment(report, loaded.article, segment.spun, loaded.offsets[segment.id], edits,
-                      loaded.cues, spun_out, restored_out, loaded.facts)
+        key = (loaded.content, segment_id, target, spun_out, restored_out)
+        found = self._checked.get(key)
+        if found is None:
+            # A check reads only the article's content: copies share the outcome.
+            found = TargetLeakage(target)
+            edits = [e for e in loaded.article.edits if e.segment == segment.id]
+            check_segment(found, loaded.article, segment.spun, loaded.offsets[segment.id],
+                          edits, loaded.cues, spun_out, restored_out, loaded.facts)
+            if len(self._checked) >= _RECENT_CHECKS:
+                self._checked.clear()
+            self._checked[key] = found
+        for name in _COUNTS:
+            setattr(report, name, getattr(report, name) + getattr(found, name))
+        for example in found.examples:
+            full = len(report.examples) >= MAX_EXAMPLES
+            if full and _rank(example) >= _rank(report.examples[-1]):
+                continue  # add_example would drop it again: it ranks after all it keeps
+            report.add_example(example if example.article == article_id
+                               else replace(example, article=article_id))
 
     def merge(self, other: LeakageCounter) -> None:
         for target, theirs in other.targets.items():
             mine = self.targets.setdefault(target, TargetLeakage(target))
-            for name in ("pairs", "spans", "checked", "leaked", "compared", "diverged"):
+            for name in _COUNTS:
                 setattr(mine, name, getattr(mine, name) + getattr(theirs, name))
             for example in theirs.examples:
                 mine.add_example(example)
@@ -300,6 +345,7 @@ class LeakageCounter:
         self.notes = state["notes"]
         self.articles = _Articles(state["root"], self.notes)
         self.targets = state["targets"]
+        self._checked = {}
 
     def report(self, run_id: str, provider: str, unpaired: int) -> LeakageReport:
         notes = list(self.notes)

@@ -160,6 +160,7 @@ class ArticleBook:
         self.problems: dict[str, str] = {}
         self._articles: OrderedDict[str, LoadedArticle | None] = OrderedDict()
         self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
+        self._facts: dict[str, Facts] = {}
 
     def load(self, article_id: str) -> LoadedArticle | None:
         if article_id in self._articles:
@@ -168,15 +169,22 @@ class ArticleBook:
         loaded: LoadedArticle | None
         try:
             article = load_article(article_id, self.root)
-            facts = article_facts(article)
+            facts_file = article.path / FACTS_FILE
+            token = (hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
+                     if facts_file.is_file() else "no-facts")
+            # Copies of one facts file are parsed once; a judgement reads only their content.
+            facts = self._facts.get(token) if token != "no-facts" else None
+            if facts is None:
+                facts = article_facts(article)
+                if facts is not None:
+                    if len(self._facts) >= self.keep:
+                        self._facts.clear()
+                    self._facts[token] = facts
         except ArticleError as exc:
             self.problems[article_id] = (f"{article_id}: {exc}; names and numbers are read "
                                          "from the run's own source text")
             loaded = None
         else:
-            facts_file = article.path / FACTS_FILE
-            token = (hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
-                     if facts is not None else "no-facts")
             loaded = LoadedArticle(article, facts, token,
                                    {seg.id: seg.restored for seg in article.segments})
         self._articles[article_id] = loaded
