@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.compare.build import CompareOptions, build_report
 from harness.references.article import load_article
 from harness.score.judging import ArticleBook, Judge
 from harness.score.rows import TextMetrics, segment_row
@@ -159,18 +160,43 @@ def test_parallel_scoring_equals_serial_on_the_seed_runs(tmp_path: Path, name: s
     assert serial.groups and serial.spin_stability
 
 
-def test_parallel_scoring_equals_serial_on_a_generated_run(tmp_path: Path) -> None:
+def _report(runs: list[Path], baseline: Path, references: Path, workers: int) -> dict[str, Any]:
+    report = build_report(runs, CompareOptions(baseline=baseline, references=references,
+                                               allow_mismatch=True, workers=workers,
+                                               detail_segments=5, fact_rows=30))
+    data = report.to_json()
+    data.pop("created")
+    return data
+
+
+def test_parallel_comparison_equals_serial_on_the_seed_runs(tmp_path: Path) -> None:
+    runs = _variant_runs(tmp_path)
+    others = [runs["foreign"], runs["stranger"], runs["broken"]]
+    serial = _report(others, runs["baseline"], REFERENCES, workers=1)
+    parallel = _report(others, runs["baseline"], REFERENCES, workers=2)
+    assert parallel == serial
+    assert serial["comparisons"] and serial["facts"] and serial["details"]
+
+
+def _generated_run(tmp_path: Path, run: int, segments: int) -> tuple[Path, Path]:
     seed = load_article(SEED_ID, REFERENCES)
     sources = {(s.id, v): s.text(v) for s in seed.segments for v in VARIANTS}
     per_article = len(seed.segments) * len(VARIANTS) * len(TARGETS)
-    segments = 10_000
     references = tmp_path / "references"
-    articles = make_references(references, -(-segments // per_article))
+    if not references.exists():
+        make_references(references, -(-segments // per_article))
+    articles = sorted(p.name for p in references.iterdir())[:-(-segments // per_article)]
     outputs = {(r["segment"], r["variant"], r["target_lang"]): r["output"]
                for r in _lines(BASELINE)[1:-1] if r["output"]}
-    path = tmp_path / "run.jsonl"
-    write_run(path, 5, articles, segments, sources, outputs,
+    path = tmp_path / f"run{run}.jsonl"
+    write_run(path, run, articles, segments, sources, outputs,
               {v: seed.digest(v) for v in VARIANTS})
+    return path, references
+
+
+def test_parallel_scoring_equals_serial_on_a_generated_run(tmp_path: Path) -> None:
+    segments = 10_000
+    path, references = _generated_run(tmp_path, 5, segments)
     serial = score_run(path, references, workers=1, chunk_lines=1000)
     parallel = score_run(path, references, workers=2, chunk_lines=1000)
     assert _figures(parallel) == _figures(serial)
@@ -180,3 +206,12 @@ def test_parallel_scoring_equals_serial_on_a_generated_run(tmp_path: Path) -> No
     rng = random.Random(0)
     sample = rng.choice(groups)
     assert sample["stats"]["names_expected"] > sample["stats"]["names_kept"] > 0
+
+
+def test_parallel_comparison_equals_serial_on_generated_runs(tmp_path: Path) -> None:
+    baseline, references = _generated_run(tmp_path, 1, 3000)
+    other, _ = _generated_run(tmp_path, 6, 3000)
+    serial = _report([other], baseline, references, workers=1)
+    parallel = _report([other], baseline, references, workers=2)
+    assert parallel == serial
+    assert serial["comparisons"][0]["facts_broken"] > 0

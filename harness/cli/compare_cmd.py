@@ -64,10 +64,14 @@ def _renderer(name: str, color: bool) -> Callable[[Report], str]:
 @click.option("--show-broken", type=click.IntRange(0), default=50, show_default=True,
               help="Newly broken facts listed with their outputs, per run.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal report.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes scoring the runs (default: one per usable core for big runs; "
+                   "the report does not depend on it).")
 def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path | None,
             formats: tuple[str, ...], output_dir: Path | None, fail_under: tuple[str, ...],
             max_regression: tuple[str, ...], allow_mismatch: bool, detail_segments: int,
-            fact_rows: int, show_broken: int, color: bool | None) -> None:
+            fact_rows: int, show_broken: int, color: bool | None,
+            workers: int | None) -> None:
     """Compare run files side by side: names and numbers fidelity, unexpected facts,
     spin sensitivity, chrF/BLEU, errors, latency and usage per language and variant;
     against a baseline, paired deltas with significance and newly broken facts."""
@@ -81,7 +85,7 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
     options = CompareOptions(baseline=baseline, references=references_dir,
                              allow_mismatch=allow_mismatch, gates=gates,
                              detail_segments=detail_segments, broken_shown=show_broken,
-                             fact_rows=fact_rows)
+                             fact_rows=fact_rows, workers=workers)
     try:
         report = build_report(list(runs), options)
         written = _write(report, chosen, output_dir,

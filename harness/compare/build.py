@@ -1,8 +1,8 @@
 """Build a :class:`Report` from run files: check, stream, pair, gate.
 
-Pass one streams each run once through the scoring pipeline
-(:func:`~harness.score.pipeline.score_file`: the rows and totals ``harness score``
-reports), folding rows into the per-fact table and, when there is a baseline,
+Pass one streams each run once through the scoring pipeline (the rows and totals
+``harness score`` reports; :mod:`harness.compare.passone`, in worker processes for
+big runs), folding rows into the per-fact table and, when there is a baseline,
 writing them to a scratch :class:`RowStore`. Pass two pairs every other run
 with the baseline through that store. Memory stays flat in the number of
 segments; the scratch file is removed at the end.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
-from harness.compare.collect import DetailCollector, FactTable, RunCollector, group_summary
+from harness.compare.collect import DetailCollector, FactTable, group_summary
 from harness.compare.gates import Gate, evaluate
 from harness.compare.model import (
     Column,
@@ -26,6 +26,7 @@ from harness.compare.model import (
     SpinSummary,
 )
 from harness.compare.pairing import compare_runs
+from harness.compare.passone import run_chunks, shown_slots, worker_pool
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
@@ -33,11 +34,13 @@ from harness.references.article import references_root
 from harness.restore.leakage import LeakageReport
 from harness.runfile import RunFile, utc_now
 from harness.score.judging import ArticleBook, Judge, JudgementMemo
-from harness.score.pipeline import Scorer, score_file
-from harness.score.rows import SegmentRow, TextMetrics, scorer_signature
+from harness.score.pipeline import RunTotals, Scorer, default_workers
+from harness.score.rows import TextMetrics, scorer_signature
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
 MIN_PAIRED_FOR_TESTS = 10
+# Runs smaller than this together are compared in this process: a pool would cost more.
+PARALLEL_FROM_BYTES = 4 * 2**20
 
 
 @dataclass
@@ -49,6 +52,7 @@ class CompareOptions:
     detail_segments: int = 40
     broken_shown: int = 50
     fact_rows: int = 200
+    workers: int | None = None  # processes for pass one; None: one per usable core
 
 
 def expand_runs(paths: list[Path]) -> list[Path]:
@@ -105,24 +109,29 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
         store = RowStore(Path(scratch)) if baseline_index is not None else None
         memo = JudgementMemo(Path(scratch))
-        scorer = Scorer(root, book, Judge(book, memo))
+        scorer = Scorer(root, book, Judge(book, memo), spin_chrf=False)
         metrics = scorer.metrics
+        workers = options.workers or (default_workers() if sum(
+            f.path.stat().st_size for f in files) >= PARALLEL_FROM_BYTES else 1)
+        pool = worker_pool(workers, root, Path(scratch)) if workers > 1 else None
+        shown = shown_slots(files[0].path, options.detail_segments)
         try:
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
-                collector = RunCollector(index, label, facts, details)
-
-                def each(row: SegmentRow, index: int = index,
-                         collector: RunCollector = collector) -> None:
-                    collector.add(row)
+                totals = RunTotals(root)
+                for part in run_chunks(run.path, scorer, pool, workers, shown,
+                                       store is not None):
+                    scorer.merge(totals, part.totals)
                     if store is not None:
-                        store.add(index, row)
-
-                _, totals = score_file(run.path, scorer, each=each)
+                        store.add_entries(index, part.stored)
+                    for fact_entry in part.facts:
+                        facts.add_facts(index, *fact_entry)
+                    for row in part.shown:
+                        details.add(label, row)
                 details.close()
                 groups += [group_summary(index, totals.groups[key], metrics)
                            for key in sorted(totals.groups)]
                 leakage.append(totals.leaks.report(run.run_id, label, len(totals.waiting)))
-                infos.append(_run_info(index, label, run, collector.segments,
+                infos.append(_run_info(index, label, run, totals.segments,
                                        index == baseline_index))
                 if run.footer() is None:
                     notes.append(f"{label}: the run has no footer (interrupted); "
@@ -134,6 +143,8 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                         comparisons.append(compare_runs(store, baseline_index, index, metrics,
                                                         show=options.broken_shown))
         finally:
+            if pool is not None:
+                pool.shutdown()
             memo.close()
             if store is not None:
                 store.close()

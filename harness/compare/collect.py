@@ -3,9 +3,9 @@
 The totals per (variant, target language) come from the scoring pipeline
 (:class:`~harness.score.totals.GroupTotals`, the same sums ``harness score``
 reports); :func:`group_summary` turns them into the report's
-:class:`~harness.compare.model.GroupSummary`. :class:`RunCollector` adds the
-per-fact cells and, for a bounded set of segments chosen up front, full
-:class:`SegmentDetail` views.
+:class:`~harness.compare.model.GroupSummary`. :class:`FactTable` collects the
+per-fact cells and :class:`DetailCollector`, for a bounded set of segments chosen
+up front, full :class:`SegmentDetail` views.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from harness.compare.model import (
     OutputView,
     SegmentDetail,
 )
+from harness.score.judging import FactOutcome
 from harness.score.rows import SegmentRow, TextMetrics
 from harness.score.totals import GroupTotals, LatencyHistogram
 
@@ -73,28 +74,32 @@ class FactTable:
         self._segment_order: dict[str, int] = {}
 
     def add(self, run: int, row: SegmentRow) -> None:
-        column = f"{run}/{row.target}/{row.variant}"
-        seg_order = self._segment_order.setdefault(row.segment, len(self._segment_order))
-        for position, fact in enumerate(row.facts):
-            ident = (row.article, fact.key)
+        self.add_facts(run, row.article, row.segment, row.target, row.variant, row.facts)
+
+    def add_facts(self, run: int, article: str, segment: str, target: str, variant: str,
+                  facts: tuple[FactOutcome, ...]) -> None:
+        column = f"{run}/{target}/{variant}"
+        seg_order = self._segment_order.setdefault(segment, len(self._segment_order))
+        for position, fact in enumerate(facts):
+            ident = (article, fact.key)
             info = self.facts.get(ident)
             if info is None:
                 if len(self.facts) >= self.limit:
                     self.truncated = True
                     continue
-                info = self.facts[ident] = FactInfo(row.article, fact.key, fact.kind, fact.label,
+                info = self.facts[ident] = FactInfo(article, fact.key, fact.kind, fact.label,
                                                     order=(seg_order, position))
-            if row.segment not in info.segments and len(info.segments) < MISSED_IN_SHOWN:
-                info.segments.append(row.segment)
-            cell = self.cells.get((row.article, fact.key, column))
+            if segment not in info.segments and len(info.segments) < MISSED_IN_SHOWN:
+                info.segments.append(segment)
+            cell = self.cells.get((article, fact.key, column))
             if cell is None:
-                cell = self.cells[(row.article, fact.key, column)] = FactCell()
+                cell = self.cells[(article, fact.key, column)] = FactCell()
             cell.total += 1
             if fact.kept:
                 cell.kept += 1
                 cell.hows[fact.how] = cell.hows.get(fact.how, 0) + 1
-            elif len(cell.missed_in) < MISSED_IN_SHOWN and row.segment not in cell.missed_in:
-                cell.missed_in.append(row.segment)
+            elif len(cell.missed_in) < MISSED_IN_SHOWN and segment not in cell.missed_in:
+                cell.missed_in.append(segment)
 
 
 class DetailCollector:
@@ -123,20 +128,3 @@ class DetailCollector:
 
     def ordered(self) -> list[SegmentDetail]:
         return sorted(self.details.values(), key=lambda d: (d.article, d.target, d.segment))
-
-
-class RunCollector:
-    """What pass one learns about one run beside its totals: fact cells, details."""
-
-    def __init__(self, run: int, label: str, facts: FactTable, details: DetailCollector) -> None:
-        self.run = run
-        self.label = label
-        self.fact_table = facts
-        self.details = details
-        self.segments = 0
-
-    def add(self, row: SegmentRow) -> None:
-        self.segments += 1
-        if row.output is not None and row.error is None:
-            self.fact_table.add(self.run, row)
-        self.details.add(self.label, row)

@@ -45,6 +45,11 @@ def _payload(row: SegmentRow) -> str:
     ], ensure_ascii=False, separators=(",", ":"))
 
 
+def entry(row: SegmentRow) -> tuple[str, str, str]:
+    """(group, segment id, payload) of a row, as the store keeps it."""
+    return f"{row.variant}/{row.target}", row.id, _payload(row)
+
+
 def _row(payload: str) -> StoredRow:
     output, error, counts, facts, chrf, bleu = json.loads(payload)
     names_kept, names_expected, numbers_kept, numbers_expected = (int(c) for c in counts)
@@ -67,7 +72,11 @@ class RowStore:
         self._pending: list[tuple[int, str, str, str]] = []
 
     def add(self, run: int, row: SegmentRow) -> None:
-        self._pending.append((run, f"{row.variant}/{row.target}", row.id, _payload(row)))
+        self.add_entries(run, [entry(row)])
+
+    def add_entries(self, run: int, entries: list[tuple[str, str, str]]) -> None:
+        """Rows already turned into (group, id, payload) by :func:`entry`."""
+        self._pending.extend((run, *e) for e in entries)
         if len(self._pending) >= _FLUSH_EVERY:
             self.flush()
 

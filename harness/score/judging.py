@@ -274,8 +274,8 @@ class Judge:
 class JudgementMemo:
     """Judgements already made, by key, in a scratch SQLite file (flat memory)."""
 
-    def __init__(self, directory: Path) -> None:
-        self._db = sqlite3.connect(directory / "judged.sqlite")
+    def __init__(self, directory: Path, name: str = "judged.sqlite") -> None:
+        self._db = sqlite3.connect(directory / name)
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
             "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;")

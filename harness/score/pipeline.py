@@ -75,8 +75,9 @@ class Scorer:
     and the chrF statistics of recent output pairs."""
 
     def __init__(self, root: Path, book: ArticleBook | None = None,
-                 judge: Judge | None = None) -> None:
+                 judge: Judge | None = None, *, spin_chrf: bool = True) -> None:
         self.root = root
+        self.spin_chrf = spin_chrf  # chrF of spun against restored outputs (score reports it)
         self.book = book or ArticleBook(root)
         self.judge = judge or Judge(self.book)
         self.metrics = TextMetrics()
@@ -107,7 +108,8 @@ class Scorer:
         if spin is None:
             spin = totals.spin[slot[2]] = SpinTotals()
         spin.pairs += 1
-        spin.chrf = add_stats(spin.chrf, self._chrf(spun, restored, slot[2]))
+        if self.spin_chrf:
+            spin.chrf = add_stats(spin.chrf, self._chrf(spun, restored, slot[2]))
         totals.leaks.add_pair(*slot, spun, restored)
 
     def _chrf(self, spun: str, restored: str, target: str) -> tuple[float, ...]:

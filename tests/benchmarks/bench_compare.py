@@ -9,7 +9,10 @@ baseline (es, ca, gl, eo) or the source itself (the other languages), each run
 dropping names, altering numbers and failing segments at its own small rates,
 written in an order shuffled within windows of 400 lines per run. Then it
 compares them, the first as the baseline, writing every format, in a child
-process, and prints wall time and the child's peak resident memory.
+process, and prints wall time, its ratio to the anchor (a plain JSONL read of the
+same files in this process) and the child's peak resident memory.
+``--profile N`` first profiles (cProfile) the comparison of runs of N segments in
+this process and prints the top functions with their share of the time;
 ``--calibrate`` first does the same for runs a tenth the size, to show that
 memory does not grow with segments;
 ``--distinct-outputs`` makes every output unique to its run (no judgement can
@@ -118,7 +121,8 @@ def write_run(path: Path, run: int, articles: list[str], segments: int,
     return len(items)
 
 
-def measure(work: Path, runs: int, segments: int, distinct: bool) -> tuple[float, float, int]:
+def build_runs(work: Path, runs: int, segments: int, distinct: bool) -> list[Path]:
+    """A scratch reference folder and ``runs`` run files of ``segments`` lines each."""
     sys.path.insert(0, str(REPO))
     from harness.references.article import load_article
 
@@ -135,6 +139,25 @@ def measure(work: Path, runs: int, segments: int, distinct: bool) -> tuple[float
         path.parent.mkdir(parents=True, exist_ok=True)
         write_run(path, run, articles, segments, sources, apertium, digests, distinct)
         paths.append(path)
+    return paths
+
+
+def anchor(paths: list[Path]) -> float:
+    """A plain JSONL read of the same files: every line parsed with ``json.loads``."""
+    started = time.perf_counter()
+    for path in paths:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                json.loads(line)
+    return time.perf_counter() - started
+
+
+def measure(work: Path, runs: int, segments: int, distinct: bool
+            ) -> tuple[float, float, float]:
+    """Wall time and peak RSS (MiB) of the compare child, and the anchor's time."""
+    paths = build_runs(work, runs, segments, distinct)
+    references = work / "references"
+    read = anchor(paths)
     command = [sys.executable, "-m", "harness", "compare", *map(str, paths[1:]),
                "--baseline", str(paths[0]), "--references", str(references),
                "--output-dir", str(work / "report"), *[a for f in (
@@ -151,7 +174,29 @@ def measure(work: Path, runs: int, segments: int, distinct: bool) -> tuple[float
     broken = sum(c["facts_broken"] for c in report["comparisons"])
     print(f"  newly broken facts over all runs: {broken:,}; gate exit {result.returncode}")
     # ru_maxrss of children is the largest child so far; the compare child is the largest.
-    return elapsed, max(peak, before) / 1024, sum(1 for _ in paths)
+    return elapsed, max(peak, before) / 1024, read
+
+
+def profile(work: Path, runs: int, segments: int, distinct: bool, top: int = 15) -> None:
+    """cProfile of the comparison in this process: the top functions by own time."""
+    import cProfile
+    import pstats
+
+    from harness.compare.build import CompareOptions, build_report
+
+    paths = build_runs(work, runs, segments, distinct)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build_report(paths[1:], CompareOptions(baseline=paths[0], references=work / "references"))
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    total = sum(row[2] for row in stats.values())
+    print(f"profile (cProfile, one process, {runs} runs x {segments:,}): top functions by "
+          "own time")
+    for (filename, line, name), (_, calls, own, cumulative, _) in sorted(
+            stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]:
+        print(f"  {100 * own / total:5.1f}% own  {100 * cumulative / total:5.1f}% cum  "
+              f"{calls:>9} calls  {Path(filename).name}:{line}({name})")
 
 
 def main() -> None:
@@ -163,15 +208,23 @@ def main() -> None:
                              "judgement is reused (the worst case: ten different backends)")
     parser.add_argument("--calibrate", action="store_true",
                         help="first measure runs a tenth the size, to show memory is flat")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="first profile comparing the runs of N segments in this process")
     args = parser.parse_args()
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
+            profile(Path(scratch), args.runs, args.profile, args.distinct_outputs)
     sizes = [(args.runs, args.segments // 10)] if args.calibrate else []
     sizes.append((args.runs, args.segments))
     for runs, segments in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
             print(f"{runs} runs x {segments:,} segments ({runs * segments:,} segment lines):")
-            elapsed, peak_mib, _ = measure(Path(scratch), runs, segments, args.distinct_outputs)
+            elapsed, peak_mib, read = measure(Path(scratch), runs, segments,
+                                              args.distinct_outputs)
+            print(f"  anchor: plain JSONL read of the runs {read:.1f} s")
             print(f"  compare + five formats: {elapsed:.1f} s wall, "
-                  f"{runs * segments / elapsed:,.0f} segments/s, peak RSS {peak_mib:.1f} MiB")
+                  f"{runs * segments / elapsed:,.0f} segments/s = {elapsed / read:.1f}x the "
+                  f"anchor's time; peak RSS {peak_mib:.1f} MiB")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ baseline, names dropped and digits altered at small rates, a few errors). Per si
 and round, interleaved: the anchor (every line of the same file read and parsed with
 ``json.loads`` in this process) and ``harness score --json`` in a child process. It
 prints medians, segments/s, the ratio of the score's time to the anchor's, and the
-child's peak resident memory (``wait4``). ``--profile N`` first profiles
+child's peak resident memory (``wait4``), alone and summed with its worker processes. ``--profile N`` first profiles
 (cProfile) scoring N segments in this process and prints the top functions with their
 share of the time.
 """
@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,17 +63,46 @@ def anchor(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def child(command: list[str]) -> tuple[float, float]:
-    """Wall time and peak RSS (MiB) of one child process."""
+def tree_rss(pid: int) -> int:
+    """Resident memory (KiB) of process ``pid`` and its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(ln.split()[1] for ln in status.splitlines()
+                              if ln.startswith("VmRSS:")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def child(command: list[str]) -> tuple[float, float, float]:
+    """Wall time, peak RSS (MiB) of the child process alone (``wait4``) and the peak of
+    the sum over it and its worker processes (sampled every 20 ms)."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_tree = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not stop.wait(0.02):
+            peak_tree = max(peak_tree, tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    stop.set()
+    sampler.join()
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): "
                          f"{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, peak_tree / 1024
 
 
 def profile(references: Path, path: Path, top: int = 15) -> None:
@@ -113,18 +143,21 @@ def main() -> None:
                        str(references), "--json"]
             if args.workers is not None:
                 command += ["--workers", str(args.workers)]
-            anchors, times, peaks = [], [], []
+            anchors, times, peaks, trees = [], [], [], []
             for _ in range(args.rounds):
                 anchors.append(anchor(path))
-                elapsed, peak = child(command)
+                elapsed, peak, tree = child(command)
                 times.append(elapsed)
                 peaks.append(peak)
+                trees.append(tree)
             a, t = statistics.median(anchors), statistics.median(times)
             print(f"{segments:,} segments ({path.stat().st_size / 2**20:.0f} MiB run file), "
                   f"medians of {args.rounds} interleaved rounds:")
             print(f"  anchor: plain JSONL read {a:.2f} s = {segments / a:,.0f} lines/s")
             print(f"  harness score --json: {t:.2f} s = {segments / t:,.0f} segments/s "
-                  f"= {t / a:.1f}x the anchor's time; peak RSS {max(peaks):.0f} MiB")
+                  f"= {t / a:.1f}x the anchor's time")
+            print(f"  peak RSS: {max(peaks):.0f} MiB the command's process, "
+                  f"{max(trees):.0f} MiB with its workers (sampled sum)")
 
 
 if __name__ == "__main__":

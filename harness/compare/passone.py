@@ -1,0 +1,113 @@
+"""Pass one of a comparison: each run's rows and totals, in chunks, on one core or more.
+
+A run file is read in chunks of consecutive lines (:func:`~harness.score.pipeline.chunks`).
+:func:`chunk_rows` scores a chunk with the pipeline ``harness score`` uses (rows and
+:class:`~harness.score.pipeline.RunTotals`) and keeps of its rows only what the
+comparison reads later: the row store's entries, each judged row's fact outcomes for
+the per-fact table, and the full rows of the segments shown side by side (chosen up
+front from the first run by :func:`shown_slots`). :func:`run_chunks` yields those
+per chunk, in file order, computed in this process or in worker processes; the
+caller folds them in that order, so the report does not depend on the number of
+workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from harness.compare.store import entry
+from harness.runfile import RunFile, parse_line
+from harness.score.judging import ArticleBook, FactOutcome, Judge, JudgementMemo
+from harness.score.pipeline import RunTotals, Scorer, chunks
+from harness.score.rows import SegmentRow
+
+FactEntry = tuple[str, str, str, str, tuple[FactOutcome, ...]]  # article, segment, target,
+# variant, outcomes
+
+
+@dataclass
+class ChunkRows:
+    """What the comparison keeps of one chunk of a run."""
+
+    totals: RunTotals
+    stored: list[tuple[str, str, str]] = field(default_factory=list)
+    facts: list[FactEntry] = field(default_factory=list)
+    shown: list[SegmentRow] = field(default_factory=list)
+
+
+def shown_slots(path: Path, limit: int) -> frozenset[str]:
+    """The first ``limit`` segments (``article/segment/target``) of run file ``path``."""
+    slots: dict[str, None] = {}
+    if limit <= 0:
+        return frozenset()
+    for record in RunFile(path).segments():
+        slots[f"{record['article']}/{record['segment']}/{record['target_lang']}"] = None
+        if len(slots) >= limit:
+            break
+    return frozenset(slots)
+
+
+def chunk_rows(scorer: Scorer, path: Path, first: int, lines: list[str], last: bool,
+               shown: frozenset[str], store: bool) -> ChunkRows:
+    out = ChunkRows(RunTotals(scorer.root))
+    for offset, line in enumerate(lines):
+        record = parse_line(line, path, first + offset, last=last and offset == len(lines) - 1)
+        if record["type"] != "segment":
+            continue
+        row = scorer.row(record)
+        scorer.add(out.totals, row)
+        if store:
+            out.stored.append(entry(row))
+        if row.output is not None and row.error is None:
+            out.facts.append((row.article, row.segment, row.target, row.variant, row.facts))
+        if row.slot in shown:
+            out.shown.append(row)
+    out.totals.problems.update(scorer.book.problems)
+    return out
+
+
+_WORKER: Scorer | None = None
+
+
+def _start_worker(root: Path, scratch: Path) -> None:
+    global _WORKER
+    book = ArticleBook(root)
+    memo = JudgementMemo(scratch, f"judged-{os.getpid()}.sqlite")
+    _WORKER = Scorer(root, book, Judge(book, memo), spin_chrf=False)
+
+
+def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool,
+                     shown: frozenset[str], store: bool) -> ChunkRows:
+    assert _WORKER is not None
+    return chunk_rows(_WORKER, path, first, lines, last, shown, store)
+
+
+def worker_pool(workers: int, root: Path, scratch: Path) -> Executor:
+    return ProcessPoolExecutor(workers, mp_context=get_context("fork"),
+                               initializer=_start_worker, initargs=(root, scratch))
+
+
+def run_chunks(path: Path, scorer: Scorer, pool: Executor | None, workers: int,
+               shown: frozenset[str], store: bool) -> Iterator[ChunkRows]:
+    """Every chunk of run file ``path``, scored, in file order."""
+    if pool is None:
+        for first, lines, last in chunks(path):
+            yield chunk_rows(scorer, path, first, lines, last, shown, store)
+        return
+    pending: list[Future[ChunkRows]] = []
+    source = chunks(path)
+    # A few chunks in flight per worker: memory stays flat however long the run.
+    for first, lines, last in itertools.islice(source, 2 * workers):
+        pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, shown, store))
+    for first, lines, last in source:
+        done = pending.pop(0)
+        pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, shown, store))
+        yield done.result()
+    for future in pending:
+        yield future.result()
