@@ -25,7 +25,7 @@ from harness.compare.model import (
     RunInfo,
     SpinSummary,
 )
-from harness.compare.pairing import compare_runs
+from harness.compare.pairing import compare_all
 from harness.compare.passone import run_chunks, shown_slots, worker_pool
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
@@ -116,32 +116,34 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         pool = worker_pool(workers, root, Path(scratch)) if workers > 1 else None
         shown = shown_slots(files[0].path, options.detail_segments)
         try:
+            totals = [RunTotals(root) for _ in files]
+            for index, part in run_chunks([f.path for f in files], scorer, pool, workers,
+                                          shown, store is not None):
+                if index:
+                    details.close()  # the first run chose the segments shown in full
+                scorer.merge(totals[index], part.totals)
+                if store is not None:
+                    store.add_entries(index, part.stored)
+                for fact_entry in part.facts:
+                    facts.add_facts(index, *fact_entry)
+                for row in part.shown:
+                    details.add(labels[index], row)
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
-                totals = RunTotals(root)
-                for part in run_chunks(run.path, scorer, pool, workers, shown,
-                                       store is not None):
-                    scorer.merge(totals, part.totals)
-                    if store is not None:
-                        store.add_entries(index, part.stored)
-                    for fact_entry in part.facts:
-                        facts.add_facts(index, *fact_entry)
-                    for row in part.shown:
-                        details.add(label, row)
-                details.close()
-                groups += [group_summary(index, totals.groups[key], metrics)
-                           for key in sorted(totals.groups)]
-                leakage.append(totals.leaks.report(run.run_id, label, len(totals.waiting)))
-                infos.append(_run_info(index, label, run, totals.segments,
+                run_totals = totals[index]
+                groups += [group_summary(index, run_totals.groups[key], metrics)
+                           for key in sorted(run_totals.groups)]
+                leakage.append(run_totals.leaks.report(run.run_id, label,
+                                                       len(run_totals.waiting)))
+                infos.append(_run_info(index, label, run, run_totals.segments,
                                        index == baseline_index))
                 if run.footer() is None:
                     notes.append(f"{label}: the run has no footer (interrupted); "
                                  "only its finished segments are compared")
             comparisons = []
             if store is not None and baseline_index is not None:
-                for index in range(len(files)):
-                    if index != baseline_index:
-                        comparisons.append(compare_runs(store, baseline_index, index, metrics,
-                                                        show=options.broken_shown))
+                candidates = [i for i in range(len(files)) if i != baseline_index]
+                comparisons = compare_all(store, baseline_index, candidates, metrics,
+                                          options.broken_shown, pool)
         finally:
             if pool is not None:
                 pool.shutdown()

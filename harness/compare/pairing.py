@@ -12,6 +12,8 @@ with both outputs, the first ``show`` of them in full.
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Executor
+from pathlib import Path
 from typing import Any
 
 from harness.compare.model import BrokenFact, Comparison, Delta, GroupDelta
@@ -107,6 +109,26 @@ def compare_runs(store: RowStore, baseline: int, candidate: int, metrics: TextMe
     comparison.mcnemar_p = mcnemar_exact(comparison.facts_broken, comparison.facts_fixed)
     comparison.newly_broken_shown = len(comparison.newly_broken)
     return comparison
+
+
+def _compare_in_worker(path: Path, baseline: int, candidate: int, show: int) -> Comparison:
+    store = RowStore.open(path)
+    try:
+        return compare_runs(store, baseline, candidate, TextMetrics(), show=show)
+    finally:
+        store.close()
+
+
+def compare_all(store: RowStore, baseline: int, candidates: list[int], metrics: TextMetrics,
+                show: int, pool: Executor | None = None) -> list[Comparison]:
+    """:func:`compare_runs` for every candidate, in order; in ``pool``'s worker processes
+    when given (each comparison reads the store on its own; the results are the same)."""
+    if pool is None or len(candidates) < 2:
+        return [compare_runs(store, baseline, c, metrics, show=show) for c in candidates]
+    store.flush()
+    futures = [pool.submit(_compare_in_worker, store.path, baseline, c, show)
+               for c in candidates]
+    return [future.result() for future in futures]
 
 
 def _compare_facts(comparison: Comparison, ident: str, base: StoredRow, cand: StoredRow,

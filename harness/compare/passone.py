@@ -13,7 +13,6 @@ workers.
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -93,21 +92,22 @@ def worker_pool(workers: int, root: Path, scratch: Path) -> Executor:
                                initializer=_start_worker, initargs=(root, scratch))
 
 
-def run_chunks(path: Path, scorer: Scorer, pool: Executor | None, workers: int,
-               shown: frozenset[str], store: bool) -> Iterator[ChunkRows]:
-    """Every chunk of run file ``path``, scored, in file order."""
+def run_chunks(paths: list[Path], scorer: Scorer, pool: Executor | None, workers: int,
+               shown: frozenset[str], store: bool) -> Iterator[tuple[int, ChunkRows]]:
+    """Every chunk of every run file (run index, chunk), scored, in order: the runs
+    one after the other, each in file order. Workers run ahead into the next run."""
+    source = ((index, part) for index, path in enumerate(paths) for part in chunks(path))
     if pool is None:
-        for first, lines, last in chunks(path):
-            yield chunk_rows(scorer, path, first, lines, last, shown, store)
+        for index, (first, lines, last) in source:
+            yield index, chunk_rows(scorer, paths[index], first, lines, last, shown, store)
         return
-    pending: list[Future[ChunkRows]] = []
-    source = chunks(path)
-    # A few chunks in flight per worker: memory stays flat however long the run.
-    for first, lines, last in itertools.islice(source, 2 * workers):
-        pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, shown, store))
-    for first, lines, last in source:
-        done = pending.pop(0)
-        pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, shown, store))
-        yield done.result()
-    for future in pending:
-        yield future.result()
+    pending: list[tuple[int, Future[ChunkRows]]] = []
+    # A few chunks in flight per worker: memory stays flat however long the runs.
+    for index, (first, lines, last) in source:
+        pending.append((index, pool.submit(_chunk_in_worker, paths[index], first, lines,
+                                           last, shown, store)))
+        if len(pending) > 2 * workers:
+            done, future = pending.pop(0)
+            yield done, future.result()
+    for done, future in pending:
+        yield done, future.result()

@@ -71,6 +71,15 @@ class RowStore:
             " PRIMARY KEY (run, grp, id)) WITHOUT ROWID;")
         self._pending: list[tuple[int, str, str, str]] = []
 
+    @classmethod
+    def open(cls, path: Path) -> RowStore:
+        """The store at ``path`` (written by another process), for reading."""
+        store = cls.__new__(cls)
+        store.path = path
+        store._db = sqlite3.connect(path)
+        store._pending = []
+        return store
+
     def add(self, run: int, row: SegmentRow) -> None:
         self.add_entries(run, [entry(row)])
 
