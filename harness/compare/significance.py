@@ -88,9 +88,15 @@ class PairedBootstrap:
         xb = np.asarray(self._rows_b, dtype=np.float64)
         xc = np.asarray(self._rows_c, dtype=np.float64)
         uniform = self.rng.integers(0, 65536, size=(self.samples, len(xb)), dtype=np.uint16)
-        weights = np.take(_POISSON_1, uniform).astype(np.float64)
-        self.base += weights @ xb
-        self.cand += weights @ xc
+        weights = np.take(_POISSON_1, uniform)
+        if _exact_in_float32(xb, len(xb)) and _exact_in_float32(xc, len(xc)):
+            # Integer statistics whose weighted sums stay below 2**24: float32 products
+            # are exact, so the result is the float64 one, at half the memory traffic.
+            self.base += weights @ xb.astype(np.float32)
+            self.cand += weights @ xc.astype(np.float32)
+        else:
+            self.base += weights.astype(np.float64) @ xb
+            self.cand += weights.astype(np.float64) @ xc
         self.base_total += xb.sum(axis=0)
         self.cand_total += xc.sum(axis=0)
         self.count += len(xb)
@@ -119,6 +125,16 @@ class PairedBootstrap:
         p_value = float(_compute_p_value(centred, abs(real_c - real_b)))
         _, ci = estimate_ci(diffs)
         return PairedResult(real_b, real_c, real_c - real_b, p_value, float(ci))
+
+
+_MAX_WEIGHT = float(_POISSON_1.max())
+
+
+def _exact_in_float32(rows: Matrix, count: int) -> bool:
+    """Whether every weighted column sum of ``rows`` is an integer below 2**24."""
+    if not np.array_equal(rows, np.round(rows)):
+        return False
+    return float(np.abs(rows).sum(axis=0).max(initial=0.0)) * _MAX_WEIGHT < 2**24
 
 
 def _num(value: float) -> float | None:
