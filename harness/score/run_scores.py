@@ -7,8 +7,9 @@ The API the commands and the comparison reports build on:
   or the error the backend returned): the drill-down.
 * :func:`score_run` folds them into a :class:`RunScore`: one :class:`GroupScore`
   per (variant, target language) with additive :class:`FidelityStats`, chrF and
-  BLEU against gold translations (``references/<article>/translations/<lang>.txt``,
-  one line per segment) where they exist, error counts; plus per target language
+  BLEU against reference translations (:mod:`harness.score.gold`: the run's own
+  inputs, or ``references/<article>/translations/<lang>.txt``) where they exist,
+  error counts; plus per target language
   the spin sensitivity (restored minus spun fidelity) and the spin stability
   (chrF of the spun output against the restored output of the same segment).
 
@@ -31,6 +32,7 @@ from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, si
 from harness.references.article import Article, load_article, references_root
 from harness.references.facts import Facts, article_facts
 from harness.runfile import RunFile
+from harness.score.gold import ReferenceTranslations, missing_reference_notes
 from harness.score.textmetrics import StreamingMetric
 
 
@@ -86,6 +88,12 @@ class RunScore:
     groups: dict[tuple[str, str], GroupScore]
     spin_stability: dict[str, StreamingMetric]
     notes: list[str]
+    unreviewed: list[str] = field(default_factory=list)  # articles judged on unreviewed facts
+
+    @property
+    def has_references(self) -> bool:
+        """Whether any group was measured against a reference translation."""
+        return any(group.chrf is not None for group in self.groups.values())
 
     def targets(self) -> list[str]:
         return sorted({target for _, target in self.groups})
@@ -128,45 +136,45 @@ class RunScore:
                 for target in self.targets()
             },
             "signatures": self.signatures(), "notes": self.notes,
+            "unreviewed_facts": self.unreviewed,
         }
 
 
 class _ArticleBook:
-    """Articles, facts and gold translations of a run, loaded once each."""
+    """Articles, facts and reference translations of a run, loaded once each."""
 
-    def __init__(self, root: Path, notes: list[str]) -> None:
+    def __init__(self, root: Path, notes: list[str],
+                 header: dict[str, Any] | None = None) -> None:
         self.root = root
         self.notes = notes
         self._articles: dict[str, tuple[Article | None, Facts | None]] = {}
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
+        self.references = ReferenceTranslations()
+        # Articles read from the user's own files (``--input``) have no curated facts.
+        self.own: set[str] = set()
+        self.unreviewed: list[str] = []
+        if header is not None:
+            self.references.add_run(header)
+            self.own = {str(a) for e in header.get("inputs") or [] for a in e.get("articles", [])}
 
     def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
         if article_id not in self._articles:
-            try:
-                article = load_article(article_id, self.root)
-                facts = article_facts(article)
-            except ArticleError as exc:
-                self.notes.append(f"{article_id}: {exc}; names and numbers are read from the "
-                                  "run's own source text")
-                article, facts = None, None
+            article: Article | None = None
+            facts: Facts | None = None
+            if article_id not in self.own:
+                try:
+                    article = load_article(article_id, self.root)
+                    facts = article_facts(article)
+                except ArticleError as exc:
+                    self.notes.append(f"{article_id}: {exc}; names and numbers are read from "
+                                      "the run's own source text")
+            if facts is None or not facts.reviewed:
+                self.unreviewed.append(article_id)
             self._articles[article_id] = (article, facts)
         return self._articles[article_id]
 
-    def gold(self, article: Article, target: str) -> dict[str, str] | None:
-        key = (article.id, target)
-        if key not in self._gold:
-            path = article.path / "translations" / f"{target}.txt"
-            lines = None
-            if path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {seg.id: text for seg, text in zip(article.segments, texts,
-                                                                strict=True)}
-                else:
-                    self.notes.append(f"{path.name} of {article.id}: {len(texts)} lines for "
-                                      f"{len(article.segments)} segments; not used")
-            self._gold[key] = lines
-        return self._gold[key]
+    def gold(self, article_id: str, segment: str, target: str) -> str | None:
+        article, _ = self.get(article_id)
+        return self.references.get(article_id, segment, target, article)
 
 
 def _check_digests(header: dict[str, Any], book: _ArticleBook) -> None:
@@ -181,7 +189,7 @@ def _check_digests(header: dict[str, Any], book: _ArticleBook) -> None:
 def iter_segment_scores(path: Path, references: Path | None = None,
                         *, _book: _ArticleBook | None = None) -> Iterator[SegmentScore]:
     """Judge every segment line of run file ``path``, streaming."""
-    book = _book or _ArticleBook(references_root(references), [])
+    book = _book or _ArticleBook(references_root(references), [], RunFile(path).header)
     for record in RunFile(path).segments():
         article, facts = book.get(str(record["article"]))
         segment_id = str(record["segment"])
@@ -210,8 +218,8 @@ def score_run(path: Path, references: Path | None = None,
     """Score run file ``path`` (see the module docstring); ``keep_segments`` keeps
     every :class:`SegmentScore` on its group for drill-down (memory grows)."""
     notes: list[str] = []
-    book = _ArticleBook(references_root(references), notes)
     run = RunFile(path)
+    book = _ArticleBook(references_root(references), notes, run.header)
     _check_digests(run.header, book)
     groups: dict[tuple[str, str], GroupScore] = {}
     spin: dict[str, StreamingMetric] = {}
@@ -229,19 +237,22 @@ def score_run(path: Path, references: Path | None = None,
             group.error_types[str((score.error or {}).get("type", "error"))] += 1
             continue
         group.stats = group.stats + score.judgement.stats
-        article, _ = book.get(score.article)
-        gold = book.gold(article, score.target_lang) if article else None
-        if gold and score.segment in gold:
+        reference = book.gold(score.article, score.segment, score.target_lang)
+        if reference is not None:
             group.chrf = group.chrf or StreamingMetric("chrf", score.target_lang)
             group.bleu = group.bleu or StreamingMetric("bleu", score.target_lang)
-            group.chrf.add(score.output, gold[score.segment])
-            group.bleu.add(score.output, gold[score.segment])
+            group.chrf.add(score.output, reference)
+            group.bleu.add(score.output, reference)
         _pair_variants(score, waiting, spin)
     if waiting:
         notes.append(f"{len(waiting)} segments have only one variant with output; "
                      "left out of spin stability")
+    notes += book.references.notes
+    notes += missing_reference_notes([t for _, t in sorted(groups)],
+                                     [t for (_, t), g in groups.items() if g.chrf])
     return RunScore(path, run.run_id, dict(run.header.get("provider") or {}),
-                    run.footer() is not None, groups, spin, notes)
+                    run.footer() is not None, groups, spin, notes,
+                    unreviewed=list(dict.fromkeys(book.unreviewed)))
 
 
 def _pair_variants(score: SegmentScore, waiting: dict[tuple[str, str, str], tuple[str, str]],
