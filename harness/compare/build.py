@@ -33,6 +33,7 @@ from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
 from harness.references.article import references_root
 from harness.runfile import RunFile, utc_now
+from harness.score.gold import missing_reference_notes
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
 MIN_PAIRED_FOR_TESTS = 10
@@ -94,6 +95,8 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
 
     metrics = TextMetrics()
     book = ArticleBook(references_root(options.references))
+    for run_file in files:
+        book.references.add_run(run_file.header)
     notes += _reference_notes(files, labels, book)
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
@@ -127,6 +130,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             memo.close()
             if store is not None:
                 store.close()
+    notes += book.references.notes
+    notes += missing_reference_notes(sorted({g.target for g in groups}),
+                                     {g.target for g in groups if g.gold_segments})
     if facts.truncated:
         notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
                      "count in every rate and in the newly broken lists (--facts N for more)")
@@ -156,8 +162,13 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ArticleBook)
     """Runs whose article text differs from the reference folder's: facts may not fit."""
     notes = []
     for label, run in zip(labels, files, strict=True):
+        own = {str(a) for e in run.header.get("inputs") or [] for a in e.get("articles", [])}
         for entry in run.header.get("articles") or []:
             article_id = str(entry.get("id") or "")
+            if article_id in own:
+                notes.append(f"{article_id} is your own content; its names and numbers "
+                             "are found automatically in the source text (unreviewed facts)")
+                continue
             article, _ = book.get(article_id)
             restored = (entry.get("digests") or {}).get("restored")
             if article is None:

@@ -25,6 +25,7 @@ from harness.errors import ArticleError
 from harness.fidelity.scorer import PairJudgement, score_pair
 from harness.references.article import Article, load_article
 from harness.references.facts import Facts, article_facts
+from harness.score.gold import ReferenceTranslations
 
 # Memoised judgements are written to SQLite in batches of this many.
 _FLUSH_EVERY = 5000
@@ -134,7 +135,7 @@ class ArticleBook:
         self.root = root
         self.keep = keep
         self._articles: OrderedDict[str, tuple[Article | None, Facts | None]] = OrderedDict()
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
+        self.references = ReferenceTranslations()
 
     def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
         if article_id in self._articles:
@@ -148,8 +149,7 @@ class ArticleBook:
         self._articles[article_id] = loaded
         if len(self._articles) > self.keep:
             evicted, _ = self._articles.popitem(last=False)
-            for key in [k for k in self._gold if k[0] == evicted]:
-                del self._gold[key]
+            self.references.forget(evicted)
         return loaded
 
     def restored(self, article_id: str, segment: str) -> str | None:
@@ -162,19 +162,9 @@ class ArticleBook:
             return None
 
     def gold(self, article_id: str, segment: str, target: str) -> str | None:
-        """``references/<article>/translations/<lang>.txt``: one line per segment."""
-        key = (article_id, target)
-        if key not in self._gold:
-            article, _ = self.get(article_id)
-            lines = None
-            path = article.path / "translations" / f"{target}.txt" if article else None
-            if article is not None and path is not None and path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
-            self._gold[key] = lines
-        gold = self._gold[key]
-        return gold.get(segment) if gold else None
+        """The segment's reference translation (:mod:`harness.score.gold`), if any."""
+        article, _ = self.get(article_id)
+        return self.references.get(article_id, segment, target, article)
 
 
 class Judge:
