@@ -20,9 +20,9 @@ from typing import Any
 import click
 
 from harness.cli.options import config_option, default_runs_dir, references_option, split_list
+from harness.cli.own_content import own_content
 from harness.cli.run_report import print_estimates, print_outcomes
 from harness.errors import UsageError
-from harness.cli.own_content import own_content
 from harness.inputs.content import DEFAULT_SOURCE_LANG, load_inputs
 from harness.references.article import VARIANTS, list_article_ids, load_article, references_root
 from harness.run.cache import TranslationCache

@@ -120,7 +120,8 @@ def _group(spec: InputSpec, fmt: str, segments: list[InputSegment]) -> list[Arti
                     f"from {language!r} of the other segments of article {article_id!r}; give "
                     "segments of another language their own 'article'")
         text = "\n".join(s.source for s in members)
-        title = spec.path.name if article_id == spec.path.stem else f"{spec.path.name}: {article_id}"
+        title = spec.path.name if article_id == spec.path.stem else \
+            f"{spec.path.name}: {article_id}"
         articles.append(Article(
             id=article_id, path=spec.path,
             meta={"title": title, "language": language, "variants": [ORIGINAL], "input": fmt},
