@@ -9,7 +9,6 @@ segments; the scratch file is removed at the end.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, RunCollector
 from harness.compare.gates import Gate, evaluate
-from harness.compare.judging import ArticleBook, Judge, JudgementMemo
+from harness.compare.judging import Judge, JudgementMemo
 from harness.compare.model import (
     Column,
     FactRow,
@@ -32,8 +31,10 @@ from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
 from harness.references.article import references_root
+from harness.references.library import ReferenceLibrary
+from harness.restore.leakage import leakage_for_run
 from harness.runfile import RunFile, utc_now
-from harness.score.gold import missing_reference_notes
+from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
 MIN_PAIRED_FOR_TESTS = 10
@@ -94,9 +95,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     notes += [f"mismatch allowed: {p}" for p in problems]
 
     metrics = TextMetrics()
-    book = ArticleBook(references_root(options.references))
+    book = ReferenceLibrary(references_root(options.references))
     for run_file in files:
-        book.references.add_run(run_file.header)
+        learn_run_references(book, run_file.header)
     notes += _reference_notes(files, labels, book)
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
@@ -130,7 +131,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             memo.close()
             if store is not None:
                 store.close()
-    notes += book.references.notes
+    notes += [note for note in book.notes if note not in notes]
     notes += missing_reference_notes(sorted({g.target for g in groups}),
                                      {g.target for g in groups if g.gold_segments})
     if facts.truncated:
@@ -152,17 +153,17 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         groups=groups, spin=[], fact_columns=[], facts=[], comparisons=comparisons,
         gates=[], details=details.ordered(), notes=notes, baseline=baseline_index)
     report.spin = _spin(report)
-    _fill_leakage(report, files, options.references)
+    _fill_leakage(report, files, book)
     report.fact_columns, report.facts = _fact_rows(report, facts)
     report.gates = evaluate(report, options.gates)
     return report
 
 
-def _reference_notes(files: list[RunFile], labels: list[str], book: ArticleBook) -> list[str]:
+def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLibrary) -> list[str]:
     """Runs whose article text differs from the reference folder's: facts may not fit."""
     notes = []
     for label, run in zip(labels, files, strict=True):
-        own = {str(a) for e in run.header.get("inputs") or [] for a in e.get("articles", [])}
+        own = own_articles(run.header)
         for entry in run.header.get("articles") or []:
             article_id = str(entry.get("id") or "")
             if article_id in own:
@@ -215,18 +216,14 @@ def _spin(report: Report) -> list[SpinSummary]:
     return spins
 
 
-def _fill_leakage(report: Report, files: list[RunFile], references: Path | None) -> None:
-    """Spin leakage per run and language, from :mod:`harness.restore.leakage` when the
-    harness has it (counts only; its examples stay in ``harness score``)."""
-    try:
-        leakage = importlib.import_module("harness.restore.leakage")
-    except ImportError:
-        return
+def _fill_leakage(report: Report, files: list[RunFile], library: ReferenceLibrary) -> None:
+    """Spin leakage per run and language (counts only; its examples stay in
+    ``harness score``)."""
     for run in report.runs:
         spins = [s for s in report.spin if s.run == run.index]
         if not spins:
             continue
-        found = leakage.leakage_for_run(files[run.index].path, references)
+        found = leakage_for_run(files[run.index].path, library=library)
         for spin in spins:
             target = found.targets.get(spin.target)
             if target is not None:

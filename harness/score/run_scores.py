@@ -7,9 +7,9 @@ The API the commands and the comparison reports build on:
   or the error the backend returned): the drill-down.
 * :func:`score_run` folds them into a :class:`RunScore`: one :class:`GroupScore`
   per (variant, target language) with additive :class:`FidelityStats`, chrF and
-  BLEU against reference translations (:mod:`harness.score.gold`: the run's own
-  inputs, or ``references/<article>/translations/<lang>.txt``) where they exist,
-  error counts; plus per target language
+  BLEU against gold translations (``references/<article>/translations/<lang>.txt``,
+  one line per segment, or those of the run's own inputs: :mod:`harness.score.gold`)
+  where they exist, error counts; plus per target language
   the spin sensitivity (restored minus spun fidelity) and the spin stability
   (chrF of the spun output against the restored output of the same segment).
 
@@ -29,10 +29,11 @@ from typing import Any
 
 from harness.errors import ArticleError, RunFileError
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
-from harness.references.article import Article, load_article, references_root
-from harness.references.facts import Facts, article_facts
+from harness.references.article import Article, references_root
+from harness.references.facts import Facts
+from harness.references.library import ReferenceLibrary
 from harness.runfile import RunFile
-from harness.score.gold import ReferenceTranslations, missing_reference_notes
+from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 from harness.score.textmetrics import StreamingMetric
 
 
@@ -140,46 +141,24 @@ class RunScore:
         }
 
 
-class _ArticleBook:
-    """Articles, facts and reference translations of a run, loaded once each."""
-
-    def __init__(self, root: Path, notes: list[str],
-                 header: dict[str, Any] | None = None) -> None:
-        self.root = root
-        self.notes = notes
-        self._articles: dict[str, tuple[Article | None, Facts | None]] = {}
-        self.references = ReferenceTranslations()
-        # Articles read from the user's own files (``--input``) have no curated facts.
-        self.own: set[str] = set()
-        self.unreviewed: list[str] = []
-        if header is not None:
-            self.references.add_run(header)
-            self.own = {str(a) for e in header.get("inputs") or [] for a in e.get("articles", [])}
-
-    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
-        if article_id not in self._articles:
-            article: Article | None = None
-            facts: Facts | None = None
-            if article_id not in self.own:
-                try:
-                    article = load_article(article_id, self.root)
-                    facts = article_facts(article)
-                except ArticleError as exc:
-                    self.notes.append(f"{article_id}: {exc}; names and numbers are read from "
-                                      "the run's own source text")
-            if facts is None or not facts.reviewed:
-                self.unreviewed.append(article_id)
-            self._articles[article_id] = (article, facts)
-        return self._articles[article_id]
-
-    def gold(self, article_id: str, segment: str, target: str) -> str | None:
-        article, _ = self.get(article_id)
-        return self.references.get(article_id, segment, target, article)
+def _article(book: ReferenceLibrary, article_id: str,
+             own: set[str] | frozenset[str] = frozenset()) -> tuple[Article | None, Facts | None]:
+    """The article and facts of a segment; a broken or missing article is noted once.
+    Articles of the run's own inputs (``own``) have no folder: their facts are found
+    automatically in the source text."""
+    if article_id in own:
+        return None, None
+    first = not book.has_loaded(article_id)
+    loaded = book.load(article_id)
+    if first and loaded.problem:
+        book.notes.append(f"{article_id}: {loaded.problem}; names and numbers are read from "
+                          "the run's own source text")
+    return loaded.article, loaded.facts
 
 
-def _check_digests(header: dict[str, Any], book: _ArticleBook) -> None:
+def _check_digests(header: dict[str, Any], book: ReferenceLibrary) -> None:
     for entry in header.get("articles", []):
-        article, _ = book.get(str(entry.get("id")))
+        article, _ = _article(book, str(entry.get("id")), own_articles(header))
         restored = entry.get("digests", {}).get("restored")
         if article is not None and restored and restored != article.digest("restored"):
             book.notes.append(f"{article.id}: the run translated another version of the "
@@ -187,11 +166,13 @@ def _check_digests(header: dict[str, Any], book: _ArticleBook) -> None:
 
 
 def iter_segment_scores(path: Path, references: Path | None = None,
-                        *, _book: _ArticleBook | None = None) -> Iterator[SegmentScore]:
+                        *, _book: ReferenceLibrary | None = None) -> Iterator[SegmentScore]:
     """Judge every segment line of run file ``path``, streaming."""
-    book = _book or _ArticleBook(references_root(references), [], RunFile(path).header)
-    for record in RunFile(path).segments():
-        article, facts = book.get(str(record["article"]))
+    book = _book or ReferenceLibrary(references_root(references))
+    run = RunFile(path)
+    own = own_articles(run.header)
+    for record in run.segments():
+        article, facts = _article(book, str(record["article"]), own)
         segment_id = str(record["segment"])
         try:
             restored = article.segment(segment_id).restored if article else None
@@ -217,9 +198,10 @@ def score_run(path: Path, references: Path | None = None,
               *, keep_segments: bool = False) -> RunScore:
     """Score run file ``path`` (see the module docstring); ``keep_segments`` keeps
     every :class:`SegmentScore` on its group for drill-down (memory grows)."""
-    notes: list[str] = []
+    book = ReferenceLibrary(references_root(references))
+    notes = book.notes
     run = RunFile(path)
-    book = _ArticleBook(references_root(references), notes, run.header)
+    learn_run_references(book, run.header)
     _check_digests(run.header, book)
     groups: dict[tuple[str, str], GroupScore] = {}
     spin: dict[str, StreamingMetric] = {}
@@ -247,12 +229,24 @@ def score_run(path: Path, references: Path | None = None,
     if waiting:
         notes.append(f"{len(waiting)} segments have only one variant with output; "
                      "left out of spin stability")
-    notes += book.references.notes
     notes += missing_reference_notes([t for _, t in sorted(groups)],
                                      [t for (_, t), g in groups.items() if g.chrf])
     return RunScore(path, run.run_id, dict(run.header.get("provider") or {}),
                     run.footer() is not None, groups, spin, notes,
-                    unreviewed=list(dict.fromkeys(book.unreviewed)))
+                    unreviewed=_unreviewed(run.header, book))
+
+
+def _unreviewed(header: dict[str, Any], book: ReferenceLibrary) -> list[str]:
+    """Articles judged on facts no person checked: found automatically, or proposed
+    by ``harness references add`` and not yet marked ``reviewed = true``."""
+    own = own_articles(header)
+    out = []
+    for entry in header.get("articles") or []:
+        article_id = str(entry.get("id"))
+        _, facts = _article(book, article_id, own)
+        if facts is None or not facts.reviewed:
+            out.append(article_id)
+    return out
 
 
 def _pair_variants(score: SegmentScore, waiting: dict[tuple[str, str, str], tuple[str, str]],
