@@ -27,9 +27,8 @@ from harness.inputs.reading import (
     read_reference_lines,
     read_segments,
 )
-from harness.references.article import Article, ArticleSegment
+from harness.references.article import ORIGINAL, Article, ArticleSegment
 
-ORIGINAL = "original"
 DEFAULT_SOURCE_LANG = "en"
 
 #: article id -> language -> segment id -> reference translation

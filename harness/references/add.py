@@ -83,6 +83,23 @@ def meta_toml(article_id: str, meta: ArticleMeta, spun: str, restored: str) -> s
     return "\n".join(lines) + "\n"
 
 
+def text_meta_toml(article_id: str, meta: ArticleMeta, text: str) -> str:
+    """``meta.toml`` of a plain text: one variant, ``original``, stored once as text.txt."""
+    lines = [
+        "# Metadata of a plain text (no spun version), written by `harness references add`.",
+        f"id = {_q(article_id)}", f"title = {_q(meta.title)}",
+    ]
+    lines += [f"{key} = {_q(value)}" for key, value in (("publisher", meta.publisher),
+                                                       ("date", meta.date)) if value]
+    lines.append(f"language = {_q(meta.language)}")
+    if meta.urls:
+        lines.append(f"url = {_q(meta.urls[0])}")
+    lines += ['variants = ["original"]', "", "[files]", 'spun = "text.txt"',
+              'restored = "text.txt"', "", "[digests]",
+              f"original_sha256 = {_q(sha256_text(text))}"]
+    return "\n".join(lines) + "\n"
+
+
 def edits_jsonl(edits: tuple[Edit, ...]) -> str:
     return "".join(
         json.dumps({"segment": e.segment, "start": e.start, "end": e.end,
@@ -98,6 +115,46 @@ def segment_offsets(text: str, segment_lines: dict[str, int]) -> dict[str, int]:
         starts.append(starts[-1] + len(line) + 1)
     return {seg: starts[n - 1] + len(lines[n - 1]) - len(lines[n - 1].lstrip())
             for seg, n in segment_lines.items()}
+
+
+def _new_folder(root: Path, article_id: str) -> Path:
+    if not _ARTICLE_ID.match(article_id):
+        raise ArticleError(f"article id {article_id!r}: use lower-case letters, digits, "
+                           "'.', '_' and '-' (e.g. publisher-date-topic)")
+    folder = root / article_id
+    if folder.exists():
+        raise ArticleError(f"{folder} exists already; choose another id or remove it")
+    return folder
+
+
+def _install(root: Path, article_id: str, files: dict[str, str]) -> Path:
+    """Write ``files`` into a staging folder and move it into place in one step."""
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{article_id}.", dir=root))
+    try:
+        for name, content in files.items():
+            (staging / name).write_text(content, encoding="utf-8", newline="")
+        staging.rename(root / article_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return root / article_id
+
+
+def add_text_article(root: Path, article_id: str, text_path: Path,
+                     meta: ArticleMeta) -> Article:
+    """Create ``root/article_id`` from a plain text (no spun version): ``text.txt``
+    byte for byte, ``meta.toml`` and a proposed ``facts.toml`` to review."""
+    folder = _new_folder(root, article_id)
+    text = read_text(text_path, "plain")
+    if not text.strip():
+        raise ArticleError(f"plain text {text_path}: the file is empty")
+    segments = split_segments(text, text, frozenset())
+    offsets = segment_offsets(text, {s.id: s.line for s in segments})
+    facts = propose_facts(article_id, segments, (), offsets, meta.language)
+    _install(root, article_id, {"text.txt": text, "facts.toml": facts,
+                                "meta.toml": text_meta_toml(article_id, meta, text)})
+    return load_article(folder.name, root)
 
 
 def add_article(root: Path, article_id: str, spun_path: Path, restored_path: Path,

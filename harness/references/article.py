@@ -27,6 +27,7 @@ from typing import Any
 from harness.errors import ArticleError
 
 VARIANTS = ("spun", "restored")
+ORIGINAL = "original"  # the one variant of a plain text (no spun version)
 REFERENCES_ENV = "HARNESS_REFERENCES"
 
 
