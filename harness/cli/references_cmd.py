@@ -111,7 +111,20 @@ def add(article_id: str, spun_path: Path | None, restored_path: Path | None,
         article, alignment = added.article, added.alignment
         click.echo(f"added {article.path}: {len(article.segments)} segments, "
                    f"{len(alignment.edits)} edits, {alignment.changed_words} of "
-                   f"{alignment.words} words spun ({100 * alignment.changed_share:.0f}%)")
+                   f"{alignment.words} words spun ({100 * alignment.changed_share:.0f}%)"
+                   + (f", {alignment.number_swaps} numbers written as words or back"
+                      if alignment.number_swaps else ""))
+        for line, text in alignment.furniture:
+            click.echo(f"  furniture (spun line {line}, not translated): {text}")
+        for text in alignment.dropped:
+            click.echo(f"  dropped (in the original, not in the spun copy): {text}")
+        joined = [f"{count} {what}" for count, what in ((alignment.merged, "merged"),
+                                                         (alignment.split, "split")) if count]
+        if joined:
+            click.echo(f"  paragraphs the copy {' and '.join(joined)}")
+        if (article.path / "original.txt").is_file():
+            click.echo("  restored.txt follows the lines of spun.txt; original.txt keeps the "
+                       "restored text as given")
     click.echo(f"  review {article.path / 'facts.toml'}: proposed names and numbers "
                "(add accepted forms per language, then set reviewed = true)")
     problems = list(check_article(article))
