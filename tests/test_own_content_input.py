@@ -4,14 +4,17 @@ refused with one line and exit 2 before anything is sent."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
+from harness.cli.run_cmd import run
 from harness.inputs.content import InputSpec, load_input, rebuild_input
 from harness.inputs.reading import InputError
+from tests.helpers import REPO
 
 
 def _write(path: Path, text: str | bytes) -> Path:
@@ -114,3 +117,18 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(lines) == 1 and lines[0].startswith("harness: error: "), result.output
     assert message in lines[0]
     assert not runs.exists()  # nothing was written
+
+
+def test_readme_shows_one_example_per_format_with_real_flags() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Your own content", 1)[1].split("\n## ", 1)[0]
+    commands = [c.replace("\\\n", " ") for c in
+                re.findall(r"^harness run (?:.*\\\n)*.*$", section, flags=re.M)]
+    inputs = {c.split("--input ", 1)[1].split()[0].rsplit(".", 1)[1] for c in commands}
+    assert inputs == {"txt", "jsonl", "tsv"}
+    assert any("--reference" in c for c in commands)
+    flags = {opt for param in run.params for opt in param.opts}
+    for command in commands:
+        for token in command.split():
+            if token.startswith("-"):
+                assert token in flags, f"README uses {token}, which harness run lacks"
