@@ -154,9 +154,11 @@ def test_resume_shard_merge_and_compare(workdir: Path) -> None:
     # Compared against the single run: chrF/BLEU for both languages, no regression.
     out = workdir / "report"
     _invoke(["compare", str(merged), "--baseline", str(full), "--format", "json",
-             "--output-dir", str(out), "--max-regression", "chrf=0.5",
+             "--format", "html", "--output-dir", str(out), "--max-regression", "chrf=0.5",
              "--fail-under", "chrf@original=1"])
     report = json.loads((out / "compare.json").read_text("utf-8"))
+    page = (out / "compare.html").read_text("utf-8")
+    assert "source, original" in page and "The European Central Bank kept" in page
     text = json.dumps(report)
     assert "no reference translation" not in text
     chrfs = [value for value in _values(report, "chrf") if isinstance(value, float)]

@@ -154,7 +154,12 @@ def spec_from_entry(entry: Mapping[str, Any]) -> InputSpec:
 
 def rebuild_input(entry: Mapping[str, Any]) -> LoadedInput:
     """An input of a run header read again; refused when a file's bytes changed."""
-    loaded = load_input(spec_from_entry(entry))
+    spec = spec_from_entry(entry)
+    for path in (spec.path, *spec.references.values()):
+        if not path.is_absolute() and not path.exists():
+            raise InputError(f"{path}: no such file here; the run header records input paths "
+                             "as given, relative to the folder the run was started in")
+    loaded = load_input(spec)
     if loaded.sha256 != entry.get("sha256"):
         raise InputError(f"input {loaded.spec.path} changed since the run started (its sha256 "
                          "differs from the run header); start a new run instead")
