@@ -225,7 +225,8 @@ def _output(view: OutputView | None, variant: str) -> str:
 def _detail(detail: SegmentDetail) -> str:
     title = f"{detail.article} {detail.segment} → {detail.target}"
     # A reference article has two variants; a user's own text has one, "original".
-    variants = [v for v in ("restored", "spun") if v in detail.sources] or list(detail.sources)
+    variants: list[str] = [v for v in ("restored", "spun") if v in detail.sources] or [
+        str(v) for v in detail.sources]
     parts = [f'<details class="segment"><summary>{esc(title)}</summary>',
              '<div class="pair">'
              + "".join(f'<div><span class="label">source, {esc(v)}</span><p>'
