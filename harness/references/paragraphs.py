@@ -71,9 +71,25 @@ def similarity(a: Counter[str], b: Counter[str]) -> float:
     return 2 * sum((a & b).values()) / total if total else 0.0
 
 
-def _gain(a: Counter[str], b: Counter[str]) -> float:
-    shared = sum((a & b).values())
-    return 3 * shared - 0.5 * (sum(a.values()) + sum(b.values()))
+def _gain(shared: int, size: int) -> float:
+    return 3 * shared - 0.5 * size
+
+
+def _shared_matrix(spun: list[Counter[str]], restored: list[Counter[str]]) -> list[list[int]]:
+    """Words shared by every (spun, restored) pair of paragraphs, through an inverted
+    index: only pairs with a word in common are ever touched."""
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for j, bag in enumerate(restored):
+        for word, count in bag.items():
+            postings.setdefault(word, []).append((j, count))
+    matrix = []
+    for bag in spun:
+        row = [0] * len(restored)
+        for word, count in bag.items():
+            for j, other in postings.get(word, ()):
+                row[j] += min(count, other)
+        matrix.append(row)
+    return matrix
 
 
 def align_paragraphs(spun: Sequence[str], restored: Sequence[str],
@@ -81,6 +97,29 @@ def align_paragraphs(spun: Sequence[str], restored: Sequence[str],
     """The best monotone alignment of two paragraph sequences (see the module docstring)."""
     s_bags = [Counter(words(p, language)) for p in spun]
     r_bags = [Counter(words(p, language)) for p in restored]
+    s_size = [sum(b.values()) for b in s_bags]
+    r_size = [sum(b.values()) for b in r_bags]
+    shared = _shared_matrix(s_bags, r_bags)
+
+    def link_gain(i0: int, i1: int, j0: int, j1: int) -> float | None:
+        """Gain of linking spun[i0:i1] with restored[j0:j1], or ``None``."""
+        size = sum(s_size[i0:i1]) + sum(r_size[j0:j1])
+        if i1 - i0 == 1 and j1 - j0 == 1:
+            gain = _gain(shared[i0][j0], size)
+            return gain if gain > 0 else None
+        # In a merge or split every part must be found in the single paragraph on the
+        # other side: an unrelated neighbour is never absorbed for a few function words.
+        if i1 - i0 == 1:
+            parts = [(shared[i0][j], r_size[j]) for j in range(j0, j1)]
+        else:
+            parts = [(shared[i][j0], s_size[i]) for i in range(i0, i1)]
+        if any(not n or common / n < _PART_RECALL for common, n in parts):
+            return None
+        a: Counter[str] = sum(s_bags[i0:i1], Counter())
+        b: Counter[str] = sum(r_bags[j0:j1], Counter())
+        gain = _gain(sum((a & b).values()), size)
+        return gain if gain > 0 else None
+
     n, m = len(spun), len(restored)
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     step: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
@@ -88,48 +127,27 @@ def align_paragraphs(spun: Sequence[str], restored: Sequence[str],
         for j in range(m + 1):
             if i == 0 and j == 0:
                 continue
-            options: list[tuple[float, tuple[int, int]]] = []
-            if i:
-                options.append((best[i - 1][j], (1, 0)))
-            if j:
-                options.append((best[i][j - 1], (0, 1)))
+            # Ties go to the first option: skipping, so a link must earn its place.
+            top, move = (best[i - 1][j], (1, 0)) if i else (best[i][j - 1], (0, 1))
+            if i and j and best[i][j - 1] > top:
+                top, move = best[i][j - 1], (0, 1)
             for a, b in _SHAPES:
                 if i < a or j < b:
                     continue
-                gain = _link_gain(s_bags[i - a:i], r_bags[j - b:j])
-                if gain is not None:
-                    options.append((best[i - a][j - b] + gain, (a, b)))
-            # Ties go to the first option: skipping, so a link must earn its place.
-            best[i][j], step[i][j] = max(options, key=lambda o: o[0])
+                gain = link_gain(i - a, i, j - b, j)
+                if gain is not None and best[i - a][j - b] + gain > top:
+                    top, move = best[i - a][j - b] + gain, (a, b)
+            best[i][j], step[i][j] = top, move
     links: list[Link] = []
     i, j = n, m
     while i or j:
-        move = step[i][j]
-        assert move is not None
-        a, b = move
-        spun_ids, restored_ids = tuple(range(i - a, i)), tuple(range(j - b, j))
-        kind = _KINDS.get(move) or ("furniture" if a else "dropped")
-        links.append(Link(kind, spun_ids, restored_ids))
+        found = step[i][j]
+        assert found is not None
+        a, b = found
+        kind = _KINDS.get(found) or ("furniture" if a else "dropped")
+        links.append(Link(kind, tuple(range(i - a, i)), tuple(range(j - b, j))))
         i, j = i - a, j - b
     return links[::-1]
-
-
-def _link_gain(spun: list[Counter[str]], restored: list[Counter[str]]) -> float | None:
-    """What linking these paragraphs gains, or ``None`` when they do not belong together."""
-    a: Counter[str] = sum(spun, Counter())
-    b: Counter[str] = sum(restored, Counter())
-    gain = _gain(a, b)
-    if gain <= 0:
-        return None
-    # In a merge or split every part must be found in the other side: an unrelated
-    # neighbour is never absorbed for a few shared function words.
-    for parts, other in ((spun, b), (restored, a)):
-        if len(parts) > 1:
-            for part in parts:
-                size = sum(part.values())
-                if size and sum((part & other).values()) / size < _PART_RECALL:
-                    return None
-    return gain
 
 
 def moved(links: Sequence[Link], spun: Sequence[str], restored: Sequence[str],
