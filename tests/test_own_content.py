@@ -175,6 +175,29 @@ def _values(data: Any, key: str) -> list[Any]:
     return []
 
 
+def test_retry_errors_resends_only_the_failed_segments(workdir: Path) -> None:
+    runs = workdir / "runs"
+    run = _new_run(runs, ["--input", "segments.tsv", "--to", "es"])
+    lines = run.read_text("utf-8").splitlines(keepends=True)
+    broken = json.loads(lines[2])
+    good = broken["output"]
+    broken.update(output=None, error={"type": "TransientError", "message": "HTTP 503",
+                                      "status": 503})
+    lines[2] = json.dumps(broken, ensure_ascii=False) + "\n"
+    run.write_text("".join(lines), "utf-8")
+    before = set(runs.glob("*.jsonl"))
+    _invoke(["run", "--retry-errors", str(run), "--runs-dir", str(runs)])
+    (retry,) = set(runs.glob("*.jsonl")) - before
+    assert RunFile(retry).header["inputs"] == RunFile(run).header["inputs"]
+    segments = _segments(retry)
+    assert len(segments) == 6 and segments[broken["id"]]["output"] == good
+    assert segments[broken["id"]]["attempts"] >= 1
+    copied = [line for line in retry.read_text("utf-8").splitlines(keepends=True)
+              if '"type":"segment"' in line and broken["id"] not in line]
+    assert copied == [line for n, line in enumerate(lines) if n != 2 and
+                      '"type":"segment"' in line]  # the ok segments, line for line
+
+
 def test_resume_refuses_an_input_that_changed(workdir: Path) -> None:
     run = _new_run(workdir / "runs", ["--input", "article.txt", "--to", "es"])
     run.write_text("".join(run.read_text("utf-8").splitlines(keepends=True)[:-2]), "utf-8")

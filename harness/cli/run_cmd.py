@@ -84,7 +84,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         no_cache: bool, shard_text: str | None, input_paths: tuple[Path, ...],
         reference_specs: tuple[str, ...], article_id: str | None, source_lang: str,
         config_path: Path | None, references_dir: Path | None) -> None:
-    """Translate every segment of the articles (spun and restored) into every target language.
+    """Translate every segment of the articles (spun and restored), or of your own
+    --input files (one version, original), into every target language.
 
     Each provider writes one JSONL run file under runs/; the command prints where.
     """
