@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from harness.cli import main
 from harness.compare.build import CompareOptions, build_report
 from harness.references.article import load_article
-from harness.score.judging import ArticleBook, Judge
+from harness.references.library import ReferenceLibrary
+from harness.score.judging import Judge
 from harness.score.rows import TextMetrics, segment_row
 from harness.score.run_scores import RunScore, score_run
 from tests.benchmarks.bench_compare import TARGETS, VARIANTS, make_references, write_run
@@ -128,7 +129,7 @@ def test_score_and_compare_report_the_same_figures(tmp_path: Path) -> None:
 def test_a_segment_outside_the_article_is_judged_on_its_own_source() -> None:
     record = next(r for r in _lines(BASELINE)[1:-1]
                   if r["segment"] == "p01" and r["variant"] == "restored")
-    judge = Judge(ArticleBook(REFERENCES))
+    judge = Judge(ReferenceLibrary(REFERENCES))
     metrics = TextMetrics()
     inside = segment_row(record, judge, metrics)
     outside = segment_row({**record, "segment": "x01"}, judge, metrics)

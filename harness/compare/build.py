@@ -31,9 +31,11 @@ from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
 from harness.references.article import references_root
+from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageReport
 from harness.runfile import RunFile, utc_now
-from harness.score.judging import ArticleBook, Judge, JudgementMemo
+from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
+from harness.score.judging import Judge, JudgementMemo
 from harness.score.pipeline import RunTotals, Scorer, default_workers
 from harness.score.rows import TextMetrics, scorer_signature
 
@@ -99,7 +101,10 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     notes += [f"mismatch allowed: {p}" for p in problems]
 
     root = references_root(options.references)
-    book = ArticleBook(root)
+    book = ReferenceLibrary(root)
+    for run_file in files:
+        learn_run_references(book, run_file.header)
+    learned = list(book.notes)  # about the runs' own inputs; scoring adds the rest
     notes += _reference_notes(files, labels, book)
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
@@ -113,12 +118,14 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         metrics = scorer.metrics
         workers = options.workers or (default_workers() if sum(
             f.path.stat().st_size for f in files) >= PARALLEL_FROM_BYTES else 1)
-        pool = worker_pool(workers, root, Path(scratch)) if workers > 1 else None
+        pool = (worker_pool(workers, root, Path(scratch), [f.header for f in files])
+                if workers > 1 else None)
         shown = shown_slots(files[0].path, options.detail_segments)
         try:
-            totals = [RunTotals(root) for _ in files]
-            for index, part in run_chunks([f.path for f in files], scorer, pool, workers,
-                                          shown, store is not None):
+            totals = [scorer.totals() for _ in files]
+            owns = [frozenset(own_articles(f.header)) for f in files]
+            for index, part in run_chunks([f.path for f in files], owns, scorer, pool,
+                                          workers, shown, store is not None):
                 if index:
                     details.close()  # the first run chose the segments shown in full
                 scorer.merge(totals[index], part.totals)
@@ -150,6 +157,10 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             memo.close()
             if store is not None:
                 store.close()
+    notes += [note for note in dict.fromkeys([*learned, *(n for t in totals for n in t.notes)])
+              if note not in notes]
+    notes += missing_reference_notes(sorted({g.target for g in groups}),
+                                     {g.target for g in groups if g.gold_segments})
     if facts.truncated:
         notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
                      "count in every rate and in the newly broken lists (--facts N for more)")
@@ -175,12 +186,17 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     return report
 
 
-def _reference_notes(files: list[RunFile], labels: list[str], book: ArticleBook) -> list[str]:
+def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLibrary) -> list[str]:
     """Runs whose article text differs from the reference folder's: facts may not fit."""
     notes = []
     for label, run in zip(labels, files, strict=True):
+        own = own_articles(run.header)
         for entry in run.header.get("articles") or []:
             article_id = str(entry.get("id") or "")
+            if article_id in own:
+                notes.append(f"{article_id} is your own content; its names and numbers "
+                             "are found automatically in the source text (unreviewed facts)")
+                continue
             article, _ = book.get(article_id)
             restored = (entry.get("digests") or {}).get("restored")
             if article is None:

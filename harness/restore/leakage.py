@@ -31,8 +31,9 @@ from typing import Any
 
 from harness.errors import ArticleError
 from harness.references.add import segment_offsets
-from harness.references.article import Article, Edit, load_article, references_root
+from harness.references.article import Article, Edit, references_root
 from harness.references.facts import FACTS_FILE, article_facts
+from harness.references.library import ReferenceLibrary
 from harness.runfile import RunFile
 
 CUES_FILE = "leakage.toml"
@@ -260,8 +261,10 @@ def _content(article: Article) -> str:
 
 
 class _Articles:
-    def __init__(self, root: Path, notes: list[str]) -> None:
-        self.root, self.notes = root, notes
+    """Articles of the library with their leakage cues, worked out once per article."""
+
+    def __init__(self, library: ReferenceLibrary, notes: list[str]) -> None:
+        self.library, self.notes = library, notes
         self._cache: dict[str, _Loaded | None] = {}
         # Cues and fact spans by content: copies of an article are parsed once.
         self._derived: dict[str, tuple[dict[tuple[str, str], SpanCues],
@@ -271,16 +274,16 @@ class _Articles:
         if article_id not in self._cache:
             if len(self._cache) >= _KEEP_ARTICLES:
                 self._cache.pop(next(iter(self._cache)))
-            try:
-                article = load_article(article_id, self.root)
+            loaded = self.library.load(article_id)
+            article = loaded.article
+            if article is None:
+                self.notes.append(f"{article_id}: {loaded.problem}; left out of leakage")
+                self._cache[article_id] = None
+            else:
                 content = _content(article)
                 derived = self._derived.get(content)
                 if derived is None:
                     derived = self._derived[content] = (load_cues(article), fact_spans(article))
-            except ArticleError as exc:
-                self.notes.append(f"{article_id}: {exc}; left out of leakage")
-                self._cache[article_id] = None
-            else:
                 offsets = segment_offsets(article.spun_text,
                                           {s.id: s.line for s in article.segments})
                 self._cache[article_id] = _Loaded(article, derived[0], offsets, derived[1],
@@ -292,9 +295,9 @@ class LeakageCounter:
     """Leakage counts per target language, fed one pair of outputs (spun, restored) of a
     segment at a time; counters of consecutive parts of a run merge in order."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, library: ReferenceLibrary) -> None:
         self.notes: list[str] = []
-        self.articles = _Articles(root, self.notes)
+        self.articles = _Articles(library, self.notes)
         self.targets: dict[str, TargetLeakage] = {}
         self._checked: dict[tuple[str, str, str, str, str], TargetLeakage] = {}
 
@@ -339,11 +342,12 @@ class LeakageCounter:
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent between processes without the loaded articles (reloaded on use).
-        return {"notes": self.notes, "root": self.articles.root, "targets": self.targets}
+        return {"notes": self.notes, "root": self.articles.library.root,
+                "targets": self.targets}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.notes = state["notes"]
-        self.articles = _Articles(state["root"], self.notes)
+        self.articles = _Articles(ReferenceLibrary(state["root"]), self.notes)
         self.targets = state["targets"]
         self._checked = {}
 
@@ -355,10 +359,12 @@ class LeakageCounter:
         return LeakageReport(run_id, provider, dict(self.targets), notes)
 
 
-def leakage_for_run(run_path: Path, references: Path | None = None) -> LeakageReport:
+def leakage_for_run(run_path: Path, references: Path | None = None,
+                    *, library: ReferenceLibrary | None = None) -> LeakageReport:
     """Leakage of spun spans per target language for one run file, streamed:
-    a segment's output waits only until its other variant arrives."""
-    counter = LeakageCounter(references_root(references))
+    a segment's output waits only until its other variant arrives. ``library``
+    shares already loaded articles with the caller."""
+    counter = LeakageCounter(library or ReferenceLibrary(references_root(references)))
     run = RunFile(run_path)
     provider = str((run.header.get("provider") or {}).get("name", "?"))
     waiting: dict[tuple[str, str, str], tuple[str, str]] = {}

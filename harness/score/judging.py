@@ -14,7 +14,8 @@ that content, so a sentence a backend translated the same way in two articles
 that share a paragraph, in two runs, or twice in one run is judged once. Recent
 judgements stay in memory (bounded); :class:`JudgementMemo` (a scratch SQLite
 table) remembers the rest for ``harness compare``, whose runs of one
-deterministic backend repeat whole runs of outputs.
+deterministic backend repeat whole runs of outputs. Articles come from the shared
+:class:`~harness.references.library.ReferenceLibrary`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ArticleError
 from harness.fidelity.scorer import PairJudgement, score_pair
-from harness.references.article import Article, load_article
-from harness.references.facts import FACTS_FILE, Facts, article_facts
+from harness.references.facts import FACTS_FILE, Facts
+from harness.references.library import ReferenceLibrary
 
 # Memoised judgements are written to SQLite in batches of this many.
 _FLUSH_EVERY = 5000
@@ -132,118 +132,64 @@ def judged_from(judgement: PairJudgement) -> Judged:
                   bool(stats.names_ok), bool(stats.numbers_ok), unexpected, facts_of(judgement))
 
 
-
-
 @dataclass(frozen=True)
-class LoadedArticle:
-    """An article as the judge reads it: restored text per segment, facts, and a token
-    naming the facts' content (two copies of one facts file share it)."""
+class _Prepared:
+    """What the judge reads of an article, worked out once per article: the restored
+    text per segment, and a token naming the facts' content (copies of one facts file
+    share it, so their judgements are shared too)."""
 
-    article: Article
     facts: Facts | None
     facts_token: str
     restored: dict[str, str]
 
 
-class ArticleBook:
-    """Articles, their facts and gold translations, loaded on first use.
-
-    The most recently used ``keep`` articles stay loaded: runs write an article's
-    segments close together, and a run over thousands of articles must not hold
-    them all. ``problems`` holds a note per article that could not be loaded and per
-    gold translation that could not be used.
-    """
-
-    def __init__(self, root: Path, keep: int = 64) -> None:
-        self.root = root
-        self.keep = keep
-        self.problems: dict[str, str] = {}
-        self._articles: OrderedDict[str, LoadedArticle | None] = OrderedDict()
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
-        self._facts: dict[str, Facts] = {}
-
-    def load(self, article_id: str) -> LoadedArticle | None:
-        if article_id in self._articles:
-            self._articles.move_to_end(article_id)
-            return self._articles[article_id]
-        loaded: LoadedArticle | None
-        try:
-            article = load_article(article_id, self.root)
-            facts_file = article.path / FACTS_FILE
-            token = (hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
-                     if facts_file.is_file() else "no-facts")
-            # Copies of one facts file are parsed once; a judgement reads only their content.
-            facts = self._facts.get(token) if token != "no-facts" else None
-            if facts is None:
-                facts = article_facts(article)
-                if facts is not None:
-                    if len(self._facts) >= self.keep:
-                        self._facts.clear()
-                    self._facts[token] = facts
-        except ArticleError as exc:
-            self.problems[article_id] = (f"{article_id}: {exc}; names and numbers are read "
-                                         "from the run's own source text")
-            loaded = None
-        else:
-            loaded = LoadedArticle(article, facts, token,
-                                   {seg.id: seg.restored for seg in article.segments})
-        self._articles[article_id] = loaded
-        if len(self._articles) > self.keep:
-            evicted, _ = self._articles.popitem(last=False)
-            for key in [k for k in self._gold if k[0] == evicted]:
-                del self._gold[key]
-        return loaded
-
-    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
-        loaded = self.load(article_id)
-        return (None, None) if loaded is None else (loaded.article, loaded.facts)
-
-    def restored(self, article_id: str, segment: str) -> str | None:
-        loaded = self.load(article_id)
-        return None if loaded is None else loaded.restored.get(segment)
-
-    def gold(self, article_id: str, segment: str, target: str) -> str | None:
-        """``references/<article>/translations/<lang>.txt``: one line per segment."""
-        key = (article_id, target)
-        if key not in self._gold:
-            article, _ = self.get(article_id)
-            lines = None
-            path = article.path / "translations" / f"{target}.txt" if article else None
-            if article is not None and path is not None and path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
-                else:
-                    self.problems[f"{article_id}/{target}"] = (
-                        f"{path.name} of {article_id}: {len(texts)} lines for "
-                        f"{len(article.segments)} segments; not used")
-            self._gold[key] = lines
-        gold = self._gold[key]
-        return gold.get(segment) if gold else None
-
-
 class Judge:
     """Judges outputs against the facts of their restored segment, each distinct
-    (facts, source, output, languages) once."""
+    (facts, source, output, languages) once.
 
-    def __init__(self, book: ArticleBook, memo: JudgementMemo | None = None,
+    ``problems`` holds one note per article that could not be loaded (its segments
+    are judged on the run's own source text)."""
+
+    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None,
                  recent: int = _RECENT) -> None:
         self.book = book
         self.memo = memo
         self.judged = 0
         self.remembered = 0
+        self.problems: dict[str, str] = {}
         self._limit = recent
         self._recent: dict[tuple[str, ...], Judged] = {}
+        self._prepared: OrderedDict[str, _Prepared | None] = OrderedDict()
+
+    def prepared(self, article_id: str) -> _Prepared | None:
+        if article_id in self._prepared:
+            return self._prepared[article_id]
+        loaded = self.book.load(article_id)
+        prepared = None
+        if loaded.article is None:
+            self.problems.setdefault(article_id, f"{article_id}: {loaded.problem}; names and "
+                                     "numbers are read from the run's own source text")
+        else:
+            facts_file = loaded.article.path / FACTS_FILE
+            token = (hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
+                     if loaded.facts is not None and facts_file.is_file() else "no-facts")
+            prepared = _Prepared(loaded.facts, token,
+                                 {seg.id: seg.restored for seg in loaded.article.segments})
+        self._prepared[article_id] = prepared
+        if len(self._prepared) > self.book.keep:
+            self._prepared.popitem(last=False)
+        return prepared
 
     def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str) -> Judged:
-        loaded = self.book.load(article_id)
-        restored = loaded.restored.get(segment) if loaded is not None else None
-        if loaded is None or restored is None:
+                 output: str, run_source: str, *, own: bool = False) -> Judged:
+        """``own``: the article is the user's own content (no reference folder)."""
+        prepared = None if own else self.prepared(article_id)
+        restored = prepared.restored.get(segment) if prepared is not None else None
+        if prepared is None or restored is None:
             # Not a segment of a reference article: judge the run's own source.
             key: tuple[str, ...] = ("", "", run_source, output, target, source_lang)
         else:
-            key = (loaded.facts_token, segment, restored, output, target, source_lang)
+            key = (prepared.facts_token, segment, restored, output, target, source_lang)
         known = self._recent.get(key)
         if known is not None:
             self.remembered += 1
@@ -254,7 +200,7 @@ class Judge:
                                      digest_size=16).hexdigest()
             known = self.memo.get(digest)
         if known is None:
-            facts = loaded.facts if loaded is not None and restored is not None else None
+            facts = prepared.facts if prepared is not None and restored is not None else None
             judgement = score_pair(key[2], output, target, source_lang,
                                    facts=facts.for_segment(segment) if facts else None)
             known = judged_from(judgement)

@@ -23,10 +23,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from harness.restore.leakage import LeakageCounter
 from harness.runfile import RunFile, parse_line
-from harness.score.judging import ArticleBook, Judge
+from harness.references.library import ReferenceLibrary
+from harness.score.gold import learn_run_references, own_articles
+from harness.score.judging import Judge
 from harness.score.rows import SegmentRow, TextMetrics, segment_row
 from harness.score.totals import GroupTotals, add_stats
 
@@ -59,10 +62,11 @@ class RunTotals:
     leakage: LeakageCounter | None = None
     waiting: dict[Slot, tuple[str, str]] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # article id -> why not loaded
+    notes: dict[str, None] = field(default_factory=dict)  # the library's, in order
 
     def __post_init__(self) -> None:
         if self.leakage is None:
-            self.leakage = LeakageCounter(self.root)
+            self.leakage = LeakageCounter(ReferenceLibrary(self.root))
 
     @property
     def leaks(self) -> LeakageCounter:
@@ -74,17 +78,18 @@ class Scorer:
     """What scoring needs in one process: the judge (with its memory), the text metrics,
     and the chrF statistics of recent output pairs."""
 
-    def __init__(self, root: Path, book: ArticleBook | None = None,
+    def __init__(self, root: Path, book: ReferenceLibrary | None = None,
                  judge: Judge | None = None, *, spin_chrf: bool = True) -> None:
         self.root = root
         self.spin_chrf = spin_chrf  # chrF of spun against restored outputs (score reports it)
-        self.book = book or ArticleBook(root)
+        self.book = book or ReferenceLibrary(root)
         self.judge = judge or Judge(self.book)
         self.metrics = TextMetrics()
         self._pair_stats: dict[tuple[str, str, str], tuple[float, ...]] = {}
 
-    def row(self, record: dict[str, object]) -> SegmentRow:
-        return segment_row(record, self.judge, self.metrics)
+    def row(self, record: dict[str, object], own: frozenset[str] = frozenset()) -> SegmentRow:
+        """``own``: ids of the articles that are the user's own content."""
+        return segment_row(record, self.judge, self.metrics, own)
 
     def add(self, totals: RunTotals, row: SegmentRow) -> None:
         totals.segments += 1
@@ -137,24 +142,34 @@ class Scorer:
                 mine_spin.chrf = add_stats(mine_spin.chrf, spin.chrf)
         totals.leaks.merge(later.leaks)
         totals.problems.update(later.problems)
+        totals.notes.update(later.notes)
         for slot, (variant, output) in later.waiting.items():
             self._wait_or_pair(totals, slot, variant, output)
 
+    def totals(self) -> RunTotals:
+        return RunTotals(self.root, leakage=LeakageCounter(self.book))
+
+    def finish(self, totals: RunTotals) -> RunTotals:
+        """Hand the notes gathered so far to ``totals``."""
+        totals.problems.update(self.judge.problems)
+        totals.notes.update(dict.fromkeys(self.book.notes))
+        return totals
+
     def chunk(self, path: Path, first: int, lines: list[str], last: bool,
-              each: Callable[[SegmentRow], None] | None = None) -> RunTotals:
+              each: Callable[[SegmentRow], None] | None = None,
+              own: frozenset[str] = frozenset()) -> RunTotals:
         """Totals of ``lines`` (line ``first`` onwards of run file ``path``); ``each`` is
         called with every row, in order."""
-        totals = RunTotals(self.root)
+        totals = self.totals()
         for offset, line in enumerate(lines):
             record = parse_line(line, path, first + offset,
                                 last=last and offset == len(lines) - 1)
             if record["type"] == "segment":
-                row = self.row(record)
+                row = self.row(record, own)
                 self.add(totals, row)
                 if each is not None:
                     each(row)
-        totals.problems.update(self.book.problems)
-        return totals
+        return self.finish(totals)
 
 
 def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[tuple[int, list[str], bool]]:
@@ -184,14 +199,22 @@ def default_workers() -> int:
 _WORKER: Scorer | None = None
 
 
-def _start_worker(root: Path) -> None:
+def start_worker(scorer: Scorer, headers: list[dict[str, Any]]) -> Scorer:
+    """A worker's scorer: the same library, with the references of the runs' own inputs."""
+    for header in headers:
+        learn_run_references(scorer.book, header)
+    return scorer
+
+
+def _start_worker(root: Path, headers: list[dict[str, Any]]) -> None:
     global _WORKER
-    _WORKER = Scorer(root)
+    _WORKER = start_worker(Scorer(root), headers)
 
 
-def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool) -> RunTotals:
+def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool,
+                     own: frozenset[str]) -> RunTotals:
     assert _WORKER is not None
-    return _WORKER.chunk(path, first, lines, last)
+    return _WORKER.chunk(path, first, lines, last, own=own)
 
 
 def score_file(path: Path, scorer: Scorer, workers: int | None = None, *,
@@ -201,21 +224,23 @@ def score_file(path: Path, scorer: Scorer, workers: int | None = None, *,
     core this process may use, and this process alone for a small file). ``each``
     (called with every row, in order) keeps the work in this process."""
     run = RunFile(path)
-    totals = RunTotals(scorer.root)
+    own = frozenset(own_articles(run.header))
+    learn_run_references(scorer.book, run.header)
+    totals = scorer.totals()
     count = max(1, workers) if workers is not None else (
         default_workers() if path.stat().st_size >= _PARALLEL_FROM_BYTES else 1)
     if count == 1 or each is not None:
         for first, lines, last in chunks(path, chunk_lines):
-            scorer.merge(totals, scorer.chunk(path, first, lines, last, each))
-        return run, totals
-    with ProcessPoolExecutor(count, mp_context=get_context("fork"),
-                             initializer=_start_worker, initargs=(scorer.root,)) as pool:
+            scorer.merge(totals, scorer.chunk(path, first, lines, last, each, own))
+        return run, scorer.finish(totals)
+    with ProcessPoolExecutor(count, mp_context=get_context("fork"), initializer=_start_worker,
+                             initargs=(scorer.root, [run.header])) as pool:
         pending: list[Future[RunTotals]] = []
         for first, lines, last in chunks(path, chunk_lines):
-            pending.append(pool.submit(_chunk_in_worker, path, first, lines, last))
+            pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, own))
             # A few chunks in flight per worker: memory stays flat however long the run.
             while len(pending) > 2 * count:
                 scorer.merge(totals, pending.pop(0).result())
         for future in pending:
             scorer.merge(totals, future.result())
-    return run, totals
+    return run, scorer.finish(totals)

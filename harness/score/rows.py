@@ -120,8 +120,10 @@ def error_type(record: dict[str, Any]) -> str | None:
     return "NoOutput" if record.get("output") is None else None
 
 
-def segment_row(record: dict[str, Any], judge: Judge, metrics: TextMetrics) -> SegmentRow:
-    """One segment line (a run-file record) as a scored :class:`SegmentRow`."""
+def segment_row(record: dict[str, Any], judge: Judge, metrics: TextMetrics,
+                own: frozenset[str] = frozenset()) -> SegmentRow:
+    """One segment line (a run-file record) as a scored :class:`SegmentRow`; ``own``
+    holds the ids of articles that are the user's own content (no reference folder)."""
     target = str(record["target_lang"])
     article, segment = str(record["article"]), str(record["segment"])
     output = record.get("output")
@@ -137,7 +139,7 @@ def segment_row(record: dict[str, Any], judge: Judge, metrics: TextMetrics) -> S
     if error is not None or output is None:
         return SegmentRow(**base)
     judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
-                   str(output), source)
+                   str(output), source, own=article in own)
     chrf = bleu = None
     reference = judge.book.gold(article, segment, target)
     if reference is not None:

@@ -4,7 +4,8 @@
 run file and wraps its totals as a :class:`RunScore`: one :class:`GroupScore` per
 (variant, target language) with additive :class:`FidelityStats`, chrF and BLEU
 against gold translations (``references/<article>/translations/<lang>.txt``, one
-line per segment) where they exist, error counts; plus per target language the spin
+line per segment, or those of the run's own inputs: :mod:`harness.score.gold`)
+where they exist, error counts; plus per target language the spin
 sensitivity (restored minus spun fidelity), the spin stability (chrF of the spun
 output against the restored output of the same segment) and the spin leakage.
 
@@ -18,15 +19,17 @@ number of segments: the pipeline keeps sums, never per-segment objects.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import RunFileError
 from harness.fidelity.scorer import FidelityStats, signature
 from harness.references.article import references_root
+from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageReport
-from harness.score.judging import ArticleBook
+from harness.score.gold import missing_reference_notes, own_articles
+from harness.score.judging import Judge
 from harness.score.pipeline import CHUNK_LINES, RunTotals, Scorer, score_file
 from harness.score.textmetrics import StreamingMetric
 from harness.score.totals import GroupTotals
@@ -99,6 +102,12 @@ class RunScore:
     spin_stability: dict[str, StreamingMetric]
     notes: list[str]
     leakage: LeakageReport
+    unreviewed: list[str] = field(default_factory=list)  # articles judged on unreviewed facts
+
+    @property
+    def has_references(self) -> bool:
+        """Whether any group was measured against a reference translation."""
+        return any(group.chrf is not None for group in self.groups.values())
 
     def targets(self) -> list[str]:
         return sorted({target for _, target in self.groups})
@@ -141,13 +150,23 @@ class RunScore:
                 for target in self.targets()
             },
             "signatures": self.signatures(), "notes": self.notes,
+            "unreviewed_facts": self.unreviewed,
         }
 
 
-def _digest_notes(header: dict[str, Any], book: ArticleBook) -> list[str]:
+def _header_notes(header: dict[str, Any], judge: Judge) -> list[str]:
+    """Articles of the header that could not be loaded, and those whose text differs
+    from the reference folder's."""
+    own = own_articles(header)
     notes = []
     for entry in header.get("articles", []):
-        article, _ = book.get(str(entry.get("id")))
+        article_id = str(entry.get("id"))
+        if article_id in own:
+            continue
+        if judge.prepared(article_id) is None:
+            notes.append(judge.problems[article_id])
+            continue
+        article, _ = judge.book.get(article_id)
         restored = entry.get("digests", {}).get("restored")
         if article is not None and restored and restored != article.digest("restored"):
             notes.append(f"{article.id}: the run translated another version of the "
@@ -155,21 +174,37 @@ def _digest_notes(header: dict[str, Any], book: ArticleBook) -> list[str]:
     return notes
 
 
+def _unreviewed(header: dict[str, Any], book: ReferenceLibrary) -> list[str]:
+    """Articles judged on facts no person checked: found automatically, or proposed
+    by ``harness references add`` and not yet marked ``reviewed = true``."""
+    own = own_articles(header)
+    out = []
+    for entry in header.get("articles") or []:
+        article_id = str(entry.get("id"))
+        facts = None if article_id in own else book.get(article_id)[1]
+        if facts is None or not facts.reviewed:
+            out.append(article_id)
+    return out
+
+
 def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTotals,
-              notes: list[str]) -> RunScore:
+              scorer: Scorer) -> RunScore:
     """A :class:`RunScore` from the pipeline's totals of run file ``path``."""
-    notes = [*notes, *totals.problems.values()]
+    notes = list(dict.fromkeys([*totals.notes, *_header_notes(header, scorer.judge),
+                                *totals.problems.values()]))
     if totals.waiting:
         notes.append(f"{len(totals.waiting)} segments have only one variant with output; "
                      "left out of spin stability")
+    groups = {key: GroupScore.of(group) for key, group in totals.groups.items()}
+    notes += missing_reference_notes([t for _, t in sorted(groups)],
+                                     [t for (_, t), g in groups.items() if g.chrf])
     stability = {target: StreamingMetric.from_totals("chrf", target, spin.chrf, spin.pairs)
                  for target, spin in sorted(totals.spin.items())}
     run_id = str(header.get("run_id", path.stem))
     provider = dict(header.get("provider") or {})
     leakage = totals.leaks.report(run_id, str(provider.get("name", "?")), len(totals.waiting))
-    return RunScore(path, run_id, provider, complete,
-                    {key: GroupScore.of(group) for key, group in totals.groups.items()},
-                    stability, notes, leakage)
+    return RunScore(path, run_id, provider, complete, groups, stability, notes, leakage,
+                    unreviewed=_unreviewed(header, scorer.book))
 
 
 def score_run(path: Path, references: Path | None = None, *, workers: int | None = None,
@@ -179,8 +214,7 @@ def score_run(path: Path, references: Path | None = None, *, workers: int | None
     ``workers`` or ``chunk_lines``."""
     scorer = Scorer(references_root(references))
     run, totals = score_file(path, scorer, workers, chunk_lines=chunk_lines)
-    notes = _digest_notes(run.header, scorer.book)
-    return run_score(path, run.header, run.footer() is not None, totals, notes)
+    return run_score(path, run.header, run.footer() is not None, totals, scorer)
 
 
 def score_runs(paths: list[Path], references: Path | None = None, *,
