@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from harness.compare.align import RunIdentity, check_alignment, run_labels
-from harness.score.totals import LatencyHistogram
 from harness.compare.gates import parse_gate
 from harness.compare.significance import PairedBootstrap, columns_ratio, mcnemar_exact
 from harness.errors import UsageError
+from harness.score.totals import LatencyHistogram
 
 
 @pytest.mark.parametrize("broken, fixed, expected", [

@@ -44,18 +44,26 @@ def _variant_runs(folder: Path) -> dict[str, Path]:
         if record["segment"] in ("p01", "p06"):
             # Same texts under ids outside the article: judged on the run's own source.
             record["segment"] = "x" + record["segment"]
-            record["id"] = "/".join((record["article"], record["segment"], record["variant"],
-                                     record["target_lang"]))
+            record["id"] = "/".join(
+                (record["article"], record["segment"], record["variant"], record["target_lang"])
+            )
         foreign.append(record)
-    stranger = [{**r, "article": "not-a-reference-article",
-                 "id": "not-a-reference-article/" + r["id"].split("/", 1)[1]}
-                for r in segments[:12]]
+    stranger = [
+        {
+            **r,
+            "article": "not-a-reference-article",
+            "id": "not-a-reference-article/" + r["id"].split("/", 1)[1],
+        }
+        for r in segments[:12]
+    ]
     broken = []
     for index, record in enumerate(segments):
         record = dict(record)
         if index % 5 == 0:
-            record["output"], record["error"] = None, {"type": "TransientError",
-                                                       "message": "503", "status": 503}
+            record["output"], record["error"] = (
+                None,
+                {"type": "TransientError", "message": "503", "status": 503},
+            )
         elif index % 5 == 1:
             record["output"] = ""
         elif index % 5 == 2:
@@ -74,12 +82,16 @@ def _score_figures(data: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]
     for group in data["groups"]:
         stats = group["stats"]
         out[(group["variant"], group["target_lang"])] = {
-            "segments": group["segments"], "errors": group["errors"],
+            "segments": group["segments"],
+            "errors": group["errors"],
             "error_types": group["error_types"],
             "names": (stats["names_kept"], stats["names_expected"]),
             "numbers": (stats["numbers_kept"], stats["numbers_expected"]),
             "unexpected": (stats["names_unexpected"], stats["numbers_unexpected"]),
-            "chrf": group["chrf"], "bleu": group["bleu"], "gold": group["gold_segments"]}
+            "chrf": group["chrf"],
+            "bleu": group["bleu"],
+            "gold": group["gold_segments"],
+        }
     return out
 
 
@@ -89,23 +101,38 @@ def _compare_figures(data: dict[str, Any], run: int) -> dict[tuple[str, str], di
         if group["run"] != run:
             continue
         out[(group["variant"], group["target"])] = {
-            "segments": group["segments"], "errors": group["errors"],
+            "segments": group["segments"],
+            "errors": group["errors"],
             "error_types": group["error_types"],
             "names": (group["names_kept"], group["names_expected"]),
             "numbers": (group["numbers_kept"], group["numbers_expected"]),
             "unexpected": (group["unexpected_names"], group["unexpected_numbers"]),
-            "chrf": group["chrf"], "bleu": group["bleu"], "gold": group["gold_segments"]}
+            "chrf": group["chrf"],
+            "bleu": group["bleu"],
+            "gold": group["gold_segments"],
+        }
     return out
 
 
 def test_score_and_compare_report_the_same_figures(tmp_path: Path) -> None:
     runs = _variant_runs(tmp_path)
     runner = CliRunner()
-    scored = runner.invoke(main, ["score", *map(str, runs.values()), "--references",
-                                  str(REFERENCES), "--json"])
+    scored = runner.invoke(
+        main, ["score", *map(str, runs.values()), "--references", str(REFERENCES), "--json"]
+    )
     assert scored.exit_code == 0, scored.output
-    compared = runner.invoke(main, ["compare", *map(str, runs.values()), "--references",
-                                    str(REFERENCES), "--format", "json", "--allow-mismatch"])
+    compared = runner.invoke(
+        main,
+        [
+            "compare",
+            *map(str, runs.values()),
+            "--references",
+            str(REFERENCES),
+            "--format",
+            "json",
+            "--allow-mismatch",
+        ],
+    )
     assert compared.exit_code == 0, compared.output
     report = json.loads(compared.output)
     labels = {info["path"]: info["index"] for info in report["runs"]}
@@ -122,13 +149,16 @@ def test_score_and_compare_report_the_same_figures(tmp_path: Path) -> None:
     broken = _score_figures(json.loads(scored.output)["runs"][3])
     errors = {k: v for group in broken.values() for k, v in group["error_types"].items()}
     assert set(errors) == {"TransientError", "NoOutput"}
-    assert all(g["names"][0] < baseline[k]["names"][0] or baseline[k]["names"][0] == 0
-               for k, g in broken.items())
+    assert all(
+        g["names"][0] < baseline[k]["names"][0] or baseline[k]["names"][0] == 0
+        for k, g in broken.items()
+    )
 
 
 def test_a_segment_outside_the_article_is_judged_on_its_own_source() -> None:
-    record = next(r for r in _lines(BASELINE)[1:-1]
-                  if r["segment"] == "p01" and r["variant"] == "restored")
+    record = next(
+        r for r in _lines(BASELINE)[1:-1] if r["segment"] == "p01" and r["variant"] == "restored"
+    )
     judge = Judge(ReferenceLibrary(REFERENCES))
     metrics = TextMetrics()
     inside = segment_row(record, judge, metrics)
@@ -139,7 +169,10 @@ def test_a_segment_outside_the_article_is_judged_on_its_own_source() -> None:
     assert inside.names_expected > 0 and inside.numbers_expected > 0
     assert outside.names_expected > 0 and outside.numbers_expected > 0
     assert (outside.names_expected, outside.names_kept, outside.numbers_expected) == (
-        stranger.names_expected, stranger.names_kept, stranger.numbers_expected)
+        stranger.names_expected,
+        stranger.names_kept,
+        stranger.numbers_expected,
+    )
     assert {f.key for f in outside.facts} != {f.key for f in inside.facts}
 
 
@@ -162,9 +195,17 @@ def test_parallel_scoring_equals_serial_on_the_seed_runs(tmp_path: Path, name: s
 
 
 def _report(runs: list[Path], baseline: Path, references: Path, workers: int) -> dict[str, Any]:
-    report = build_report(runs, CompareOptions(baseline=baseline, references=references,
-                                               allow_mismatch=True, workers=workers,
-                                               detail_segments=5, fact_rows=30))
+    report = build_report(
+        runs,
+        CompareOptions(
+            baseline=baseline,
+            references=references,
+            allow_mismatch=True,
+            workers=workers,
+            detail_segments=5,
+            fact_rows=30,
+        ),
+    )
     data = report.to_json()
     data.pop("created")
     return data
@@ -186,12 +227,16 @@ def _generated_run(tmp_path: Path, run: int, segments: int) -> tuple[Path, Path]
     references = tmp_path / "references"
     if not references.exists():
         make_references(references, -(-segments // per_article))
-    articles = sorted(p.name for p in references.iterdir())[:-(-segments // per_article)]
-    outputs = {(r["segment"], r["variant"], r["target_lang"]): r["output"]
-               for r in _lines(BASELINE)[1:-1] if r["output"]}
+    articles = sorted(p.name for p in references.iterdir())[: -(-segments // per_article)]
+    outputs = {
+        (r["segment"], r["variant"], r["target_lang"]): r["output"]
+        for r in _lines(BASELINE)[1:-1]
+        if r["output"]
+    }
     path = tmp_path / f"run{run}.jsonl"
-    write_run(path, run, articles, segments, sources, outputs,
-              {v: seed.digest(v) for v in VARIANTS})
+    write_run(
+        path, run, articles, segments, sources, outputs, {v: seed.digest(v) for v in VARIANTS}
+    )
     return path, references
 
 

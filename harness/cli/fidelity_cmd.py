@@ -14,7 +14,6 @@ from harness.references.article import references_root
 from harness.references.facts import Facts, SegmentFacts, load_facts
 from harness.references.lookup import ReferenceFacts
 
-
 # Verdicts and facts look-ups remembered; past this many the memory starts afresh.
 _RECENT = 20_000
 

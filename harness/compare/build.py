@@ -36,7 +36,7 @@ from harness.restore.leakage import LeakageReport
 from harness.runfile import RunFile, utc_now
 from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 from harness.score.judging import Judge, JudgementMemo
-from harness.score.pipeline import RunTotals, Scorer, default_workers
+from harness.score.pipeline import Scorer, default_workers
 from harness.score.rows import TextMetrics, scorer_signature
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from harness.compare.model import BrokenFact, Comparison, Delta, GroupDelta
-from harness.score.rows import TextMetrics
 from harness.compare.significance import (
     PairedBootstrap,
     columns_ratio,
@@ -25,6 +24,7 @@ from harness.compare.significance import (
     sacrebleu_metric,
 )
 from harness.compare.store import RowStore, StoredRow
+from harness.score.rows import TextMetrics
 
 CHRF_DIMS = 18  # sacreBLEU chrF defaults: char order 6, word order 0, 3 stats each
 BLEU_DIMS = 10  # sacreBLEU BLEU: hyp and ref length, 4 x (matches, totals)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.compare.store import entry
-from harness.runfile import RunFile, parse_line
 from harness.references.library import ReferenceLibrary
+from harness.runfile import RunFile, parse_line
 from harness.score.judging import FactOutcome, Judge, JudgementMemo
 from harness.score.pipeline import RunTotals, Scorer, chunks, start_worker
 from harness.score.rows import SegmentRow
@@ -54,8 +54,16 @@ def shown_slots(path: Path, limit: int) -> frozenset[str]:
     return frozenset(slots)
 
 
-def chunk_rows(scorer: Scorer, path: Path, first: int, lines: list[str], last: bool,
-               shown: frozenset[str], store: bool, own: frozenset[str]) -> ChunkRows:
+def chunk_rows(
+    scorer: Scorer,
+    path: Path,
+    first: int,
+    lines: list[str],
+    last: bool,
+    shown: frozenset[str],
+    store: bool,
+    own: frozenset[str],
+) -> ChunkRows:
     out = ChunkRows(scorer.totals())
     for offset, line in enumerate(lines):
         record = parse_line(line, path, first + offset, last=last and offset == len(lines) - 1)
@@ -83,34 +91,58 @@ def _start_worker(root: Path, scratch: Path, headers: list[dict[str, Any]]) -> N
     _WORKER = start_worker(Scorer(root, book, Judge(book, memo), spin_chrf=False), headers)
 
 
-def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool,
-                     shown: frozenset[str], store: bool, own: frozenset[str]) -> ChunkRows:
+def _chunk_in_worker(
+    path: Path,
+    first: int,
+    lines: list[str],
+    last: bool,
+    shown: frozenset[str],
+    store: bool,
+    own: frozenset[str],
+) -> ChunkRows:
     assert _WORKER is not None
     return chunk_rows(_WORKER, path, first, lines, last, shown, store, own)
 
 
-def worker_pool(workers: int, root: Path, scratch: Path,
-                headers: list[dict[str, Any]]) -> Executor:
-    return ProcessPoolExecutor(workers, mp_context=get_context("fork"),
-                               initializer=_start_worker, initargs=(root, scratch, headers))
+def worker_pool(workers: int, root: Path, scratch: Path, headers: list[dict[str, Any]]) -> Executor:
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("fork"),
+        initializer=_start_worker,
+        initargs=(root, scratch, headers),
+    )
 
 
-def run_chunks(paths: list[Path], owns: list[frozenset[str]], scorer: Scorer,
-               pool: Executor | None, workers: int, shown: frozenset[str],
-               store: bool) -> Iterator[tuple[int, ChunkRows]]:
+def run_chunks(
+    paths: list[Path],
+    owns: list[frozenset[str]],
+    scorer: Scorer,
+    pool: Executor | None,
+    workers: int,
+    shown: frozenset[str],
+    store: bool,
+) -> Iterator[tuple[int, ChunkRows]]:
     """Every chunk of every run file (run index, chunk), scored, in order: the runs
     one after the other, each in file order. Workers run ahead into the next run."""
     source = ((index, part) for index, path in enumerate(paths) for part in chunks(path))
     if pool is None:
         for index, (first, lines, last) in source:
-            yield index, chunk_rows(scorer, paths[index], first, lines, last, shown, store,
-                                    owns[index])
+            yield (
+                index,
+                chunk_rows(scorer, paths[index], first, lines, last, shown, store, owns[index]),
+            )
         return
     pending: list[tuple[int, Future[ChunkRows]]] = []
     # A few chunks in flight per worker: memory stays flat however long the runs.
     for index, (first, lines, last) in source:
-        pending.append((index, pool.submit(_chunk_in_worker, paths[index], first, lines,
-                                           last, shown, store, owns[index])))
+        pending.append(
+            (
+                index,
+                pool.submit(
+                    _chunk_in_worker, paths[index], first, lines, last, shown, store, owns[index]
+                ),
+            )
+        )
         if len(pending) > 2 * workers:
             done, future = pending.pop(0)
             yield done, future.result()

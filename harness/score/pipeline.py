@@ -25,9 +25,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageCounter
 from harness.runfile import RunFile, parse_line
-from harness.references.library import ReferenceLibrary
 from harness.score.gold import learn_run_references, own_articles
 from harness.score.judging import Judge
 from harness.score.rows import SegmentRow, TextMetrics, segment_row
@@ -78,8 +78,14 @@ class Scorer:
     """What scoring needs in one process: the judge (with its memory), the text metrics,
     and the chrF statistics of recent output pairs."""
 
-    def __init__(self, root: Path, book: ReferenceLibrary | None = None,
-                 judge: Judge | None = None, *, spin_chrf: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        book: ReferenceLibrary | None = None,
+        judge: Judge | None = None,
+        *,
+        spin_chrf: bool = True,
+    ) -> None:
         self.root = root
         self.spin_chrf = spin_chrf  # chrF of spun against restored outputs (score reports it)
         self.book = book or ReferenceLibrary(root)
@@ -98,10 +104,10 @@ class Scorer:
         if group is None:
             group = totals.groups[key] = GroupTotals(row.variant, row.target)
         group.add(row)
-        if row.error is None and row.output is not None and row.variant in ("spun",
-                                                                             "restored"):
-            self._wait_or_pair(totals, (row.article, row.segment, row.target), row.variant,
-                               row.output)
+        if row.error is None and row.output is not None and row.variant in ("spun", "restored"):
+            self._wait_or_pair(
+                totals, (row.article, row.segment, row.target), row.variant, row.output
+            )
 
     def _wait_or_pair(self, totals: RunTotals, slot: Slot, variant: str, output: str) -> None:
         other = totals.waiting.pop(slot, None)
@@ -155,15 +161,20 @@ class Scorer:
         totals.notes.update(dict.fromkeys(self.book.notes))
         return totals
 
-    def chunk(self, path: Path, first: int, lines: list[str], last: bool,
-              each: Callable[[SegmentRow], None] | None = None,
-              own: frozenset[str] = frozenset()) -> RunTotals:
+    def chunk(
+        self,
+        path: Path,
+        first: int,
+        lines: list[str],
+        last: bool,
+        each: Callable[[SegmentRow], None] | None = None,
+        own: frozenset[str] = frozenset(),
+    ) -> RunTotals:
         """Totals of ``lines`` (line ``first`` onwards of run file ``path``); ``each`` is
         called with every row, in order."""
         totals = self.totals()
         for offset, line in enumerate(lines):
-            record = parse_line(line, path, first + offset,
-                                last=last and offset == len(lines) - 1)
+            record = parse_line(line, path, first + offset, last=last and offset == len(lines) - 1)
             if record["type"] == "segment":
                 row = self.row(record, own)
                 self.add(totals, row)
@@ -211,15 +222,21 @@ def _start_worker(root: Path, headers: list[dict[str, Any]]) -> None:
     _WORKER = start_worker(Scorer(root), headers)
 
 
-def _chunk_in_worker(path: Path, first: int, lines: list[str], last: bool,
-                     own: frozenset[str]) -> RunTotals:
+def _chunk_in_worker(
+    path: Path, first: int, lines: list[str], last: bool, own: frozenset[str]
+) -> RunTotals:
     assert _WORKER is not None
     return _WORKER.chunk(path, first, lines, last, own=own)
 
 
-def score_file(path: Path, scorer: Scorer, workers: int | None = None, *,
-               each: Callable[[SegmentRow], None] | None = None,
-               chunk_lines: int = CHUNK_LINES) -> tuple[RunFile, RunTotals]:
+def score_file(
+    path: Path,
+    scorer: Scorer,
+    workers: int | None = None,
+    *,
+    each: Callable[[SegmentRow], None] | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> tuple[RunFile, RunTotals]:
     """The totals of run file ``path`` scored by ``workers`` processes (default: one per
     core this process may use, and this process alone for a small file). ``each``
     (called with every row, in order) keeps the work in this process."""
@@ -227,14 +244,21 @@ def score_file(path: Path, scorer: Scorer, workers: int | None = None, *,
     own = frozenset(own_articles(run.header))
     learn_run_references(scorer.book, run.header)
     totals = scorer.totals()
-    count = max(1, workers) if workers is not None else (
-        default_workers() if path.stat().st_size >= _PARALLEL_FROM_BYTES else 1)
+    count = (
+        max(1, workers)
+        if workers is not None
+        else (default_workers() if path.stat().st_size >= _PARALLEL_FROM_BYTES else 1)
+    )
     if count == 1 or each is not None:
         for first, lines, last in chunks(path, chunk_lines):
             scorer.merge(totals, scorer.chunk(path, first, lines, last, each, own))
         return run, scorer.finish(totals)
-    with ProcessPoolExecutor(count, mp_context=get_context("fork"), initializer=_start_worker,
-                             initargs=(scorer.root, [run.header])) as pool:
+    with ProcessPoolExecutor(
+        count,
+        mp_context=get_context("fork"),
+        initializer=_start_worker,
+        initargs=(scorer.root, [run.header]),
+    ) as pool:
         pending: list[Future[RunTotals]] = []
         for first, lines, last in chunks(path, chunk_lines):
             pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, own))

@@ -23,9 +23,9 @@ from typing import Any
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
-from harness.score.judging import FactOutcome, Judge
 from harness.fidelity.scorer import signature as fidelity_signature
 from harness.runfile import RunFile
+from harness.score.judging import FactOutcome, Judge
 from harness.score.textmetrics import bleu_tokenizer
 
 __all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_row",

@@ -122,9 +122,21 @@ class GroupTotals:
 
     def merge(self, other: GroupTotals) -> None:
         """Add ``other`` (the same group, later lines) to these totals."""
-        for name in ("segments", "errors", "cached", "judged", "names_expected", "names_kept",
-                     "names_unexpected", "names_ok", "numbers_expected", "numbers_kept",
-                     "numbers_unexpected", "numbers_ok", "gold_segments"):
+        for name in (
+            "segments",
+            "errors",
+            "cached",
+            "judged",
+            "names_expected",
+            "names_kept",
+            "names_unexpected",
+            "names_ok",
+            "numbers_expected",
+            "numbers_kept",
+            "numbers_unexpected",
+            "numbers_ok",
+            "gold_segments",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.error_types.update(other.error_types)
         if other.chrf is not None:
@@ -139,16 +151,29 @@ class GroupTotals:
 
     @property
     def stats(self) -> FidelityStats:
-        return FidelityStats(self.judged, self.names_expected, self.names_kept,
-                             self.names_unexpected, self.names_ok, self.numbers_expected,
-                             self.numbers_kept, self.numbers_unexpected, self.numbers_ok)
+        return FidelityStats(
+            self.judged,
+            self.names_expected,
+            self.names_kept,
+            self.names_unexpected,
+            self.names_ok,
+            self.numbers_expected,
+            self.numbers_kept,
+            self.numbers_unexpected,
+            self.numbers_ok,
+        )
 
     def figures(self) -> dict[str, Any]:
         """The counts both commands report, by name (for comparing them)."""
-        return {"segments": self.segments, "errors": self.errors,
-                "error_types": dict(sorted(self.error_types.items())),
-                "names_expected": self.names_expected, "names_kept": self.names_kept,
-                "numbers_expected": self.numbers_expected, "numbers_kept": self.numbers_kept,
-                "unexpected_names": self.names_unexpected,
-                "unexpected_numbers": self.numbers_unexpected,
-                "gold_segments": self.gold_segments}
+        return {
+            "segments": self.segments,
+            "errors": self.errors,
+            "error_types": dict(sorted(self.error_types.items())),
+            "names_expected": self.names_expected,
+            "names_kept": self.names_kept,
+            "numbers_expected": self.numbers_expected,
+            "numbers_kept": self.numbers_kept,
+            "unexpected_names": self.names_unexpected,
+            "unexpected_numbers": self.numbers_unexpected,
+            "gold_segments": self.gold_segments,
+        }

@@ -53,8 +53,18 @@ def write_pairs(path: Path, count: int, distinct: bool) -> None:
             source, translation, lang = pool[index % len(pool)]
             if distinct:
                 translation = f"{translation} zz{_tag(index)}"
-            fh.write(json.dumps({"id": index, "source": source, "translation": translation,
-                                 "target_lang": lang}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": index,
+                        "source": source,
+                        "translation": translation,
+                        "target_lang": lang,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 def anchor(path: Path) -> float:
@@ -83,15 +93,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--tree", type=Path, default=REPO,
-                        help="checkout whose harness package runs (default: this one)")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=REPO,
+        help="checkout whose harness package runs (default: this one)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-fidelity-") as scratch:
         for kind in ("cycled", "distinct"):
             path = Path(scratch) / f"{kind}.jsonl"
             write_pairs(path, args.pairs, kind == "distinct")
-            command = [sys.executable, "-m", "harness", "fidelity", "--pairs", str(path),
-                       "--references", str(REPO / "references"), "--json"]
+            command = [
+                sys.executable,
+                "-m",
+                "harness",
+                "fidelity",
+                "--pairs",
+                str(path),
+                "--references",
+                str(REPO / "references"),
+                "--json",
+            ]
             anchors, times, peaks, digests = [], [], [], set()
             for _ in range(args.rounds):
                 anchors.append(anchor(path))
@@ -100,12 +123,16 @@ def main() -> None:
                 peaks.append(peak)
                 digests.add(digest)
             a, t = statistics.median(anchors), statistics.median(times)
-            print(f"{kind}: {args.pairs:,} pairs ({len(CASES)} table rows), medians of "
-                  f"{args.rounds} rounds, tree {args.tree.name}:")
+            print(
+                f"{kind}: {args.pairs:,} pairs ({len(CASES)} table rows), medians of "
+                f"{args.rounds} rounds, tree {args.tree.name}:"
+            )
             print(f"  anchor: plain JSONL read {a:.2f} s = {args.pairs / a:,.0f} lines/s")
-            print(f"  harness fidelity --pairs --json: {t:.2f} s = {args.pairs / t:,.0f} "
-                  f"pairs/s = {t / a:.1f}x the anchor's time; peak RSS {max(peaks):.0f} MiB; "
-                  f"output digest {', '.join(sorted(digests))}")
+            print(
+                f"  harness fidelity --pairs --json: {t:.2f} s = {args.pairs / t:,.0f} "
+                f"pairs/s = {t / a:.1f}x the anchor's time; peak RSS {max(peaks):.0f} MiB; "
+                f"output digest {', '.join(sorted(digests))}"
+            )
 
 
 if __name__ == "__main__":

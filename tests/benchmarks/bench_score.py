@@ -9,9 +9,9 @@ baseline, names dropped and digits altered at small rates, a few errors). Per si
 and round, interleaved: the anchor (every line of the same file read and parsed with
 ``json.loads`` in this process) and ``harness score --json`` in a child process. It
 prints medians, segments/s, the ratio of the score's time to the anchor's, and the
-child's peak resident memory (``wait4``), alone and summed with its worker processes. ``--profile N`` first profiles
-(cProfile) scoring N segments in this process and prints the top functions with their
-share of the time.
+child's peak resident memory (``wait4``), alone and summed with its worker processes.
+``--profile N`` first profiles (cProfile) scoring N segments in this process and prints
+the top functions with their share of the time.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def build(work: Path, segments: int, run: int = 3) -> tuple[Path, Path]:
         make_references(references, -(-segments // per_article))
     digests = {v: seed.digest(v) for v in VARIANTS}
     path = work / f"run-{segments}.jsonl"
-    articles = sorted(p.name for p in references.iterdir())[:-(-segments // per_article)]
+    articles = sorted(p.name for p in references.iterdir())[: -(-segments // per_article)]
     write_run(path, run, articles, segments, sources, baseline_outputs(), digests)
     return references, path
 
@@ -70,8 +70,9 @@ def tree_rss(pid: int) -> int:
         current = stack.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += int(next(ln.split()[1] for ln in status.splitlines()
-                              if ln.startswith("VmRSS:")))
+            total += int(
+                next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS:"))
+            )
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, StopIteration, ValueError):
@@ -100,8 +101,10 @@ def child(command: list[str]) -> tuple[float, float, float]:
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): "
-                         f"{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+        raise SystemExit(
+            f"{' '.join(command)} failed ({proc.returncode}): "
+            f"{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+        )
     return elapsed, usage.ru_maxrss / 1024, peak_tree / 1024
 
 
@@ -119,18 +122,29 @@ def profile(references: Path, path: Path, top: int = 15) -> None:
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)  # type: ignore[attr-defined]
     for (filename, line, name), (_, calls, own, cumulative, _) in rows[:top]:
         where = f"{Path(filename).name}:{line}({name})"
-        print(f"  {100 * own / total:5.1f}% own  {100 * cumulative / total:5.1f}% cum  "
-              f"{calls:>9} calls  {where}")
+        print(
+            f"  {100 * own / total:5.1f}% own  {100 * cumulative / total:5.1f}% cum  "
+            f"{calls:>9} calls  {where}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--segments", type=int, nargs="+", default=[100_000])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="--workers passed to harness score (default: its own)")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="first profile scoring N segments in this process")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="--workers passed to harness score (default: its own)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first profile scoring N segments in this process",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-score-") as scratch:
         work = Path(scratch)
@@ -139,8 +153,16 @@ def main() -> None:
             profile(references, path)
         for segments in args.segments:
             references, path = build(work / str(segments), segments)
-            command = [sys.executable, "-m", "harness", "score", str(path), "--references",
-                       str(references), "--json"]
+            command = [
+                sys.executable,
+                "-m",
+                "harness",
+                "score",
+                str(path),
+                "--references",
+                str(references),
+                "--json",
+            ]
             if args.workers is not None:
                 command += ["--workers", str(args.workers)]
             anchors, times, peaks, trees = [], [], [], []
@@ -151,13 +173,19 @@ def main() -> None:
                 peaks.append(peak)
                 trees.append(tree)
             a, t = statistics.median(anchors), statistics.median(times)
-            print(f"{segments:,} segments ({path.stat().st_size / 2**20:.0f} MiB run file), "
-                  f"medians of {args.rounds} interleaved rounds:")
+            print(
+                f"{segments:,} segments ({path.stat().st_size / 2**20:.0f} MiB run file), "
+                f"medians of {args.rounds} interleaved rounds:"
+            )
             print(f"  anchor: plain JSONL read {a:.2f} s = {segments / a:,.0f} lines/s")
-            print(f"  harness score --json: {t:.2f} s = {segments / t:,.0f} segments/s "
-                  f"= {t / a:.1f}x the anchor's time")
-            print(f"  peak RSS: {max(peaks):.0f} MiB the command's process, "
-                  f"{max(trees):.0f} MiB with its workers (sampled sum)")
+            print(
+                f"  harness score --json: {t:.2f} s = {segments / t:,.0f} segments/s "
+                f"= {t / a:.1f}x the anchor's time"
+            )
+            print(
+                f"  peak RSS: {max(peaks):.0f} MiB the command's process, "
+                f"{max(trees):.0f} MiB with its workers (sampled sum)"
+            )
 
 
 if __name__ == "__main__":
