@@ -9,7 +9,8 @@ baseline, names dropped and digits altered at small rates, a few errors). Per si
 and round, interleaved: the anchor (every line of the same file read and parsed with
 ``json.loads`` in this process) and ``harness score --json`` in a child process. It
 prints medians, segments/s, the ratio of the score's time to the anchor's, and the
-child's peak resident memory (``wait4``), alone and summed with its worker processes.
+child's peak resident memory (``wait4``), and the peak proportional set size of it
+and its worker processes together (sampled from /proc).
 ``--profile N`` first profiles (cProfile) scoring N segments in this process and prints
 the top functions with their share of the time.
 """
@@ -63,26 +64,32 @@ def anchor(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory (KiB) of process ``pid`` and its descendants, from /proc."""
+def _memory_kib(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def tree_pss(pid: int) -> int:
+    """Proportional set size (KiB) of process ``pid`` and its descendants: pages shared
+    by forked workers count once in the sum, not once per process as in RSS."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(
-                next(ln.split()[1] for ln in status.splitlines() if ln.startswith("VmRSS:"))
-            )
+            total += _memory_kib(current, "Pss")
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration, ValueError):
+        except (OSError, ValueError):
             continue
     return total
 
 
 def child(command: list[str]) -> tuple[float, float, float]:
     """Wall time, peak RSS (MiB) of the child process alone (``wait4``) and the peak of
-    the sum over it and its worker processes (sampled every 20 ms)."""
+    its and its worker processes' summed PSS (sampled every 20 ms)."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak_tree = 0
@@ -91,7 +98,7 @@ def child(command: list[str]) -> tuple[float, float, float]:
     def sample() -> None:
         nonlocal peak_tree
         while not stop.wait(0.02):
-            peak_tree = max(peak_tree, tree_rss(proc.pid))
+            peak_tree = max(peak_tree, tree_pss(proc.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -183,8 +190,8 @@ def main() -> None:
                 f"= {t / a:.1f}x the anchor's time"
             )
             print(
-                f"  peak RSS: {max(peaks):.0f} MiB the command's process, "
-                f"{max(trees):.0f} MiB with its workers (sampled sum)"
+                f"  peak memory: RSS {max(peaks):.0f} MiB the command's process; "
+                f"PSS {max(trees):.0f} MiB it and its workers together (sampled)"
             )
 
 
