@@ -15,6 +15,7 @@ from harness.cli import main
 from harness.compare.build import CompareOptions, build_report
 from harness.references.article import load_article
 from harness.references.library import ReferenceLibrary
+from harness.score import pipeline
 from harness.score.judging import Judge
 from harness.score.rows import TextMetrics, segment_row
 from harness.score.run_scores import RunScore, score_run
@@ -254,7 +255,11 @@ def test_parallel_scoring_equals_serial_on_a_generated_run(tmp_path: Path) -> No
     assert sample["stats"]["names_expected"] > sample["stats"]["names_kept"] > 0
 
 
-def test_parallel_comparison_equals_serial_on_generated_runs(tmp_path: Path) -> None:
+def test_parallel_comparison_equals_serial_on_generated_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small chunks: runs split into many, in flight in both workers at once.
+    monkeypatch.setattr(pipeline, "CHUNK_LINES", 250)
     baseline, references = _generated_run(tmp_path, 1, 3000)
     other, _ = _generated_run(tmp_path, 6, 3000)
     serial = _report([other], baseline, references, workers=1)

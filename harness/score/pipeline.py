@@ -183,8 +183,10 @@ class Scorer:
         return self.finish(totals)
 
 
-def chunks(path: Path, size: int = CHUNK_LINES) -> Iterator[tuple[int, list[str], bool]]:
-    """(number of the first line, lines, whether they end the file) after the header."""
+def chunks(path: Path, size: int | None = None) -> Iterator[tuple[int, list[str], bool]]:
+    """(number of the first line, lines, whether they end the file) after the header,
+    ``size`` lines at a time (default :data:`CHUNK_LINES`)."""
+    size = size or CHUNK_LINES
     with path.open(encoding="utf-8") as fh:
         fh.readline()  # the header, read and checked by RunFile
         first, lines = 2, []

@@ -10,7 +10,8 @@ dropping names, altering numbers and failing segments at its own small rates,
 written in an order shuffled within windows of 400 lines per run. Then it
 compares them, the first as the baseline, writing every format, in a child
 process, and prints wall time, its ratio to the anchor (a plain JSONL read of the
-same files in this process) and the child's peak resident memory.
+same files in this process) and the peak memory (:mod:`measure`). ``--tree DIR`` runs
+the ``harness`` package of another checkout on the same files (before/after);
 ``--profile N`` first profiles (cProfile) the comparison of runs of N segments in
 this process and prints the top functions with their share of the time;
 ``--calibrate`` first does the same for runs a tenth the size, to show that
@@ -24,14 +25,16 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import child
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = "ki-2025-05-20-naturalized-migrants"
@@ -152,9 +155,10 @@ def anchor(paths: list[Path]) -> float:
     return time.perf_counter() - started
 
 
-def measure(work: Path, runs: int, segments: int, distinct: bool
-            ) -> tuple[float, float, float]:
-    """Wall time and peak RSS (MiB) of the compare child, and the anchor's time."""
+def measure(work: Path, runs: int, segments: int, distinct: bool, tree: Path = REPO
+            ) -> tuple[float, float, float, float]:
+    """Wall time, peak RSS and PSS with workers (MiB) of the compare child, and the
+    anchor's time; ``tree``: the checkout whose ``harness`` runs."""
     paths = build_runs(work, runs, segments, distinct)
     references = work / "references"
     read = anchor(paths)
@@ -163,18 +167,11 @@ def measure(work: Path, runs: int, segments: int, distinct: bool
                "--output-dir", str(work / "report"), *[a for f in (
                    "terminal", "markdown", "json", "junit", "html") for a in ("--format", f)],
                "--max-regression", "broken=0"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"compare failed ({result.returncode}): {result.stderr[-3000:]}")
+    elapsed, peak, pss = child(command, ok=(0, 1), cwd=tree)
     report = json.loads((work / "report" / "compare.json").read_text(encoding="utf-8"))
     broken = sum(c["facts_broken"] for c in report["comparisons"])
-    print(f"  newly broken facts over all runs: {broken:,}; gate exit {result.returncode}")
-    # ru_maxrss of children is the largest child so far; the compare child is the largest.
-    return elapsed, max(peak, before) / 1024, read
+    print(f"  newly broken facts over all runs: {broken:,}")
+    return elapsed, peak, pss, read
 
 
 def profile(work: Path, runs: int, segments: int, distinct: bool, top: int = 15) -> None:
@@ -208,6 +205,8 @@ def main() -> None:
                              "judgement is reused (the worst case: ten different backends)")
     parser.add_argument("--calibrate", action="store_true",
                         help="first measure runs a tenth the size, to show memory is flat")
+    parser.add_argument("--tree", type=Path, default=REPO,
+                        help="checkout whose harness package runs (default: this one)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="first profile comparing the runs of N segments in this process")
     args = parser.parse_args()
@@ -219,12 +218,13 @@ def main() -> None:
     for runs, segments in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
             print(f"{runs} runs x {segments:,} segments ({runs * segments:,} segment lines):")
-            elapsed, peak_mib, read = measure(Path(scratch), runs, segments,
-                                              args.distinct_outputs)
+            elapsed, peak_mib, pss, read = measure(Path(scratch), runs, segments,
+                                                   args.distinct_outputs, args.tree)
             print(f"  anchor: plain JSONL read of the runs {read:.1f} s")
-            print(f"  compare + five formats: {elapsed:.1f} s wall, "
+            print(f"  compare + five formats ({args.tree.name}): {elapsed:.1f} s wall, "
                   f"{runs * segments / elapsed:,.0f} segments/s = {elapsed / read:.1f}x the "
-                  f"anchor's time; peak RSS {peak_mib:.1f} MiB")
+                  f"anchor's time; peak RSS {peak_mib:.0f} MiB (the command's process), "
+                  f"PSS {pss:.0f} MiB with its workers")
 
 
 if __name__ == "__main__":

@@ -21,13 +21,10 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,7 +33,8 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
-from bench_compare import SEED, VARIANTS, TARGETS, baseline_outputs, make_references, write_run  # noqa: E402, I001
+from bench_compare import SEED, TARGETS, VARIANTS, baseline_outputs, make_references, write_run  # noqa: E402
+from measure import child  # noqa: E402
 
 
 def build(work: Path, segments: int, run: int = 3) -> tuple[Path, Path]:
@@ -62,57 +60,6 @@ def anchor(path: Path) -> float:
         for line in fh:
             json.loads(line)
     return time.perf_counter() - started
-
-
-def _memory_kib(pid: int, field: str) -> int:
-    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def tree_pss(pid: int) -> int:
-    """Proportional set size (KiB) of process ``pid`` and its descendants: pages shared
-    by forked workers count once in the sum, not once per process as in RSS."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            total += _memory_kib(current, "Pss")
-            for task in Path(f"/proc/{current}/task").iterdir():
-                stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def child(command: list[str]) -> tuple[float, float, float]:
-    """Wall time, peak RSS (MiB) of the child process alone (``wait4``) and the peak of
-    its and its worker processes' summed PSS (sampled every 20 ms)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak_tree = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak_tree
-        while not stop.wait(0.02):
-            peak_tree = max(peak_tree, tree_pss(proc.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
-    stop.set()
-    sampler.join()
-    elapsed = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(
-            f"{' '.join(command)} failed ({proc.returncode}): "
-            f"{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
-        )
-    return elapsed, usage.ru_maxrss / 1024, peak_tree / 1024
 
 
 def profile(references: Path, path: Path, top: int = 15) -> None:
