@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from dataclasses import astuple
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -57,16 +60,34 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
     known = None if facts is not None else ReferenceFacts(references_root(references_dir))
     for problem in known.problems if known is not None else []:
         click.echo(f"harness: warning: reference facts not used: {problem}", err=True)
-    count = sum(1 for _ in read_pairs(pairs_path))  # validates every line first
-    total = FidelityStats()
+    # One pass: lines are judged as they are read and the output waits in a scratch
+    # file, so a bad line further down still stops the command before any output.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
+        count, total = _judge_all(pairs_path, facts, known, as_json, out)
+        if not as_json:
+            click.echo(f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} "
+                       f"{'names':<5} {'nums':<5}")
+        out.seek(0)
+        for block in iter(lambda: out.read(1 << 16), ""):
+            click.echo(block, nl=False)
     if not as_json:
-        click.echo(f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} "
-                   f"{'names':<5} {'nums':<5}")
+        click.echo(f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
+                   f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
+                   f"{total.unexpected} unexpected")
+        click.echo(signature())
+
+
+def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | None,
+               as_json: bool, out: IO[str]) -> tuple[int, FidelityStats]:
+    """Judge every pair of ``pairs_path``, writing one line each to ``out``."""
     # A verdict depends only on the pair and its facts: each distinct pair is judged once
     # (recent ones remembered, so memory stays flat), each distinct source looked up once.
-    verdicts: dict[tuple[str, str, str, str], tuple[FidelityStats, str]] = {}
+    verdicts: dict[tuple[str, str, str, str], tuple[tuple[int, ...], str]] = {}
     lookups: dict[str, tuple[SegmentFacts | None, SegmentFacts | None]] = {}
+    sums = [0] * len(astuple(FidelityStats()))
+    count = 0
     for pair in read_pairs(pairs_path):
+        count += 1
         key = (pair.source, pair.translation, pair.target_lang, pair.source_lang)
         verdict = verdicts.get(key)
         if verdict is None:
@@ -82,20 +103,17 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
                     if as_json else _row("", pair.target_lang, judgement)[12:])
             if len(verdicts) >= _RECENT:
                 verdicts.clear()
-            verdict = verdicts[key] = (judgement.stats, body)
+            verdict = verdicts[key] = (astuple(judgement.stats), body)
         stats, body = verdict
-        total = total + stats
+        for index, value in enumerate(stats):
+            sums[index] += value
         if as_json:
             head = json.dumps({"id": pair.id, "line": pair.line,
                                "target_lang": pair.target_lang}, ensure_ascii=False)
-            click.echo(head[:-1] + ", " + body[1:])
+            out.write(head[:-1] + ", " + body[1:] + "\n")
         else:
-            click.echo(f"{pair.id[:12]:<12}{body}")
-    if not as_json:
-        click.echo(f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
-                   f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
-                   f"{total.unexpected} unexpected")
-        click.echo(signature())
+            out.write(f"{pair.id[:12]:<12}{body}\n")
+    return count, FidelityStats(*sums)
 
 
 def _facts_for(source: str, source_lang: str, facts: Facts | None,
