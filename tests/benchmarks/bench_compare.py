@@ -145,20 +145,21 @@ def build_runs(work: Path, runs: int, segments: int, distinct: bool) -> list[Pat
     return paths
 
 
-def anchor(paths: list[Path]) -> float:
-    """A plain JSONL read of the same files: every line parsed with ``json.loads``."""
-    started = time.perf_counter()
+def anchor(paths: list[Path]) -> tuple[float, float]:
+    """A plain JSONL read of the same files (every line parsed with ``json.loads``):
+    wall and CPU time."""
+    started, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         with path.open(encoding="utf-8") as fh:
             for line in fh:
                 json.loads(line)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def measure(work: Path, runs: int, segments: int, distinct: bool, tree: Path = REPO
-            ) -> tuple[float, float, float, float]:
-    """Wall time, peak RSS and PSS with workers (MiB) of the compare child, and the
-    anchor's time; ``tree``: the checkout whose ``harness`` runs."""
+            ) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """Wall time, CPU time, peak RSS and PSS with workers (MiB) of the compare child,
+    and the anchor's wall and CPU time; ``tree``: the checkout whose ``harness`` runs."""
     paths = build_runs(work, runs, segments, distinct)
     references = work / "references"
     read = anchor(paths)
@@ -167,11 +168,11 @@ def measure(work: Path, runs: int, segments: int, distinct: bool, tree: Path = R
                "--output-dir", str(work / "report"), *[a for f in (
                    "terminal", "markdown", "json", "junit", "html") for a in ("--format", f)],
                "--max-regression", "broken=0"]
-    elapsed, peak, pss = child(command, ok=(0, 1), cwd=tree)
+    measured = child(command, ok=(0, 1), cwd=tree)
     report = json.loads((work / "report" / "compare.json").read_text(encoding="utf-8"))
     broken = sum(c["facts_broken"] for c in report["comparisons"])
     print(f"  newly broken facts over all runs: {broken:,}")
-    return elapsed, peak, pss, read
+    return measured, read
 
 
 def profile(work: Path, runs: int, segments: int, distinct: bool, top: int = 15) -> None:
@@ -218,13 +219,16 @@ def main() -> None:
     for runs, segments in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
             print(f"{runs} runs x {segments:,} segments ({runs * segments:,} segment lines):")
-            elapsed, peak_mib, pss, read = measure(Path(scratch), runs, segments,
-                                                   args.distinct_outputs, args.tree)
-            print(f"  anchor: plain JSONL read of the runs {read:.1f} s")
-            print(f"  compare + five formats ({args.tree.name}): {elapsed:.1f} s wall, "
+            (elapsed, cpu, peak_mib, pss), (read, read_cpu) = measure(
+                Path(scratch), runs, segments, args.distinct_outputs, args.tree)
+            print(f"  anchor: plain JSONL read of the runs {read:.1f} s wall, "
+                  f"{read_cpu:.1f} s CPU")
+            print(f"  compare + five formats ({args.tree.name}): {elapsed:.1f} s wall = "
                   f"{runs * segments / elapsed:,.0f} segments/s = {elapsed / read:.1f}x the "
-                  f"anchor's time; peak RSS {peak_mib:.0f} MiB (the command's process), "
-                  f"PSS {pss:.0f} MiB with its workers")
+                  f"anchor's; {cpu:.1f} s CPU (all processes) = {cpu / read_cpu:.1f}x the "
+                  f"anchor's")
+            print(f"  peak memory: RSS {peak_mib:.0f} MiB the command's process, "
+                  f"PSS {pss:.0f} MiB it and its workers together")
 
 
 if __name__ == "__main__":

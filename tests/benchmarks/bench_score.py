@@ -54,12 +54,13 @@ def build(work: Path, segments: int, run: int = 3) -> tuple[Path, Path]:
     return references, path
 
 
-def anchor(path: Path) -> float:
-    started = time.perf_counter()
+def anchor(path: Path) -> tuple[float, float]:
+    """Wall and CPU time of reading and parsing every line of ``path``."""
+    started, cpu = time.perf_counter(), time.process_time()
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             json.loads(line)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def profile(references: Path, path: Path, top: int = 15) -> None:
@@ -119,22 +120,30 @@ def main() -> None:
             ]
             if args.workers is not None:
                 command += ["--workers", str(args.workers)]
-            anchors, times, peaks, trees = [], [], [], []
+            anchors, cpu_anchors, times, cpus, peaks, trees = [], [], [], [], [], []
             for _ in range(args.rounds):
-                anchors.append(anchor(path))
-                elapsed, peak, tree = child(command)
+                wall, cpu = anchor(path)
+                anchors.append(wall)
+                cpu_anchors.append(cpu)
+                elapsed, used, peak, tree = child(command)
                 times.append(elapsed)
+                cpus.append(used)
                 peaks.append(peak)
                 trees.append(tree)
             a, t = statistics.median(anchors), statistics.median(times)
+            ca, ct = statistics.median(cpu_anchors), statistics.median(cpus)
             print(
                 f"{segments:,} segments ({path.stat().st_size / 2**20:.0f} MiB run file), "
                 f"medians of {args.rounds} interleaved rounds:"
             )
-            print(f"  anchor: plain JSONL read {a:.2f} s = {segments / a:,.0f} lines/s")
             print(
-                f"  harness score --json: {t:.2f} s = {segments / t:,.0f} segments/s "
-                f"= {t / a:.1f}x the anchor's time"
+                f"  anchor: plain JSONL read {a:.2f} s wall = {segments / a:,.0f} lines/s; "
+                f"{ca:.2f} s CPU"
+            )
+            print(
+                f"  harness score --json: {t:.2f} s wall = {segments / t:,.0f} segments/s "
+                f"= {t / a:.1f}x the anchor's wall time; {ct:.2f} s CPU (all processes) = "
+                f"{segments / ct:,.0f} segments per CPU-second = {ct / ca:.1f}x the anchor's"
             )
             print(
                 f"  peak memory: RSS {max(peaks):.0f} MiB the command's process; "

@@ -3,7 +3,9 @@
 The peak memory is reported twice: the child's own peak resident set (``wait4``) and
 the peak of the proportional set size of the child and its worker processes together,
 sampled every 20 ms from /proc (pages that forked workers share count once in the
-sum, not once per process as in RSS).
+sum, not once per process as in RSS). CPU time is reported beside wall time: on a
+machine shared with other work, wall time measures the neighbours as much as the
+command, CPU time much less so.
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ def tree_pss(pid: int) -> int:
 
 def child(
     command: list[str], ok: tuple[int, ...] = (0,), cwd: Path | None = None
-) -> tuple[float, float, float]:
-    """Wall time, peak RSS (MiB) of the child process alone (``wait4``) and the peak of
-    its and its worker processes' summed PSS (sampled every 20 ms). An exit code not in
+) -> tuple[float, float, float, float]:
+    """Wall time, CPU time (user + system, the child's and its reaped workers'), peak RSS
+    (MiB) of the child process alone (``wait4``) and the peak of its and its worker
+    processes' summed PSS (sampled every 20 ms). An exit code not in
     ``ok`` stops the benchmark with the end of the child's error output; ``cwd`` (a
     checkout) decides which ``harness`` package ``python -m harness`` runs."""
     with tempfile.TemporaryFile() as errors:
@@ -69,4 +72,5 @@ def child(
             raise SystemExit(
                 f"{' '.join(command)} failed ({code}): {errors.read().decode()[-2000:]}"
             )
-        return elapsed, usage.ru_maxrss / 1024, peak_tree / 1024
+        cpu = usage.ru_utime + usage.ru_stime
+        return elapsed, cpu, usage.ru_maxrss / 1024, peak_tree / 1024
