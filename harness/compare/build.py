@@ -105,7 +105,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     for run_file in files:
         learn_run_references(book, run_file.header)
     learned = list(book.notes)  # about the runs' own inputs; scoring adds the rest
-    notes += _reference_notes(files, labels, book)
+    reference_notes_at = len(notes)  # filled in after pass one, from what it loaded
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
     infos: list[RunInfo] = []
@@ -146,6 +146,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                 if run.footer() is None:
                     notes.append(f"{label}: the run has no footer (interrupted); "
                                  "only its finished segments are compared")
+            seen = {k: v for run_totals in totals for k, v in run_totals.articles.items()}
+            notes[reference_notes_at:reference_notes_at] = _reference_notes(files, labels, book,
+                                                                            seen)
             comparisons = []
             if store is not None and baseline_index is not None:
                 candidates = [i for i in range(len(files)) if i != baseline_index]
@@ -186,8 +189,11 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     return report
 
 
-def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLibrary) -> list[str]:
-    """Runs whose article text differs from the reference folder's: facts may not fit."""
+def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLibrary,
+                     seen: dict[str, tuple[str, bool]]) -> list[str]:
+    """Runs whose article text differs from the reference folder's: facts may not fit.
+    ``seen``: the restored-text digest of each article pass one loaded (the others are
+    loaded here)."""
     notes = []
     for label, run in zip(labels, files, strict=True):
         own = own_articles(run.header)
@@ -197,12 +203,15 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
                 notes.append(f"{article_id} is your own content; its names and numbers "
                              "are found automatically in the source text (unreviewed facts)")
                 continue
-            article, _ = book.get(article_id)
+            digest = seen[article_id][0] if article_id in seen else None
+            if digest is None:
+                article, _ = book.get(article_id)
+                digest = article.digest("restored") if article is not None else None
             restored = (entry.get("digests") or {}).get("restored")
-            if article is None:
+            if digest is None:
                 notes.append(f"{label}: article {article_id} is not among the references; "
                              "names and numbers are read from the run's own source text")
-            elif restored and restored != article.digest("restored"):
+            elif restored and restored != digest:
                 notes.append(f"{label}: translated another version of {article_id} than the "
                              "references hold (digest differs); facts may not match")
     return list(dict.fromkeys(notes))

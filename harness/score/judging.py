@@ -157,6 +157,9 @@ class Judge:
         self.judged = 0
         self.remembered = 0
         self.problems: dict[str, str] = {}
+        # Per article judged: the digest of its restored text and whether a person
+        # reviewed its facts (what the run header is checked against, without reloading).
+        self.seen: dict[str, tuple[str, bool]] = {}
         self._limit = recent
         self._recent: dict[tuple[str, ...], Judged] = {}
         self._prepared: OrderedDict[str, _Prepared | None] = OrderedDict()
@@ -175,6 +178,8 @@ class Judge:
                      if loaded.facts is not None and facts_file.is_file() else "no-facts")
             prepared = _Prepared(loaded.facts, token,
                                  {seg.id: seg.restored for seg in loaded.article.segments})
+            self.seen[article_id] = (loaded.article.digest("restored"),
+                                     loaded.facts is not None and loaded.facts.reviewed)
         self._prepared[article_id] = prepared
         if len(self._prepared) > self.book.keep:
             self._prepared.popitem(last=False)

@@ -63,6 +63,7 @@ class RunTotals:
     waiting: dict[Slot, tuple[str, str]] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # article id -> why not loaded
     notes: dict[str, None] = field(default_factory=dict)  # the library's, in order
+    articles: dict[str, tuple[str, bool]] = field(default_factory=dict)  # see Judge.seen
 
     def __post_init__(self) -> None:
         if self.leakage is None:
@@ -148,6 +149,7 @@ class Scorer:
                 mine_spin.chrf = add_stats(mine_spin.chrf, spin.chrf)
         totals.leaks.merge(later.leaks)
         totals.problems.update(later.problems)
+        totals.articles.update(later.articles)
         totals.notes.update(later.notes)
         for slot, (variant, output) in later.waiting.items():
             self._wait_or_pair(totals, slot, variant, output)
@@ -158,6 +160,7 @@ class Scorer:
     def finish(self, totals: RunTotals) -> RunTotals:
         """Hand the notes gathered so far to ``totals``."""
         totals.problems.update(self.judge.problems)
+        totals.articles.update(self.judge.seen)
         totals.notes.update(dict.fromkeys(self.book.notes))
         return totals
 

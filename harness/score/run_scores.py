@@ -26,7 +26,6 @@ from typing import Any
 from harness.errors import RunFileError
 from harness.fidelity.scorer import FidelityStats, signature
 from harness.references.article import references_root
-from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageReport
 from harness.score.gold import missing_reference_notes, own_articles
 from harness.score.judging import Judge
@@ -154,7 +153,16 @@ class RunScore:
         }
 
 
-def _header_notes(header: dict[str, Any], judge: Judge) -> list[str]:
+def _article_info(article_id: str, totals: RunTotals, judge: Judge) -> tuple[str, bool] | None:
+    """(restored digest, facts reviewed) of an article: from scoring, or loaded now for
+    an article the header names and no segment line has."""
+    info = totals.articles.get(article_id)
+    if info is None and judge.prepared(article_id) is not None:
+        info = judge.seen[article_id]
+    return info
+
+
+def _header_notes(header: dict[str, Any], totals: RunTotals, judge: Judge) -> list[str]:
     """Articles of the header that could not be loaded, and those whose text differs
     from the reference folder's."""
     own = own_articles(header)
@@ -163,26 +171,26 @@ def _header_notes(header: dict[str, Any], judge: Judge) -> list[str]:
         article_id = str(entry.get("id"))
         if article_id in own:
             continue
-        if judge.prepared(article_id) is None:
-            notes.append(judge.problems[article_id])
+        info = _article_info(article_id, totals, judge)
+        if info is None:
+            notes.append(totals.problems.get(article_id) or judge.problems[article_id])
             continue
-        article, _ = judge.book.get(article_id)
         restored = entry.get("digests", {}).get("restored")
-        if article is not None and restored and restored != article.digest("restored"):
-            notes.append(f"{article.id}: the run translated another version of the "
+        if restored and restored != info[0]:
+            notes.append(f"{article_id}: the run translated another version of the "
                          "article (digest differs); facts may not match")
     return notes
 
 
-def _unreviewed(header: dict[str, Any], book: ReferenceLibrary) -> list[str]:
+def _unreviewed(header: dict[str, Any], totals: RunTotals, judge: Judge) -> list[str]:
     """Articles judged on facts no person checked: found automatically, or proposed
     by ``harness references add`` and not yet marked ``reviewed = true``."""
     own = own_articles(header)
     out = []
     for entry in header.get("articles") or []:
         article_id = str(entry.get("id"))
-        facts = None if article_id in own else book.get(article_id)[1]
-        if facts is None or not facts.reviewed:
+        info = None if article_id in own else _article_info(article_id, totals, judge)
+        if info is None or not info[1]:
             out.append(article_id)
     return out
 
@@ -190,7 +198,7 @@ def _unreviewed(header: dict[str, Any], book: ReferenceLibrary) -> list[str]:
 def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTotals,
               scorer: Scorer) -> RunScore:
     """A :class:`RunScore` from the pipeline's totals of run file ``path``."""
-    notes = list(dict.fromkeys([*totals.notes, *_header_notes(header, scorer.judge),
+    notes = list(dict.fromkeys([*totals.notes, *_header_notes(header, totals, scorer.judge),
                                 *totals.problems.values()]))
     if totals.waiting:
         notes.append(f"{len(totals.waiting)} segments have only one variant with output; "
@@ -204,7 +212,7 @@ def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTot
     provider = dict(header.get("provider") or {})
     leakage = totals.leaks.report(run_id, str(provider.get("name", "?")), len(totals.waiting))
     return RunScore(path, run_id, provider, complete, groups, stability, notes, leakage,
-                    unreviewed=_unreviewed(header, scorer.book))
+                    unreviewed=_unreviewed(header, totals, scorer.judge))
 
 
 def score_run(path: Path, references: Path | None = None, *, workers: int | None = None,
