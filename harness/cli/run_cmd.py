@@ -15,30 +15,32 @@ import signal
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from harness.cache import TranslationCache
 from harness.cli.options import config_option, default_runs_dir, references_option, split_list
+from harness.cli.run_comparison import print_comparison
+from harness.cli.run_defaults import DEFAULT_PROVIDERS, default_runs
 from harness.cli.run_report import print_estimates, print_outcomes
 from harness.config import load_config, parse_overrides, parse_rate
 from harness.errors import UsageError
 from harness.estimate import estimate_run
 from harness.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
-from harness.instances import plan_provider
+from harness.instances import ProviderPlan, plan_provider
 from harness.plan import parse_shard
 from harness.references import VARIANTS, list_article_ids, load_article, references_root
 from harness.registry import Registry
 from harness.resume import find_run, rebuild_articles, rebuild_provider
 from harness.runfile import RunFile
 
-DEFAULT_PROVIDER = "apertium"
-
+T = TypeVar("T")
 
 @click.command()
 @click.option("--provider", "-p", "providers", multiple=True,
-              help="Provider instance or adapter name; repeat for several (default: apertium).")
+              help="Provider instance or adapter name; repeat for several (default: the "
+                   "local engines apertium and bergamot, each for the languages it offers).")
 @click.option("--to", "targets", multiple=True,
               help="Target languages, BCP-47, comma-separated (default: every pair the "
                    "provider has from the article's language).")
@@ -75,6 +77,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     """Translate every segment of the articles (spun and restored) into every target language.
 
     Each provider writes one JSONL run file under runs/; the command prints where.
+    Several providers end with a short comparison of names and numbers kept.
     """
     registry = Registry()
     config = load_config(config_path, required=config_path is not None)
@@ -109,48 +112,71 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         return
 
     option_values = parse_overrides(overrides)
+    named = split_list(providers)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
                       settings=settings)
-        for name in (split_list(providers) or [DEFAULT_PROVIDER])
+        for name in (named or DEFAULT_PROVIDERS)
     ]
     article_ids = split_list(articles) or list_article_ids(root)
     if not article_ids:
         raise UsageError(f"no reference articles in {root}")
     loaded = [load_article(article_id, root) for article_id in article_ids]
     chosen_targets = split_list(targets)
+    runs: list[tuple[ProviderPlan, list[str] | None]]
+    if named:
+        runs = [(plan, chosen_targets) for plan in plans]
+    else:
+        runs = [(run.plan, run.targets)
+                for run in asyncio.run(default_runs(plans, loaded, chosen_targets))]
     chosen_variants = list(variants) or list(VARIANTS)
     shard = parse_shard(shard_text) if shard_text else None
     cache = None if no_cache else TranslationCache.open_default()
     if dry_run:
         try:
             estimates = asyncio.run(_gather([
-                estimate_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
+                estimate_run(plan, loaded, targets=plan_targets, variants=chosen_variants,
                              shard=shard, cache=cache)
-                for plan in plans]))
+                for plan, plan_targets in runs]))
         finally:
             if cache is not None:
                 cache.close()
         print_estimates(estimates)
         return
+    # The default engines run in this process and share its processors: one after the
+    # other, so that each one's speed in the comparison is its own.
+    turns = None if named else asyncio.Lock()
     _execute(lambda control, progress: [
-        execute_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
-                    runs_dir=out_dir, shard=shard, cache=cache, control=control,
-                    on_start=progress.start, on_record=progress.advance)
-        for plan in plans], cache)
+        _in_turn(turns, execute_run(
+            plan, loaded, targets=plan_targets, variants=chosen_variants, runs_dir=out_dir,
+            shard=shard, cache=cache, control=control, on_start=progress.start,
+            on_record=progress.advance))
+        for plan, plan_targets in runs], cache, compare=len(runs) > 1, references=root)
 
 
 async def _gather(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     return list(await asyncio.gather(*jobs))
 
 
-def _execute(make_jobs: Any, cache: TranslationCache | None) -> None:
+async def _in_turn(lock: asyncio.Lock | None, job: Coroutine[Any, Any, T]) -> T:
+    """Run ``job``; with ``lock``, only once the other jobs holding it are done."""
+    if lock is None:
+        return await job
+    async with lock:
+        return await job
+
+
+def _execute(make_jobs: Any, cache: TranslationCache | None, *, compare: bool = False,
+             references: Path | None = None) -> None:
     try:
         outcomes, paths, cancelled = asyncio.run(_run_all(make_jobs))
     finally:
         if cache is not None:
             cache.close()
-    sys.exit(print_outcomes(outcomes, paths, cancelled))
+    code = print_outcomes(outcomes, paths, cancelled)
+    if compare and not cancelled:
+        print_comparison([o for o in outcomes if isinstance(o, RunResult)], references)
+    sys.exit(code)
 
 
 async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dict[str, Path],
