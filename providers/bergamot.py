@@ -71,12 +71,21 @@ class BergamotProvider(Provider):
         self._executor: ThreadPoolExecutor | None = None
 
     async def prepare(self) -> None:
-        """Fail before any work when the engine is not installed."""
+        """Fail before any work when the engine is not installed; import its runtime here."""
         if bergamot_engine.installed_version() is None:
             raise UsageError(
                 f"bergamot: the {bergamot_engine.DISTRIBUTION} package is not "
                 f"installed; install it with: {bergamot_engine.INSTALL_HINT}"
             )
+        self._load_runtime()
+
+    @staticmethod
+    def _load_runtime() -> None:
+        # In this (the event loop's) thread, not a worker's: see load_runtime.
+        try:
+            bergamot_engine.load_runtime()
+        except EngineMissingError as exc:
+            raise UsageError(str(exc)) from exc
 
     def supported_pairs(self) -> list[LangPair]:
         return sorted(directions(), key=str)
@@ -110,6 +119,7 @@ class BergamotProvider(Provider):
         if direction is None:
             self.check_pair(pair)  # raises with the pairs on offer
             raise UnsupportedLanguageError(f"bergamot cannot translate {pair}")
+        self._load_runtime()
         loop = asyncio.get_running_loop()
         pool = self._pool()
         jobs = [

