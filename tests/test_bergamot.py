@@ -12,15 +12,15 @@ import py3langid
 import pytest
 from click.testing import CliRunner
 
-from harness.cache import TranslationCache
 from harness.cli import main
-from harness.config import Config, RunSettings
 from harness.errors import UnsupportedLanguageError, UsageError
-from harness.execution import RunResult, execute_run
-from harness.instances import plan_provider
 from harness.models import LangPair, Segment
-from harness.references import load_article
-from harness.registry import Registry
+from harness.references.article import load_article
+from harness.run.cache import TranslationCache
+from harness.run.config import Config, RunSettings
+from harness.run.execution import RunResult, execute_run
+from harness.run.instances import plan_provider
+from harness.run.registry import Registry
 from harness.testing import LocalEngineConformance
 from providers import bergamot_engine
 from providers.bergamot import BergamotProvider

@@ -25,7 +25,7 @@ import pytest
 
 from harness.fidelity.scorer import score_pair
 from harness.models import LangPair, Segment
-from harness.scoring import iter_segment_scores, score_run
+from harness.score.run_scores import iter_segment_scores, score_run
 from providers.bergamot import BergamotProvider
 from tests.helpers import BERGAMOT_MISSING, BERGAMOT_SKIP_REASON, REFERENCES
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import click
 
 from harness.errors import HarnessError
-from harness.execution import RunResult
-from harness.scoring import RunScore, score_run
+from harness.run.execution import RunResult
+from harness.score.run_scores import RunScore, score_run
 
 
 def _percent(value: float | None) -> str:

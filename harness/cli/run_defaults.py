@@ -15,11 +15,11 @@ from dataclasses import dataclass
 import click
 
 from harness.errors import UnsupportedLanguageError, UsageError
-from harness.execution import open_provider
-from harness.instances import ProviderPlan
 from harness.models import LangPair
 from harness.provider import Provider
-from harness.references import Article
+from harness.references.article import Article
+from harness.run.execution import open_provider
+from harness.run.instances import ProviderPlan
 
 DEFAULT_PROVIDERS = ("apertium", "bergamot")
 

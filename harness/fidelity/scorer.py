@@ -19,8 +19,8 @@ from harness import __version__
 from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, auto_specs, judge_names
 
 if TYPE_CHECKING:
-    from harness.facts import SegmentFacts
     from harness.fidelity.numbers import NumbersJudgement
+    from harness.references.facts import SegmentFacts
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from harness.config import Config, RunSettings  # noqa: E402
-from harness.execution import RunResult, execute_run  # noqa: E402
-from harness.instances import plan_provider  # noqa: E402
-from harness.references import VARIANTS, list_article_ids, load_article  # noqa: E402
-from harness.registry import Registry  # noqa: E402
-from harness.scoring import score_run  # noqa: E402
+from harness.references.article import VARIANTS, list_article_ids, load_article  # noqa: E402
+from harness.run.config import Config, RunSettings  # noqa: E402
+from harness.run.execution import RunResult, execute_run  # noqa: E402
+from harness.run.instances import plan_provider  # noqa: E402
+from harness.run.registry import Registry  # noqa: E402
+from harness.score.run_scores import score_run  # noqa: E402
 
 REFERENCES = REPO / "references"
 
