@@ -88,6 +88,7 @@ def load_runtime() -> None:
         raise EngineMissingError(
             f"bergamot: the {DISTRIBUTION} package is not installed ({INSTALL_HINT})"
         ) from exc
+    _splitter("en")  # fails here, before any work, when the sentence splitter is missing
 
 
 def engine() -> Translator:

@@ -224,6 +224,17 @@ def test_a_missing_engine_is_one_usage_line(
     assert not list(tmp_path.glob("*.jsonl"))
 
 
+def test_a_missing_sentence_splitter_fails_before_any_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_splitter", None)  # import fails
+    bergamot_engine._splitter.cache_clear()
+    try:
+        with pytest.raises(UsageError, match="the sentence-splitter package is not installed"):
+            anyio.run(BergamotProvider().prepare)
+    finally:
+        bergamot_engine._splitter.cache_clear()
+
+
 def test_the_registry_lists_bergamot_as_a_first_party_adapter() -> None:
     registry = Registry()
     assert "bergamot" in registry.names()
