@@ -3,7 +3,8 @@
 Each finished run file is scored like ``harness score`` does (names and numbers
 judged against the restored source's facts) and shown as a compact table, so the
 default run ends with Apertium and Bergamot side by side. Percentages are given for
-the restored and the spun source; speed is the provider's whole run (all its
+the restored and the spun source (one figure for your own texts, which have one
+version); speed is the provider's whole run (all its
 languages, wall clock), because the languages of one run are translated at once.
 ``harness score`` and ``harness compare`` give the full picture.
 """
@@ -24,9 +25,14 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}"
 
 
-def _pair(score: RunScore, target: str, metric: str) -> str:
+def _by_variant(score: RunScore, target: str, metric: str) -> str:
+    """Restored / spun for a reference article; one figure for a text of one version."""
+    present = {variant for variant, lang in score.groups if lang == target}
+    order = [v for v in ("restored", "spun") if v in present] + sorted(
+        present - {"restored", "spun"}
+    )
     values = []
-    for variant in ("restored", "spun"):
+    for variant in order:
         group = score.group(variant, target)
         values.append(_percent(getattr(group.stats, f"{metric}_fidelity") if group else None))
     return " / ".join(values)
@@ -49,8 +55,8 @@ def comparison_rows(
                     result.provider,
                     target,
                     segments,
-                    _pair(score, target, "names"),
-                    _pair(score, target, "numbers"),
+                    _by_variant(score, target, "names"),
+                    _by_variant(score, target, "numbers"),
                     speed,
                 )
             )
@@ -68,7 +74,9 @@ def print_comparison(results: Sequence[RunResult], references: Path | None) -> N
         click.echo(f"harness: no comparison: {exc}", err=True)
         return
     click.echo("")
-    click.echo("names and numbers kept, % (restored / spun source):")
+    click.echo(
+        "names and numbers kept, % (restored / spun source; one figure for a text of one version):"
+    )
     click.echo(
         f"  {'provider':<16} {'lang':<6} {'segments':>8} {'names %':>11} "
         f"{'numbers %':>11} {'segments/s':>10}"

@@ -50,7 +50,7 @@ async def _assign(
         if targets:
             return [t for t in targets if _offers(provider, sources, t)]
         if not any(provider.default_targets(source) for source in sources):
-            raise UsageError(f"{plan.instance.name}: no language pairs installed")
+            raise UsageError(f"{plan.instance.name}: translates from none of {list(sources)}")
         return None
 
 
