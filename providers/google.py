@@ -43,12 +43,11 @@ class GoogleOptions(ApiOptions):
     )
 
 
-class GoogleProvider(HostedProvider):
+class GoogleProvider(HostedProvider[GoogleOptions]):
     name = "google"
     version = "1"
     description = "Google Cloud Translation Basic (v2), API key."
     Options = GoogleOptions
-    options: GoogleOptions
     credentials = (Credential("GOOGLE_API_KEY", help="Google Cloud API key with the Cloud "
                                                      "Translation API enabled"),)
     limits = Limits(max_batch=MAX_STRINGS, max_chars=5_000)
@@ -70,7 +69,7 @@ class GoogleProvider(HostedProvider):
                                             MAX_BODY_BYTES, self._request)
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
-        response = await self.send(
+        response = await self.post(
             f"{self.base_url}/language/translate/v2", content=body,
             params=[("key", self.key or "")],
             headers={"Content-Type": "application/json"},

@@ -52,12 +52,11 @@ class GoogleV3Options(ApiOptions):
     )
 
 
-class GoogleV3Provider(HostedProvider):
+class GoogleV3Provider(HostedProvider[GoogleV3Options]):
     name = "google-v3"
     version = "1"
     description = "Google Cloud Translation Advanced (v3), OAuth access token."
     Options = GoogleV3Options
-    options: GoogleV3Options
     credentials = (Credential("GOOGLE_ACCESS_TOKEN",
                               help="OAuth 2 access token, e.g. from "
                                    "'gcloud auth print-access-token'"),)
@@ -87,7 +86,7 @@ class GoogleV3Provider(HostedProvider):
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
         if self.options.quota_project:
             headers["x-goog-user-project"] = self.options.quota_project
-        response = await self.send(f"{self.base_url}/v3/{self.parent}:translateText",
+        response = await self.post(f"{self.base_url}/v3/{self.parent}:translateText",
                                    content=json_bytes(payload), headers=headers)
         if response.status_code != 200:
             raise google_error(self, response)

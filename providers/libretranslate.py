@@ -54,12 +54,11 @@ class LibreTranslateOptions(ApiOptions):
     )
 
 
-class LibreTranslateProvider(HostedProvider):
+class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
     name = "libretranslate"
     version = "1"
     description = "LibreTranslate server (self-hosted or hosted)."
     Options = LibreTranslateOptions
-    options: LibreTranslateOptions
     credentials = (Credential("LIBRETRANSLATE_API_KEY", required=False,
                               help="API key, for servers started with --api-keys"),)
     table_name = "libretranslate"
@@ -171,7 +170,7 @@ class LibreTranslateProvider(HostedProvider):
         }
         if self.key:
             payload["api_key"] = self.key
-        response = await self.send(f"{self.base_url}/translate", content=json_bytes(payload),
+        response = await self.post(f"{self.base_url}/translate", content=json_bytes(payload),
                                    headers={"Content-Type": "application/json"})
         if response.status_code != 200:
             raise self._error(response)
@@ -204,4 +203,4 @@ class LibreTranslateProvider(HostedProvider):
         if status == 400 and "limit" in lowered:
             return ProviderError(f"{text} (lower the batch_limit/char_limit options to the "
                                  "server's)", status=status)
-        return self.http_error(response, message)
+        return self.status_error(response, message)
