@@ -52,21 +52,34 @@ class HttpProvider(Provider[OptionsT]):
         """Send ``request``; timeouts and connection failures become TransientError."""
         return await send(self.client, request, backend=self.name, redactor=self.redactor)
 
-    async def send_checked(self, request: httpx.Request, *,
-                           explain: Explain | None = None) -> httpx.Response:
+    async def send_checked(
+        self, request: httpx.Request, *, explain: Explain | None = None
+    ) -> httpx.Response:
         """Send ``request``; a failed answer raises the mapped harness error."""
-        return await send_checked(self.client, request, backend=self.name,
-                                  redactor=self.redactor, explain=explain or self.explain)
+        return await send_checked(
+            self.client,
+            request,
+            backend=self.name,
+            redactor=self.redactor,
+            explain=explain or self.explain,
+        )
 
     def explain(self, response: httpx.Response, message: str) -> HarnessError | None:
         """This backend's own reading of a failed answer; None falls back on the status."""
         return None
 
-    def status_error(self, response: httpx.Response, message: str,
-                     label: str | None = None) -> ProviderError:
+    def status_error(
+        self, response: httpx.Response, message: str, label: str | None = None
+    ) -> ProviderError:
         """The status mapping every backend falls back on (``message`` is redacted here)."""
-        return status_error(response, backend=self.name, message=message, label=label,
-                            redactor=self.redactor, reset_headers=self.reset_headers)
+        return status_error(
+            response,
+            backend=self.name,
+            message=message,
+            label=label,
+            redactor=self.redactor,
+            reset_headers=self.reset_headers,
+        )
 
     def read_json(self, response: httpx.Response) -> Any:
         """The JSON body of an answer; anything else is a BadResponseError."""
@@ -88,4 +101,3 @@ class HttpProvider(Provider[OptionsT]):
         if not isinstance(value, str):
             raise BadResponseError(f"{self.name}: {where} is not a string")
         return value
-

@@ -46,8 +46,13 @@ def transport_error(backend: str, exc: httpx.HTTPError) -> TransientError:
     return TransientError(f"{backend}: cannot reach the server ({type(exc).__name__})")
 
 
-async def send(client: httpx.AsyncClient | None, request: httpx.Request, *, backend: str,
-               redactor: Redactor | None = None) -> httpx.Response:
+async def send(
+    client: httpx.AsyncClient | None,
+    request: httpx.Request,
+    *,
+    backend: str,
+    redactor: Redactor | None = None,
+) -> httpx.Response:
     """Send ``request``; transport failures become :class:`TransientError`."""
     if client is None:
         raise RuntimeError(f"{backend}: the core must hand in an HTTP client")
@@ -83,9 +88,15 @@ def retry_after(response: httpx.Response, reset_headers: Iterable[str] = ()) -> 
     return retry_after_seconds(response.headers, reset_headers=reset_headers)
 
 
-def status_error(response: httpx.Response, *, backend: str, message: str = "",
-                 label: str | None = None, redactor: Redactor | None = None,
-                 reset_headers: Iterable[str] = ()) -> ProviderError:
+def status_error(
+    response: httpx.Response,
+    *,
+    backend: str,
+    message: str = "",
+    label: str | None = None,
+    redactor: Redactor | None = None,
+    reset_headers: Iterable[str] = (),
+) -> ProviderError:
     """The harness error for a failed answer, by HTTP status alone.
 
     ``message`` is what the backend said (redacted and shortened here); ``label``
@@ -99,18 +110,21 @@ def status_error(response: httpx.Response, *, backend: str, message: str = "",
     if status in (401, 403):
         return AuthError(f"{text} (check the key)", status=status)
     if status == 429:
-        return RateLimitError(text, status=status,
-                              retry_after=retry_after(response, reset_headers))
+        return RateLimitError(text, status=status, retry_after=retry_after(response, reset_headers))
     if status == 408 or status >= 500:
         return TransientError(text, status=status, retry_after=retry_after(response))
     return ProviderError(text, status=status)
 
 
-async def send_checked(client: httpx.AsyncClient | None, request: httpx.Request, *,
-                       backend: str, redactor: Redactor | None = None,
-                       explain: Explain | None = None,
-                       ok: Callable[[int], bool] = lambda status: 200 <= status < 300,
-                       ) -> httpx.Response:
+async def send_checked(
+    client: httpx.AsyncClient | None,
+    request: httpx.Request,
+    *,
+    backend: str,
+    redactor: Redactor | None = None,
+    explain: Explain | None = None,
+    ok: Callable[[int], bool] = lambda status: 200 <= status < 300,
+) -> httpx.Response:
     """Send ``request`` and return the response if ``ok`` says its status is a success.
 
     Otherwise raise ``explain(response, redacted_message)`` when it returns an
@@ -134,8 +148,7 @@ def json_body(response: httpx.Response) -> Any:
         return None
 
 
-def read_json(response: httpx.Response, *, backend: str,
-              redactor: Redactor | None = None) -> Any:
+def read_json(response: httpx.Response, *, backend: str, redactor: Redactor | None = None) -> Any:
     """The JSON body of an answer; anything else is a :class:`BadResponseError`."""
     try:
         return response.json()

@@ -66,8 +66,9 @@ class Redactor:
         values = [secret for secret in secrets if secret and secret.strip()]
         self._secrets = [secret.strip() for secret in values]
         # Longest first, so a form is never half-replaced by a shorter one inside it.
-        self._forms = sorted({form for secret in values for form in spellings(secret)},
-                             key=len, reverse=True)
+        self._forms = sorted(
+            {form for secret in values for form in spellings(secret)}, key=len, reverse=True
+        )
 
     def __call__(self, text: str) -> str:
         """``text`` with every secret, piece of one, masked key and URL credential removed."""
