@@ -111,7 +111,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     option_values = parse_overrides(overrides)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
-                      settings=settings)
+                      settings=settings, require_keys=not dry_run)
         for name in (split_list(providers) or [DEFAULT_PROVIDER])
     ]
     article_ids = split_list(articles) or list_article_ids(root)
