@@ -200,7 +200,7 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
             return QuotaError(text, status=status)
         # Request errors (InvalidRequestException, UnsupportedLanguagePairException, ...)
         # and unknown types: the HTTP status decides (400 fails the segment, 5xx is retried).
-        return self.status_error(response, message or response.text[:200], kind or None)
+        return self.status_error(response, message or response.text, kind or None)
 
 
 def byte_pieces(text: str, limit: int) -> list[str]:

@@ -100,7 +100,7 @@ class ApertiumApyProvider(HttpProvider[ApyOptions]):
             text = response.json()["responseData"]["translatedText"]
         except (ValueError, KeyError, TypeError) as exc:
             raise BadResponseError(
-                f"apertium-apy: unexpected answer: {self.scrub(response.text)[:200]!r}"
+                f"apertium-apy: unexpected answer: {self.redactor.clean(response.text, 200)!r}"
             ) from exc
         if not isinstance(text, str):
             raise BadResponseError("apertium-apy: translatedText is not a string")

@@ -139,7 +139,7 @@ class AzureProvider(HostedProvider[AzureOptions]):
             code = int(error.get("code"))
             message = str(error.get("message") or "")
         except (ValueError, AttributeError, TypeError):
-            message = response.text[:200]
+            message = response.text
         label = f"{code}" if code is not None else f"HTTP {status}"
         text = f"{self.name}: {label}: {self.scrub(message) or response.reason_phrase}"
         family = code // 1000 if code is not None and code >= 100_000 else status

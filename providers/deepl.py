@@ -151,9 +151,9 @@ def _message(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200] or response.reason_phrase
+        return response.text or response.reason_phrase
     if isinstance(body, dict):
         parts = [str(body[k]) for k in ("message", "detail") if body.get(k)]
         if parts:
             return ": ".join(parts)
-    return response.text[:200]
+    return response.text

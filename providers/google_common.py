@@ -52,7 +52,7 @@ def google_error(provider: HostedProvider[Any], response: httpx.Response) -> Pro
         body = None
     message, words = _words(body)
     if not message:
-        message = response.text[:200]
+        message = response.text
     text = f"{provider.name}: HTTP {status}: {provider.scrub(message) or response.reason_phrase}"
     if any(marker in words for marker in _DAILY):
         return QuotaError(f"{text} (the daily quota is used up; it resets at midnight "

@@ -192,7 +192,7 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
             body = response.json()
             message = str(body.get("error") or "") if isinstance(body, dict) else ""
         except ValueError:
-            message = response.text[:200]
+            message = response.text
         text = f"{self.name}: HTTP {status}: {self.scrub(message) or response.reason_phrase}"
         lowered = message.lower()
         if "api key" in lowered and status in (400, 401, 403):

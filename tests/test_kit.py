@@ -230,3 +230,20 @@ def test_package_is_marked_typed_and_ships_the_marker() -> None:
     # The wheel takes whole package folders, so the marker inside harness/ goes with them.
     assert "harness" in wheel["packages"]
     assert not any("py.typed" in pattern for pattern in wheel.get("exclude", []))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [403, 500])
+async def test_hosted_error_text_is_redacted_before_it_is_cut(status: int) -> None:
+    from providers.deepl import DeepLProvider
+
+    key = "Kq7-0123456789abcdefZW"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, text="x" * 195 + " " + key)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        deepl = DeepLProvider(client=client, secrets={"DEEPL_API_KEY": key})
+        with pytest.raises(ProviderError) as caught:
+            await deepl.translate([Segment("a", "Hello.")], LangPair("en", "de"))
+    assert not any(key[i : i + 4] in str(caught.value) for i in range(len(key) - 3))
