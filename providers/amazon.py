@@ -169,15 +169,13 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
         body = json_bytes(payload)
         url = f"{self.base_url}/"
         response = await self.post(url, content=body, headers=self.signed_headers(url, body))
-        if response.status_code != 200:
-            raise self._error(response)
         data = self.read_json(response)
         if not isinstance(data, dict) or "TranslatedText" not in data:
             raise BadResponseError(f"{self.name}: the answer has no TranslatedText",
                                    status=response.status_code)
         return self.text_of(data["TranslatedText"], "TranslatedText")
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
         try:
             body = response.json()

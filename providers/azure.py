@@ -108,8 +108,6 @@ class AzureProvider(HostedProvider[AzureOptions]):
         body = json_bytes([{"Text": segment.text} for segment in batch])
         response = await self.post(f"{self.base_url}/translate", content=body,
                                    headers=headers, params=self._params(pair))
-        if response.status_code != 200:
-            raise self._error(response)
         items = self.read_json(response)
         if not isinstance(items, list):
             raise BadResponseError(f"{self.name}: the answer is not an array",
@@ -130,7 +128,7 @@ class AzureProvider(HostedProvider[AzureOptions]):
         return [Translation(text, Usage(characters=count), engine)
                 for text, count in zip(texts, characters, strict=True)]
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
         code: int | None = None
         message = ""

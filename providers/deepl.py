@@ -26,7 +26,7 @@ import httpx
 from pydantic import Field, field_validator
 
 from harness.errors import AuthError, BadResponseError, ProviderError, QuotaError, TransientError
-from harness.kit.http import retry_after
+from harness.kit.http import error_text, retry_after
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, Limits
 from providers.hosted import ApiOptions, HostedProvider
@@ -113,8 +113,6 @@ class DeepLProvider(HostedProvider[DeepLOptions]):
             headers={"Authorization": f"DeepL-Auth-Key {self.key}",
                      "Content-Type": "application/json"},
         )
-        if response.status_code != 200:
-            raise self._error(response)
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -133,9 +131,9 @@ class DeepLProvider(HostedProvider[DeepLOptions]):
                                    engine if isinstance(engine, str) else None))
         return out
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        message = _message(response)
+        message = error_text(response) or response.reason_phrase
         text = f"{self.name}: HTTP {status}: {self.scrub(message)}"
         if status == 456:
             return QuotaError(f"{text} (the character quota is used up)", status=status)
@@ -146,14 +144,3 @@ class DeepLProvider(HostedProvider[DeepLOptions]):
             return TransientError(text, status=status, retry_after=retry_after(response))
         return self.status_error(response, message)
 
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text or response.reason_phrase
-    if isinstance(body, dict):
-        parts = [str(body[k]) for k in ("message", "detail") if body.get(k)]
-        if parts:
-            return ": ".join(parts)
-    return response.text

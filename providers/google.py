@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError
+from harness.errors import BadResponseError, ProviderError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
@@ -74,8 +75,6 @@ class GoogleProvider(HostedProvider[GoogleOptions]):
             params=[("key", self.key or "")],
             headers={"Content-Type": "application/json"},
         )
-        if response.status_code != 200:
-            raise google_error(self, response)
         data = self.read_json(response)
         inner = data.get("data") if isinstance(data, dict) else None
         items = inner.get("translations") if isinstance(inner, dict) else None
@@ -93,3 +92,6 @@ class GoogleProvider(HostedProvider[GoogleOptions]):
             out.append(Translation(text, code_points(segment.text),
                                    model if isinstance(model, str) else None))
         return out
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        return google_error(self, response)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError
+from harness.errors import BadResponseError, ProviderError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
@@ -88,8 +89,6 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
             headers["x-goog-user-project"] = self.options.quota_project
         response = await self.post(f"{self.base_url}/v3/{self.parent}:translateText",
                                    content=json_bytes(payload), headers=headers)
-        if response.status_code != 200:
-            raise google_error(self, response)
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -106,3 +105,6 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
             out.append(Translation(text, code_points(segment.text),
                                    reported if isinstance(reported, str) else None))
         return out
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        return google_error(self, response)

@@ -25,6 +25,7 @@ from typing_extensions import TypeVar as DefaultTypeVar
 
 from harness.errors import ProviderError
 from harness.kit.adapter import HttpProvider
+from harness.kit.http import error_text
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import HttpOptions
 from providers.language_tables import LanguageTable, load_table
@@ -118,9 +119,19 @@ class HostedProvider(HttpProvider[ApiOptionsT]):
 
     async def post(self, url: str, *, content: bytes, headers: Mapping[str, str],
                    params: Sequence[tuple[str, str]] = ()) -> httpx.Response:
-        """POST ``content``; transport failures become TransientError (see the kit)."""
-        return await self.send(self.request("POST", url, content=content, headers=headers,
-                                            params=tuple(params) or None))
+        """POST ``content`` and return a 200 answer; anything else raises :meth:`error_for`.
+
+        Transport failures become TransientError (see the kit).
+        """
+        response = await self.send(self.request("POST", url, content=content, headers=headers,
+                                                params=tuple(params) or None))
+        if response.status_code != 200:
+            raise self.error_for(response)
+        return response
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        """The harness error for a failed answer: the backend's own codes, then the status."""
+        return self.status_error(response, error_text(response))
 
     def oversized(self, segment: Segment, size: int, limit: int, unit: str) -> ProviderError:
         """The error for one text that no request can carry."""

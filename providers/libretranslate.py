@@ -32,6 +32,7 @@ from harness.errors import (
     QuotaError,
     UnsupportedLanguageError,
 )
+from harness.kit.http import error_text
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.hosted import ApiOptions, HostedProvider, code_points, json_bytes
@@ -172,8 +173,6 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
             payload["api_key"] = self.key
         response = await self.post(f"{self.base_url}/translate", content=json_bytes(payload),
                                    headers={"Content-Type": "application/json"})
-        if response.status_code != 200:
-            raise self._error(response)
         data = self.read_json(response)
         outputs = data.get("translatedText") if isinstance(data, dict) else None
         if isinstance(outputs, str) and len(batch) == 1:
@@ -186,13 +185,9 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
                             code_points(segment.text))
                 for index, (segment, text) in enumerate(zip(batch, outputs, strict=True))]
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        try:
-            body = response.json()
-            message = str(body.get("error") or "") if isinstance(body, dict) else ""
-        except ValueError:
-            message = response.text
+        message = error_text(response)  # {"error": "..."}
         text = f"{self.name}: HTTP {status}: {self.scrub(message) or response.reason_phrase}"
         lowered = message.lower()
         if "api key" in lowered and status in (400, 401, 403):
