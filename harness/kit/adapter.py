@@ -6,9 +6,12 @@ its wire format::
 
     class MyProvider(HttpProvider[MyOptions]):
         async def translate(self, batch, pair):
-            request = self.client.build_request("POST", url, json=body)
-            response = await self.send_checked(request, explain=self.my_error_codes)
+            request = self.request("POST", url, json=body)
+            response = await self.send_checked(request)  # or raises the mapped error
             data = self.read_json(response)
+            ...
+
+        def explain(self, response, message):  # optional: the backend's own error codes
             ...
 """
 
