@@ -32,7 +32,6 @@ from tests.helpers import (
 )
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (pip install -e '.[test]')")
-pytest.importorskip("harness.fidelity.numbers", reason="the numbers judge is not merged yet")
 
 WORKFLOW = REPO / ".github" / "workflows" / "harness.yml"
 ENGINES = ("apertium", "bergamot")

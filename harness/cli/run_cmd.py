@@ -130,7 +130,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     named = split_list(providers)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
-                      settings=settings)
+                      settings=settings, require_keys=not dry_run)
         for name in (named or DEFAULT_PROVIDERS)
     ]
     own = own_content(input_paths, reference_specs, article_id, source_lang)
