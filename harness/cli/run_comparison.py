@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from harness.errors import HarnessError
 from harness.run.execution import RunResult
-from harness.score.run_scores import RunScore, score_run
+
+if TYPE_CHECKING:
+    from harness.score.run_scores import RunScore
 
 
 def _percent(value: float | None) -> str:
@@ -42,6 +45,10 @@ def comparison_rows(
     results: Sequence[RunResult], references: Path | None
 ) -> list[tuple[str, str, int, str, str, float | None]]:
     """(provider, language, segments, names %, numbers %, segments/s) per run and language."""
+    # The scorer (Babel, sacreBLEU, RapidFuzz) loads only when a comparison is printed, so
+    # that a run of one provider starts without it.
+    from harness.score.run_scores import score_run
+
     rows: list[tuple[str, str, int, str, str, float | None]] = []
     for result in results:
         speed = result.counts.segments / result.seconds if result.seconds > 0 else None
