@@ -60,6 +60,7 @@ class AnthropicProvider(ChatProvider):
     version = "1"
     description = "Anthropic Messages API."
     Options = AnthropicOptions
+    batch_api = "providers.anthropic_batch:AnthropicBatchApi"
     credentials = (Credential("ANTHROPIC_API_KEY", help="an Anthropic API key"),)
 
     def request_body(self, system: str, text: str) -> dict[str, Any]:
