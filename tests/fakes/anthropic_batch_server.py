@@ -32,8 +32,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.anthropic_server import FakeAnthropic, error, error_envelope, message
-from tests.fakes.chat_recording import Recorder, fake_translation
+from tests.fakes.anthropic_server import FakeAnthropic, error, error_envelope
+from tests.fakes.chat_recording import Recorder
 
 CUSTOM_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 CREATED = "2026-12-02T10:00:00.000000Z"
@@ -175,7 +175,4 @@ class FakeAnthropicBatches:
         user = str([m["content"] for m in params["messages"] if m["role"] == "user"][-1])
         if self.fail_text and self.fail_text in user:
             return {"type": "errored", "error": error_envelope("overloaded_error", "Overloaded")}
-        answer = fake_translation(user)
-        return {"type": "succeeded", "message": message(
-            [answer], model=params["model"], input_tokens=len(user.split()),
-            output_tokens=len(answer.split()))}
+        return {"type": "succeeded", "message": self.messages.answer(params)}
