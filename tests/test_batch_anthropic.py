@@ -1,4 +1,4 @@
-"""``harness run --batch`` with the ``anthropic`` adapter against fake Message Batches on 127.0.0.1."""
+"""``harness run --batch`` with ``anthropic`` against fake Message Batches on 127.0.0.1."""
 
 from __future__ import annotations
 
