@@ -303,3 +303,21 @@ def test_batch_needs_an_adapter_with_a_batch_api(tmp_path: Path) -> None:
     assert "has no batch API" in result.output and not list(tmp_path.glob("*.jsonl"))
     assert harness("run", "--no-wait", "--references", str(REFERENCES)).exit_code == 2
     assert harness("run", "--status", "x.jsonl").exit_code == 2
+
+
+def test_batch_shards_merge_into_one_run(fake: tuple[FakeOpenAIBatch, str],
+                                         tmp_path: Path) -> None:
+    """A matrix of batch jobs: each shard its own batch, the shard files merge as usual."""
+    server, url = fake
+    files = []
+    for shard in ("1/2", "2/2"):
+        runs = tmp_path / shard.replace("/", "-")
+        assert batch_run(url, runs, "--shard", shard).exit_code == 0
+        files.append(only_run(runs))
+    assert len(server.batches) == 2
+    merged = tmp_path / "merged.jsonl"
+    result = harness("merge", *map(str, files), "--output", str(merged))
+    assert result.exit_code == 0, result.output
+    records = read_jsonl(merged)
+    assert sum(r["type"] == "segment" for r in records) == SEGMENTS
+    assert records[-1]["counts"] == {"segments": SEGMENTS, "ok": SEGMENTS, "errors": 0}
