@@ -55,6 +55,7 @@ class AnthropicBatchApi:
 
     def __init__(self, provider: AnthropicProvider) -> None:
         self.provider = provider
+        self._prompts: dict[LangPair, str] = {}
         self.base_url = provider.chat_options.base_url
 
     def custom_id(self, key: str) -> str:
@@ -62,10 +63,17 @@ class AnthropicBatchApi:
         return f"{_NOT_ALLOWED.sub('_', key)[:47]}-{digest}"
 
     def entry(self, request: BatchRequest) -> bytes:
-        options = self.provider.chat_options
-        prompt = system_prompt(options.system_prompt, request.pair.source, request.pair.target)
+        prompt = self._prompt(request.pair)
         return compact({"custom_id": request.custom_id,
                         "params": self.provider.request_body(prompt, request.text)})
+
+    def _prompt(self, pair: LangPair) -> str:
+        # One prompt per direction, not per request: a batch holds up to 100,000 requests.
+        prompt = self._prompts.get(pair)
+        if prompt is None:
+            template = self.provider.chat_options.system_prompt
+            prompt = self._prompts[pair] = system_prompt(template, pair.source, pair.target)
+        return prompt
 
     def framing(self, count: int) -> int:
         return len(_OPEN) + len(_CLOSE) + max(count - 1, 0)  # commas between entries

@@ -44,16 +44,24 @@ class OpenAIBatchApi:
 
     def __init__(self, provider: OpenAIProvider) -> None:
         self.provider = provider
+        self._prompts: dict[LangPair, str] = {}
         self.base_url = provider.openai_options.base_url
 
     def custom_id(self, key: str) -> str:
         return key  # any string is accepted: the segment id itself
 
     def entry(self, request: BatchRequest) -> bytes:
-        options = self.provider.openai_options
-        prompt = system_prompt(options.system_prompt, request.pair.source, request.pair.target)
+        prompt = self._prompt(request.pair)
         return compact({"custom_id": request.custom_id, "method": "POST", "url": ENDPOINT,
                         "body": self.provider.request_body(prompt, request.text)})
+
+    def _prompt(self, pair: LangPair) -> str:
+        # One prompt per direction, not per request: a batch holds up to 100,000 requests.
+        prompt = self._prompts.get(pair)
+        if prompt is None:
+            template = self.provider.openai_options.system_prompt
+            prompt = self._prompts[pair] = system_prompt(template, pair.source, pair.target)
+        return prompt
 
     def framing(self, count: int) -> int:
         return count  # one newline after every line

@@ -29,27 +29,54 @@ class Part:
     size: int = 0
 
 
+class Packer:
+    """Fills parts one entry at a time; :func:`split_parts` for a whole stream.
+
+    Push-style, so that one pass over a plan can fill several packers at once
+    (the whole run's batches and each shard's, in the scale benchmark).
+    """
+
+    def __init__(self, limits: BatchLimits, framing: Callable[[int], int], *,
+                 keep: bool = True) -> None:
+        self.limits, self.framing, self.keep = limits, framing, keep
+        self.part = Part(size=framing(0))
+
+    def add(self, position: int, entry: bytes) -> Part | None:
+        """Add one entry; returns the part it closed, if it did not fit there any more."""
+        closed: Part | None = None
+        count = len(self.part.positions)
+        grown = self.part.size + len(entry) + self.framing(count + 1) - self.framing(count)
+        if count and (count >= self.limits.max_requests or grown > self.limits.max_bytes):
+            closed = self.part
+            self.part = Part(size=self.framing(0))
+            grown = self.part.size + len(entry) + self.framing(1) - self.framing(0)
+        if grown > self.limits.max_bytes:
+            raise UsageError(f"one request of {len(entry):,} bytes is larger than a whole "
+                             f"batch may be ({self.limits.max_bytes:,} bytes)")
+        self.part.positions.append(position)
+        if self.keep:
+            self.part.entries.append(entry)
+        self.part.size = grown
+        return closed
+
+    def finish(self) -> Part | None:
+        """The last, partly filled part (None if empty)."""
+        part, self.part = self.part, Part(size=self.framing(0))
+        return part if part.positions else None
+
+
 def split_parts(entries: Iterable[tuple[int, bytes]], limits: BatchLimits,
                 framing: Callable[[int], int], *, keep: bool = True) -> Iterator[Part]:
     """Parts of ``(position, entry)`` pairs under ``limits``; ``keep=False`` drops the
     entries' bytes (sizes only, for estimates of very large plans)."""
-    part = Part(size=framing(0))
+    packer = Packer(limits, framing, keep=keep)
     for position, entry in entries:
-        count = len(part.positions)
-        grown = part.size + len(entry) + framing(count + 1) - framing(count)
-        if count and (count >= limits.max_requests or grown > limits.max_bytes):
-            yield part
-            part = Part(size=framing(0))
-            grown = part.size + len(entry) + framing(1) - framing(0)
-        if grown > limits.max_bytes:
-            raise UsageError(f"one request of {len(entry):,} bytes is larger than a whole "
-                             f"batch may be ({limits.max_bytes:,} bytes)")
-        part.positions.append(position)
-        if keep:
-            part.entries.append(entry)
-        part.size = grown
-    if part.positions:
-        yield part
+        closed = packer.add(position, entry)
+        if closed is not None:
+            yield closed
+    last = packer.finish()
+    if last is not None:
+        yield last
 
 
 def to_ranges(positions: Sequence[int]) -> list[list[int]]:
