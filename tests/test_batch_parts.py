@@ -1,12 +1,16 @@
-"""Batch parts: cut under both limits, framing counted, ranges exact."""
+"""Batch parts: cut under both limits, framing counted, ranges exact; safe resubmission."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from harness.errors import UsageError
+from harness.errors import TransientError, UsageError
 from harness.run.batch.api import BatchLimits
+from harness.run.batch.driver import BatchSession, Poller
 from harness.run.batch.parts import from_ranges, split_parts, to_ranges
+from harness.run.runner import RunStoppedError
 
 
 def jsonl_framing(count: int) -> int:
@@ -51,3 +55,41 @@ def test_ranges_round_trip() -> None:
     assert ranges == [[0, 3], [5, 6], [7, 10], [12, 13]]
     assert list(from_ranges(ranges)) == sorted(positions)
     assert to_ranges(range(50_000)) == [[0, 50_000]]
+
+
+@pytest.mark.anyio
+async def test_creating_a_batch_is_not_retried_when_it_may_have_happened() -> None:
+    """A create that timed out may have created the batch: stop rather than pay twice.
+    A create the service refused with a 5xx is retried; status polls are always retried."""
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    runner = SimpleNamespace(settings=SimpleNamespace(max_attempts=3))
+    api = SimpleNamespace(name="fake-batch")
+    session = BatchSession(SimpleNamespace(identity=dict), api, runner, None, [], None, None,
+                       Poller(first=2.0, sleep=sleep))
+    attempts = 0
+
+    async def dropped() -> None:
+        nonlocal attempts
+        attempts += 1
+        raise TransientError("fake-batch: connection failed (ReadTimeout)")
+
+    with pytest.raises(RunStoppedError, match="may have been created"):
+        await session.call(dropped, creates=True)
+    assert attempts == 1 and slept == []
+    with pytest.raises(RunStoppedError):
+        await session.call(dropped)  # a poll: retried up to max_attempts
+    assert attempts == 1 + 3 and slept == [2.0, 3.0]
+
+    answers = iter([TransientError("HTTP 503", status=503), "created"])
+
+    async def refused_once() -> str:
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert await session.call(refused_once, creates=True) == "created"

@@ -128,6 +128,9 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     if existing is not None:
         if resume_ref and retry_ref:
             raise UsageError("--resume and --retry-errors cannot be combined")
+        if batch and retry_ref:
+            raise UsageError("--retry-errors sends the failed segments synchronously; "
+                             "drop --batch")
         given = [flag for flag, value in (("--provider", providers), ("--to", targets),
                                           ("--article", articles), ("--variant", variants),
                                           ("-o", overrides), ("--shard", shard_text),

@@ -37,13 +37,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from harness.models import LangPair  # noqa: E402
 from harness.references.article import Article, load_article  # noqa: E402
 from harness.run.batch.api import BatchRequest  # noqa: E402
 from harness.run.batch.parts import Packer, Part  # noqa: E402
 from harness.run.merge import merge_runs  # noqa: E402
 from harness.run.plan import Shard, WorkItem, in_shard, plan_items, shard_of  # noqa: E402
 from harness.runfile import RunWriter  # noqa: E402
-from harness.models import LangPair  # noqa: E402
 
 SEED = "ki-2025-05-20-naturalized-migrants"
 TARGETS = ("es", "ca", "gl", "eo", "fr", "de", "it", "pt", "ru", "uk")

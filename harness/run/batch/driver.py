@@ -181,7 +181,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
         on_start(name, len(pending) + sum(1 for b in log.open for p in b.positions()
                                           if items[p].key not in state.done), writer.path)
     started = time.monotonic()
-    session = _Session(provider, api, runner, writer, items, state, control, poller)
+    session = BatchSession(provider, api, runner, writer, items, state, control, poller)
     to_submit, too_long = session.serve_from_cache(pending)
     submitted = 0
     try:
@@ -190,7 +190,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
             if session.stopping:
                 break
             status = await session.call(lambda part=part: api.submit(
-                part.entries, f"{state.run_id} part {len(log.batches) + 1}"))
+                part.entries, f"{state.run_id} part {len(log.batches) + 1}"), creates=True)
             entry = write_submitted(writer, status, api.name, len(log.batches) + 1,
                                     part.positions)
             log.batches[entry.batch_id] = entry
@@ -218,7 +218,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
                           api=api.name)
 
 
-class _Session:
+class BatchSession:
     """The state one command works with: plan, writer, and the service's answers."""
 
     def __init__(self, provider: Provider, api: BatchApi, runner: Runner, writer: RunWriter,
@@ -256,8 +256,13 @@ class _Session:
                 to_submit.append(position)
         return to_submit, too_long
 
-    async def call(self, make: Any) -> Any:
-        """One call to the service, retried on rate limits and transient failures."""
+    async def call(self, make: Any, *, creates: bool = False) -> Any:
+        """One call to the service, retried on rate limits and transient failures.
+
+        A call that ``creates`` a batch is retried only when the service answered (a 429
+        or 5xx means nothing was created); after a timeout or a dropped connection it may
+        have been, and a second batch would be paid twice, so the run stops instead.
+        """
         attempts = 0
         waits = self.poller.intervals()
         while True:
@@ -265,7 +270,13 @@ class _Session:
             try:
                 return await make()
             except (RateLimitError, TransientError) as exc:
-                if attempts >= self.runner.settings.max_attempts:
+                unanswered = creates and exc.status is None
+                if unanswered or attempts >= self.runner.settings.max_attempts:
+                    if unanswered:
+                        exc = TransientError(
+                            f"{exc}; the batch may have been created all the same: check the "
+                            "provider's batch list before resuming, or it may run twice",
+                            status=exc.status)
                     raise RunStoppedError(f"{self.api.name}: {exc}", exc) from exc
                 await self.poller.sleep(exc.retry_after or next(waits))
             except ProviderError as exc:
