@@ -7,7 +7,8 @@ bytes rather than by request count).
 The plan is copies of the seed article (each its own article id, held in
 memory), both variants, ten target languages, enough copies for ``--segments``.
 Each phase runs in a child process, which reports its wall time and its peak
-resident memory, next to an anchor measured in the same child:
+resident memory (a child that only imports harness gives the floor), next to an
+anchor measured in the same child:
 
 * ``plan``: build the plan and pick one shard's items (what each matrix job does);
   anchor: sha256 of every segment id (the least any deterministic split must do);
@@ -178,6 +179,17 @@ def write_shards(args: argparse.Namespace, folder: Path) -> list[Path]:
     return [w.path for w in writers]
 
 
+def phase_write(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    paths = write_shards(args, Path(args.work))
+    return {"write_s": time.perf_counter() - started,
+            "bytes": sum(p.stat().st_size for p in paths), "peak_mb": peak_mb()}
+
+
+def phase_floor(args: argparse.Namespace) -> dict[str, Any]:
+    return {"peak_mb": peak_mb()}
+
+
 def phase_merge(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(args.work)
     paths = sorted(folder.glob("shard-*.jsonl"))
@@ -200,7 +212,7 @@ def phase_copy(args: argparse.Namespace) -> dict[str, Any]:
 
 
 PHASES = {"plan": phase_plan, "batches": phase_batches, "merge": phase_merge,
-          "copy": phase_copy}
+          "copy": phase_copy, "write": phase_write, "floor": phase_floor}
 
 
 def child(phase: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -225,6 +237,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
+        floor = child("floor", args, work)
+        print(f"a child that only imports harness peaks at {floor['peak_mb']:.0f} MB")
         plan = child("plan", args, work)
         print(f"plan: {plan['segments']:,} segments in {plan['plan_s']:.2f} s; one shard of "
               f"{args.shards} picked in {plan['one_shard_s']:.2f} s "
@@ -244,10 +258,8 @@ def main() -> None:
                   f"{b['shard_files']} files, largest {b['shard_largest_bytes'] / 1e6:.1f} MB, "
                   f"most {b['shard_most_requests']:,} requests")
         print(f"batches phase peak {batches['peak_mb']:.0f} MB")
-        started = time.perf_counter()
-        paths = write_shards(args, work)
-        written = time.perf_counter() - started
-        total = sum(p.stat().st_size for p in paths)
+        write = child("write", args, work)
+        written, total = write["write_s"], write["bytes"]
         copy = child("copy", args, work)
         merge = child("merge", args, work)
         print(f"merge: {merge['segments']:,} segments from {args.shards} shard files "
