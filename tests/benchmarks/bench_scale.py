@@ -229,7 +229,9 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--long", action="store_true")
-    parser.add_argument("--phase", choices=sorted(PHASES))
+    parser.add_argument("--only", choices=("plan", "batches", "merge"),
+                        help="run one part of the benchmark")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--work")
     args = parser.parse_args()
     if args.phase:
@@ -239,34 +241,47 @@ def main() -> None:
         work = Path(tmp)
         floor = child("floor", args, work)
         print(f"a child that only imports harness peaks at {floor['peak_mb']:.0f} MB")
-        plan = child("plan", args, work)
-        print(f"plan: {plan['segments']:,} segments in {plan['plan_s']:.2f} s; one shard of "
-              f"{args.shards} picked in {plan['one_shard_s']:.2f} s "
-              f"({plan['one_shard_s'] / plan['anchor_sha256_s']:.2f}x sha256 of every id, "
-              f"{plan['anchor_sha256_s']:.2f} s); shards hold {plan['shard_min']:,} to "
-              f"{plan['shard_max']:,}; peak {plan['peak_mb']:.0f} MB")
-        batches = child("batches", args, work)
-        for name in ("openai-batch", "anthropic-batch"):
-            b = batches[name]
-            files = b["whole_files"]
-            most, size = b["limits"]
-            print(f"{name}: {b['entry_bytes'] / 1e6:,.0f} MB of requests encoded and packed "
-                  f"in {b['seconds']:.1f} s ({b['seconds'] / batches['anchor_dumps_s']:.1f}x "
-                  f"a bare json.dumps per segment); whole run: {len(files)} files, largest "
-                  f"{max(f[1] for f in files) / 1e6:.1f} MB of {size / 1e6:.0f} MB, most "
-                  f"{max(f[0] for f in files):,} of {most:,} requests; {args.shards} shards: "
-                  f"{b['shard_files']} files, largest {b['shard_largest_bytes'] / 1e6:.1f} MB, "
-                  f"most {b['shard_most_requests']:,} requests")
-        print(f"batches phase peak {batches['peak_mb']:.0f} MB")
-        write = child("write", args, work)
-        written, total = write["write_s"], write["bytes"]
-        copy = child("copy", args, work)
-        merge = child("merge", args, work)
-        print(f"merge: {merge['segments']:,} segments from {args.shards} shard files "
-              f"({total / 1e6:,.0f} MB, written in {written:.1f} s) in {merge['merge_s']:.1f} s "
-              f"({merge['merge_s'] / copy['copy_s']:.1f}x copying the lines, "
-              f"{copy['copy_s']:.1f} s); peak {merge['peak_mb']:.0f} MB "
-              f"(copy {copy['peak_mb']:.0f} MB)")
+        if args.only in (None, "plan"):
+            report_plan(child("plan", args, work), args)
+        if args.only in (None, "batches"):
+            report_batches(child("batches", args, work), args)
+        if args.only in (None, "merge"):
+            report_merge(args, work)
+
+
+def report_plan(plan: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"plan: {plan['segments']:,} segments in {plan['plan_s']:.2f} s; one shard of "
+          f"{args.shards} picked in {plan['one_shard_s']:.2f} s "
+          f"({plan['one_shard_s'] / plan['anchor_sha256_s']:.2f}x sha256 of every id, "
+          f"{plan['anchor_sha256_s']:.2f} s); shards hold {plan['shard_min']:,} to "
+          f"{plan['shard_max']:,}; peak {plan['peak_mb']:.0f} MB")
+
+
+def report_batches(batches: dict[str, Any], args: argparse.Namespace) -> None:
+    for name in ("openai-batch", "anthropic-batch"):
+        b = batches[name]
+        files = b["whole_files"]
+        most, size = b["limits"]
+        print(f"{name}: {b['entry_bytes'] / 1e6:,.0f} MB of requests encoded and packed "
+              f"in {b['seconds']:.1f} s ({b['seconds'] / batches['anchor_dumps_s']:.1f}x "
+              f"a bare json.dumps per segment); whole run: {len(files)} files, largest "
+              f"{max(f[1] for f in files) / 1e6:.1f} MB of {size / 1e6:.0f} MB, most "
+              f"{max(f[0] for f in files):,} of {most:,} requests; {args.shards} shards: "
+              f"{b['shard_files']} files, largest {b['shard_largest_bytes'] / 1e6:.1f} MB, "
+              f"most {b['shard_most_requests']:,} requests")
+    print(f"batches phase peak {batches['peak_mb']:.0f} MB")
+
+
+def report_merge(args: argparse.Namespace, work: Path) -> None:
+    write = child("write", args, work)
+    written, total = write["write_s"], write["bytes"]
+    copy = child("copy", args, work)
+    merge = child("merge", args, work)
+    print(f"merge: {merge['segments']:,} segments from {args.shards} shard files "
+          f"({total / 1e6:,.0f} MB, written in {written:.1f} s) in {merge['merge_s']:.1f} s "
+          f"({merge['merge_s'] / copy['copy_s']:.1f}x copying the lines, "
+          f"{copy['copy_s']:.1f} s); peak {merge['peak_mb']:.0f} MB "
+          f"(copy {copy['peak_mb']:.0f} MB)")
 
 
 if __name__ == "__main__":
