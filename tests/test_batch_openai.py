@@ -256,7 +256,7 @@ def test_resume_after_a_kill_polls_the_batch_in_flight(
          str(runs), "--references", str(REFERENCES), "--no-cache"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not calls(server, "GET", "/v1/batches/"):  # submitted, recorded, polled once
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
