@@ -29,11 +29,11 @@ from typing import Any
 import httpx
 
 from harness.errors import BadResponseError
+from harness.kit.chat_prompt import system_prompt
 from harness.models import LangPair, Segment, Translation
 from harness.run.batch.api import BatchFailedError, BatchLimits, BatchRequest, BatchStatus
 from providers.anthropic import API_VERSION, AnthropicProvider
 from providers.batch_http import call_json, compact, jsonl_lines
-from providers.llm_prompt import system_prompt
 
 _NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_-]")
 _OPEN, _CLOSE = b'{"requests":[', b"]}"
@@ -56,7 +56,7 @@ class AnthropicBatchApi:
     def __init__(self, provider: AnthropicProvider) -> None:
         self.provider = provider
         self._prompts: dict[LangPair, str] = {}
-        self.base_url = provider.chat_options.base_url
+        self.base_url = provider.options.base_url
 
     def custom_id(self, key: str) -> str:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
@@ -71,7 +71,7 @@ class AnthropicBatchApi:
         # One prompt per direction, not per request: a batch holds up to 100,000 requests.
         prompt = self._prompts.get(pair)
         if prompt is None:
-            template = self.provider.chat_options.system_prompt
+            template = self.provider.options.system_prompt
             prompt = self._prompts[pair] = system_prompt(template, pair.source, pair.target)
         return prompt
 
@@ -83,7 +83,7 @@ class AnthropicBatchApi:
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {**self.headers(), **kwargs.pop("headers", {})}
-        return await call_json(self.provider.client, self.name, self.provider.error_for, method,
+        return await call_json(self.provider, self.name, method,
                                f"{self.base_url}{path}", headers=headers, **kwargs)
 
     async def submit(self, entries: list[bytes], label: str) -> BatchStatus:
@@ -119,8 +119,7 @@ class AnthropicBatchApi:
         if not str(url).startswith(f"{self.base_url}/"):
             raise BadResponseError(f"{self.name}: results_url is not on base_url; the key is "
                                    "not sent elsewhere", status=200)
-        async for line in jsonl_lines(self.provider.client, self.name, self.provider.error_for,
-                                      str(url), self.headers()):
+        async for line in jsonl_lines(self.provider, self.name, str(url), self.headers()):
             custom_id = line.get("custom_id")
             if isinstance(custom_id, str):
                 yield custom_id, line.get("result")

@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 
 from harness.errors import BadResponseError
+from harness.kit.chat_prompt import system_prompt
 from harness.models import LangPair, Segment, Translation
 from harness.run.batch.api import BatchFailedError, BatchLimits, BatchRequest, BatchStatus
 from providers.batch_http import call_json, compact, jsonl_lines
-from providers.llm_prompt import system_prompt
 from providers.openai import OpenAIProvider
 
 ENDPOINT = "/v1/chat/completions"
@@ -45,7 +45,7 @@ class OpenAIBatchApi:
     def __init__(self, provider: OpenAIProvider) -> None:
         self.provider = provider
         self._prompts: dict[LangPair, str] = {}
-        self.base_url = provider.openai_options.base_url
+        self.base_url = provider.options.base_url
 
     def custom_id(self, key: str) -> str:
         return key  # any string is accepted: the segment id itself
@@ -59,7 +59,7 @@ class OpenAIBatchApi:
         # One prompt per direction, not per request: a batch holds up to 100,000 requests.
         prompt = self._prompts.get(pair)
         if prompt is None:
-            template = self.provider.openai_options.system_prompt
+            template = self.provider.options.system_prompt
             prompt = self._prompts[pair] = system_prompt(template, pair.source, pair.target)
         return prompt
 
@@ -67,7 +67,7 @@ class OpenAIBatchApi:
         return count  # one newline after every line
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return await call_json(self.provider.client, self.name, self.provider.error_for, method,
+        return await call_json(self.provider, self.name, method,
                                f"{self.base_url}{path}",
                                headers=self.provider.request_headers(), **kwargs)
 
@@ -113,9 +113,8 @@ class OpenAIBatchApi:
             file_id = status.detail.get(key)
             if not file_id:
                 continue
-            async for line in jsonl_lines(self.provider.client, self.name,
-                                          self.provider.error_for,
-                                          f"{self.base_url}/files/{file_id}/content",
+            url = f"{self.base_url}/files/{file_id}/content"
+            async for line in jsonl_lines(self.provider, self.name, url,
                                           self.provider.request_headers()):
                 custom_id = line.get("custom_id")
                 if isinstance(custom_id, str):
