@@ -75,6 +75,8 @@ def test_a_batch_run_uploads_one_request_per_segment_and_joins_the_results(
     server, url = fake
     result = batch_run(url, tmp_path / "runs")
     assert result.exit_code == 0, result.output
+    assert "22 segments, 22 ok, 0 errors; 22 requests" in result.output
+    assert "1 batch(es) submitted to openai-batch" in result.output
     (upload,) = calls(server, "POST", "/v1/files")
     assert upload.headers["authorization"] == f"Bearer {KEY}"
     assert upload.headers["content-type"].startswith("multipart/form-data")

@@ -46,7 +46,8 @@ def print_batch_outcomes(outcomes: Sequence[RunResult | BaseException], paths: d
                        f"--batch --status {outcome.path}; collect: "
                        f"{resume_command(outcome.path)}")
         elif outcome.submitted:
-            click.echo(f"  {outcome.submitted} batch(es) submitted to {outcome.api}")
+            click.echo(f"  {outcome.submitted} batch(es) submitted to {outcome.api} "
+                       "(each request in them counts as one above)")
     return code
 
 

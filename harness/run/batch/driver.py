@@ -183,7 +183,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
     started = time.monotonic()
     session = BatchSession(provider, api, runner, writer, items, state, control, poller)
     to_submit, too_long = session.serve_from_cache(pending)
-    submitted = 0
+    submitted = batched = 0
     try:
         for part in split_parts(((p, session.entry(items[p])) for p in to_submit), api.limits,
                                 api.framing):
@@ -195,6 +195,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
                                     part.positions)
             log.batches[entry.batch_id] = entry
             submitted += 1
+            batched += entry.count
         if too_long and not session.stopping:
             await runner.run(too_long)
         if wait:
@@ -213,7 +214,8 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
         writer.footer(total.as_dict(), engines=sorted(state.engines | runner.engines))
     return BatchRunResult(str(state.header["run_id"]), writer.path, name, total,
                           time.monotonic() - started, state.by_target,
-                          interrupted=not finished and wait, requests=runner.requests,
+                          interrupted=not finished and wait,
+                          requests=runner.requests + batched,
                           cached=cached, submitted=submitted, open_batches=still_open,
                           api=api.name)
 
