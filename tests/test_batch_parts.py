@@ -8,7 +8,7 @@ import pytest
 
 from harness.errors import TransientError, UsageError
 from harness.run.batch.api import BatchLimits
-from harness.run.batch.driver import BatchSession, Poller
+from harness.run.batch.driver import BatchWork, Poller
 from harness.run.batch.parts import from_ranges, split_parts, to_ranges
 from harness.run.runner import RunStoppedError
 
@@ -68,7 +68,7 @@ async def test_creating_a_batch_is_not_retried_when_it_may_have_happened() -> No
 
     runner = SimpleNamespace(settings=SimpleNamespace(max_attempts=3))
     api = SimpleNamespace(name="fake-batch")
-    session = BatchSession(SimpleNamespace(identity=dict), api, runner, None, [], None, None,
+    work = BatchWork(SimpleNamespace(identity=dict), api, runner, None, [], None, None,
                        Poller(first=2.0, sleep=sleep))
     attempts = 0
 
@@ -78,10 +78,10 @@ async def test_creating_a_batch_is_not_retried_when_it_may_have_happened() -> No
         raise TransientError("fake-batch: connection failed (ReadTimeout)")
 
     with pytest.raises(RunStoppedError, match="may have been created"):
-        await session.call(dropped, creates=True)
+        await work.call(dropped, creates=True)
     assert attempts == 1 and slept == []
     with pytest.raises(RunStoppedError):
-        await session.call(dropped)  # a poll: retried up to max_attempts
+        await work.call(dropped)  # a poll: retried up to max_attempts
     assert attempts == 1 + 3 and slept == [2.0, 3.0]
 
     answers = iter([TransientError("HTTP 503", status=503), "created"])
@@ -92,4 +92,4 @@ async def test_creating_a_batch_is_not_retried_when_it_may_have_happened() -> No
             raise answer
         return answer
 
-    assert await session.call(refused_once, creates=True) == "created"
+    assert await work.call(refused_once, creates=True) == "created"

@@ -181,25 +181,25 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
         on_start(name, len(pending) + sum(1 for b in log.open for p in b.positions()
                                           if items[p].key not in state.done), writer.path)
     started = time.monotonic()
-    session = BatchSession(provider, api, runner, writer, items, state, control, poller)
-    to_submit, too_long = session.serve_from_cache(pending)
+    work = BatchWork(provider, api, runner, writer, items, state, control, poller)
+    to_submit, too_long = work.serve_from_cache(pending)
     submitted = batched = 0
     try:
-        for part in split_parts(((p, session.entry(items[p])) for p in to_submit), api.limits,
+        for part in split_parts(((p, work.entry(items[p])) for p in to_submit), api.limits,
                                 api.framing):
-            if session.stopping:
+            if work.stopping:
                 break
-            status = await session.call(lambda part=part: api.submit(
+            status = await work.call(lambda part=part: api.submit(
                 part.entries, f"{state.run_id} part {len(log.batches) + 1}"), creates=True)
             entry = write_submitted(writer, status, api.name, len(log.batches) + 1,
                                     part.positions)
             log.batches[entry.batch_id] = entry
             submitted += 1
             batched += entry.count
-        if too_long and not session.stopping:
+        if too_long and not work.stopping:
             await runner.run(too_long)
         if wait:
-            await session.collect_all(log)
+            await work.collect_all(log)
     except RunStoppedError as exc:
         raise RunStoppedError(
             f"{exc} — the run stopped; batches already submitted keep running at the service "
@@ -209,7 +209,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
     total = RunCounts(state.counts.segments + counts.segments, state.counts.ok + counts.ok,
                       state.counts.errors + counts.errors)
     still_open = len(log.open)
-    finished = not still_open and not session.stopping and not runner.stopped
+    finished = not still_open and not work.stopping and not runner.stopped
     if finished:
         writer.footer(total.as_dict(), engines=sorted(state.engines | runner.engines))
     return BatchRunResult(str(state.header["run_id"]), writer.path, name, total,
@@ -220,7 +220,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
                           api=api.name)
 
 
-class BatchSession:
+class BatchWork:
     """The state one command works with: plan, writer, and the service's answers."""
 
     def __init__(self, provider: Provider, api: BatchApi, runner: Runner, writer: RunWriter,
