@@ -22,7 +22,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from harness.cli import main
+from harness.provider import Limits
 from harness.run.batch.api import BatchLimits
+from providers.openai import OpenAIProvider
 from providers.openai_batch import OpenAIBatchApi
 from tests.fakes.chat_recording import fake_translation
 from tests.fakes.loopback import serve
@@ -323,3 +325,34 @@ def test_batch_shards_merge_into_one_run(fake: tuple[FakeOpenAIBatch, str],
     records = read_jsonl(merged)
     assert sum(r["type"] == "segment" for r in records) == SEGMENTS
     assert records[-1]["counts"] == {"segments": SEGMENTS, "ok": SEGMENTS, "errors": 0}
+
+
+def test_cached_segments_are_not_batched_again(fake: tuple[FakeOpenAIBatch, str],
+                                               tmp_path: Path) -> None:
+    server, url = fake
+    common = ("run", "-p", "openai", "-o", f"base_url={url}", "-o", "model=gpt-test", "--to",
+              "de", "--batch", "--poll", "0", "--references", str(REFERENCES))
+    assert harness(*common, "--runs-dir", str(tmp_path / "first")).exit_code == 0
+    second = harness(*common, "--runs-dir", str(tmp_path / "second"))
+    assert second.exit_code == 0, second.output
+    assert len(server.batches) == 1
+    segments = by_type(only_run(tmp_path / "second"), "segment")
+    assert len(segments) == SEGMENTS and all(s["cached"] for s in segments)
+    assert by_type(only_run(tmp_path / "second"), "batch") == []
+
+
+def test_paragraphs_too_long_for_one_request_go_synchronously(
+        fake: tuple[FakeOpenAIBatch, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, url = fake
+    monkeypatch.setattr(OpenAIProvider, "limits", Limits(max_batch=1, max_chars=190))
+    result = batch_run(url, tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    segments = by_type(only_run(tmp_path / "runs"), "segment")
+    long = {s["id"] for s in segments if len(s["source"]) > 190}
+    assert long and len(long) < SEGMENTS
+    assert {line["custom_id"] for line in uploaded_lines(server)} == {
+        s["id"] for s in segments} - long
+    assert all("split" in s["flags"] and "batch" not in s for s in segments if s["id"] in long)
+    assert len(server.chat.requests) > len(long)  # split into pieces, sent one by one
+    assert read_jsonl(only_run(tmp_path / "runs"))[-1]["counts"]["ok"] == SEGMENTS

@@ -83,6 +83,8 @@ class FakeOpenAIBatch:
             Route("/v1/batches", self.create, methods=["POST"]),
             Route("/v1/batches/{batch_id}", self.retrieve, methods=["GET"]),
             Route("/v1/batches/{batch_id}/cancel", self.cancel, methods=["POST"]),
+            # The synchronous endpoint too, as on the real API (``chat.requests`` records it).
+            Route("/v1/chat/completions", self.chat.chat_completions, methods=["POST"]),
         ])
 
     @property
