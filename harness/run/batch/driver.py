@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.errors import ProviderError, RateLimitError, TransientError, UsageError
 from harness.models import LangPair, Segment
@@ -67,6 +68,8 @@ from harness.run.resume import RunState, read_state
 from harness.run.runner import RunCounts, Runner, RunStoppedError
 from harness.runfile import RunWriter
 
+T = TypeVar("T")
+
 #: Longest wait between two polls of a batch; batches take minutes to hours.
 MOST_POLL_SECONDS = 300.0
 
@@ -79,7 +82,7 @@ class Poller:
     factor: float = 1.5
     sleep: Sleep = asyncio.sleep
 
-    def intervals(self) -> Any:
+    def intervals(self) -> Iterator[float]:
         interval = self.first
         while True:
             yield interval
@@ -189,8 +192,8 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
                                 api.framing):
             if work.stopping:
                 break
-            status = await work.call(lambda part=part: api.submit(
-                part.entries, f"{state.run_id} part {len(log.batches) + 1}"), creates=True)
+            label = f"{state.run_id} part {len(log.batches) + 1}"
+            status = await work.call(partial(api.submit, part.entries, label), creates=True)
             entry = write_submitted(writer, status, api.name, len(log.batches) + 1,
                                     part.positions)
             log.batches[entry.batch_id] = entry
@@ -258,7 +261,7 @@ class BatchWork:
                 to_submit.append(position)
         return to_submit, too_long
 
-    async def call(self, make: Any, *, creates: bool = False) -> Any:
+    async def call(self, make: Callable[[], Awaitable[T]], *, creates: bool = False) -> T:
         """One call to the service, retried on rate limits and transient failures.
 
         A call that ``creates`` a batch is retried only when the service answered (a 429
@@ -288,7 +291,7 @@ class BatchWork:
         waits = self.poller.intervals()
         while log.open and not self.stopping:
             for entry in log.open:
-                status = await self.call(lambda entry=entry: self.api.status(entry.batch_id))
+                status = await self.call(partial(self.api.status, entry.batch_id))
                 if status.ended:
                     await self.collect(entry, status)
                     write_ended(self.writer, entry, status)
