@@ -13,12 +13,13 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.compare.build import CompareOptions, build_report
+from harness.fidelity.scorer import FidelityStats
 from harness.references.article import load_article
 from harness.references.library import ReferenceLibrary
 from harness.score import pipeline
 from harness.score.judging import Judge
 from harness.score.rows import TextMetrics, segment_row
-from harness.score.run_scores import RunScore, score_run
+from harness.score.run_scores import RunScore, iter_segment_scores, score_run
 from tests.benchmarks.bench_compare import TARGETS, VARIANTS, make_references, write_run
 from tests.helpers import REFERENCES, REPO, SEED_ID
 
@@ -266,3 +267,14 @@ def test_parallel_comparison_equals_serial_on_generated_runs(
     parallel = _report([other], baseline, references, workers=2)
     assert parallel == serial
     assert serial["comparisons"][0]["facts_broken"] > 0
+
+
+def test_drill_down_judgements_add_up_to_the_totals(tmp_path: Path) -> None:
+    path = _variant_runs(tmp_path)["foreign"]
+    sums: dict[tuple[str, str], FidelityStats] = {}
+    for item in iter_segment_scores(path, REFERENCES):
+        if item.judgement is not None:
+            key = (item.variant, item.target_lang)
+            sums[key] = sums.get(key, FidelityStats()) + item.judgement.stats
+    score = score_run(path, REFERENCES)
+    assert sums and {k: g.stats for k, g in score.groups.items()} == sums

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.fidelity.scorer import PairJudgement, score_pair
-from harness.references.facts import FACTS_FILE, Facts
+from harness.references.facts import FACTS_FILE, Facts, SegmentFacts
 from harness.references.library import ReferenceLibrary
 
 # Memoised judgements are written to SQLite in batches of this many.
@@ -185,16 +185,32 @@ class Judge:
             self._prepared.popitem(last=False)
         return prepared
 
-    def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str, *, own: bool = False) -> Judged:
-        """``own``: the article is the user's own content (no reference folder)."""
+    def inputs(self, article_id: str, segment: str, target: str, source_lang: str,
+               output: str, run_source: str, *, own: bool = False
+               ) -> tuple[tuple[str, ...], SegmentFacts | None]:
+        """What a judgement reads, as a key (facts token, segment, source, output, target,
+        source language), and the facts of the segment. The source is the restored text of
+        the article's segment, or the run's own source for a segment the article lacks
+        (``own``: the article is the user's own content, with no reference folder)."""
         prepared = None if own else self.prepared(article_id)
         restored = prepared.restored.get(segment) if prepared is not None else None
         if prepared is None or restored is None:
-            # Not a segment of a reference article: judge the run's own source.
-            key: tuple[str, ...] = ("", "", run_source, output, target, source_lang)
-        else:
-            key = (prepared.facts_token, segment, restored, output, target, source_lang)
+            return ("", "", run_source, output, target, source_lang), None
+        facts = prepared.facts.for_segment(segment) if prepared.facts is not None else None
+        return (prepared.facts_token, segment, restored, output, target, source_lang), facts
+
+    def judgement(self, article_id: str, segment: str, target: str, source_lang: str,
+                  output: str, run_source: str, *, own: bool = False) -> PairJudgement:
+        """The full judgement (every match and miss), not remembered: for drill-down."""
+        key, facts = self.inputs(article_id, segment, target, source_lang, output, run_source,
+                                 own=own)
+        return score_pair(key[2], output, target, source_lang, facts=facts)
+
+    def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
+                 output: str, run_source: str, *, own: bool = False) -> Judged:
+        """What reports keep of the judgement, each distinct :meth:`inputs` judged once."""
+        key, facts = self.inputs(article_id, segment, target, source_lang, output, run_source,
+                                 own=own)
         known = self._recent.get(key)
         if known is not None:
             self.remembered += 1
@@ -205,10 +221,7 @@ class Judge:
                                      digest_size=16).hexdigest()
             known = self.memo.get(digest)
         if known is None:
-            facts = prepared.facts if prepared is not None and restored is not None else None
-            judgement = score_pair(key[2], output, target, source_lang,
-                                   facts=facts.for_segment(segment) if facts else None)
-            known = judged_from(judgement)
+            known = judged_from(score_pair(key[2], output, target, source_lang, facts=facts))
             self.judged += 1
             if self.memo is not None:
                 self.memo.put(digest, known)

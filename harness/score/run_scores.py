@@ -14,24 +14,63 @@ also for the spun variant. A segment the article does not have (or an article th
 references lack) is judged on the run's own source text. Errored segments are
 counted as errors and left out of fidelity and chrF/BLEU. Memory stays flat in the
 number of segments: the pipeline keeps sums, never per-segment objects.
+:func:`iter_segment_scores` streams each segment's full judgement for drill-down.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.errors import RunFileError
-from harness.fidelity.scorer import FidelityStats, signature
+from harness.fidelity.scorer import FidelityStats, PairJudgement, signature
 from harness.references.article import references_root
+from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageReport
+from harness.runfile import RunFile
 from harness.score.gold import missing_reference_notes, own_articles
 from harness.score.judging import Judge
 from harness.score.pipeline import CHUNK_LINES, RunTotals, Scorer, score_file
+from harness.score.rows import error_type
 from harness.score.textmetrics import StreamingMetric
 from harness.score.totals import GroupTotals
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentScore:
+    """One segment line of a run with its full judgement (or its error): the drill-down."""
+
+    id: str
+    article: str
+    segment: str
+    variant: str
+    target_lang: str
+    output: str | None
+    judgement: PairJudgement | None
+    error: str | None
+
+
+def iter_segment_scores(path: Path, references: Path | None = None) -> Iterator[SegmentScore]:
+    """Every segment line of run file ``path`` with its full judgement, streaming; the
+    same judge and rules as :func:`score_run`, nothing remembered or summed."""
+    judge = Judge(ReferenceLibrary(references_root(references)))
+    run = RunFile(path)
+    own = own_articles(run.header)
+    for record in run.segments():
+        error = error_type(record)
+        output = record.get("output")
+        article, segment = str(record["article"]), str(record["segment"])
+        judgement = None
+        if error is None and output is not None:
+            judgement = judge.judgement(article, segment, str(record["target_lang"]),
+                                        str(record.get("source_lang") or "en"), str(output),
+                                        str(record.get("source") or ""), own=article in own)
+        yield SegmentScore(str(record["id"]), article, segment, str(record["variant"]),
+                           str(record["target_lang"]), None if output is None else str(output),
+                           judgement, error)
 
 
 @dataclass
