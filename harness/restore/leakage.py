@@ -46,7 +46,7 @@ _WORD = re.compile(r"\w+")
 _COUNTS = ("pairs", "spans", "checked", "leaked", "compared", "diverged")
 # Articles kept loaded, and outcomes of recent checks remembered (flat memory).
 _KEEP_ARTICLES = 64
-_RECENT_CHECKS = 20_000
+_RECENT_CHECKS = 5_000
 
 
 @dataclass(frozen=True)

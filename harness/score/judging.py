@@ -35,7 +35,7 @@ from harness.references.library import ReferenceLibrary
 # Memoised judgements are written to SQLite in batches of this many.
 _FLUSH_EVERY = 5000
 # Judgements kept in memory; past this the oldest half is forgotten (flat memory).
-_RECENT = 20_000
+_RECENT = 5_000
 
 @dataclass(frozen=True, slots=True)
 class FactOutcome:

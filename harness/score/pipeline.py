@@ -37,7 +37,7 @@ CHUNK_LINES = 4000
 # Files smaller than this are scored in this process: a pool would cost more than it saves.
 _PARALLEL_FROM_BYTES = 4 * 2**20
 # chrF statistics of recent (spun output, restored output) pairs, kept in memory.
-_RECENT_PAIRS = 20_000
+_RECENT_PAIRS = 5_000
 
 Slot = tuple[str, str, str]  # article, segment, target language
 
