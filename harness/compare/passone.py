@@ -87,7 +87,8 @@ _WORKER: Scorer | None = None
 def _start_worker(root: Path, scratch: Path, headers: list[dict[str, Any]]) -> None:
     global _WORKER
     book = ReferenceLibrary(root)
-    memo = JudgementMemo(scratch, f"judged-{os.getpid()}.sqlite")
+    # Each worker remembers its own judgements; a small page cache keeps workers light.
+    memo = JudgementMemo(scratch, f"judged-{os.getpid()}.sqlite", cache_kib=4096)
     _WORKER = start_worker(Scorer(root, book, Judge(book, memo), spin_chrf=False), headers)
 
 
@@ -133,7 +134,8 @@ def run_chunks(
             )
         return
     pending: list[tuple[int, Future[ChunkRows]]] = []
-    # A few chunks in flight per worker: memory stays flat however long the runs.
+    # One chunk queued per worker beside the one it scores: memory stays flat however
+    # long the runs.
     for index, (first, lines, last) in source:
         pending.append(
             (
@@ -143,7 +145,7 @@ def run_chunks(
                 ),
             )
         )
-        if len(pending) > 2 * workers:
+        if len(pending) > workers + 1:
             done, future = pending.pop(0)
             yield done, future.result()
     for done, future in pending:

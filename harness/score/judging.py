@@ -238,10 +238,12 @@ class Judge:
 class JudgementMemo:
     """Judgements already made, by key, in a scratch SQLite file (flat memory)."""
 
-    def __init__(self, directory: Path, name: str = "judged.sqlite") -> None:
+    def __init__(self, directory: Path, name: str = "judged.sqlite", cache_kib: int = 16384
+                 ) -> None:
         self._db = sqlite3.connect(directory / name)
         self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            f"PRAGMA cache_size=-{int(cache_kib)};"
             "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;")
         self._pending: dict[str, str] = {}
 
