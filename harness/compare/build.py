@@ -25,7 +25,7 @@ from harness.compare.model import (
     RunInfo,
     SpinSummary,
 )
-from harness.compare.pairing import compare_all
+from harness.compare.pairing import compare_all, pairing_pool
 from harness.compare.passone import run_chunks, shown_slots, worker_pool
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
@@ -150,6 +150,10 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             notes[reference_notes_at:reference_notes_at] = _reference_notes(files, labels, book,
                                                                             seen)
             comparisons = []
+            if pool is not None:
+                # Pairing needs none of what the workers remember of pass one: fresh ones.
+                pool.shutdown()
+                pool = pairing_pool(workers)
             if store is not None and baseline_index is not None:
                 candidates = [i for i in range(len(files)) if i != baseline_index]
                 comparisons = compare_all(store, baseline_index, candidates, metrics,

@@ -11,8 +11,10 @@ with both outputs, the first ``show`` of them in full.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +119,14 @@ def _compare_in_worker(path: Path, baseline: int, candidate: int, show: int) -> 
         return compare_runs(store, baseline, candidate, TextMetrics(), show=show)
     finally:
         store.close()
+
+
+def pairing_pool(workers: int) -> Executor:
+    """Worker processes for :func:`compare_all` (forked: they share what is loaded)."""
+    # Objects the garbage collector would walk in a child get copied into it page by page
+    # (copy-on-write): frozen, they stay shared.
+    gc.freeze()
+    return ProcessPoolExecutor(workers, mp_context=get_context("fork"))
 
 
 def compare_all(store: RowStore, baseline: int, candidates: list[int], metrics: TextMetrics,

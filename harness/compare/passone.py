@@ -13,6 +13,7 @@ workers.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -106,6 +107,9 @@ def _chunk_in_worker(
 
 
 def worker_pool(workers: int, root: Path, scratch: Path, headers: list[dict[str, Any]]) -> Executor:
+    # Objects the garbage collector would walk in a child get copied into it page by page
+    # (copy-on-write): frozen, they stay shared.
+    gc.freeze()
     return ProcessPoolExecutor(
         workers,
         mp_context=get_context("fork"),

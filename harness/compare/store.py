@@ -77,6 +77,7 @@ class RowStore:
         store = cls.__new__(cls)
         store.path = path
         store._db = sqlite3.connect(path)
+        store._db.executescript("PRAGMA cache_size=-4096; PRAGMA temp_store=FILE;")
         store._pending = []
         return store
 

@@ -17,6 +17,7 @@ totals (:mod:`harness.compare.build`) and adds pairing, significance and gates.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -258,6 +259,9 @@ def score_file(
         for first, lines, last in chunks(path, chunk_lines):
             scorer.merge(totals, scorer.chunk(path, first, lines, last, each, own))
         return run, scorer.finish(totals)
+    # Objects the garbage collector would walk in a child get copied into it page by page
+    # (copy-on-write): frozen, they stay shared.
+    gc.freeze()
     with ProcessPoolExecutor(
         count,
         mp_context=get_context("fork"),
