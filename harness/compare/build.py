@@ -10,6 +10,7 @@ segments; the scratch file is removed at the end.
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,6 +162,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         finally:
             if pool is not None:
                 pool.shutdown()
+                gc.unfreeze()  # frozen for the workers' fork; collectable again
             memo.close()
             if store is not None:
                 store.close()

@@ -262,18 +262,21 @@ def score_file(
     # Objects the garbage collector would walk in a child get copied into it page by page
     # (copy-on-write): frozen, they stay shared.
     gc.freeze()
-    with ProcessPoolExecutor(
-        count,
-        mp_context=get_context("fork"),
-        initializer=_start_worker,
-        initargs=(scorer.root, [run.header]),
-    ) as pool:
-        pending: list[Future[RunTotals]] = []
-        for first, lines, last in chunks(path, chunk_lines):
-            pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, own))
-            # A few chunks in flight per worker: memory stays flat however long the run.
-            while len(pending) > 2 * count:
-                scorer.merge(totals, pending.pop(0).result())
-        for future in pending:
-            scorer.merge(totals, future.result())
+    try:
+        with ProcessPoolExecutor(
+            count,
+            mp_context=get_context("fork"),
+            initializer=_start_worker,
+            initargs=(scorer.root, [run.header]),
+        ) as pool:
+            pending: list[Future[RunTotals]] = []
+            for first, lines, last in chunks(path, chunk_lines):
+                pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, own))
+                # A few chunks in flight per worker: memory stays flat however long the run.
+                while len(pending) > 2 * count:
+                    scorer.merge(totals, pending.pop(0).result())
+            for future in pending:
+                scorer.merge(totals, future.result())
+    finally:
+        gc.unfreeze()  # frozen for the workers' fork; collectable again
     return run, scorer.finish(totals)
