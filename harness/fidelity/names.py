@@ -25,8 +25,8 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from harness.fidelity import fuzzy, matching
-from harness.fidelity.autonames import find_source_names
+from harness.fidelity import crossscript, fuzzy, matching
+from harness.fidelity.autonames import caseless, find_source_names
 from harness.fidelity.fuzzy import FUZZY_THRESHOLD
 from harness.fidelity.matching import (
     Form,
@@ -34,9 +34,10 @@ from harness.fidelity.matching import (
     Span,
     fold,
     make_form,
+    primary_language,
 )
 
-NAMES_SIGNATURE = f"names:curated+translit+inflect+fuzzy{FUZZY_THRESHOLD:.0f}"
+NAMES_SIGNATURE = f"names:curated+translit+inflect+skeleton+fuzzy{FUZZY_THRESHOLD:.0f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,9 @@ class NamesJudgement:
     found: tuple[NameMatch, ...]
     missing: tuple[NameMiss, ...]
     unexpected: tuple[NameMatch, ...] = field(default=())
+    #: Why the segment's names could not be judged ("" when they could): shown,
+    #: never counted as missing.
+    unchecked: str = ""
 
     @property
     def ok(self) -> bool:
@@ -116,6 +120,7 @@ class NamesJudgement:
             "found": [match.to_json() for match in self.found],
             "missing": [miss.to_json() for miss in self.missing],
             "unexpected": [match.to_json() for match in self.unexpected],
+            **({"unchecked": self.unchecked} if self.unchecked else {}),
         }
 
 
@@ -125,7 +130,9 @@ def auto_specs(source: str, source_lang: str = "en",
     and, for a country, under its CLDR name in the target language."""
     specs = []
     for name in find_source_names(source, source_lang):
-        forms = [name.text]
+        forms = [name.text, *_source_stems(name.text, source_lang)]
+        if name.tail:
+            forms.append(name.tail)
         code = _territory_codes(matching.primary_language(source_lang)).get(name.text)
         if code:
             local = _territory_name(code, target_lang)
@@ -134,6 +141,16 @@ def auto_specs(source: str, source_lang: str = "en",
         specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
                               source_forms=(name.text,), curated=False))
     return tuple(specs)
+
+
+def _source_stems(name: str, source_lang: str) -> tuple[str, ...]:
+    """The name with the source language's case ending taken off its last word
+    ("Бастрыкина" -> "Бастрыкин"), by the same data as the target-side step."""
+    if primary_language(source_lang) == "en":
+        return ()
+    head, _, last = name.rpartition(" ")
+    stems = matching.source_stems(last, source_lang)
+    return tuple(f"{head} {stem}" if head else stem for stem in stems)
 
 
 def _locale_territories(lang: str) -> dict[str, str]:
@@ -282,7 +299,17 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             span = matching.inflected_find(text, form)
             if span is not None:
                 return "inflected", form, span
-    if not allow_fuzzy or continua:
+    if not allow_fuzzy:
+        return None
+    # Across scripts only: where the spec has a form in the text's own script, the
+    # steps above and the guarded fuzzy step decide.
+    main_script = crossscript.main_script(text)
+    if all(crossscript.script_of(form.text) != main_script for form in forms.every):
+        for form in forms.every:
+            span = crossscript.skeleton_find(text, form)
+            if span is not None:
+                return "skeleton", form, span
+    if continua:
         return None
     initials = text.key_set("fold1")
     candidates = [form for initial, form in forms.fuzzy_forms if initial in initials]
@@ -334,8 +361,14 @@ def judge_names(
     ``source`` as capitalised spans. ``known``: other names (the article's), which
     count as unexpected when the translation has them and the source does not.
     """
-    specs = (tuple(expected) if expected is not None
-             else auto_specs(source, source_lang, target_lang))
+    unchecked = ""
+    if expected is None:
+        specs = auto_specs(source, source_lang, target_lang)
+        if not specs and caseless(source):
+            unchecked = ("the source script has no capitals to find names by; "
+                         "give facts, a glossary or per-pair names")
+    else:
+        specs = tuple(expected)
     known_specs = tuple(known)
     text = PreparedText(translation, target_lang)
     expected_ids = {spec.id for spec in specs}
@@ -364,4 +397,4 @@ def judge_names(
                 how, form, (start, end) = located
                 unexpected.append(NameMatch(spec.id, spec.source, text.raw[start:end],
                                             form.text, how, start, end))
-    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected))
+    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected), unchecked)

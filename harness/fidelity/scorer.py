@@ -11,12 +11,15 @@ was measured with.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from harness import __version__
+from harness.fidelity.language import LanguageVerdict, identifier_version, judge_language
 from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, auto_specs, judge_names
+from harness.fidelity.transliteration import transliterator_version
 
 if TYPE_CHECKING:
     from harness.facts import SegmentFacts
@@ -36,6 +39,15 @@ class FidelityStats:
     numbers_kept: int = 0
     numbers_unexpected: int = 0
     numbers_ok: int = 0
+    # Segments by language verdict (:mod:`harness.fidelity.language`): the first three
+    # fail every fact of the segment; ``language_unchecked`` ones were too short to tell.
+    untranslated: int = 0
+    wrong_language: int = 0
+    refusal: int = 0
+    language_unchecked: int = 0
+    # Segments whose names could not be judged (a source script without capitals and
+    # no facts): shown, never counted as missing.
+    names_unchecked: int = 0
 
     def __add__(self, other: FidelityStats) -> FidelityStats:
         # A corpus sum adds every segment's stats: the field names are looked up once.
@@ -50,6 +62,11 @@ class FidelityStats:
     @property
     def numbers_fidelity(self) -> float | None:
         return self.numbers_kept / self.numbers_expected if self.numbers_expected else None
+
+    @property
+    def not_translated(self) -> int:
+        """Segments that failed as a whole: untranslated, wrong language or refused."""
+        return self.untranslated + self.wrong_language + self.refusal
 
     @property
     def unexpected(self) -> int:
@@ -71,17 +88,25 @@ class PairJudgement:
     names: NamesJudgement
     numbers: NumbersJudgement
     stats: FidelityStats
+    language: LanguageVerdict = field(default_factory=lambda: LanguageVerdict("ok"))
+
+    @property
+    def verdict(self) -> str:
+        """The segment's language verdict: ``ok``, ``untranslated``, ``wrong_language``,
+        ``refusal`` or ``unchecked`` (too short to identify, not a failure)."""
+        return self.language.verdict
 
     @property
     def names_ok(self) -> bool:
-        return self.names.ok
+        return self.names.ok and not self.language.fails
 
     @property
     def numbers_ok(self) -> bool:
-        return bool(self.numbers.ok)
+        return bool(self.numbers.ok) and not self.language.fails
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "language": self.language.to_json(),
             "names": self.names.to_json(),
             "numbers": self.numbers.to_json(),
             "names_ok": self.names_ok,
@@ -108,7 +133,8 @@ def signature() -> str:
     """``fidelity|names:...|numbers:...|translit:anyascii-x|fuzzy:rapidfuzz-x|v:0.1.0``."""
     return "|".join((
         "fidelity", NAMES_SIGNATURE, numbers_signature(),
-        f"translit:anyascii{_version('anyascii')}", f"fuzzy:rapidfuzz{_version('rapidfuzz')}",
+        f"translit:anyascii{_version('anyascii')}+{transliterator_version()}",
+        f"fuzzy:rapidfuzz{_version('rapidfuzz')}", f"langid:{identifier_version()}",
         f"v:{__version__}",
     ))
 
@@ -121,13 +147,20 @@ def score_pair(
     facts: SegmentFacts | None = None,
     *,
     curated_names: SegmentFacts | None = None,
+    flags: Sequence[str] = (),
+    check_language: bool = True,
 ) -> PairJudgement:
     """Judge one pair. ``facts`` (of the restored source) replace the automatic
     extraction of names and numbers from ``source`` when given.
 
     ``curated_names`` (facts whose names occur in ``source``, e.g. from a reference
     article the text quotes loosely) lend their curated forms to those names, while
-    the source's other names and all its numbers are found automatically."""
+    the source's other names and all its numbers are found automatically.
+
+    ``flags`` are the backend's own (``refusal``, ``wrong_language``); with
+    ``check_language`` the output's language is identified once
+    (:func:`~harness.fidelity.language.judge_language`): an untranslated,
+    wrong-language or refused output fails every fact of the segment."""
     from harness.fidelity.numbers import judge_numbers
 
     if facts is None and curated_names is not None:
@@ -152,15 +185,23 @@ def score_pair(
             source, translation, target_lang, source_lang=source_lang,
             expected=facts.number_mentions(source),
         )
+    language = (judge_language(source, translation, source_lang, target_lang, flags)
+                if check_language else LanguageVerdict("ok", why="not checked"))
+    fails = language.fails
     stats = FidelityStats(
         segments=1,
         names_expected=len(names.expected),
-        names_kept=len(names.found),
+        names_kept=0 if fails else len(names.found),
         names_unexpected=len(names.unexpected),
-        names_ok=int(names.ok),
+        names_ok=int(names.ok and not fails),
         numbers_expected=len(numbers.expected),
-        numbers_kept=len(numbers.found),
+        numbers_kept=0 if fails else len(numbers.found),
         numbers_unexpected=len(numbers.unexpected),
-        numbers_ok=int(bool(numbers.ok)),
+        numbers_ok=int(bool(numbers.ok) and not fails),
+        untranslated=int(language.verdict == "untranslated"),
+        wrong_language=int(language.verdict == "wrong_language"),
+        refusal=int(language.verdict == "refusal"),
+        language_unchecked=int(language.verdict == "unchecked"),
+        names_unchecked=int(bool(names.unchecked)),
     )
-    return PairJudgement(names, numbers, stats)
+    return PairJudgement(names, numbers, stats, language)

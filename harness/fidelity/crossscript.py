@@ -1,0 +1,109 @@
+"""The cross-script step of name matching: the same consonant skeleton in another script.
+
+Used only where a form and a word of the translation are written in different
+scripts ("Bastrykin" against "Μπαστρίκιν"): within one script the exact, case,
+inflected and fuzzy steps already decide, and a skeleton is too coarse there.
+Two skeletons (:func:`harness.fidelity.transliteration.skeleton`) agree when
+
+- they are equal, or the word's skeleton extends the form's by at most two
+  letters (a case ending: "Μπαστρίκιν", "Бастрыкина", "Bastrykinnak");
+- in a script that glues prepositions and articles to words (Hebrew, Arabic,
+  Persian, Urdu, Yiddish), the word's skeleton may start with one more letter;
+- a form skeleton of five letters or more may differ by one letter (one
+  transliteration system's choice): "brtmr" (Vladimir) = "brntmr" (Βλαντιμίρ).
+
+Skeletons shorter than three letters are never compared: too many words share them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
+
+from harness.fidelity.matching import Form, PreparedText, Span, primary_language
+from harness.fidelity.transliteration import char_skeletons, skeleton
+
+MIN_SKELETON = 3
+LOOSE_SKELETON = 5
+MAX_ENDING = 2
+# Languages whose script attaches one-letter prepositions/conjunctions/articles.
+_GLUED_PREFIXES = frozenset({"he", "ar", "fa", "ur", "yi", "ps", "ug", "ckb"})
+
+
+@lru_cache(maxsize=1 << 15)
+def script_of(word: str) -> str:
+    """The first word of the Unicode name of ``word``'s first letter: LATIN, GREEK..."""
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split(" ", 1)[0]
+    return ""
+
+
+def main_script(text: PreparedText) -> str:
+    """The script most of the text's first words are written in."""
+    counts: dict[str, int] = {}
+    for word in text.words[:12]:
+        script = script_of(word)
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return script_of(text.raw)
+    return max(counts, key=counts.__getitem__)
+
+
+@lru_cache(maxsize=1 << 14)
+def form_skeletons(form: Form) -> tuple[str, ...]:
+    return tuple(skeleton(word) for word in form.tokens)
+
+
+def _agrees(want: str, got: str, glued: bool) -> bool:
+    if got == want:
+        return True
+    candidates = [got, got[1:]] if glued and len(got) > len(want) else [got]
+    for candidate in candidates:
+        if candidate.startswith(want) and len(candidate) - len(want) <= MAX_ENDING:
+            return True
+        if len(want) >= LOOSE_SKELETON:
+            for size in (len(want) - 1, len(want), len(want) + 1):
+                if Levenshtein.distance(want, candidate[:size], score_cutoff=1) <= 1:
+                    return True
+    return False
+
+
+def skeleton_find(text: PreparedText, form: Form) -> Span | None:
+    """The span of ``form`` written in another script of ``text``, or None."""
+    wants = form_skeletons(form)
+    if not form.tokens or sum(len(w) for w in wants) < MIN_SKELETON:
+        return None
+    form_script = script_of(form.text)
+    if text.continua:
+        return _continua_find(text, "".join(wants), form_script)
+    glued = primary_language(text.lang) in _GLUED_PREFIXES
+    words = text.words
+    skeletons = text.skeletons
+    size = len(wants)
+    for first in range(len(words) - size + 1):
+        if script_of(words[first]) in ("", form_script):
+            continue
+        if all(
+            _agrees(wants[k], skeletons[first + k], glued) if wants[k] else not skeletons[first + k]
+            for k in range(size)
+        ):
+            return text.span(first, first + size - 1)
+    return None
+
+
+def _continua_find(text: PreparedText, want: str, form_script: str) -> Span | None:
+    if len(want) < MIN_SKELETON + 1 or script_of(text.raw) == form_script:
+        return None
+    haystack, offsets = char_skeletons(text.raw)
+    at = haystack.find(want)
+    if at >= 0:
+        return offsets[at], offsets[at + len(want) - 1] + 1
+    if len(want) >= LOOSE_SKELETON:
+        for start in range(len(haystack) - len(want) + 1):
+            if Levenshtein.distance(want, haystack[start : start + len(want)], score_cutoff=1) <= 1:
+                return offsets[start], offsets[start + len(want) - 1] + 1
+    return None

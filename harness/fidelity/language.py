@@ -1,0 +1,258 @@
+"""Is the output a translation into the target language at all?
+
+One verdict per output, before any name or number is judged:
+
+``ok``              the output is in the target language (or cannot be told apart
+                    from a close sibling of it: Bosnian/Croatian/Serbian, Malay/
+                    Indonesian, the Norwegian written standards);
+``untranslated``    the source came back: the same text, or text identified as the
+                    source language;
+``wrong_language``  identified as another language than the target, or written in
+                    another script than the target's (CLDR likely subtags);
+``refusal``         the backend flagged the answer as a refusal;
+``unchecked``       too short to identify honestly (a number, a name): never a failure.
+
+The identifier is lingua (its statistical models ship with the package), built
+once, lazily, in its low-accuracy mode over every language it knows: a few
+hundred microseconds per output. Backends' own flags (``wrong_language``,
+``refusal`` from the LLM adapters) count like the identifier's verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from babel.core import get_global
+from rapidfuzz import fuzz
+
+from harness.fidelity.matching import primary_language
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+VERDICTS = ("ok", "untranslated", "wrong_language", "refusal", "unchecked")
+FAILING = frozenset({"untranslated", "wrong_language", "refusal"})
+
+# Below these sizes statistical identification is unreliable (lingua's own
+# documentation: accuracy drops sharply under a few words), so it is not tried.
+MIN_LETTERS = 20
+MIN_WORDS = 3
+# An output of at least COPY_MIN_WORDS words that takes COPY_SHARE of its words from
+# the source, or is this close to it (rapidfuzz ratio, casefolded), is a copy.
+COPY_MIN_WORDS = 6
+COPY_SHARE = 0.8
+COPY_RATIO = 95.0
+# The target language (with its siblings) must keep at least this share of the
+# identifier's confidence for a different top language not to count.
+TARGET_FLOOR = 0.2
+
+# Written standards an identifier cannot tell apart reliably: one group, one verdict.
+_SIBLINGS = (
+    frozenset({"bs", "hr", "sr", "cnr", "sh"}),
+    frozenset({"ms", "id"}),
+    frozenset({"no", "nb", "nn"}),
+    frozenset({"fa", "prs"}),
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _group(lang: str) -> frozenset[str]:
+    for group in _SIBLINGS:
+        if lang in group:
+            return group
+    return frozenset({lang})
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageVerdict:
+    """The verdict on one output, with what was identified and why."""
+
+    verdict: str
+    detected: str | None = None
+    confidence: float | None = None
+    why: str = ""
+
+    @property
+    def fails(self) -> bool:
+        return self.verdict in FAILING
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"verdict": self.verdict}
+        if self.detected is not None:
+            out["detected"] = self.detected
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
+        if self.why:
+            out["why"] = self.why
+        return out
+
+
+@lru_cache(maxsize=1)
+def _detector() -> LanguageDetector:
+    from lingua import LanguageDetectorBuilder
+
+    return (
+        LanguageDetectorBuilder.from_all_languages()
+        .with_low_accuracy_mode()
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
+@lru_cache(maxsize=1)
+def identifiable() -> frozenset[str]:
+    """ISO 639-1 codes of the languages the identifier knows."""
+    from lingua import Language
+
+    return frozenset(lang.iso_code_639_1.name.lower() for lang in Language.all())
+
+
+def identifier_version() -> str:
+    try:
+        return f"lingua{metadata.version('lingua-language-detector')}"
+    except metadata.PackageNotFoundError:
+        return "lingua?"
+
+
+def identify(text: str) -> list[tuple[str, float]]:
+    """(ISO 639-1 code, confidence) of the likeliest languages, best first."""
+    values = _detector().compute_language_confidence_values(text)
+    return [(v.language.iso_code_639_1.name.lower(), v.value) for v in values[:5] if v.value > 0]
+
+
+@lru_cache(maxsize=256)
+def expected_script(lang: str) -> str | None:
+    """The ISO 15924 script a language is written in by default (CLDR likely subtags)."""
+    tag = lang.replace("-", "_")
+    parts = tag.split("_")
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            return part.title()
+    likely = get_global("likely_subtags").get(parts[0].lower())
+    if not likely:
+        return None
+    for part in str(likely).split("_")[1:]:
+        if len(part) == 4:
+            return part
+    return None
+
+
+# Unicode character-name prefixes of the scripts named by ISO 15924 codes; "Jpan"
+# and "Kore" mix Han with their own syllabaries.
+_SCRIPT_NAMES = {
+    "Latn": ("LATIN",),
+    "Cyrl": ("CYRILLIC",),
+    "Grek": ("GREEK",),
+    "Arab": ("ARABIC",),
+    "Hebr": ("HEBREW",),
+    "Deva": ("DEVANAGARI",),
+    "Beng": ("BENGALI",),
+    "Thai": ("THAI",),
+    "Hans": ("CJK",),
+    "Hant": ("CJK",),
+    "Hani": ("CJK",),
+    "Jpan": ("CJK", "HIRAGANA", "KATAKANA"),
+    "Kore": ("HANGUL", "CJK"),
+    "Geor": ("GEORGIAN",),
+    "Armn": ("ARMENIAN",),
+    "Taml": ("TAMIL",),
+    "Telu": ("TELUGU",),
+    "Knda": ("KANNADA",),
+    "Mlym": ("MALAYALAM",),
+    "Gujr": ("GUJARATI",),
+    "Guru": ("GURMUKHI",),
+    "Orya": ("ORIYA",),
+    "Sinh": ("SINHALA",),
+    "Khmr": ("KHMER",),
+    "Laoo": ("LAO",),
+    "Mymr": ("MYANMAR",),
+    "Ethi": ("ETHIOPIC",),
+    "Tibt": ("TIBETAN",),
+}
+
+
+def script_share(text: str, script: str) -> float | None:
+    prefixes = _SCRIPT_NAMES.get(script)
+    letters = [ch for ch in text if ch.isalpha()]
+    if prefixes is None or not letters:
+        return None
+    inside = sum(1 for ch in letters if unicodedata.name(ch, "").startswith(prefixes))
+    return inside / len(letters)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def judge_language(
+    source: str,
+    output: str,
+    source_lang: str,
+    target_lang: str,
+    flags: Sequence[str] = (),
+) -> LanguageVerdict:
+    """The verdict on ``output`` as a translation of ``source`` into ``target_lang``."""
+    if "refusal" in flags:
+        return LanguageVerdict("refusal", why="the backend flagged a refusal")
+    if "wrong_language" in flags:
+        return LanguageVerdict("wrong_language", why="the backend flagged the language")
+    source_code, target_code = primary_language(source_lang), primary_language(target_lang)
+    if source_code == target_code:
+        return LanguageVerdict("ok", why="source and target language are the same")
+    if _normalised(output) == _normalised(source) and sum(map(str.isalpha, output)) >= 3:
+        return LanguageVerdict("untranslated", why="the output is the source")
+    out_words = _WORD.findall(output.casefold())
+    source_words = set(_WORD.findall(source.casefold()))
+    if len(out_words) >= COPY_MIN_WORDS:
+        copied = sum(1 for word in out_words if word in source_words) / len(out_words)
+        close = fuzz.ratio(_normalised(output), _normalised(source))
+        if copied >= COPY_SHARE or close >= COPY_RATIO:
+            return LanguageVerdict(
+                "untranslated", why=f"{copied:.0%} of the words are the source's"
+            )
+    # Names and numbers are shared with the source and tell nothing about the
+    # language: the identifier sees the other words only.
+    own = " ".join(word for word in out_words if word not in source_words)
+    continua = any(
+        unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI"))
+        for ch in own[:200]
+    )
+    letters = sum(1 for ch in own if ch.isalpha())
+    if letters < MIN_LETTERS or (not continua and len(own.split()) < MIN_WORDS):
+        return LanguageVerdict(
+            "unchecked", why="too little text of its own to identify the language"
+        )
+    script = expected_script(target_lang)
+    share = script_share(output, script) if script else None
+    if share is not None and share < 0.5:
+        return LanguageVerdict(
+            "wrong_language", why=f"only {share:.0%} of the letters are in the {script} script"
+        )
+    if target_code not in identifiable():
+        return LanguageVerdict(
+            "ok",
+            why=f"written in the {script} script; the identifier does not know {target_code!r}",
+        )
+    ranked = identify(own)
+    if not ranked:
+        return LanguageVerdict("unchecked", why="the identifier gave no language")
+    top, confidence = ranked[0]
+    target_group = _group(target_code)
+    if top in target_group:
+        return LanguageVerdict("ok", top, confidence)
+    target_share = sum(value for code, value in ranked if code in target_group)
+    if target_share >= TARGET_FLOOR:
+        return LanguageVerdict(
+            "ok", top, confidence, why=f"{target_code} keeps {target_share:.0%} of the confidence"
+        )
+    if top in _group(source_code):
+        return LanguageVerdict(
+            "untranslated", top, confidence, why=f"identified as the source language ({top})"
+        )
+    return LanguageVerdict("wrong_language", top, confidence, why=f"identified as {top}")
