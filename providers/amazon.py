@@ -38,7 +38,7 @@ from harness.errors import (
 )
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, Limits
-from harness.splitting import join_pieces, sentences, split_text
+from harness.run.splitting import join_pieces, sentences, split_text
 from providers.hosted import ApiOptions, HostedProvider, json_bytes, pack, retry_after
 
 TARGET = "AWSShineFrontendService_20170701.TranslateText"

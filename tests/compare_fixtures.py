@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.references import load_article
+from harness.references.article import load_article
 from tests.helpers import REFERENCES, SEED_ID
 
 ARTICLE = load_article(SEED_ID, REFERENCES)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cache import CACHE_DIR_ENV
+from harness.run.cache import CACHE_DIR_ENV
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.config import Config, RunSettings
-from harness.execution import RunControl
-from harness.instances import ProviderPlan, plan_provider
-from harness.references import Article, load_article
+from harness.references.article import Article, load_article
+from harness.run.config import Config, RunSettings
+from harness.run.execution import RunControl
+from harness.run.instances import ProviderPlan, plan_provider
 from tests.fakes import batch_provider
 from tests.helpers import REFERENCES, SEED_ID, read_jsonl
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.apy_server import ApyServer
-from harness.config import RunSettings
 from harness.errors import TransientError, UnsupportedLanguageError
 from harness.models import LangPair, Segment
-from harness.references import load_article
+from harness.references.article import load_article
+from harness.run.config import RunSettings
+from harness.run.runner import Runner, WorkItem
 from harness.runfile import RunWriter
-from harness.runner import Runner, WorkItem
+from harness.testing.apy_server import ApyServer
 from providers.apertium import ApertiumProvider
 from providers.apertium_apy import ApertiumApyProvider, ApyOptions
 from tests.helpers import (

@@ -178,14 +178,14 @@ def test_interrupted_run_and_unpaired_segments_are_noted(
 
 
 def test_judge_remembers_judgements_and_matches_the_scorer(tmp_path: Path) -> None:
-    from harness.compare.judging import ArticleBook, Judge, judged_from
-    from harness.compare.store import JudgementMemo
-    from harness.facts import article_facts
+    from harness.compare.judging import Judge, JudgementMemo, judged_from
+    from harness.references.library import ReferenceLibrary
     from harness.fidelity.scorer import score_pair
+    from harness.references.facts import article_facts
     from tests.compare_fixtures import ARTICLE
 
     memo = JudgementMemo(tmp_path)
-    judge = Judge(ArticleBook(REFERENCES), memo)
+    judge = Judge(ReferenceLibrary(REFERENCES), memo)
     output = GOOD[("p01", "spun")]
     first = judge(ARTICLE.id, "p01", "es", "en", output, "run source, not used")
     again = judge(ARTICLE.id, "p01", "es", "en", output, "run source, not used")
@@ -265,7 +265,7 @@ def test_chrf_and_bleu_against_gold_translations(runs: dict[str, Path], tmp_path
 
 def test_spin_section_carries_leakage_counts_when_the_harness_has_them(
         runs: dict[str, Path]) -> None:
-    pytest.importorskip("harness.spin.leakage", reason="spin leakage is not merged yet")
+    pytest.importorskip("harness.restore.leakage", reason="spin leakage is not merged yet")
     from harness.report.terminal import render_terminal
 
     report = build_report([runs["same"]], CompareOptions(references=REFERENCES))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.execution import execute_run
-from harness.plan import plan_items
+from harness.run.execution import execute_run
+from harness.run.plan import plan_items
 from tests.engine_helpers import (
     FakeTime,
     batch_plan,

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import ArticleError
-from harness.facts import check_facts, load_facts
-from harness.references import check_article, load_article
+from harness.references.article import load_article
+from harness.references.checks import check_article, check_facts
+from harness.references.facts import load_facts
 
 REFERENCES = Path(__file__).resolve().parent.parent / "references"
 ARTICLE_ID = "ki-2025-05-20-naturalized-migrants"

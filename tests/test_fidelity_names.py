@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.facts import Facts, load_facts
 from harness.fidelity.names import NameSpec, judge_names
-from harness.references import load_article
+from harness.references.article import load_article
+from harness.references.facts import Facts, load_facts
 
 REFERENCES = Path(__file__).resolve().parent.parent / "references"
 ARTICLE = load_article("ki-2025-05-20-naturalized-migrants", REFERENCES)

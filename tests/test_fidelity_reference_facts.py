@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.fidelity.reference_facts import ReferenceFacts
-from harness.references import load_article
+from harness.references.article import load_article
+from harness.references.lookup import ReferenceFacts
 from tests.helpers import REFERENCES, SEED_ID
 
 P03 = load_article(SEED_ID, REFERENCES).segment("p03")

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 pytest.importorskip("harness.fidelity.numbers")
 
 from harness.cli import main
-from harness.facts import Facts, load_facts
 from harness.fidelity.scorer import FidelityStats, score_pair, signature
-from harness.references import load_article
-from harness.scoring import score_run
+from harness.references.article import load_article
+from harness.references.facts import Facts, load_facts
+from harness.score.run_scores import score_run
 
 REFERENCES = Path(__file__).resolve().parent.parent / "references"
 ARTICLE_ID = "ki-2025-05-20-naturalized-migrants"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cache import CACHE_DIR_ENV, TranslationCache, default_cache_dir, request_key
-from harness.execution import RunResult, execute_run
 from harness.models import Translation, Usage
-from harness.pacing import Backoff, Pacing
+from harness.run.cache import CACHE_DIR_ENV, TranslationCache, default_cache_dir, request_key
+from harness.run.execution import RunResult, execute_run
+from harness.run.pacing import Backoff, Pacing
 from tests.engine_helpers import FakeTime, batch_plan, seed_article, segment_lines
 from tests.fakes.fault_server import FaultServer
 from tests.fakes.loopback import serve

@@ -8,9 +8,9 @@ import re
 from click import Group
 
 from harness.cli import main
-from harness.config import _SETTING_KEYS
 from harness.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE
-from harness.registry import Registry
+from harness.run.config import _SETTING_KEYS
+from harness.run.registry import Registry
 from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

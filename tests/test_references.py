@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import ArticleError
-from harness.references import apply_edits, check_article, load_article
+from harness.references.article import apply_edits, load_article
+from harness.references.checks import check_article
 from tests.helpers import REFERENCES, SEED_DIR, SEED_ID
 
 SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "article.txt"

@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.config import (
+from harness.errors import ConfigError, MissingKeyError, UnknownProviderError
+from harness.provider import Credential, Provider
+from harness.run.config import (
     build_options,
     collect_secrets,
     load_config,
@@ -17,10 +19,8 @@ from harness.config import (
     parse_rate,
     resolve_instance,
 )
-from harness.errors import ConfigError, MissingKeyError, UnknownProviderError
-from harness.instances import plan_provider
-from harness.provider import Credential, Provider
-from harness.registry import BrokenProviderError, Registry
+from harness.run.instances import plan_provider
+from harness.run.registry import BrokenProviderError, Registry
 from providers.echo import EchoProvider
 
 

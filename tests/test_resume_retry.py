@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.execution import execute_run, resume_run, retry_errors
-from harness.plan import plan_items
-from harness.resume import read_state, remaining_items
-from harness.runner import RunStoppedError
+from harness.run.execution import execute_run, resume_run, retry_errors
+from harness.run.plan import plan_items
+from harness.run.resume import read_state, remaining_items
+from harness.run.runner import RunStoppedError
 from tests.engine_helpers import (
     FakeTime,
     batch_plan,

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.plan import plan_items
+from harness.run.plan import plan_items
 from tests.engine_helpers import expected_output, seed_article
 from tests.fakes.batch_provider import install_plugin
 from tests.fakes.fault_server import FaultServer

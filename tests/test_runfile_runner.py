@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.config import RunSettings
 from harness.errors import AuthError, BadResponseError, RunFileError, TransientError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Limits, Provider
-from harness.references import load_article
+from harness.references.article import load_article
+from harness.run.config import RunSettings
+from harness.run.runner import Runner, RunStoppedError, plan_items
+from harness.run.splitting import join_pieces, split_text
 from harness.runfile import RunFile, RunWriter, repair_torn_tail
-from harness.runner import Runner, RunStoppedError, plan_items
-from harness.splitting import join_pieces, split_text
 from tests.helpers import REFERENCES, SEED_ID, read_jsonl
 
 

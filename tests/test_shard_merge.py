@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import UsageError
-from harness.plan import Shard, in_shard, parse_shard, plan_items, shard_of
+from harness.run.plan import Shard, in_shard, parse_shard, plan_items, shard_of
 from tests.engine_helpers import expected_output, seed_article
 from tests.fakes.batch_provider import install_plugin
 from tests.fakes.fault_server import FaultServer

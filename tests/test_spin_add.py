@@ -9,10 +9,11 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import ArticleError
-from harness.facts import load_facts
-from harness.references import apply_edits, check_article, load_article
-from harness.spin.addarticle import ArticleMeta, add_article
-from harness.spin.align import SpinAlignmentError, align_texts
+from harness.references.add import ArticleMeta, add_article
+from harness.references.align import SpinAlignmentError, align_texts
+from harness.references.article import apply_edits, load_article
+from harness.references.checks import check_article
+from harness.references.facts import load_facts
 
 SEED = "ki-2025-05-20-naturalized-migrants"
 REFERENCES = Path(__file__).resolve().parent.parent / "references"

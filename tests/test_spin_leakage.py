@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
-from harness.references import Article, load_article
-from harness.spin.addarticle import ArticleMeta, add_article
-from harness.spin.leakage import leakage_for_run, load_cues
+from harness.references.add import ArticleMeta, add_article
+from harness.references.article import Article, load_article
+from harness.restore.leakage import leakage_for_run, load_cues
 from tests.helpers import (
     APERTIUM_MISSING,
     APERTIUM_SKIP_REASON,
@@ -147,7 +147,7 @@ def test_real_apertium_outputs_leak_the_spun_date_and_name(tmp_path: Path) -> No
 
 
 def test_markdown_puts_providers_side_by_side_and_escapes_outputs(tmp_path: Path) -> None:
-    from harness.spin.report import leakage_markdown
+    from harness.restore.leakage_report import leakage_markdown
 
     run = _run_file(tmp_path / "run.jsonl", SEED, {
         ("p06", "spun", "es"): P06_SPUN.replace("Revista", "Revista|x"),

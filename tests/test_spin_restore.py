@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import ConfigError
-from harness.references import load_article
-from harness.spin.addarticle import ArticleMeta, add_article
-from harness.spin.evaluation import evaluate_restoration
-from harness.spin.phrasebook import load_phrasebook
-from harness.spin.restore import accepted, apply_proposals, propose_restoration
+from harness.references.add import ArticleMeta, add_article
+from harness.references.article import load_article
+from harness.restore.evaluation import evaluate_restoration
+from harness.restore.phrasebook import load_phrasebook
+from harness.restore.proposer import accepted, apply_proposals, propose_restoration
 
 SEED = "ki-2025-05-20-naturalized-migrants"
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from harness.cli.options import references_option
-from harness.facts import Facts, SegmentFacts, load_facts
 from harness.fidelity.pairs import read_pairs
-from harness.fidelity.reference_facts import ReferenceFacts
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
-from harness.references import references_root
+from harness.references.article import references_root
+from harness.references.facts import Facts, SegmentFacts, load_facts
+from harness.references.lookup import ReferenceFacts
 
 
 def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from harness.cli.options import default_runs_dir
-from harness.merge import merge_runs
-from harness.resume import find_run
+from harness.run.merge import merge_runs
+from harness.run.resume import find_run
 
 
 @click.command()

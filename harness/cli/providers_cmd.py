@@ -9,8 +9,8 @@ import click
 
 from harness.cli.options import config_option
 from harness.cli.providers_show import show
-from harness.config import load_config
-from harness.registry import Registry
+from harness.run.config import load_config
+from harness.run.registry import Registry
 
 
 def _key_column(status_cls: object) -> str:

@@ -16,7 +16,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from harness.provider import Provider
-from harness.registry import Registry
+from harness.run.registry import Registry
 
 # Adapters that take any CLDR language list hundreds of codes: show a sample.
 LANGUAGE_SAMPLE = 24

@@ -9,9 +9,10 @@ import click
 
 from harness.cli.options import references_option
 from harness.errors import EXIT_GATE_FAILED, ArticleError
-from harness.references import check_article, list_article_ids, load_article, references_root
-from harness.spin.addarticle import ArticleMeta, add_article
-from harness.spin.align import DEFAULT_MAX_CHANGED
+from harness.references.add import ArticleMeta, add_article
+from harness.references.align import DEFAULT_MAX_CHANGED
+from harness.references.article import list_article_ids, load_article, references_root
+from harness.references.checks import check_article
 
 
 @click.group()

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from harness.errors import UsageError
-from harness.spin.addarticle import read_text
-from harness.spin.phrasebook import load_phrasebook
-from harness.spin.restore import accepted, apply_proposals, marked_text, propose_restoration
+from harness.references.add import read_text
+from harness.restore.phrasebook import load_phrasebook
+from harness.restore.proposer import accepted, apply_proposals, marked_text, propose_restoration
 
 
 @click.command()

@@ -19,18 +19,18 @@ from typing import Any
 
 import click
 
-from harness.cache import TranslationCache
 from harness.cli.options import config_option, default_runs_dir, references_option, split_list
 from harness.cli.run_report import print_estimates, print_outcomes
-from harness.config import load_config, parse_overrides, parse_rate
 from harness.errors import UsageError
-from harness.estimate import estimate_run
-from harness.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
-from harness.instances import plan_provider
-from harness.plan import parse_shard
-from harness.references import VARIANTS, list_article_ids, load_article, references_root
-from harness.registry import Registry
-from harness.resume import find_run, rebuild_articles, rebuild_provider
+from harness.references.article import VARIANTS, list_article_ids, load_article, references_root
+from harness.run.cache import TranslationCache
+from harness.run.config import load_config, parse_overrides, parse_rate
+from harness.run.estimate import estimate_run
+from harness.run.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
+from harness.run.instances import plan_provider
+from harness.run.plan import parse_shard
+from harness.run.registry import Registry
+from harness.run.resume import find_run, rebuild_articles, rebuild_provider
 from harness.runfile import RunFile
 
 DEFAULT_PROVIDER = "apertium"

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError
-from harness.estimate import Estimate
-from harness.execution import RunResult, resume_command
-from harness.runner import RunStoppedError
+from harness.run.estimate import Estimate
+from harness.run.execution import RunResult, resume_command
+from harness.run.runner import RunStoppedError
 
 EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by SIGINT
 

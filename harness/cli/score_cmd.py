@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from harness.cli.options import references_option
-from harness.scoring import RunScore, score_runs
-from harness.spin.leakage import leakage_for_run
-from harness.spin.report import leakage_lines
+from harness.restore.leakage import leakage_for_run
+from harness.restore.leakage_report import leakage_lines
+from harness.score.run_scores import RunScore, score_runs
 
 
 def _pct(value: float | None) -> str:

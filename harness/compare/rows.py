@@ -21,7 +21,7 @@ from sacrebleu.metrics.chrf import CHRF
 from harness.compare.judging import FactOutcome, Judge
 from harness.fidelity.scorer import signature as fidelity_signature
 from harness.runfile import RunFile
-from harness.textmetrics import bleu_tokenizer
+from harness.score.textmetrics import bleu_tokenizer
 
 __all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_rows"]
 

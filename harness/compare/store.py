@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.compare.judging import Judged
 from harness.compare.rows import SegmentRow
 
 _FLUSH_EVERY = 5000
@@ -98,40 +97,6 @@ class RowStore:
         only_b = self._db.execute(query, (baseline, candidate)).fetchone()[0]
         only_c = self._db.execute(query, (candidate, baseline)).fetchone()[0]
         return int(only_b), int(only_c)
-
-    def close(self) -> None:
-        self._db.close()
-
-
-class JudgementMemo:
-    """Judgements already made, by key, in a scratch SQLite file (flat memory)."""
-
-    def __init__(self, directory: Path) -> None:
-        self._db = sqlite3.connect(directory / "judged.sqlite")
-        self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
-            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;")
-        self._pending: dict[str, str] = {}
-
-    def get(self, key: str) -> Judged | None:
-        payload = self._pending.get(key)
-        if payload is None:
-            row = self._db.execute("SELECT payload FROM judged WHERE key = ?",
-                                   (key,)).fetchone()
-            payload = row[0] if row else None
-        return None if payload is None else Judged.from_json(json.loads(payload))
-
-    def put(self, key: str, judged: Judged) -> None:
-        self._pending[key] = json.dumps(judged.to_json(), ensure_ascii=False,
-                                        separators=(",", ":"))
-        if len(self._pending) >= _FLUSH_EVERY:
-            self.flush()
-
-    def flush(self) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO judged VALUES (?, ?)",
-                             self._pending.items())
-        self._db.commit()
-        self._pending.clear()
 
     def close(self) -> None:
         self._db.close()

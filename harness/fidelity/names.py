@@ -1,7 +1,7 @@
 """The names half of the fidelity scorer: are the source's names in the translation?
 
 :func:`judge_names` takes the names expected in one segment (:class:`NameSpec`,
-built from an article's facts by :mod:`harness.facts`, or found in the source by
+built from an article's facts by :mod:`harness.references.facts`, or found in the source by
 :mod:`harness.fidelity.autonames` when there are none) and looks for each one in
 the translation through the steps of :mod:`harness.fidelity.matching`: curated
 forms first (exact, then case), then transliteration, inflection and a guarded

@@ -22,8 +22,8 @@ from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, auto_specs, 
 from harness.fidelity.transliteration import transliterator_version
 
 if TYPE_CHECKING:
-    from harness.facts import SegmentFacts
     from harness.fidelity.numbers import NumbersJudgement
+    from harness.references.facts import SegmentFacts
 
 
 @dataclass(frozen=True, slots=True)

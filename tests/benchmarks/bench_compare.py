@@ -120,7 +120,7 @@ def write_run(path: Path, run: int, articles: list[str], segments: int,
 
 def measure(work: Path, runs: int, segments: int, distinct: bool) -> tuple[float, float, int]:
     sys.path.insert(0, str(REPO))
-    from harness.references import load_article
+    from harness.references.article import load_article
 
     seed = load_article(SEED, REPO / "references")
     sources = {(s.id, v): s.text(v) for s in seed.segments for v in VARIANTS}

@@ -35,12 +35,12 @@ import httpx
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from harness.apy_server import free_port  # noqa: E402
-from harness.cache import CACHE_DIR_ENV, TranslationCache  # noqa: E402
-from harness.execution import RunResult, execute_run  # noqa: E402
-from harness.http_client import SpreadTransport  # noqa: E402
-from harness.plan import plan_items  # noqa: E402
-from harness.references import Article, load_article  # noqa: E402
+from harness.references.article import Article, load_article  # noqa: E402
+from harness.run.cache import CACHE_DIR_ENV, TranslationCache  # noqa: E402
+from harness.run.execution import RunResult, execute_run  # noqa: E402
+from harness.run.http_client import SpreadTransport  # noqa: E402
+from harness.run.plan import plan_items  # noqa: E402
+from harness.testing.apy_server import free_port  # noqa: E402
 from tests.engine_helpers import batch_plan  # noqa: E402
 
 TARGETS = ["de", "fr", "es", "it", "pt", "nl", "pl", "sv", "da", "fi"]

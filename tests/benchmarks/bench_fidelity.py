@@ -21,9 +21,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from test_fidelity_names import ARTICLE, CASES, FACTS  # noqa: E402
 
-from harness.facts import load_facts  # noqa: E402
 from harness.fidelity.names import judge_names  # noqa: E402
 from harness.fidelity.scorer import FidelityStats  # noqa: E402
+from harness.references.facts import load_facts  # noqa: E402
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 Run: python tests/benchmarks/eval_restore.py [--references DIR] [--phrasebook FILE]
 
 For each article, the spun text is restored from the phrasebook alone and
-compared with the article's own restoration (see harness.spin.evaluation):
+compared with the article's own restoration (see harness.restore.evaluation):
 
 * held out: the phrasebook less every entry derived from a reference article
   (source "seed:..."), the honest figure for a text the phrasebook has not seen;
@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from harness.references import list_article_ids, load_article, references_root
-from harness.spin.evaluation import RestoreScore, evaluate_restoration
-from harness.spin.phrasebook import load_phrasebook
+from harness.references.article import list_article_ids, load_article, references_root
+from harness.restore.evaluation import RestoreScore, evaluate_restoration
+from harness.restore.phrasebook import load_phrasebook
 
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95)
 

@@ -2,7 +2,7 @@
 
 A plugin in every sense: tests register it through the real entry-point
 machinery, either with an explicit :class:`~importlib.metadata.EntryPoint` in a
-:class:`~harness.registry.Registry` or with a ``.dist-info`` folder on
+:class:`~harness.run.registry.Registry` or with a ``.dist-info`` folder on
 ``sys.path`` (:func:`install_plugin`) so that a ``harness`` subprocess finds it.
 """
 
@@ -25,7 +25,7 @@ from harness.errors import (
 )
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, HttpOptions, Limits, Provider
-from harness.registry import GROUP, Registry
+from harness.run.registry import GROUP, Registry
 from tests.helpers import REPO
 
 NAME = "fault-batch"

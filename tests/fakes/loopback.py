@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from harness.apy_server import free_port
+from harness.testing.apy_server import free_port
 
 __all__ = ["free_port", "serve"]
 

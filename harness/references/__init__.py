@@ -1,0 +1,1 @@
+"""Reference articles: the texts, their edits and facts, checks, and adding new ones."""

@@ -1,0 +1,215 @@
+"""``harness.toml``: named provider instances and run settings, plus ``-o`` overrides.
+
+::
+
+    [defaults]                 # optional, applies to every instance
+    concurrency = 4
+    timeout = 60               # seconds per request
+    max_attempts = 5
+    rate_limit = "10/s"        # or "600/min"; omitted = no limit
+
+    [providers.deepl-formal]   # an instance name, used with --provider
+    adapter = "deepl"          # the registered adapter it uses
+    concurrency = 8
+    [providers.deepl-formal.options]
+    formality = "more"
+
+``--provider`` takes an instance name or a bare adapter name; ``-o key=value``
+overrides one option (values are read as TOML when they parse, else as text).
+Every problem is a :class:`~harness.errors.ConfigError` that says where it is.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from harness.errors import ConfigError, MissingKeyError, UnknownProviderError
+from harness.provider import Provider
+from harness.run.registry import Registry
+
+CONFIG_FILENAME = "harness.toml"
+_SETTING_KEYS = {"concurrency", "timeout", "max_attempts", "rate_limit"}
+#: Prices of an instance (any currency, per million units), used by ``harness run --dry-run``.
+PRICE_KEYS = {"price_per_million_chars", "price_per_million_input_tokens",
+              "price_per_million_output_tokens"}
+_RATE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
+_RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
+               "h": 3600.0, "hour": 3600.0}
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """How the runner treats one provider instance."""
+
+    concurrency: int = 4
+    timeout: float = 60.0
+    max_attempts: int = 5
+    rate_limit: float | None = None  # requests per second
+
+    def merged(self, table: Mapping[str, Any], where: str) -> RunSettings:
+        values: dict[str, Any] = {}
+        for key in _SETTING_KEYS & table.keys():
+            raw = table[key]
+            if key == "rate_limit":
+                values[key] = parse_rate(raw, where)
+            elif key == "timeout":
+                if not isinstance(raw, int | float) or raw <= 0:
+                    raise ConfigError(f"{where}: timeout must be a positive number of seconds")
+                values[key] = float(raw)
+            else:
+                if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
+                    raise ConfigError(f"{where}: {key} must be a positive integer")
+                values[key] = raw
+        return replace(self, **values)
+
+
+def parse_rate(raw: Any, where: str = "--rate") -> float:
+    """``"10/s"`` -> 10.0 requests per second; ``"600/min"`` -> 10.0."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw > 0:
+        return float(raw)
+    match = _RATE_RE.match(str(raw))
+    if not match or float(match.group(1)) <= 0:
+        raise ConfigError(f"{where}: rate limit {raw!r} is not like '10/s' or '600/min'")
+    return float(match.group(1)) / _RATE_UNITS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class ProviderInstance:
+    """A named, configured use of an adapter."""
+
+    name: str
+    adapter: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    settings: RunSettings = field(default_factory=RunSettings)
+    where: str = "command line"
+    prices: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    defaults: RunSettings
+    instances: Mapping[str, ProviderInstance]
+
+
+def load_config(path: Path | None = None, *, required: bool = False) -> Config:
+    """Read ``path`` (or ``./harness.toml`` when present); no file means defaults only."""
+    if path is None:
+        candidate = Path.cwd() / CONFIG_FILENAME
+        if not candidate.is_file():
+            return Config(None, RunSettings(), {})
+        path = candidate
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: no such config file") from None
+        return Config(None, RunSettings(), {})
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return parse_config(data, path)
+
+
+def parse_config(data: Mapping[str, Any], path: Path | None) -> Config:
+    label = str(path) if path else CONFIG_FILENAME
+    unknown = set(data) - {"defaults", "providers"}
+    if unknown:
+        raise ConfigError(f"{label}: unknown table(s) {', '.join(sorted(unknown))}")
+    defaults_table = data.get("defaults", {})
+    if not isinstance(defaults_table, dict):
+        raise ConfigError(f"{label}: [defaults] must be a table")
+    bad = set(defaults_table) - _SETTING_KEYS
+    if bad:
+        raise ConfigError(f"{label}: [defaults] has unknown key(s) {', '.join(sorted(bad))}")
+    defaults = RunSettings().merged(defaults_table, f"{label} [defaults]")
+    instances: dict[str, ProviderInstance] = {}
+    providers = data.get("providers", {})
+    if not isinstance(providers, dict):
+        raise ConfigError(f"{label}: [providers] must be a table of instances")
+    for name, table in providers.items():
+        where = f"{label} [providers.{name}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: must be a table")
+        bad = set(table) - _SETTING_KEYS - PRICE_KEYS - {"adapter", "options"}
+        if bad:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(bad))}")
+        adapter = table.get("adapter", name)
+        options = table.get("options", {})
+        if not isinstance(adapter, str):
+            raise ConfigError(f"{where}: adapter must be a string")
+        if not isinstance(options, dict):
+            raise ConfigError(f"{where}: options must be a table")
+        prices: dict[str, float] = {}
+        for key in PRICE_KEYS & table.keys():
+            value = table[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{where}: {key} must be a number >= 0")
+            prices[key] = float(value)
+        instances[name] = ProviderInstance(
+            name, adapter, options, defaults.merged(table, where), where, prices
+        )
+    return Config(path, defaults, instances)
+
+
+def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
+    """``["model=gpt-4o", "temperature=0.2"]`` -> typed values (TOML when it parses)."""
+    overrides: dict[str, Any] = {}
+    for item in pairs:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"-o {item!r}: expected key=value")
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        overrides[key] = value
+    return overrides
+
+
+def resolve_instance(config: Config, name: str, registry: Registry) -> ProviderInstance:
+    """An instance from the config, or a bare adapter with default settings."""
+    if name in config.instances:
+        return config.instances[name]
+    if name in registry.names():
+        return ProviderInstance(name, name, {}, config.defaults)
+    raise UnknownProviderError(
+        name, registry.suggest(name, list(config.instances)),
+        sorted(set(registry.names()) | set(config.instances)),
+    )
+
+
+def build_options(cls: type[Provider], instance: ProviderInstance,
+                  overrides: Mapping[str, Any]) -> Any:
+    """Validate the instance's options (with overrides) against the adapter's model."""
+    merged = {**instance.options, **overrides}
+    try:
+        return cls.Options(**merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{instance.where}: options for {cls.name!r}: {problems}") from None
+
+
+def collect_secrets(cls: type[Provider], environ: Mapping[str, str]) -> dict[str, str]:
+    """The adapter's credentials from the environment; a missing required one is an error."""
+    secrets: dict[str, str] = {}
+    for credential in cls.credentials:
+        value = environ.get(credential.env, "")
+        if value:
+            secrets[credential.env] = value
+        elif credential.required:
+            raise MissingKeyError(cls.name, credential.env)
+    return secrets

@@ -1,0 +1,80 @@
+"""``harness run --dry-run``: what a run would send and cost, without sending anything.
+
+Requests are counted with the batching the runner uses (:mod:`harness.run.batching`);
+segments already in the cache are left out, as the run would serve them from
+there. Characters are code points of the source text. Tokens are estimated at
+four characters per token (the usual rule of thumb for English with the common
+byte-pair tokenizers; prompts that LLM adapters wrap around the text are not
+counted), and output tokens are assumed equal to input tokens. Prices come from
+the instance's config (``price_per_million_chars``,
+``price_per_million_input_tokens``, ``price_per_million_output_tokens``); the
+cost is printed only when one of them is set.
+
+The provider's ``prepare()`` (asking a backend which pairs it has) is called only
+when no ``--to`` is given, since the default targets come from its answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from harness.models import LangPair
+from harness.references.article import Article
+from harness.run.batching import make_batches, request_count
+from harness.run.cache import TranslationCache, request_key
+from harness.run.execution import choose_targets, open_provider
+from harness.run.instances import ProviderPlan
+from harness.run.plan import Shard, in_shard, plan_items
+
+CHARS_PER_TOKEN = 4
+
+
+@dataclass
+class Estimate:
+    provider: str
+    targets: list[str]
+    segments: int
+    cached: int
+    requests: int
+    characters: int
+    cost: float | None
+
+    @property
+    def tokens(self) -> int:
+        return math.ceil(self.characters / CHARS_PER_TOKEN)
+
+
+async def estimate_run(plan: ProviderPlan, articles: Sequence[Article], *,
+                       targets: Sequence[str] | None, variants: Sequence[str],
+                       shard: Shard | None = None,
+                       cache: TranslationCache | None = None) -> Estimate:
+    async with open_provider(plan) as provider:
+        if targets:
+            chosen = list(targets)
+            for article in articles:
+                for target in chosen:
+                    provider.check_pair(LangPair(article.language, target))
+        else:
+            chosen = await choose_targets(provider, plan, articles, None)
+        identity = provider.identity()
+        items = list(in_shard(plan_items(articles, variants, chosen), shard))
+        to_send = [item for item in items
+                   if cache is None or cache.get(request_key(
+                       identity, item.source_lang, item.target_lang, item.text)) is None]
+        requests = sum(request_count(batch, provider.limits)
+                       for batch in make_batches(to_send, provider.limits))
+    characters = sum(len(item.text) for item in to_send)
+    return Estimate(plan.instance.name, chosen, len(items), len(items) - len(to_send), requests,
+                    characters, price(plan, characters))
+
+
+def price(plan: ProviderPlan, characters: int) -> float | None:
+    prices = plan.instance.prices
+    if not prices:
+        return None
+    tokens = math.ceil(characters / CHARS_PER_TOKEN)
+    return (characters * prices.get("price_per_million_chars", 0.0)
+            + tokens * prices.get("price_per_million_input_tokens", 0.0)
+            + tokens * prices.get("price_per_million_output_tokens", 0.0)) / 1_000_000

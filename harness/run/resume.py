@@ -1,0 +1,145 @@
+"""Pick up an existing run file: what it holds, and the plan that rebuilds the rest.
+
+The header holds everything the plan needs: the provider instance, adapter,
+adapter version and options (never a secret: the key is read from the
+environment again), the articles with the digests of their texts, the target
+languages, the variants and the shard. An article whose text changed since
+the run started, or an adapter whose version changed, is refused: the rest of
+the run would not be comparable with what is already in the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from harness.errors import ArticleError, ConfigError, RunFileError
+from harness.references.article import Article, load_article
+from harness.run.config import Config, ProviderInstance, collect_secrets
+from harness.run.instances import ProviderPlan
+from harness.run.plan import Shard, WorkItem, in_shard, plan_items
+from harness.run.registry import Registry
+from harness.run.runner import RunCounts
+from harness.runfile import iter_records, repair_torn_tail
+
+
+@dataclass
+class RunState:
+    """What an existing run file holds, read in one streaming pass."""
+
+    path: Path
+    header: dict[str, Any]
+    complete: bool
+    repaired: bool
+    done: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    counts: RunCounts = field(default_factory=RunCounts)
+    by_target: dict[str, RunCounts] = field(default_factory=dict)
+    engines: set[str] = field(default_factory=set)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.header.get("run_id", self.path.stem))
+
+
+def find_run(reference: str, runs_dir: Path) -> Path:
+    """A run file from a path or a run id (looked up in ``runs_dir``)."""
+    path = Path(reference)
+    if path.is_file():
+        return path
+    for candidate in (runs_dir / reference, runs_dir / f"{reference}.jsonl"):
+        if candidate.is_file():
+            return candidate
+    raise RunFileError(f"{reference}: no such run file (nor a run id in {runs_dir})")
+
+
+def read_state(path: Path, *, repair: bool = True) -> RunState:
+    """Repair a torn last line (when ``repair``), then count what the file holds."""
+    repaired = repair_torn_tail(path) if repair else False
+    header: dict[str, Any] | None = None
+    state: RunState | None = None
+    last_type = ""
+    for _, record in iter_records(path):
+        kind = record["type"]
+        last_type = kind
+        if kind == "header":
+            header = record
+            state = RunState(path, header, False, repaired)
+            continue
+        if kind != "segment" or state is None:
+            continue
+        key = record["id"]
+        if key in state.done:
+            raise RunFileError(f"{path}: segment {key} appears twice")
+        state.done.add(key)
+        ok = record["error"] is None
+        if not ok:
+            state.failed.add(key)
+        state.counts.add(ok)
+        state.by_target.setdefault(record["target_lang"], RunCounts()).add(ok)
+        if record.get("engine"):
+            state.engines.add(record["engine"])
+    if state is None or header is None:
+        raise RunFileError(f"{path}: no header line")
+    for field_name in ("provider", "articles", "targets", "variants"):
+        if field_name not in header:
+            raise RunFileError(f"{path}:1: header lacks {field_name!r}; cannot rebuild the plan")
+    state.complete = last_type == "footer"
+    return state
+
+
+def rebuild_provider(header: Mapping[str, Any], *, config: Config, registry: Registry,
+                     settings: Mapping[str, Any] | None = None,
+                     environ: Mapping[str, str] | None = None) -> ProviderPlan:
+    """The provider plan of a run, from its header; the key comes from the environment."""
+    identity = header["provider"]
+    name, adapter = str(identity["name"]), str(identity["adapter"])
+    cls = registry.load(adapter)
+    if str(identity.get("adapter_version")) != cls.version:
+        raise RunFileError(
+            f"the run was made with {adapter} adapter version {identity.get('adapter_version')}, "
+            f"the installed one is version {cls.version}; start a new run instead"
+        )
+    try:
+        options = cls.Options(**identity.get("options", {}))
+    except ValidationError as exc:
+        raise ConfigError(f"options of {adapter} in the run header no longer validate: "
+                          f"{exc.errors()[0]['msg']}") from None
+    configured = config.instances.get(name)
+    if configured is not None and configured.adapter == adapter:
+        instance = replace(configured, options=identity.get("options", {}))
+    else:
+        instance = ProviderInstance(name, adapter, identity.get("options", {}), config.defaults,
+                                    "run header")
+    secrets = collect_secrets(cls, os.environ if environ is None else environ)
+    run_settings = replace(instance.settings, **{k: v for k, v in (settings or {}).items()
+                                                 if v is not None})
+    return ProviderPlan(instance, cls, options, secrets, run_settings)
+
+
+def rebuild_articles(header: Mapping[str, Any], root: Path) -> list[Article]:
+    """The run's articles, checked against the digests recorded when it started."""
+    articles = []
+    for entry in header["articles"]:
+        article = load_article(str(entry["id"]), root)
+        for variant, digest in entry.get("digests", {}).items():
+            if article.digest(variant) != digest:
+                raise ArticleError(
+                    f"article {article.id!r}: the {variant} text changed since the run started "
+                    "(its sha256 differs from the run header); start a new run instead"
+                )
+        articles.append(article)
+    return articles
+
+
+def remaining_items(header: Mapping[str, Any], articles: list[Article],
+                    skip: set[str]) -> list[WorkItem]:
+    """The run's plan (shard applied) without the segments in ``skip``."""
+    items = plan_items(articles, list(header["variants"]), list(header["targets"]))
+    shard = Shard.from_header(header.get("shard"))
+    return [item for item in in_shard(items, shard) if item.key not in skip]

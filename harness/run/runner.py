@@ -1,0 +1,307 @@
+"""Send work items through a provider and write each finished segment as one run-file line.
+
+The runner owns what adapters must not do themselves: batching within the
+provider's limits, splitting over-long segments, the cache, concurrency and
+rate limits that adapt to 429s (:mod:`harness.run.pacing`), per-request timeouts
+and retries with backoff. A failed segment is recorded with its error and the
+run goes on. A fatal error (a refused key, an exhausted quota) stops the run:
+requests in flight finish and are written, nothing new is sent, and no footer
+is written, so ``--resume`` continues once the cause is fixed. :meth:`Runner.stop`
+(the first Ctrl-C) does the same without an error. Segments whose requests were
+abandoned get no line at all: a missing line means "not done yet", never "lost".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import (
+    BadResponseError,
+    HarnessError,
+    ProviderError,
+    RateLimitError,
+    TransientError,
+)
+from harness.models import LangPair, Segment, Translation, Usage
+from harness.provider import Provider
+from harness.run.batching import Batch, make_batches, piece_groups
+from harness.run.cache import TranslationCache, request_key
+from harness.run.config import RunSettings
+from harness.run.pacing import Backoff, Clock, Pacing, Sleep
+from harness.run.plan import WorkItem, plan_items, segment_key
+from harness.run.splitting import join_pieces
+from harness.run.truncation import SUSPECT_TRUNCATION, TruncationRule, default_rule
+from harness.runfile import RunWriter
+
+__all__ = ["RunCounts", "RunStoppedError", "Runner", "WorkItem", "plan_items", "segment_key"]
+
+
+@dataclass
+class RunCounts:
+    segments: int = 0
+    ok: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"segments": self.segments, "ok": self.ok, "errors": self.errors}
+
+    def add(self, ok: bool) -> None:
+        self.segments += 1
+        if ok:
+            self.ok += 1
+        else:
+            self.errors += 1
+
+
+class RunStoppedError(HarnessError):
+    """A fatal provider error stopped the run; finished segments are saved."""
+
+    def __init__(self, message: str, cause: ProviderError) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+class _Abandoned(Exception):  # noqa: N818 - internal marker, never raised to callers
+    """The run is stopping: this request was not (fully) answered and gets no line."""
+
+
+class Runner:
+    """Runs work items through one provider and writes each result as it completes."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        settings: RunSettings,
+        writer: RunWriter,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        backoff: Backoff | None = None,
+        on_record: Callable[[dict[str, Any]], None] | None = None,
+        cache: TranslationCache | None = None,
+        truncation: TruncationRule | None = None,
+    ) -> None:
+        self.provider = provider
+        self.settings = settings
+        self.writer = writer
+        self.sleep, self.clock = sleep, clock
+        self.backoff = backoff or Backoff()
+        self.pacing = Pacing(settings.concurrency, settings.rate_limit, clock=clock, sleep=sleep)
+        self.on_record = on_record
+        # Local engines (no HTTP) are cheap and their installed version can change under the
+        # same options, so only backends reached over HTTP are cached.
+        self.cache = cache if provider.uses_http else None
+        self.truncation = truncation or default_rule()
+        self.counts = RunCounts()
+        self.engines: set[str] = set()
+        self.requests = 0
+        self._identity = provider.identity()
+        self._fatal: ProviderError | None = None
+        self._stopping = False
+
+    # -- control -------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Send nothing new; requests in flight finish and are written."""
+        self._stopping = True
+
+    @property
+    def stopped(self) -> bool:
+        """True when the run ended early (stop() or a fatal error): no footer is due."""
+        return self._stopping or self._fatal is not None
+
+    # -- running -------------------------------------------------------------------
+
+    async def run(self, items: Iterable[WorkItem]) -> RunCounts:
+        queue = make_batches(self._not_cached(items), self.provider.limits)
+        workers = [asyncio.create_task(self._worker(queue))
+                   for _ in range(self.pacing.max_concurrency)]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            if self.cache is not None:
+                self.cache.flush()
+        if self._fatal is not None:
+            message = str(self._fatal)
+            if not message.startswith(f"{self.provider.name}:"):  # adapters often name themselves
+                message = f"{self.provider.name}: {message}"
+            raise RunStoppedError(message, self._fatal) from self._fatal
+        return self.counts
+
+    def _not_cached(self, items: Iterable[WorkItem]) -> Iterator[WorkItem]:
+        """Write cache hits at once; yield the items that must be sent."""
+        cache = self.cache
+        for item in items:
+            if cache is not None:
+                hit = cache.get(self._cache_key(item))
+                if hit is not None:
+                    self._emit(item, hit, None, 0, 0.0, cached=True)
+                    continue
+            yield item
+
+    def _cache_key(self, item: WorkItem) -> str:
+        return request_key(self._identity, item.source_lang, item.target_lang, item.text)
+
+    async def _worker(self, queue: Iterator[Batch]) -> None:
+        for batch in queue:  # a shared iterator: each batch goes to exactly one worker
+            if self.stopped:
+                return
+            await self._process(batch)
+
+    async def _process(self, batch: Batch) -> None:
+        started = self.clock()
+        first = batch.items[0]
+        pair = LangPair(first.source_lang, first.target_lang)
+        error: BaseException | None = None
+        outputs: list[Translation] | None = None
+        if batch.split:
+            try:
+                joined, attempts = await self._send_pieces(first, batch.pieces[0], pair)
+                outputs = [joined]
+            except _Abandoned:
+                return
+            except _Failed as failed:
+                error, attempts = failed.error, failed.attempts
+        else:
+            segments = [Segment(item.key, item.text) for item in batch.items]
+            try:
+                outputs, attempts = await self._send(segments, pair)
+            except _Abandoned:
+                return
+            except _Failed as failed:
+                error, attempts = failed.error, failed.attempts
+        latency_ms = round((self.clock() - started) * 1000 / len(batch.items), 3)
+        for position, item in enumerate(batch.items):
+            translation = outputs[position] if outputs is not None else None
+            self._emit(item, translation, error, attempts, latency_ms)
+
+    async def _send_pieces(self, item: WorkItem, pieces: list[str],
+                           pair: LangPair) -> tuple[Translation, int]:
+        translated: list[Translation] = []
+        attempts = 0
+        for group in piece_groups(pieces, self.provider.limits):
+            segments = [Segment(f"{item.key}#{n}", pieces[n]) for n in group]
+            try:
+                result, used = await self._send(segments, pair)
+            except _Failed as failed:
+                failed.attempts += attempts
+                raise
+            translated.extend(result)
+            attempts += used
+        flags = tuple(sorted({flag for t in translated for flag in t.flags} | {"split"}))
+        return Translation(
+            join_pieces([t.text for t in translated], pair.target), _sum_usage(translated),
+            translated[0].engine if translated else None, flags, {"pieces": len(pieces)},
+        ), attempts
+
+    async def _send(self, segments: list[Segment],
+                    pair: LangPair) -> tuple[list[Translation], int]:
+        """One request with retries: the translations and the attempts it took."""
+        attempts = 0
+        while True:
+            if self.stopped:
+                raise _Abandoned
+            attempts += 1
+            ticket = await self.pacing.acquire()
+            self.requests += 1
+            try:
+                result = await self._call(segments, pair)
+            except ProviderError as exc:
+                retry_after = getattr(exc, "retry_after", None)
+                self.pacing.release(
+                    ticket, rate_limited=isinstance(exc, RateLimitError) or exc.status == 429,
+                    retry_after=retry_after)
+                error = exc
+            except Exception as exc:  # a bug in an adapter fails its segments, not the run
+                self.pacing.release(ticket)
+                raise _Failed(exc, attempts) from exc
+            except BaseException:  # cancelled: the slot must not leak
+                self.pacing.release(ticket)
+                raise
+            else:
+                self.pacing.release(ticket, ok=True)
+                return result, attempts
+            if error.fatal:
+                if self._fatal is None:
+                    self._fatal = error
+                raise _Abandoned
+            if not error.retryable or attempts >= self.settings.max_attempts:
+                raise _Failed(error, attempts)
+            await self.sleep(self.backoff.delay(attempts, retry_after))
+
+    async def _call(self, segments: list[Segment], pair: LangPair) -> list[Translation]:
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                result = await self.provider.translate(segments, pair)
+        except TimeoutError as exc:
+            raise TransientError(f"no answer within {self.settings.timeout:g} s") from exc
+        if len(result) != len(segments):
+            raise BadResponseError(
+                f"{self.provider.name} returned {len(result)} translations "
+                f"for {len(segments)} segments"
+            )
+        return result
+
+    def _emit(self, item: WorkItem, translation: Translation | None,
+              error: BaseException | None, attempts: int, latency_ms: float,
+              *, cached: bool = False) -> None:
+        flags: list[str] = []
+        if translation is not None:
+            flags = list(translation.flags)
+            if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
+                                               item.target_lang):
+                flags.append(SUSPECT_TRUNCATION)
+            if translation.engine:
+                self.engines.add(translation.engine)
+            if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
+                self.cache.put(self._cache_key(item), translation)
+        record: dict[str, Any] = {
+            "id": item.key,
+            "article": item.article,
+            "segment": item.segment.id,
+            "variant": item.variant,
+            "index": item.index,
+            "source_lang": item.source_lang,
+            "target_lang": item.target_lang,
+            "source": item.text,
+            "output": translation.text if translation is not None else None,
+            "error": _error_record(error) if translation is None and error is not None else None,
+            "attempts": attempts,
+            "latency_ms": latency_ms,
+            "cached": cached,
+            "usage": translation.usage.as_dict() if translation is not None else {},
+            "engine": translation.engine if translation is not None else None,
+            "flags": flags,
+        }
+        self.counts.add(record["error"] is None)
+        self.writer.segment(record)
+        if self.on_record is not None:
+            self.on_record(record)
+
+
+class _Failed(Exception):  # noqa: N818 - internal carrier of a segment's final error
+    def __init__(self, error: BaseException, attempts: int) -> None:
+        super().__init__(str(error))
+        self.error, self.attempts = error, attempts
+
+
+def _sum_usage(translations: Sequence[Translation]) -> Usage:
+    def total(attr: str) -> int | None:
+        values = [v for t in translations if (v := getattr(t.usage, attr)) is not None]
+        return sum(values) if values else None
+
+    return Usage(total("characters"), total("input_tokens"), total("output_tokens"))
+
+
+def _error_record(error: BaseException) -> dict[str, Any]:
+    return {
+        "type": type(error).__name__,
+        "message": str(error) or type(error).__name__,
+        "status": getattr(error, "status", None),
+    }
