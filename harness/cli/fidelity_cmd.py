@@ -22,6 +22,12 @@ def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
     extra = [m.found for m in judgement.names.unexpected]
     extra += [str(m.text) for m in judgement.numbers.unexpected]
     notes = ""
+    if judgement.language.fails:
+        notes += f" {judgement.verdict}: {judgement.language.why}"
+    elif judgement.verdict == "unchecked":
+        notes += " language unchecked"
+    if judgement.names.unchecked:
+        notes += " names unchecked"
     if missing:
         notes += " missing: " + ", ".join(missing)
     if extra:
@@ -81,5 +87,7 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
     if not as_json:
         click.echo(f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
                    f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
-                   f"{total.unexpected} unexpected")
+                   f"{total.unexpected} unexpected, {total.not_translated} not translated "
+                   f"({total.untranslated} untranslated, {total.wrong_language} wrong language, "
+                   f"{total.refusal} refused)")
         click.echo(signature())

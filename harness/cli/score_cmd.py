@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from harness.cli.options import references_option
+from harness.fidelity.scorer import FidelityStats
 from harness.restore.leakage import leakage_for_run
 from harness.restore.leakage_report import leakage_lines
 from harness.score.run_scores import RunScore, score_runs
@@ -25,18 +26,27 @@ def _signed(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:+5.1f}pp"
 
 
+def _language(stats: FidelityStats) -> str:
+    """``ok``, or the outputs that failed as a whole."""
+    parts = [f"{count} {what}" for count, what in (
+        (stats.untranslated, "untranslated"), (stats.wrong_language, "wrong language"),
+        (stats.refusal, "refused")) if count]
+    return ", ".join(parts) or "ok"
+
+
 def _table(score: RunScore) -> list[str]:
     provider = score.provider.get("name", "?")
     state = "" if score.complete else "  (interrupted: no footer)"
     lines = [f"run {score.run_id}  provider {provider}{state}",
              f"  {'variant':<9}{'target':<8}{'segs':>5}{'errs':>5}{'names':>8}{'numbers':>8}"
-             f"{'unexp':>6}{'chrF':>7}{'BLEU':>7}"]
+             f"{'unexp':>6}{'chrF':>7}{'BLEU':>7}  language"]
     for (_, _), group in sorted(score.groups.items()):
         data = group.to_json()
         lines.append(
             f"  {group.variant:<9}{group.target_lang:<8}{group.segments:>5}{group.errors:>5}"
             f"{_pct(data['names_fidelity']):>8}{_pct(data['numbers_fidelity']):>8}"
-            f"{group.stats.unexpected:>6}{_num(data['chrf']):>7}{_num(data['bleu']):>7}")
+            f"{group.stats.unexpected:>6}{_num(data['chrf']):>7}{_num(data['bleu']):>7}"
+            f"  {_language(group.stats)}")
     for target in score.targets():
         sensitivity = score.spin_sensitivity(target)
         stability = score.spin_stability.get(target)

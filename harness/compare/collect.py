@@ -88,6 +88,10 @@ class GroupAccumulator:
         s.names_expected += row.names_expected
         s.numbers_kept += row.numbers_kept
         s.numbers_expected += row.numbers_expected
+        if row.verdict in ("untranslated", "wrong_language", "refusal"):
+            setattr(s, row.verdict, getattr(s, row.verdict) + 1)
+        elif row.verdict == "unchecked":
+            s.language_unchecked += 1
         s.unexpected_names += row.names_unexpected
         s.unexpected_numbers += row.numbers_unexpected
         if row.chrf_stats is not None and row.bleu_stats is not None:

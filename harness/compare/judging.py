@@ -69,22 +69,33 @@ class Judged:
     numbers_unexpected: int
     unexpected_texts: tuple[str, ...]
     facts: tuple[FactOutcome, ...]
+    #: The output's language verdict (:mod:`harness.fidelity.language`).
+    verdict: str = "ok"
 
     def to_json(self) -> list[Any]:
         return [self.names_expected, self.names_kept, self.names_unexpected,
                 self.numbers_expected, self.numbers_kept, self.numbers_unexpected,
-                list(self.unexpected_texts), [f.to_json() for f in self.facts]]
+                list(self.unexpected_texts), [f.to_json() for f in self.facts], self.verdict]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Judged:
-        *counts, unexpected, facts = data
+        *counts, unexpected, facts, verdict = data
         ne, nk, nu, me, mk, mu = (int(c) for c in counts)
         return cls(ne, nk, nu, me, mk, mu, tuple(str(t) for t in unexpected),
-                   tuple(FactOutcome.from_json(f) for f in facts))
+                   tuple(FactOutcome.from_json(f) for f in facts), str(verdict))
 
 
 def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
-    """The judgement's expected names and numbers as kept/lost outcomes, source order."""
+    """The judgement's expected names and numbers as kept/lost outcomes, source order.
+    An untranslated, wrong-language or refused output loses every fact, with the
+    verdict as the reason."""
+    if judgement.language.fails:
+        verdict = judgement.language.verdict
+        return tuple(
+            [FactOutcome(f"name:{spec.id}", "name", spec.source, False, verdict)
+             for spec in judgement.names.expected]
+            + [FactOutcome(f"number:{mention.text}", "number", mention.text, False, verdict)
+               for mention in judgement.numbers.expected])
     outcomes: list[FactOutcome] = []
     found_names = {match.id: match for match in judgement.names.found}
     for spec in judgement.names.expected:
@@ -116,7 +127,7 @@ def judged_from(judgement: PairJudgement) -> Judged:
         m.text for m in judgement.numbers.unexpected)
     return Judged(stats.names_expected, stats.names_kept, stats.names_unexpected,
                   stats.numbers_expected, stats.numbers_kept, stats.numbers_unexpected,
-                  unexpected, facts_of(judgement))
+                  unexpected, facts_of(judgement), judgement.verdict)
 
 
 class Judge:
@@ -129,9 +140,9 @@ class Judge:
         self.remembered = 0
 
     def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str) -> Judged:
-        key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output))
-                              .encode("utf-8"), digest_size=16).hexdigest()
+                 output: str, run_source: str, flags: tuple[str, ...] = ()) -> Judged:
+        key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output,
+                                         *flags)).encode("utf-8"), digest_size=16).hexdigest()
         if self.memo is not None:
             known = self.memo.get(key)
             if known is not None:
@@ -141,7 +152,7 @@ class Judge:
         restored = self.book.restored(article_id, segment)
         segment_facts = facts.for_segment(segment) if facts is not None and restored else None
         judgement = score_pair(restored or run_source, output, target, source_lang,
-                               facts=segment_facts)
+                               facts=segment_facts, flags=flags)
         judged = judged_from(judgement)
         self.judged += 1
         if self.memo is not None:

@@ -19,6 +19,7 @@ from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
 from harness.compare.judging import FactOutcome, Judge
+from harness.fidelity.language import verdict_flags
 from harness.fidelity.scorer import signature as fidelity_signature
 from harness.runfile import RunFile
 from harness.score.textmetrics import bleu_tokenizer
@@ -51,6 +52,8 @@ class SegmentRow:
     facts: tuple[FactOutcome, ...] = ()
     chrf_stats: tuple[float, ...] | None = None
     bleu_stats: tuple[float, ...] | None = None
+    #: The output's language verdict: ok, untranslated, wrong_language, refusal, unchecked.
+    verdict: str = "ok"
 
     @property
     def slot(self) -> str:
@@ -125,7 +128,7 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
             yield SegmentRow(**base)
             continue
         judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
-                       str(output), source)
+                       str(output), source, verdict_flags(record.get("flags")))
         chrf = bleu = None
         reference = judge.book.gold(article, segment, target)
         if reference is not None:
@@ -136,7 +139,7 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
             numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
             numbers_unexpected=judged.numbers_unexpected,
             unexpected_texts=judged.unexpected_texts, facts=judged.facts, chrf_stats=chrf,
-            bleu_stats=bleu)
+            bleu_stats=bleu, verdict=judged.verdict)
 
 
 def scorer_signature() -> str:

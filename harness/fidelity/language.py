@@ -62,6 +62,14 @@ _SIBLINGS = (
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def verdict_flags(raw: object) -> tuple[str, ...]:
+    """The flags of a run file's segment line that bear on the verdict (``refusal``,
+    ``wrong_language``, set by the LLM adapters), sorted."""
+    if not isinstance(raw, list | tuple):
+        return ()
+    return tuple(sorted({str(f) for f in raw if f in ("refusal", "wrong_language")}))
+
+
 def _group(lang: str) -> frozenset[str]:
     for group in _SIBLINGS:
         if lang in group:

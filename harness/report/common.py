@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from harness.compare.model import Comparison, Delta, FactCell, GroupSummary, Report
 
 DASH = "—"
-SUMMARY_COLUMNS = ("names", "numbers", "fidelity", "unexpected", "chrF", "BLEU", "errors", "p50 ms",
-                   "p95 ms", "usage", "cost")
+SUMMARY_COLUMNS = ("names", "numbers", "fidelity", "unexpected", "language", "chrF", "BLEU",
+                   "errors", "p50 ms", "p95 ms", "usage", "cost")
 DELTA_METRICS = ("names", "numbers", "fidelity", "chrf", "bleu")
 RATE_METRICS = ("names", "numbers", "fidelity")
 ALPHA = 0.05
@@ -83,6 +83,7 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
                    f"{kept_of(group.numbers_kept, group.numbers_expected)}".strip(),
         "fidelity": pct(group.fidelity),
         "unexpected": str(unexpected),
+        "language": language_cell(group),
         "chrF": points(group.chrf),
         "BLEU": points(group.bleu),
         "errors": f"{group.errors}/{group.segments}",
@@ -91,6 +92,14 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
         "usage": usage_text(group.usage),
         "cost": DASH if group.cost is None else f"{group.cost:.4f}",
     }
+
+
+def language_cell(group: GroupSummary) -> str:
+    """``ok``, or the outputs that failed as a whole: "2 untranslated, 1 wrong language"."""
+    parts = [f"{count} {what}" for count, what in (
+        (group.untranslated, "untranslated"), (group.wrong_language, "wrong language"),
+        (group.refusal, "refused")) if count]
+    return ", ".join(parts) or "ok"
 
 
 def comparison_for(report: Report, run: int) -> Comparison | None:

@@ -6,7 +6,9 @@ fact of the article and target language and variant (classname
 *fails* when the run kept the fact in fewer mentions than the baseline (a
 regression) and is *skipped* when the fact is lost as in the baseline (a known
 miss, visible without turning every build red). Without a baseline a lost fact
-fails. A last suite ``harness.gates`` has one case per gate check.
+fails. Each language and variant also has an ``output language`` case that fails
+when outputs came back untranslated, in the wrong language or refused. A last
+suite ``harness.gates`` has one case per gate check.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from harness.compare.model import FactCell, FactRow, Report
-from harness.report.common import column_label, fact_how
+from harness.compare.model import FactCell, FactRow, GroupSummary, Report
+from harness.report.common import column_label, fact_how, language_cell
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -49,6 +51,9 @@ def render_junit(report: Report) -> str:
                     continue
                 base = fact.cells.get(base_key) if baseline is not None else None
                 _fact_case(suite, report, run.label, column.key, fact, cell, base, counts)
+        for group in report.groups:
+            if group.run == run.index:
+                _language_case(suite, run.label, group, counts)
         _close(suite, counts, totals)
     gates = ET.SubElement(root, "testsuite", name="harness.gates")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
@@ -89,6 +94,21 @@ def _fact_case(suite: ET.Element, report: Report, label: str, column_key: str, f
         ET.SubElement(case, "failure", type="lost", message=_clean(detail))
     out = ET.SubElement(case, "system-out")
     out.text = _clean(detail)
+
+
+def _language_case(suite: ET.Element, label: str, group: GroupSummary,
+                   counts: dict[str, int]) -> None:
+    """One case per language and variant: every output in the target language."""
+    case = _case(suite, f"harness.{label}.{group.target}.{group.variant}", "output language")
+    counts["tests"] += 1
+    outputs = group.segments - group.errors
+    if group.not_translated:
+        counts["failures"] += 1
+        ET.SubElement(case, "failure", type="language", message=_clean(
+            f"{language_cell(group)} of {outputs} outputs"))
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean(f"{outputs - group.not_translated} of {outputs} outputs in "
+                      f"{group.target}; {group.language_unchecked} too short to identify")
 
 
 def _outputs(report: Report, label: str, fact: FactRow, target: str, variant: str) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ArticleError, RunFileError
+from harness.fidelity.language import verdict_flags
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
 from harness.references.article import Article, references_root
 from harness.references.facts import Facts
@@ -169,7 +170,8 @@ def iter_segment_scores(path: Path, references: Path | None = None,
         if output is not None and not error:
             segment_facts = facts.for_segment(segment_id) if facts is not None else None
             judgement = score_pair(restored, str(output), str(record["target_lang"]),
-                                   str(record.get("source_lang") or "en"), facts=segment_facts)
+                                   str(record.get("source_lang") or "en"), facts=segment_facts,
+                                   flags=verdict_flags(record.get("flags")))
         yield SegmentScore(str(record["id"]), str(record["article"]), segment_id,
                            str(record["variant"]), str(record["target_lang"]),
                            None if output is None else str(output), restored, judgement,
