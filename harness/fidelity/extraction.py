@@ -97,9 +97,11 @@ def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
                 how = "native_digits"
             atoms.append(_Atom("num", start, end, value, how, alts, plain=token.isdigit()))
         elif kind == "word":
-            value_int = profile.words.get(_strip_prefix(match.group(0), profile.words))
+            key = _strip_prefix(match.group(0), profile.words)
+            value_int = profile.words.get(key)
             if value_int is not None:
-                atoms.append(_Atom("num", start, end, Decimal(value_int), "words"))
+                how = "words_ambiguous" if key in profile.ambiguous_words else "words"
+                atoms.append(_Atom("num", start, end, Decimal(value_int), how))
         elif kind == "cjk":
             cjk_value = read_cjk(match.group(0))
             if cjk_value is not None and cjk_value > 1:
@@ -365,4 +367,42 @@ def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     profile = number_profile(lang)
     plain_text = plain_digits(text)
     atoms = _scan(text, plain_text, profile)
+    if "I" in text or "V" in text or "X" in text:
+        atoms = _with_roman(text, atoms)
     return _Assembler(text, atoms, profile).run()
+
+
+# Roman numerals as centuries and ordinals are written ("XXe siècle", "XX wiek",
+# "siglo XXI", "XIX век", "Henry VIII"): I, V and X only (2..39), two letters or
+# more or with an ordinal ending, so that "I", "DC" or "MIX" stay words.
+_ROMAN = re.compile(r"(?<![^\W_])(?P<roman>[IVX]{1,6})(?P<suffix>e|er|ème|è|º|-?го|-?й|-?м)?"
+                    r"(?![^\W_])")
+_ROMAN_VALID = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman_value(numeral: str) -> int:
+    total = 0
+    for index, letter in enumerate(numeral):
+        value = _ROMAN_VALUES[letter]
+        following = _ROMAN_VALUES[numeral[index + 1]] if index + 1 < len(numeral) else 0
+        total += -value if value < following else value
+    return total
+
+
+def _with_roman(text: str, atoms: list[_Atom]) -> list[_Atom]:
+    taken = [(atom.start, atom.end) for atom in atoms]
+    added = []
+    for match in _ROMAN.finditer(text):
+        numeral = match.group("roman")
+        if not _ROMAN_VALID.fullmatch(numeral) or (len(numeral) < 2 and not match["suffix"]):
+            continue
+        start, end = match.span()
+        if any(start < right and left < end for left, right in taken):
+            continue
+        value = _roman_value(numeral)
+        if value >= 2:
+            added.append(_Atom("num", start, end, Decimal(value), "roman"))
+    if not added:
+        return atoms
+    return sorted(atoms + added, key=lambda atom: atom.start)

@@ -22,10 +22,14 @@ from babel.dates import get_date_format, get_month_names
 
 from harness.errors import UnsupportedLanguageError
 from harness.fidelity.numerals import CJK_NUMERAL_CHARS
+from harness.fidelity.rbnf_words import ambiguous_words, rbnf_number_words
 
 # Letters of scripts written with spaces: a digit glued to one of them is part of a
 # name or code (F-16, COVID-19, G7), not a quantity.
-_LATIN_CYRILLIC = r"A-Za-z\u00c0-\u024f\u0400-\u04ff"
+# Letters a number glued by a hyphen belongs to: "COVID-19", "F-35", "ΚΟΒΙΝΤ-19" are
+# identifiers, compared as names, not numbers. (Hebrew and Arabic one-letter
+# prefixes, "ב-20", stay readable.)
+_LATIN_CYRILLIC = r"A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 _NOT_AFTER_LETTER = rf"(?<![{_LATIN_CYRILLIC}])(?<![{_LATIN_CYRILLIC}]-)"
 _SPACES = " \u00a0\u202f\u2009\u2007"
 
@@ -89,6 +93,8 @@ class NumberProfile:
     year_month_gap: re.Pattern[str] | None
     range_gap: re.Pattern[str]
     between_gaps: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    # Look-up keys of number words that are also common words (see rbnf_words).
+    ambiguous_words: frozenset[str] = frozenset()
 
 
 def _babel_locale(tag: str) -> Locale:
@@ -169,11 +175,13 @@ def number_profile(tag: str) -> NumberProfile:
         for exp, forms in _data("scale_words.toml").get(lang, {}).items()
         for form in forms
     }
-    word_surfaces = {
-        form: int(value)
-        for value, forms in _data("number_words.toml").get(lang, {}).items()
-        for form in forms
-    }
+    curated_words = _data("number_words.toml").get(lang)
+    ambiguous = frozenset() if curated_words else frozenset(
+        lookup_key(w) for w in ambiguous_words(lang))
+    word_surfaces = (
+        {form: int(value) for value, forms in curated_words.items() for form in forms}
+        if curated_words else rbnf_number_words(lang) if grammar["bounded"] else {}
+    )
     months = {lookup_key(form): month for form, month in month_surfaces.items()}
     scales = {lookup_key(form): exp for form, exp in scale_surfaces.items()}
     words = {lookup_key(form): value for form, value in word_surfaces.items()}
@@ -264,4 +272,5 @@ def number_profile(tag: str) -> NumberProfile:
             )
             for opener, joiner in grammar["between"]
         ),
+        ambiguous_words=ambiguous,
     )

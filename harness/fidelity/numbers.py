@@ -160,7 +160,9 @@ def judge_numbers(
         expected=facts,
         found=[match for _, match in matches],
         missing=[facts[f] for f in open_facts],
-        unexpected=[mentions[m] for m in open_mentions],
+        # A number word that is also a common word ("năm": five, year) only ever
+        # confirms a fact; alone it is no evidence of an added number.
+        unexpected=[mentions[m] for m in open_mentions if mentions[m].how != AMBIGUOUS],
     )
 
 
@@ -168,7 +170,10 @@ def judge_numbers(
 def source_facts(source: str, source_lang: str = "en") -> tuple[NumberMention, ...]:
     """The numbers of a source text, cached: one source paragraph is judged against
     every target language, variant and provider of a run."""
-    return tuple(extract_numbers(source, source_lang))
+    return tuple(m for m in extract_numbers(source, source_lang) if m.how != AMBIGUOUS)
+
+
+AMBIGUOUS = "words_ambiguous"
 
 
 def _open_quantity(
