@@ -19,7 +19,13 @@ from typing import Any
 
 import click
 
-from harness.cli.options import config_option, default_runs_dir, references_option, split_list
+from harness.cli.options import (
+    config_option,
+    default_runs_dir,
+    glossary_option,
+    references_option,
+    split_list,
+)
 from harness.cli.run_report import print_estimates, print_outcomes
 from harness.errors import UsageError
 from harness.references.article import VARIANTS, list_article_ids, load_article, references_root
@@ -66,12 +72,13 @@ DEFAULT_PROVIDER = "apertium"
               help="Run only shard I of N of the work (see `harness merge`).")
 @config_option
 @references_option
+@glossary_option
 def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[str, ...],
         variants: tuple[str, ...], overrides: tuple[str, ...], concurrency: int | None,
         rate: str | None, timeout: float | None, max_attempts: int | None,
         runs_dir: Path | None, resume_ref: str | None, retry_ref: str | None, dry_run: bool,
         no_cache: bool, shard_text: str | None, config_path: Path | None,
-        references_dir: Path | None) -> None:
+        references_dir: Path | None, glossary_path: Path | None) -> None:
     """Translate every segment of the articles (spun and restored) into every target language.
 
     Each provider writes one JSONL run file under runs/; the command prints where.
@@ -108,6 +115,12 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
             on_start=progress.start, on_record=progress.advance)], cache)
         return
 
+    glossary = None
+    if glossary_path is not None:
+        from harness.fidelity.glossary import load_glossary
+
+        loaded_glossary = load_glossary(glossary_path)  # a bad file stops before any request
+        glossary = {"path": str(glossary_path), "digest": loaded_glossary.digest}
     option_values = parse_overrides(overrides)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
@@ -136,7 +149,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     _execute(lambda control, progress: [
         execute_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
                     runs_dir=out_dir, shard=shard, cache=cache, control=control,
-                    on_start=progress.start, on_record=progress.advance)
+                    on_start=progress.start, on_record=progress.advance, glossary=glossary)
         for plan in plans], cache)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import references_option
+from harness.cli.options import glossary_option, references_option
+from harness.fidelity.glossary import load_glossary
 from harness.fidelity.scorer import FidelityStats
 from harness.restore.leakage import leakage_for_run
 from harness.restore.leakage_report import leakage_lines
@@ -65,12 +66,15 @@ def _table(score: RunScore) -> list[str]:
                 type=click.Path(path_type=Path, dir_okay=False))
 @references_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document with every run.")
-def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool) -> None:
+@glossary_option
+def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool,
+          glossary_path: Path | None) -> None:
     """Score run files: per variant and target language, names and numbers
     fidelity, unexpected facts, chrF and BLEU (against gold translations where
     the article has them), errors; spin sensitivity and stability per language;
     spin leakage: spun spans whose spun meaning reached the translation."""
-    scores = score_runs(list(runs), references_dir)
+    glossary = load_glossary(glossary_path) if glossary_path else None
+    scores = score_runs(list(runs), references_dir, glossary)
     leakage = [leakage_for_run(s.path, references_dir) for s in scores]
     if as_json:
         click.echo(json.dumps({"runs": [{**s.to_json(), "leakage": leak.to_json()}

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.fidelity.glossary import Glossary
 from harness.fidelity.scorer import PairJudgement, score_pair
 from harness.references.library import ReferenceLibrary
 
@@ -133,16 +134,21 @@ def judged_from(judgement: PairJudgement) -> Judged:
 class Judge:
     """Judges outputs against the facts of their restored segment, remembering results."""
 
-    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None) -> None:
+    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None,
+                 glossary: Glossary | None = None) -> None:
         self.book = book
         self.memo = memo
+        self.glossary = glossary
         self.judged = 0
         self.remembered = 0
 
     def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str, flags: tuple[str, ...] = ()) -> Judged:
+                 output: str, run_source: str, flags: tuple[str, ...] = (),
+                 glossary: Glossary | None = None) -> Judged:
+        glossary = glossary or self.glossary
         key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output,
-                                         *flags)).encode("utf-8"), digest_size=16).hexdigest()
+                                         glossary.digest if glossary else "", *flags))
+                              .encode("utf-8"), digest_size=16).hexdigest()
         if self.memo is not None:
             known = self.memo.get(key)
             if known is not None:
@@ -152,7 +158,7 @@ class Judge:
         restored = self.book.restored(article_id, segment)
         segment_facts = facts.for_segment(segment) if facts is not None and restored else None
         judgement = score_pair(restored or run_source, output, target, source_lang,
-                               facts=segment_facts, flags=flags)
+                               facts=segment_facts, flags=flags, glossary=glossary)
         judged = judged_from(judgement)
         self.judged += 1
         if self.memo is not None:

@@ -19,6 +19,7 @@ from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
 from harness.compare.judging import FactOutcome, Judge
+from harness.fidelity.glossary import run_glossary
 from harness.fidelity.language import verdict_flags
 from harness.fidelity.scorer import signature as fidelity_signature
 from harness.runfile import RunFile
@@ -104,8 +105,11 @@ def _usage(raw: Any) -> dict[str, float]:
 
 
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
-    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
-    for record in RunFile(path).segments():
+    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming.
+    The judge's glossary, or else the one the run's header records, adds name forms."""
+    run = RunFile(path)
+    glossary = run_glossary(run.header, judge.glossary, judge.book.notes)
+    for record in run.segments():
         target = str(record["target_lang"])
         article, segment = str(record["article"]), str(record["segment"])
         output = record.get("output")
@@ -128,7 +132,7 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
             yield SegmentRow(**base)
             continue
         judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
-                       str(output), source, verdict_flags(record.get("flags")))
+                       str(output), source, verdict_flags(record.get("flags")), glossary)
         chrf = bleu = None
         reference = judge.book.gold(article, segment, target)
         if reference is not None:

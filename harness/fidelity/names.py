@@ -19,7 +19,7 @@ name ("Putin" for "Bastrykin") is one missing and one unexpected.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -141,6 +141,25 @@ def auto_specs(source: str, source_lang: str = "en",
         specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
                               source_forms=(name.text,), curated=False))
     return tuple(specs)
+
+
+def merge_specs(base: Sequence[NameSpec], extra: Sequence[NameSpec]) -> tuple[NameSpec, ...]:
+    """``base`` with ``extra``'s forms put first on the spec of the same name (same
+    source form, case-insensitive); extra names of their own are appended."""
+    if not extra:
+        return tuple(base)
+    merged = list(base)
+    for spec in extra:
+        keys = {form.casefold() for form in (*spec.source_forms, spec.source)}
+        at = next((i for i, old in enumerate(merged)
+                   if keys & {f.casefold() for f in (*old.source_forms, old.source)}), None)
+        if at is None:
+            merged.append(spec)
+            continue
+        old = merged[at]
+        merged[at] = replace(old, forms=tuple(dict.fromkeys((*spec.forms, *old.forms))),
+                             variants=tuple(dict.fromkeys((*old.variants, *spec.variants))))
+    return tuple(merged)
 
 
 def _source_stems(name: str, source_lang: str) -> tuple[str, ...]:

@@ -18,11 +18,19 @@ from typing import TYPE_CHECKING, Any
 
 from harness import __version__
 from harness.fidelity.language import LanguageVerdict, identifier_version, judge_language
-from harness.fidelity.names import NAMES_SIGNATURE, NamesJudgement, auto_specs, judge_names
+from harness.fidelity.names import (
+    NAMES_SIGNATURE,
+    NamesJudgement,
+    NameSpec,
+    auto_specs,
+    judge_names,
+    merge_specs,
+)
 from harness.fidelity.transliteration import transliterator_version
 
 if TYPE_CHECKING:
-    from harness.fidelity.numbers import NumbersJudgement
+    from harness.fidelity.glossary import Glossary
+    from harness.fidelity.numbers import NumberMention, NumbersJudgement
     from harness.references.facts import SegmentFacts
 
 
@@ -149,6 +157,9 @@ def score_pair(
     curated_names: SegmentFacts | None = None,
     flags: Sequence[str] = (),
     check_language: bool = True,
+    glossary: Glossary | None = None,
+    pair_names: Sequence[NameSpec] = (),
+    pair_numbers: Sequence[NumberMention] | None = None,
 ) -> PairJudgement:
     """Judge one pair. ``facts`` (of the restored source) replace the automatic
     extraction of names and numbers from ``source`` when given.
@@ -160,31 +171,37 @@ def score_pair(
     ``flags`` are the backend's own (``refusal``, ``wrong_language``); with
     ``check_language`` the output's language is identified once
     (:func:`~harness.fidelity.language.judge_language`): an untranslated,
-    wrong-language or refused output fails every fact of the segment."""
+    wrong-language or refused output fails every fact of the segment.
+
+    ``glossary`` (:mod:`harness.fidelity.glossary`) and ``pair_names`` (names a
+    pairs file gives with the pair) add accepted forms: to the fact of the same
+    name when there are facts, as names of their own otherwise. ``pair_numbers``
+    replace the numbers read from the source."""
     from harness.fidelity.numbers import judge_numbers
 
-    if facts is None and curated_names is not None:
-        curated = curated_names.name_specs(target_lang)
-        covered = [form.casefold() for spec in curated for form in spec.source_forms]
-        automatic = [spec for spec in auto_specs(source, source_lang, target_lang)
-                     if not any(spec.source.casefold() in form or form in spec.source.casefold()
-                                for form in covered)]
-        names = judge_names(source, translation, target_lang, source_lang=source_lang,
-                            expected=(*curated, *automatic),
-                            known=curated_names.known_specs(target_lang))
-        numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang)
-    elif facts is None:
-        names = judge_names(source, translation, target_lang, source_lang=source_lang)
-        numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang)
+    extra = (*pair_names, *(glossary.specs(source, target_lang) if glossary else ()))
+    if facts is not None:
+        expected: tuple[NameSpec, ...] | None = merge_specs(facts.name_specs(target_lang), extra)
+        known = facts.known_specs(target_lang)
     else:
-        names = judge_names(
-            source, translation, target_lang, source_lang=source_lang,
-            expected=facts.name_specs(target_lang), known=facts.known_specs(target_lang),
-        )
-        numbers = judge_numbers(
-            source, translation, target_lang, source_lang=source_lang,
-            expected=facts.number_mentions(source),
-        )
+        curated = merge_specs(
+            curated_names.name_specs(target_lang) if curated_names is not None else (), extra)
+        known = curated_names.known_specs(target_lang) if curated_names is not None else ()
+        expected = None
+        if curated:
+            covered = [form.casefold() for spec in curated for form in spec.source_forms]
+            automatic = [spec for spec in auto_specs(source, source_lang, target_lang)
+                         if not any(spec.source.casefold() in form or form in spec.source.casefold()
+                                    for form in covered)]
+            expected = (*curated, *automatic)
+    names = judge_names(source, translation, target_lang, source_lang=source_lang,
+                        expected=expected, known=known)
+    if pair_numbers is not None:
+        number_facts: Sequence[NumberMention] | None = pair_numbers
+    else:
+        number_facts = facts.number_mentions(source) if facts is not None else None
+    numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang,
+                            expected=number_facts)
     language = (judge_language(source, translation, source_lang, target_lang, flags)
                 if check_language else LanguageVerdict("ok", why="not checked"))
     fails = language.fails

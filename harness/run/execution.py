@@ -143,12 +143,16 @@ async def execute_run(
     control: RunControl | None = None,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    glossary: dict[str, str] | None = None,
 ) -> RunResult:
-    """Run ``plan`` over ``articles`` into a new run file."""
+    """Run ``plan`` over ``articles`` into a new run file; ``glossary`` (its path and
+    digest) is recorded in the header, for ``score`` and ``compare`` to judge with."""
     async with open_provider(plan) as provider:
         chosen = await choose_targets(provider, plan, articles, targets)
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
         header = build_header(plan, provider, articles, chosen, variants, shard)
+        if glossary is not None:
+            header["glossary"] = glossary
         path = runs_dir / f"{header['run_id']}.jsonl"
         with RunWriter(path) as writer:
             writer.header(header)
