@@ -28,9 +28,16 @@ VERDICTS = [
     ("de", SOURCE, (), "untranslated"),
     # The source with a word changed is still the source.
     ("fr", SOURCE.replace("people", "persons"), (), "untranslated"),
-    # German where French was asked for.
+    # German where French was asked for (a paragraph: enough text to be sure).
     ("fr", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
-     "Menschen seien in Kasan festgenommen worden.", (), "wrong_language"),
+     "Menschen seien in Kasan festgenommen worden. Die Behörden hätten die Festnahmen mit "
+     "Verstößen gegen die Meldepflicht begründet.", (), "wrong_language"),
+    # The same German, too short to be sure: not called a wrong language.
+    ("fr", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
+     "Menschen seien in Kasan festgenommen worden.", (), "unchecked"),
+    # A paraphrase in the source language is still untranslated.
+    ("de", "The head of the committee told reporters that fourteen people were held in the "
+     "city.", (), "untranslated"),
     # Latin letters where Greek was asked for.
     ("el", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
      "Menschen seien in Kasan festgenommen worden.", (), "wrong_language"),
@@ -54,6 +61,15 @@ def test_language_verdicts(target: str, output: str, flags: tuple[str, ...],
     result = judge_language(SOURCE, output, "en", target, flags)
     assert result.verdict == verdict, result
     assert result.fails == (verdict in ("untranslated", "wrong_language", "refusal"))
+
+
+def test_english_for_another_source_is_a_wrong_language_even_when_short() -> None:
+    # English is the language chat models fall back to: called on one sentence.
+    french = ("Alexandre Bastrykine a déclaré mardi que quatorze personnes avaient été "
+              "arrêtées à Kazan.")
+    english = "The head of the committee told reporters that fourteen people were held there."
+    verdict = judge_language(french, english, "fr", "de")
+    assert (verdict.verdict, verdict.detected) == ("wrong_language", "en")
 
 
 def test_same_language_is_never_untranslated() -> None:

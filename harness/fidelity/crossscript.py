@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from harness.fidelity.matching import Form, PreparedText, Span, primary_language
@@ -28,6 +29,7 @@ from harness.fidelity.transliteration import char_skeletons, skeleton
 MIN_SKELETON = 3
 LOOSE_SKELETON = 5
 MAX_ENDING = 2
+SAME_SCRIPT_RATIO = 60.0
 # Languages whose script attaches one-letter prepositions/conjunctions/articles.
 _GLUED_PREFIXES = frozenset({"he", "ar", "fa", "ur", "yi", "ps", "ug", "ckb"})
 
@@ -58,6 +60,12 @@ def form_skeletons(form: Form) -> tuple[str, ...]:
     return tuple(skeleton(word) for word in form.tokens)
 
 
+def _close_spelling(want: str, got: str) -> bool:
+    if not want or not got or want[0] != got[0]:
+        return False
+    return fuzz.ratio(want, got[: len(want) + MAX_ENDING + 2]) >= SAME_SCRIPT_RATIO
+
+
 def _agrees(want: str, got: str, glued: bool) -> bool:
     if got == want:
         return True
@@ -72,20 +80,38 @@ def _agrees(want: str, got: str, glued: bool) -> bool:
     return False
 
 
-def skeleton_find(text: PreparedText, form: Form) -> Span | None:
-    """The span of ``form`` written in another script of ``text``, or None."""
+def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) -> Span | None:
+    """The span of ``form`` written in another script of ``text``, or None.
+
+    With ``same_script`` only words in the form's own script are compared, and each
+    must also start with the form word's letter and keep a rapidfuzz ratio of at
+    least :data:`SAME_SCRIPT_RATIO` with it: "Kasan", "Kazanyban" for "Kazan", never
+    "Kissen"."""
     wants = form_skeletons(form)
     if not form.tokens or sum(len(w) for w in wants) < MIN_SKELETON:
         return None
     form_script = script_of(form.text)
     if text.continua:
-        return _continua_find(text, "".join(wants), form_script)
+        if same_script:
+            return None
+        span = _continua_find(text, "".join(wants), form_script)
+        longest = max(wants, key=len)
+        if span is None and len(wants) > 1 and len(longest) >= LOOSE_SKELETON:
+            # Scripts without spaces often render only the surname, or the given name
+            # by meaning rather than sound: the longest word alone will do.
+            span = _continua_find(text, longest, form_script)
+        return span
     glued = primary_language(text.lang) in _GLUED_PREFIXES
     words = text.words
     skeletons = text.skeletons
     size = len(wants)
     for first in range(len(words) - size + 1):
-        if script_of(words[first]) in ("", form_script):
+        script = script_of(words[first])
+        if not script or (script == form_script) != same_script:
+            continue
+        if same_script and not all(
+            _close_spelling(form.folded[k], text.folded[first + k]) for k in range(size)
+        ):
             continue
         if all(
             _agrees(wants[k], skeletons[first + k], glued) if wants[k] else not skeletons[first + k]
@@ -96,7 +122,7 @@ def skeleton_find(text: PreparedText, form: Form) -> Span | None:
 
 
 def _continua_find(text: PreparedText, want: str, form_script: str) -> Span | None:
-    if len(want) < MIN_SKELETON + 1 or script_of(text.raw) == form_script:
+    if len(want) < MIN_SKELETON or script_of(text.raw) == form_script:
         return None
     haystack, offsets = char_skeletons(text.raw)
     at = haystack.find(want)

@@ -13,9 +13,14 @@ One verdict per output, before any name or number is judged:
 ``unchecked``       too short to identify honestly (a number, a name): never a failure.
 
 The identifier is lingua (its statistical models ship with the package), built
-once, lazily, in its low-accuracy mode over every language it knows: a few
-hundred microseconds per output. Backends' own flags (``wrong_language``,
-``refusal`` from the LLM adapters) count like the identifier's verdict.
+lazily in its low-accuracy mode over the widely used languages of
+:data:`CANDIDATES` plus the pair's source and target, and kept: a few hundred
+microseconds per output. It reads only the output's words that the source does
+not have (names and numbers say nothing about the language). Lingua documents
+its low-accuracy mode as reliable from about 120 characters: on less, another
+language than the source's (or English) is not called a wrong language but
+``unchecked``. Backends' own flags (``wrong_language``, ``refusal`` from the LLM
+adapters) count like the identifier's verdict.
 """
 
 from __future__ import annotations
@@ -101,12 +106,66 @@ class LanguageVerdict:
         return out
 
 
-@lru_cache(maxsize=1)
-def _detector() -> LanguageDetector:
-    from lingua import LanguageDetectorBuilder
+# The languages an output is told apart from, besides the pair's own: the widely
+# used ones, so that a rare language's statistics (Kazakh for a short Ukrainian
+# sentence) cannot outvote them.
+CANDIDATES = frozenset(
+    [
+        "en",
+        "es",
+        "fr",
+        "de",
+        "it",
+        "pt",
+        "nl",
+        "ru",
+        "uk",
+        "pl",
+        "cs",
+        "sk",
+        "sv",
+        "da",
+        "nb",
+        "fi",
+        "hu",
+        "ro",
+        "tr",
+        "el",
+        "bg",
+        "sr",
+        "hr",
+        "bs",
+        "sl",
+        "lt",
+        "lv",
+        "et",
+        "ar",
+        "fa",
+        "he",
+        "hi",
+        "bn",
+        "ur",
+        "zh",
+        "ja",
+        "ko",
+        "th",
+        "vi",
+        "id",
+        "ms",
+        "ka",
+        "hy",
+    ]
+)
+RELIABLE_CHARS = 120
 
+
+@lru_cache(maxsize=16)
+def _detector(extra: frozenset[str]) -> LanguageDetector:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    codes = [getattr(IsoCode639_1, code.upper()) for code in sorted(CANDIDATES | extra)]
     return (
-        LanguageDetectorBuilder.from_all_languages()
+        LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
         .with_low_accuracy_mode()
         .with_preloaded_language_models()
         .build()
@@ -128,9 +187,12 @@ def identifier_version() -> str:
         return "lingua?"
 
 
-def identify(text: str) -> list[tuple[str, float]]:
-    """(ISO 639-1 code, confidence) of the likeliest languages, best first."""
-    values = _detector().compute_language_confidence_values(text)
+def identify(text: str, *also: str) -> list[tuple[str, float]]:
+    """(ISO 639-1 code, confidence) of the likeliest languages, best first, among
+    :data:`CANDIDATES` and the languages ``also`` names (when lingua knows them)."""
+    known = identifiable()
+    extra = frozenset(code for code in also if code in known) - CANDIDATES
+    values = _detector(extra).compute_language_confidence_values(text)
     return [(v.language.iso_code_639_1.name.lower(), v.value) for v in values[:5] if v.value > 0]
 
 
@@ -247,7 +309,7 @@ def judge_language(
             "ok",
             why=f"written in the {script} script; the identifier does not know {target_code!r}",
         )
-    ranked = identify(own)
+    ranked = identify(own, source_code, target_code)
     if not ranked:
         return LanguageVerdict("unchecked", why="the identifier gave no language")
     top, confidence = ranked[0]
@@ -262,5 +324,12 @@ def judge_language(
     if top in _group(source_code):
         return LanguageVerdict(
             "untranslated", top, confidence, why=f"identified as the source language ({top})"
+        )
+    if len(own) < RELIABLE_CHARS and top != "en":
+        return LanguageVerdict(
+            "unchecked",
+            top,
+            confidence,
+            why=f"identified as {top} on too little text to be sure",
         )
     return LanguageVerdict("wrong_language", top, confidence, why=f"identified as {top}")

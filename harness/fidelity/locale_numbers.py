@@ -136,6 +136,12 @@ def _month_forms(
     return forms, frozenset(by_width["abbreviated"] - by_width["wide"])
 
 
+def _day_names(locale: Locale) -> set[str]:
+    """CLDR weekday names of every width and context."""
+    return {str(name) for context in locale.days.values() for names in context.values()
+            for name in names.values()}
+
+
 def _date_order(locale: Locale) -> str:
     pattern = get_date_format("short", locale=locale).pattern
     letters = [c for c in pattern if c in "dMy"]
@@ -197,6 +203,12 @@ def number_profile(tag: str) -> NumberProfile:
             return None
         return rf"(?P<{name}>{before}{prefix}(?:{alternation}){after})"
 
+    # Weekday names written with numerals (星期二, 周二, 火曜日 has none) are no numbers.
+    cjk_stopwords = [*grammar["cjk_stopwords"], *(
+        name for name in _day_names(locale)
+        if any(ch in CJK_NUMERAL_CHARS for ch in name)
+        and any(ch not in CJK_NUMERAL_CHARS for ch in name)  # not the narrow "二"
+    )] if grammar["cjk_numerals"] else []
     ordinal = grammar["ordinal_suffix"]
     ordinal_part = rf"(?:{ordinal}(?![^\W\d_]))?" if ordinal else ""
     spaces = f"[{_SPACES}]"
@@ -214,10 +226,10 @@ def number_profile(tag: str) -> NumberProfile:
         words_group("word", word_surfaces),
     ]
     if grammar["cjk_numerals"]:
-        branches.append(f"(?P<stop>{_alternation(grammar['cjk_stopwords'])})")
+        branches.append(f"(?P<stop>{_alternation(cjk_stopwords)})")
         branches.append(f"(?P<cjk>[{CJK_NUMERAL_CHARS}]+)")
     scanner = re.compile("|".join(b for b in branches if b), re.IGNORECASE)
-    listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *grammar["cjk_stopwords"]]
+    listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *cjk_stopwords]
     openings = {_opening(form) for form in listed} - {""}
     if bounded:
         # Digit runs, and word starts whose first two letters open some listed form;

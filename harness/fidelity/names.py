@@ -336,6 +336,7 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
         return None
     rival_texts = _rivals(spec, rivals, text.lang)
     best: fuzzy.FuzzyResult | None = None
+    rival_refused = False
     for form in candidates:
         # A refused candidate is reported only from 60 up, and only when it is closer
         # than the best so far: weaker windows need no ratio.
@@ -345,8 +346,16 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             continue
         if result.accepted and result.span is not None:
             return "fuzzy", form, result.span
+        rival_refused = rival_refused or result.why.startswith("closer")
         if best is None or result.score > best.score:
             best = result
+    if not rival_refused:
+        # Another language's spelling in the same script ("Kasan", "Kazań" for
+        # "Kazan"): the same skeleton, the same initial and a close spelling.
+        for form in candidates:
+            span = crossscript.skeleton_find(text, form, same_script=True)
+            if span is not None:
+                return "skeleton", form, span
     if best is not None and best.score >= _NEAR_SCORE:
         return best
     return None

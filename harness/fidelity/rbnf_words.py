@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import metadata
 
 import stopwordsiso
+from babel import Locale, UnknownLocaleError
 
 from harness.fidelity.matching import primary_language
 
@@ -41,9 +42,28 @@ def _supported() -> frozenset[str]:
 
 
 def ambiguous_words(lang: str) -> frozenset[str]:
-    """The spelled numbers of ``lang`` that are also its stop words, lower case."""
-    stop = _stop_words(primary_language(lang))
-    return frozenset(w.lower() for w in rbnf_number_words(lang) if w.lower() in stop)
+    """The spelled numbers of ``lang`` that are also its stop words or words of its
+    CLDR weekday and month names ("thứ Ba" is Tuesday, "سه‌شنبه" too), lower case."""
+    code = primary_language(lang)
+    common = _stop_words(code) | calendar_words(code)
+    return frozenset(w.lower() for w in rbnf_number_words(lang) if w.lower() in common)
+
+
+@lru_cache(maxsize=64)
+def calendar_words(code: str) -> frozenset[str]:
+    """The words (split at spaces and zero-width non-joiners) of the CLDR weekday and
+    month names of a language, every width and context, lower case."""
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return frozenset()
+    words: set[str] = set()
+    for table in (locale.days, locale.months):
+        for context in table.values():
+            for names in context.values():
+                for name in names.values():
+                    words.update(str(name).lower().replace("\u200c", " ").split())
+    return frozenset(words)
 
 
 @lru_cache(maxsize=64)
