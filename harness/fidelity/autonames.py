@@ -137,7 +137,8 @@ def find_source_names(text: str, lang: str = "en") -> list[SourceName]:
         lower = word.lower()
         gap = text[words[index - 1].end() : match.start()] if index else ""
         joined = bool(current) and (
-            gap == " " or (gap == ". " and current[-1].group() in _ABBREVIATIONS)
+            gap in (" ", "-", "‐")
+            or (gap == ". " and current[-1].group() in _ABBREVIATIONS)
         )
         if not joined:
             close()

@@ -24,12 +24,15 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from harness.fidelity.matching import Form, PreparedText, Span, primary_language
-from harness.fidelity.transliteration import char_skeletons, skeleton
+from harness.fidelity.transliteration import char_skeletons, skeleton, to_latin
 
 MIN_SKELETON = 3
 LOOSE_SKELETON = 5
 MAX_ENDING = 2
 SAME_SCRIPT_RATIO = 60.0
+CROSS_SCRIPT_RATIO = 40.0
+# Scripts that leave short vowels unwritten: only the consonants can be compared.
+_ABJADS = frozenset({"HEBREW", "ARABIC", "SYRIAC", "THAANA"})
 # Languages whose script attaches one-letter prepositions/conjunctions/articles.
 _GLUED_PREFIXES = frozenset({"he", "ar", "fa", "ur", "yi", "ps", "ug", "ckb"})
 
@@ -58,6 +61,13 @@ def main_script(text: PreparedText) -> str:
 @lru_cache(maxsize=1 << 14)
 def form_skeletons(form: Form) -> tuple[str, ...]:
     return tuple(skeleton(word) for word in form.tokens)
+
+
+def _close_vowels(want: str, word: str) -> bool:
+    """Outside abjads a transliteration keeps the vowels too: "volfsburzi" is close to
+    "wolfsburg", "profspilka" (the same consonants by chance) is not."""
+    latin = "".join(ch for ch in to_latin(word) if ch.isalpha())
+    return fuzz.ratio(want, latin[: len(want) + MAX_ENDING + 2]) >= CROSS_SCRIPT_RATIO
 
 
 def _close_spelling(want: str, got: str) -> bool:
@@ -94,13 +104,7 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
     if text.continua:
         if same_script:
             return None
-        span = _continua_find(text, "".join(wants), form_script)
-        longest = max(wants, key=len)
-        if span is None and len(wants) > 1 and len(longest) >= LOOSE_SKELETON:
-            # Scripts without spaces often render only the surname, or the given name
-            # by meaning rather than sound: the longest word alone will do.
-            span = _continua_find(text, longest, form_script)
-        return span
+        return _continua_find(text, "".join(wants), form_script)
     glued = primary_language(text.lang) in _GLUED_PREFIXES
     words = text.words
     skeletons = text.skeletons
@@ -111,6 +115,12 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
             continue
         if same_script and not all(
             _close_spelling(form.folded[k], text.folded[first + k]) for k in range(size)
+        ):
+            continue
+        if (
+            not same_script
+            and script not in _ABJADS
+            and not all(_close_vowels(form.folded[k], words[first + k]) for k in range(size))
         ):
             continue
         if all(

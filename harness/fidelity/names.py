@@ -133,6 +133,9 @@ def auto_specs(source: str, source_lang: str = "en",
         forms = [name.text, *_source_stems(name.text, source_lang)]
         if name.tail:
             forms.append(name.tail)
+        surname = _last_word(name.text)
+        if surname and surname not in forms:
+            forms.append(surname)
         code = _territory_codes(matching.primary_language(source_lang)).get(name.text)
         if code:
             local = _territory_name(code, target_lang)
@@ -160,6 +163,17 @@ def merge_specs(base: Sequence[NameSpec], extra: Sequence[NameSpec]) -> tuple[Na
         merged[at] = replace(old, forms=tuple(dict.fromkeys((*spec.forms, *old.forms))),
                              variants=tuple(dict.fromkeys((*old.variants, *spec.variants))))
     return tuple(merged)
+
+
+def _last_word(name: str) -> str:
+    """The last word of a two- or three-word name of capitalised words only, of five
+    letters or more: a translation may keep the surname alone ("Putin",
+    "Tokayev"), or render the given names by another convention."""
+    words = name.replace("-", " ").split()
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return ""
+    last = words[-1]
+    return last if len(last) >= 5 and last.isalpha() else ""
 
 
 def _source_stems(name: str, source_lang: str) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.fidelity.extraction import extract_numbers
+from harness.fidelity.locale_numbers import number_profile
 from harness.fidelity.values import (
     DateValue,
     NumberMention,
@@ -161,8 +162,13 @@ def judge_numbers(
         found=[match for _, match in matches],
         missing=[facts[f] for f in open_facts],
         # A number word that is also a common word ("năm": five, year) only ever
-        # confirms a fact; alone it is no evidence of an added number.
-        unexpected=[mentions[m] for m in open_mentions if mentions[m].how != AMBIGUOUS],
+        # confirms a fact; alone it is no evidence of an added number. Nor is a number
+        # word below those the source language reads as words ("due", "两" for
+        # "the two leaders", where the source's "two" is no fact).
+        unexpected=[mentions[m] for m in open_mentions
+                    if mentions[m].how != AMBIGUOUS
+                    and not (mentions[m].how in WORD_READINGS
+                             and _below_source_words(mentions[m].value, source_lang))],
     )
 
 
@@ -174,6 +180,13 @@ def source_facts(source: str, source_lang: str = "en") -> tuple[NumberMention, .
 
 
 AMBIGUOUS = "words_ambiguous"
+WORD_READINGS = frozenset({"words", "cjk"})
+
+
+def _below_source_words(value: object, source_lang: str) -> bool:
+    words = number_profile(source_lang).words
+    least = min(words.values(), default=2)
+    return isinstance(value, Decimal) and value < least
 
 
 def _open_quantity(

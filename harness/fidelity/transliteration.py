@@ -17,6 +17,7 @@ Transliterators are built once and every word's result is cached.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -24,23 +25,24 @@ from typing import Any
 # Word-initial Greek "mp"/"nt"/"gk" write b/d/g; "ph"/"th"/"kh" are one sound each.
 _INITIAL = (("mp", "b"), ("nt", "d"), ("gk", "g"), ("gh", "g"))
 _DIGRAPHS = (
-    ("tsch", "c"),
+    ("tsch", "t"),
     ("dzh", "j"),
-    ("tch", "c"),
+    ("tch", "t"),
     ("sch", "s"),
-    ("ch", "c"),
+    ("ch", "t"),
     ("sh", "s"),
     ("zh", "z"),
     ("kh", "k"),
     ("ph", "f"),
     ("th", "t"),
     ("ck", "k"),
-    ("ts", "c"),
-    ("tz", "c"),
+    ("ts", "t"),
+    ("tz", "t"),
     ("dj", "j"),
     ("gk", "g"),
     ("ks", "x"),
 )
+# Affricates (ch, ts, tz) fall in with t: Japanese writes "ti", "tu" as "chi", "tsu".
 # Letters systems swap for one another: v/w/b/p (Arabic has no p, Hebrew bet is
 # b or v, Arabic writes v as f), k/q/c/g, l/r (Korean, Japanese), z/s/j, d/t. And
 # w drops with the vowels: Hebrew and Arabic write o/u with the letter read "w".
@@ -67,7 +69,36 @@ _DOUBLE = re.compile(r"(.)\1+")
 def _to_latin() -> Any:
     import icu
 
-    return icu.Transliterator.createInstance("Any-Latin; Latin-ASCII; Lower")
+    return icu.Transliterator.createInstance("Any-Latin")
+
+
+@lru_cache(maxsize=1)
+def _to_ascii() -> Any:
+    import icu
+
+    return icu.Transliterator.createInstance("Latin-ASCII; Lower")
+
+
+# Latin-ASCII drops the hacek ("č" -> "c"), which would part "Чернов" (Černov) from
+# "Chernov": the scholarly letters are spelled out as the English-style digraphs.
+_DIACRITIC_DIGRAPHS = str.maketrans(
+    {
+        "č": "ch",
+        "Č": "ch",
+        "ć": "ch",
+        "Ć": "ch",
+        "š": "sh",
+        "Š": "sh",
+        "ś": "sh",
+        "Ś": "sh",
+        "ž": "zh",
+        "Ž": "zh",
+        "ź": "zh",
+        "Ź": "zh",
+        "đ": "dj",
+        "Đ": "dj",
+    }
+)
 
 
 def transliterator_version() -> str:
@@ -81,21 +112,40 @@ def transliterator_version() -> str:
 @lru_cache(maxsize=1 << 16)
 def to_latin(text: str) -> str:
     """ASCII lower-case Latin of ``text`` by ICU's CLDR transforms."""
-    return str(_to_latin().transliterate(text))
+    latin = str(_to_latin().transliterate(text)).translate(_DIACRITIC_DIGRAPHS)
+    return str(_to_ascii().transliterate(latin))
 
 
 @lru_cache(maxsize=1 << 16)
 def skeleton(word: str) -> str:
     """The consonant skeleton of one word in any script (see the module docstring)."""
+    script = _script(word)
     latin = re.sub(r"[^a-z]", "", to_latin(word))
     for old, new in _INITIAL:
         if latin.startswith(old):
             latin = new + latin[len(old) :]
             break
+    if script == "GREEK":
+        # Inside a word Greek writes b and g of foreign names as μπ, γκ, and nd as ντ.
+        latin = latin.replace("mp", "b").replace("gk", "g").replace("nt", "nd")
+    if script == "LATIN":
+        # Latin "j" between vowels is the glide y of German, Slavic and Nordic spellings
+        # ("Tokajew" = "Tokayev"), and "w" is a consonant there (v).
+        latin = _GLIDE_J.sub("", latin).replace("w", "v")
     for old, new in _DIGRAPHS:
         latin = latin.replace(old, new)
     latin = _DROP.sub("", latin).translate(_MERGE)
     return _DOUBLE.sub(r"\1", latin)
+
+
+_GLIDE_J = re.compile(r"(?<=[aeiouy])j(?=[aeiouy])")
+
+
+def _script(word: str) -> str:
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split(" ", 1)[0]
+    return ""
 
 
 def char_skeletons(text: str) -> tuple[str, list[int]]:
