@@ -94,12 +94,12 @@ def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
         verdict = judgement.language.verdict
         return tuple(
             [FactOutcome(f"name:{spec.id}", "name", spec.source, False, verdict)
-             for spec in judgement.names.expected]
+             for spec in judgement.names.judged]
             + [FactOutcome(f"number:{mention.text}", "number", mention.text, False, verdict)
                for mention in judgement.numbers.expected])
     outcomes: list[FactOutcome] = []
     found_names = {match.id: match for match in judgement.names.found}
-    for spec in judgement.names.expected:
+    for spec in judgement.names.judged:
         match = found_names.get(spec.id)
         if match is not None:
             outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, True, match.how,

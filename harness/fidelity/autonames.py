@@ -102,6 +102,8 @@ class SourceName:
     # The name without its first word when the span opens a sentence, where that
     # word may be capitalised by position ("Laut Bastrykin"); "" otherwise.
     tail: str = ""
+    # Judged only when found (see find_source_names): never counted as missing.
+    soft: bool = False
 
 
 def caseless(text: str) -> bool:
@@ -170,12 +172,26 @@ def find_source_names(text: str, lang: str = "en") -> list[SourceName]:
             continue  # a German noun is capitalised like a name: not judged alone
         name = re.sub(r"[’']s$", "", name)
         tail = ""
-        if len(span) > 1 and _opens_sentence(text, span[0].start()):
+        opens = _opens_sentence(text, span[0].start())
+        if len(span) > 1 and opens:
             tail = re.sub(r"[’']s$", "", text[span[1].start() : span[-1].end()])
+        # One capitalised word opening a sentence may be a common word ("Floods
+        # killed..."): judged only if found, unless it is capitalised elsewhere too.
+        soft = (len(span) == 1 and opens and not _acronym(name)
+                and not _capitalised_inside(text, name, span[0].start()))
         if name and name not in seen:
             seen.add(name)
-            found.append(SourceName(name, span[0].start(), span[0].start() + len(name), tail))
+            found.append(SourceName(name, span[0].start(), span[0].start() + len(name), tail,
+                                    soft))
     return found
+
+
+def _capitalised_inside(text: str, word: str, first: int) -> bool:
+    """Whether ``word`` also stands in ``text`` where no sentence begins."""
+    for match in re.finditer(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])", text):
+        if match.start() != first and not _opens_sentence(text, match.start()):
+            return True
+    return False
 
 
 def _acronym(word: str) -> bool:

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from harness.fidelity.matching import Form, PreparedText, Span, primary_language
-from harness.fidelity.transliteration import char_skeletons, skeleton, to_latin
+from harness.fidelity.transliteration import OPTIONAL, char_skeletons, skeleton, to_latin
 
 MIN_SKELETON = 3
 LOOSE_SKELETON = 5
@@ -77,6 +77,11 @@ def _close_spelling(want: str, got: str) -> bool:
 
 
 def _agrees(want: str, got: str, glued: bool) -> bool:
+    if want.startswith(OPTIONAL):
+        rest = want[len(OPTIONAL) :]
+        return _agrees(rest, got, glued) or _agrees("b" + rest, got, glued)
+    if got.startswith(OPTIONAL):
+        got = "b" + got[len(OPTIONAL) :]
     if got == want:
         return True
     candidates = [got, got[1:]] if glued and len(got) > len(want) else [got]
@@ -104,7 +109,12 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
     if text.continua:
         if same_script:
             return None
-        return _continua_find(text, "".join(wants), form_script)
+        joined = "".join(wants)
+        if OPTIONAL in joined:
+            return _continua_find(text, joined.replace(OPTIONAL, ""), form_script) or (
+                _continua_find(text, joined.replace(OPTIONAL, "b"), form_script)
+            )
+        return _continua_find(text, joined, form_script)
     glued = primary_language(text.lang) in _GLUED_PREFIXES
     words = text.words
     skeletons = text.skeletons
@@ -128,6 +138,16 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
             for k in range(size)
         ):
             return text.span(first, first + size - 1)
+        if (
+            size == 1
+            and not same_script
+            and first + 1 < len(words)
+            and script_of(words[first + 1]) == script
+            and _agrees(wants[0], skeletons[first] + skeletons[first + 1], glued)
+            and len(skeletons[first]) >= 2
+        ):
+            # One name written as two words in the other script ("إسلام آباد").
+            return text.span(first, first + 1)
     return None
 
 

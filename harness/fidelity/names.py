@@ -58,6 +58,9 @@ class NameSpec:
     source_forms: tuple[str, ...] = ()
     kind: str = "name"
     curated: bool = True
+    #: A name that may be a common word (one capitalised word opening a sentence):
+    #: kept when found, ``unchecked`` rather than missing when not.
+    soft: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "source": self.source, "kind": self.kind, "curated": self.curated}
@@ -109,6 +112,14 @@ class NamesJudgement:
     #: Why the segment's names could not be judged ("" when they could): shown,
     #: never counted as missing.
     unchecked: str = ""
+    #: Soft names (see :class:`NameSpec`) that were not found: neither kept nor missing.
+    unchecked_names: tuple[NameSpec, ...] = ()
+
+    @property
+    def judged(self) -> tuple[NameSpec, ...]:
+        """The expected names that count: every one but the unchecked soft ones."""
+        skipped = {spec.id for spec in self.unchecked_names}
+        return tuple(spec for spec in self.expected if spec.id not in skipped)
 
     @property
     def ok(self) -> bool:
@@ -121,6 +132,8 @@ class NamesJudgement:
             "missing": [miss.to_json() for miss in self.missing],
             "unexpected": [match.to_json() for match in self.unexpected],
             **({"unchecked": self.unchecked} if self.unchecked else {}),
+            **({"unchecked_names": [s.source for s in self.unchecked_names]}
+               if self.unchecked_names else {}),
         }
 
 
@@ -142,7 +155,7 @@ def auto_specs(source: str, source_lang: str = "en",
             if local and local != name.text:
                 forms.insert(0, local)
         specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
-                              source_forms=(name.text,), curated=False))
+                              source_forms=(name.text,), curated=False, soft=name.soft))
     return tuple(specs)
 
 
@@ -417,12 +430,15 @@ def judge_names(
     everyone = specs + tuple(k for k in known_specs if k.id not in expected_ids)
     found: list[NameMatch] = []
     missing: list[NameMiss] = []
+    soft_unchecked: list[NameSpec] = []
     for spec in specs:
         located = _locate(text, spec, allow_fuzzy=True, rivals=everyone)
         if isinstance(located, tuple):
             how, form, (start, end) = located
             found.append(NameMatch(spec.id, spec.source, text.raw[start:end], form.text,
                                    how, start, end))
+        elif spec.soft:
+            soft_unchecked.append(spec)
         elif located is not None:
             missing.append(NameMiss(spec.id, spec.source, located.candidate, located.score,
                                     f"fuzzy candidate refused: {located.why}"))
@@ -439,4 +455,5 @@ def judge_names(
                 how, form, (start, end) = located
                 unexpected.append(NameMatch(spec.id, spec.source, text.raw[start:end],
                                             form.text, how, start, end))
-    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected), unchecked)
+    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected), unchecked,
+                          tuple(soft_unchecked))

@@ -207,7 +207,7 @@ def score_pair(
     fails = language.fails
     stats = FidelityStats(
         segments=1,
-        names_expected=len(names.expected),
+        names_expected=len(names.judged),
         names_kept=0 if fails else len(names.found),
         names_unexpected=len(names.unexpected),
         names_ok=int(names.ok and not fails),

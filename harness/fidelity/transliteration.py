@@ -97,6 +97,9 @@ _DIACRITIC_DIGRAPHS = str.maketrans(
         "Ź": "zh",
         "đ": "dj",
         "Đ": "dj",
+        # The Indic anusvara is a nasal: "मैक्रों" is Macron, not "Macrom".
+        "ṁ": "n",
+        "ṃ": "n",
     }
 )
 
@@ -131,13 +134,26 @@ def skeleton(word: str) -> str:
     if script == "LATIN":
         # Latin "j" between vowels is the glide y of German, Slavic and Nordic spellings
         # ("Tokajew" = "Tokayev"), and "w" is a consonant there (v).
-        latin = _GLIDE_J.sub("", latin).replace("w", "v")
+        latin = _GLIDE_J.sub("", latin)
+        # A word-initial "w" before a vowel is a v in some spellings (Вашингтон) and a
+        # vowel glide in others (Уильям, ויליאם for William): marked as optional.
+        optional_w = re.match(r"w[aeiouy]", latin) is not None
+        latin = latin.replace("w", "v")
+        if optional_w:
+            return OPTIONAL + _finish(latin[1:])
+        return _finish(latin)
+    return _finish(latin)
+
+
+def _finish(latin: str) -> str:
     for old, new in _DIGRAPHS:
         latin = latin.replace(old, new)
     latin = _DROP.sub("", latin).translate(_MERGE)
     return _DOUBLE.sub(r"\1", latin)
 
 
+# Leads a skeleton whose first consonant may be absent or a b (see skeleton()).
+OPTIONAL = "W"
 _GLIDE_J = re.compile(r"(?<=[aeiouy])j(?=[aeiouy])")
 
 
