@@ -40,7 +40,6 @@ from functools import lru_cache
 from typing import Any
 
 from harness.fidelity.extraction import extract_numbers
-from harness.fidelity.locale_numbers import number_profile
 from harness.fidelity.values import (
     DateValue,
     NumberMention,
@@ -162,13 +161,9 @@ def judge_numbers(
         found=[match for _, match in matches],
         missing=[facts[f] for f in open_facts],
         # A number word that is also a common word ("năm": five, year) only ever
-        # confirms a fact; alone it is no evidence of an added number. Nor is a number
-        # word below those the source language reads as words ("due", "两" for
-        # "the two leaders", where the source's "two" is no fact).
-        unexpected=[mentions[m] for m in open_mentions
-                    if mentions[m].how != AMBIGUOUS
-                    and not (mentions[m].how in WORD_READINGS
-                             and _below_source_words(mentions[m].value, source_lang))],
+        # confirms a fact; alone it is no evidence of an added number. Nor is a small
+        # number word (see WORD_FACT_MIN: "due", "两" for "the two leaders").
+        unexpected=[mentions[m] for m in open_mentions if _is_evidence(mentions[m])],
     )
 
 
@@ -176,17 +171,22 @@ def judge_numbers(
 def source_facts(source: str, source_lang: str = "en") -> tuple[NumberMention, ...]:
     """The numbers of a source text, cached: one source paragraph is judged against
     every target language, variant and provider of a run."""
-    return tuple(m for m in extract_numbers(source, source_lang) if m.how != AMBIGUOUS)
+    return tuple(m for m in extract_numbers(source, source_lang) if _is_evidence(m))
 
 
 AMBIGUOUS = "words_ambiguous"
 WORD_READINGS = frozenset({"words", "cjk"})
+# Spelled "one" and "two" are read (the spinning check needs "two" = 2) but are no
+# facts: "the two leaders" is "ambos líderes", "beide", "両首脳" in faithful translations.
+WORD_FACT_MIN = 3
 
 
-def _below_source_words(value: object, source_lang: str) -> bool:
-    words = number_profile(source_lang).words
-    least = min(words.values(), default=2)
-    return isinstance(value, Decimal) and value < least
+def _is_evidence(mention: NumberMention) -> bool:
+    """Whether a mention counts as a fact of a source or an unexpected number."""
+    if mention.how == AMBIGUOUS:
+        return False
+    return not (mention.how in WORD_READINGS and isinstance(mention.value, Decimal)
+                and mention.value < WORD_FACT_MIN)
 
 
 def _open_quantity(
