@@ -114,7 +114,7 @@ def test_stats_are_additive(facts: Facts) -> None:
 def test_signature_lists_settings_and_versions() -> None:
     assert re.fullmatch(r"fidelity\|names:curated\+translit\+inflect\+skeleton\+fuzzy85"
                         r"\|numbers:[^|]+\|translit:anyascii[^|]+\+icu[\d.]+\|fuzzy:rapidfuzz[^|]+"
-                        r"\|langid:lingua[\d.]+\|v:\d+\.\d+\.\d+",
+                        r"\|langid:lingua[\d.]+\|stopwords:stopwords-iso[\d.]+\|v:\d+\.\d+\.\d+",
                         signature())
 
 

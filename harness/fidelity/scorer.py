@@ -26,6 +26,7 @@ from harness.fidelity.names import (
     judge_names,
     merge_specs,
 )
+from harness.fidelity.rbnf_words import rbnf_version
 from harness.fidelity.transliteration import transliterator_version
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def numbers_signature() -> str:
     from harness.fidelity import numbers
 
     own = getattr(numbers, "SIGNATURE", None) or getattr(numbers, "NUMBERS_SIGNATURE", None)
-    return str(own) if own else f"numbers:cldr-babel{_version('babel')}"
+    return str(own) if own else f"numbers:cldr-babel{_version('babel')}+{rbnf_version()}"
 
 
 def signature() -> str:
@@ -143,6 +144,7 @@ def signature() -> str:
         "fidelity", NAMES_SIGNATURE, numbers_signature(),
         f"translit:anyascii{_version('anyascii')}+{transliterator_version()}",
         f"fuzzy:rapidfuzz{_version('rapidfuzz')}", f"langid:{identifier_version()}",
+        f"stopwords:stopwords-iso{_version('stopwordsiso')}",
         f"v:{__version__}",
     ))
 
