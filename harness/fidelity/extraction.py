@@ -366,10 +366,46 @@ def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     """Every number, date and range in ``text`` read by the conventions of ``lang``."""
     profile = number_profile(lang)
     plain_text = plain_digits(text)
+    clock: list[_Atom] = []
+    if ":" in plain_text or "m" in plain_text or "h" in plain_text or "Uhr" in plain_text:
+        clock, plain_text = _clock_times(plain_text)
     atoms = _scan(text, plain_text, profile)
+    if clock:
+        atoms = sorted(atoms + clock, key=lambda atom: atom.start)
     if "I" in text or "V" in text or "X" in text:
         atoms = _with_roman(text, atoms)
     return _Assembler(text, atoms, profile).run()
+
+
+# Clock times: "14:30", "2:30 p.m.", "2 pm", "14h30", "14 h 30", "14.30 Uhr". The hour
+# is read on the 24-hour clock, so "2:30 p.m." and "14:30" carry the same numbers
+# (14 and 30); the span is masked so that "14.30" is not also read as a decimal.
+_CLOCK = re.compile(
+    r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3])"
+    r"(?:(?P<sep>:|\s?h\s?|\.(?=\d\d\s*Uhr))(?P<m>[0-5]\d)(?!\d))?"
+    r"(?:\s*(?P<ampm>[aApP])\.?\s?[mM]\.?(?![^\W\d_]))?"
+)
+
+
+def _clock_times(plain_text: str) -> tuple[list[_Atom], str]:
+    atoms: list[_Atom] = []
+    masked = list(plain_text)
+    for match in _CLOCK.finditer(plain_text):
+        if match["m"] is None and match["ampm"] is None:
+            continue  # a bare number
+        hour = int(match["h"])
+        if match["ampm"] and match["ampm"].lower() == "p" and hour < 12:
+            hour += 12
+        elif match["ampm"] and match["ampm"].lower() == "a" and hour == 12:
+            hour = 0
+        start = match.start("h")
+        atoms.append(_Atom("num", start, match.end("h"), Decimal(hour), "clock_time"))
+        if match["m"] is not None:
+            atoms.append(_Atom("num", match.start("m"), match.end("m"),
+                               Decimal(int(match["m"])), "clock_time"))
+        for index in range(start, match.end()):
+            masked[index] = " "
+    return atoms, "".join(masked)
 
 
 # Roman numerals as centuries and ordinals are written ("XXe siècle", "XX wiek",
