@@ -153,3 +153,13 @@ def test_score_shows_untranslated_and_refused(tmp_path: Path) -> None:
     stats = [g["stats"] for g in data["runs"][0]["groups"]]
     assert sum(s["refusal"] for s in stats) == 2
     assert sum(s["untranslated"] for s in stats) == 0
+
+
+def test_a_copy_of_the_spun_input_is_untranslated_although_facts_come_from_the_restored() -> None:
+    segment = ARTICLE.segment("p01")
+    spun, restored = segment.text("spun"), segment.text("restored")
+    assert spun != restored
+    judged = score_pair(restored, spun, "el", sent=spun)
+    assert judged.verdict == "untranslated"
+    # Against the restored text alone the copy is only "not Greek".
+    assert score_pair(restored, spun, "el").verdict == "wrong_language"

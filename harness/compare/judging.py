@@ -158,7 +158,8 @@ class Judge:
         restored = self.book.restored(article_id, segment)
         segment_facts = facts.for_segment(segment) if facts is not None and restored else None
         judgement = score_pair(restored or run_source, output, target, source_lang,
-                               facts=segment_facts, flags=flags, glossary=glossary)
+                               facts=segment_facts, flags=flags, glossary=glossary,
+                               sent=run_source)
         judged = judged_from(judgement)
         self.judged += 1
         if self.memo is not None:

@@ -310,14 +310,33 @@ def _normalised(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _copy_of(source: str, output: str, out_words: list[str]) -> str:
+    """Why ``output`` is a copy of ``source`` ("" when it is not)."""
+    if _normalised(output) == _normalised(source) and sum(map(str.isalpha, output)) >= 3:
+        return "the output is the source"
+    if len(out_words) >= COPY_MIN_WORDS:
+        source_words = set(_WORD.findall(source.casefold()))
+        copied = sum(1 for word in out_words if word in source_words) / len(out_words)
+        if (
+            copied >= COPY_SHARE
+            or fuzz.ratio(_normalised(output), _normalised(source)) >= COPY_RATIO
+        ):
+            return f"{copied:.0%} of the words are the source's"
+    return ""
+
+
 def judge_language(
     source: str,
     output: str,
     source_lang: str,
     target_lang: str,
     flags: Sequence[str] = (),
+    *,
+    sent: str | None = None,
 ) -> LanguageVerdict:
-    """The verdict on ``output`` as a translation of ``source`` into ``target_lang``."""
+    """The verdict on ``output`` as a translation of ``source`` into ``target_lang``;
+    ``sent`` is the text the backend was given when it differs from ``source`` (a
+    spun variant): a copy of it is untranslated too."""
     if "refusal" in flags:
         return LanguageVerdict("refusal", why="the backend flagged a refusal")
     if "wrong_language" in flags:
@@ -325,17 +344,12 @@ def judge_language(
     source_code, target_code = primary_language(source_lang), primary_language(target_lang)
     if source_code == target_code:
         return LanguageVerdict("ok", why="source and target language are the same")
-    if _normalised(output) == _normalised(source) and sum(map(str.isalpha, output)) >= 3:
-        return LanguageVerdict("untranslated", why="the output is the source")
     out_words = _WORD.findall(output.casefold())
+    for given in (source, sent) if sent and sent != source else (source,):
+        copy = _copy_of(given, output, out_words)
+        if copy:
+            return LanguageVerdict("untranslated", why=copy)
     source_words = set(_WORD.findall(source.casefold()))
-    if len(out_words) >= COPY_MIN_WORDS:
-        copied = sum(1 for word in out_words if word in source_words) / len(out_words)
-        close = fuzz.ratio(_normalised(output), _normalised(source))
-        if copied >= COPY_SHARE or close >= COPY_RATIO:
-            return LanguageVerdict(
-                "untranslated", why=f"{copied:.0%} of the words are the source's"
-            )
     # Names and numbers are shared with the source and tell nothing about the
     # language: the identifier sees the other words only.
     own = " ".join(word for word in out_words if word not in source_words)

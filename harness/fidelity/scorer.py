@@ -162,6 +162,7 @@ def score_pair(
     glossary: Glossary | None = None,
     pair_names: Sequence[NameSpec] = (),
     pair_numbers: Sequence[NumberMention] | None = None,
+    sent: str | None = None,
 ) -> PairJudgement:
     """Judge one pair. ``facts`` (of the restored source) replace the automatic
     extraction of names and numbers from ``source`` when given.
@@ -178,7 +179,9 @@ def score_pair(
     ``glossary`` (:mod:`harness.fidelity.glossary`) and ``pair_names`` (names a
     pairs file gives with the pair) add accepted forms: to the fact of the same
     name when there are facts, as names of their own otherwise. ``pair_numbers``
-    replace the numbers read from the source."""
+    replace the numbers read from the source. ``sent`` is the text the backend was
+    given when it differs from ``source`` (a spun variant judged by the facts of the
+    restored one): a copy of either is untranslated."""
     from harness.fidelity.numbers import judge_numbers
 
     extra = (*pair_names, *(glossary.specs(source, target_lang) if glossary else ()))
@@ -204,7 +207,8 @@ def score_pair(
         number_facts = facts.number_mentions(source) if facts is not None else None
     numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang,
                             expected=number_facts)
-    language = (judge_language(source, translation, source_lang, target_lang, flags)
+    language = (judge_language(source, translation, source_lang, target_lang, flags,
+                               sent=sent)
                 if check_language else LanguageVerdict("ok", why="not checked"))
     fails = language.fails
     stats = FidelityStats(

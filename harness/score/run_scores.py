@@ -192,7 +192,7 @@ def iter_segment_scores(path: Path, references: Path | None = None,
             judgement = score_pair(restored, str(output), str(record["target_lang"]),
                                    str(record.get("source_lang") or "en"), facts=segment_facts,
                                    flags=verdict_flags(record.get("flags")),
-                                   glossary=glossary)
+                                   glossary=glossary, sent=str(record.get("source") or ""))
         yield SegmentScore(str(record["id"]), str(record["article"]), segment_id,
                            str(record["variant"]), str(record["target_lang"]),
                            None if output is None else str(output), restored, judgement,
