@@ -187,3 +187,17 @@ def test_run_records_its_glossary_for_score(tmp_path: Path) -> None:
     glossary.write_text("source,lang,form\nBastrykin,es,Bastrykine\n", "utf-8")
     scored = CliRunner().invoke(main, ["score", "--references", str(REFERENCES), str(path)])
     assert "the glossary changed since the run" in scored.output
+
+
+@pytest.mark.parametrize(("lang", "form", "translation"), [
+    ("ka", "ბასტრიკინი", "ბასტრიკინმა სამშაბათს განაცხადა, რომ ქალაქში 14 ადამიანი დააკავეს."),
+    ("hy", "Բաստրիկին", "Բաստրիկինը երեքշաբթի հայտարարել է, որ 14 մարդ է ձերբակալվել։"),
+])
+def test_glossary_forms_inflect_in_georgian_and_armenian(tmp_path: Path, lang: str, form: str,
+                                                         translation: str) -> None:
+    path = tmp_path / "g.csv"
+    path.write_text(f"source,lang,form\nBastrykin,{lang},{form}\n", "utf-8")
+    judged = score_pair("Bastrykin said on Tuesday that 14 people had been detained.",
+                        translation, lang, glossary=load_glossary(path))
+    match = next(m for m in judged.names.found if m.id == "glossary:Bastrykin")
+    assert (match.form, match.how) == (form, "inflected")
