@@ -60,19 +60,33 @@ def test_csv_glossary_forms_are_accepted_and_named(tmp_path: Path) -> None:
     assert [m.source for m in missed.names.missing] == ["Space Force"]
 
 
+def test_a_termbase_serves_every_source_language(tmp_path: Path) -> None:
+    # The German term is the source form of a German source; English is a target.
+    path = tmp_path / "terms.tbx"
+    path.write_text(TBX2, "utf-8")
+    glossary = load_glossary(path)
+    [entry] = glossary.entries_for("de")
+    assert entry.source_forms == ("Ermittlungskomitee", "Untersuchungskomitee")
+    judged = score_pair("Das Ermittlungskomitee teilte mit, 14 Menschen seien festgenommen.",
+                        "The Investigative Committee said 14 people had been detained.", "en",
+                        "de", glossary=glossary)
+    assert [(m.id, m.form) for m in judged.names.found] == [("glossary:c1",
+                                                              "Investigative Committee")]
+
+
 def test_tbx2_and_tbx3_are_read(tmp_path: Path) -> None:
     two = tmp_path / "terms.tbx"
     two.write_text(TBX2, "utf-8")
     glossary = load_glossary(two)
-    assert [e.id for e in glossary.entries] == ["c1"]  # c2 has no English term
-    assert glossary.entries[0].forms_for("de-AT") == ("Ermittlungskomitee",
+    assert [e.id for e in glossary.entries_for("en")] == ["c1"]  # c2 has no English term
+    assert glossary.entries_for("en")[0].forms_for("de-AT") == ("Ermittlungskomitee",
                                                       "Untersuchungskomitee")
     judged = score_pair("The Investigative Committee said so.",
                         "Das Untersuchungskomitee sagte das.", "de", glossary=glossary)
     assert judged.names.found and judged.names.found[0].form == "Untersuchungskomitee"
     three = tmp_path / "terms3.tbx"
     three.write_text(TBX3, "utf-8")
-    entry = load_glossary(three).entries[0]
+    entry = load_glossary(three).entries_for("en")[0]
     assert (entry.id, entry.source_forms, entry.forms_for("tt")) == ("kazan", ("Kazan",),
                                                                      ("Казан",))
 

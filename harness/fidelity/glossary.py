@@ -60,64 +60,105 @@ class GlossaryEntry:
         )
 
 
-class Glossary:
-    """Entries by source form, with a word-bounded finder for sources."""
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """A glossary entry as read: its terms per language tag, and for a CSV row its
+    source spelling (the same whatever the source language)."""
 
-    def __init__(self, entries: list[GlossaryEntry], path: Path, digest: str) -> None:
-        self.entries = entries
+    id: str
+    terms: dict[str, tuple[str, ...]]
+    source_terms: tuple[str, ...] = ()
+
+    def entry(self, source_lang: str) -> GlossaryEntry | None:
+        """The entry for sources in ``source_lang``: None without a term in it."""
+        code = primary_language(source_lang)
+        sources = self.source_terms or tuple(
+            dict.fromkeys(
+                term
+                for tag, terms in self.terms.items()
+                if primary_language(tag) == code
+                for term in terms
+            )
+        )
+        if not sources:
+            return None
+        targets = {
+            tag: terms
+            for tag, terms in self.terms.items()
+            if self.source_terms or primary_language(tag) != code
+        }
+        return GlossaryEntry(self.id, sources, targets)
+
+
+class Glossary:
+    """The concepts of a glossary file, looked up by the source forms of a source
+    language with a word-bounded finder built once per source language."""
+
+    def __init__(self, concepts: list[Concept], path: Path, digest: str) -> None:
+        self.concepts = concepts
         self.path = path
         self.digest = digest
-        forms = sorted({f for e in entries for f in e.source_forms}, key=len, reverse=True)
-        self._by_form = {f.casefold(): e for e in entries for f in e.source_forms}
-        self._finder = (
-            re.compile(
-                r"(?<![^\W_])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![^\W_])",
-                re.IGNORECASE,
-            )
-            if forms
-            else None
-        )
+        self._lookups: dict[str, tuple[dict[str, GlossaryEntry], re.Pattern[str] | None]] = {}
 
-    def mentioned(self, source: str) -> list[GlossaryEntry]:
+    def entries_for(self, source_lang: str) -> list[GlossaryEntry]:
+        """The entries that have a source form in ``source_lang``."""
+        return list(dict.fromkeys(self._lookup(source_lang)[0].values()))
+
+    def _lookup(self, source_lang: str) -> tuple[dict[str, GlossaryEntry], re.Pattern[str] | None]:
+        code = primary_language(source_lang)
+        found = self._lookups.get(code)
+        if found is None:
+            entries = [e for e in (c.entry(code) for c in self.concepts) if e is not None]
+            by_form = {f.casefold(): e for e in entries for f in e.source_forms}
+            forms = sorted(by_form, key=len, reverse=True)
+            finder = (
+                re.compile(
+                    r"(?<![^\W_])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![^\W_])",
+                    re.IGNORECASE,
+                )
+                if forms
+                else None
+            )
+            found = self._lookups[code] = (by_form, finder)
+        return found
+
+    def mentioned(self, source: str, source_lang: str = "en") -> list[GlossaryEntry]:
         """Entries whose source form ``source`` mentions, first mention first."""
-        if self._finder is None:
+        by_form, finder = self._lookup(source_lang)
+        if finder is None:
             return []
         found: dict[str, GlossaryEntry] = {}
-        for match in self._finder.finditer(source):
-            entry = self._by_form.get(match.group(0).casefold())
+        for match in finder.finditer(source):
+            entry = by_form.get(match.group(0).casefold())
             if entry is not None:
                 found.setdefault(entry.id, entry)
         return list(found.values())
 
-    def specs(self, source: str, target_lang: str) -> tuple[NameSpec, ...]:
-        return tuple(entry.spec(target_lang) for entry in self.mentioned(source))
+    def specs(self, source: str, target_lang: str, source_lang: str = "en") -> tuple[NameSpec, ...]:
+        return tuple(entry.spec(target_lang) for entry in self.mentioned(source, source_lang))
 
 
-def load_glossary(path: Path, source_lang: str = "en") -> Glossary:
+def load_glossary(path: Path) -> Glossary:
     """Read a CSV or TBX glossary (by its content: TBX is XML)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the glossary ({exc.strerror})") from None
-    return _parse(raw, str(path), source_lang, path)
+    concepts = _cached(raw, str(path))
+    if not concepts:
+        raise UsageError(f"{path}: the glossary has no entries")
+    return Glossary(concepts, path, hashlib.blake2b(raw, digest_size=8).hexdigest())
 
 
 @lru_cache(maxsize=8)
-def _cached(raw: bytes, where: str, source_lang: str) -> list[GlossaryEntry]:
+def _cached(raw: bytes, where: str) -> list[Concept]:
     head = raw.lstrip()[:200].lower()
     if head.startswith(b"<") or b"<martif" in head or b"<tbx" in head:
-        return _read_tbx(raw, where, source_lang)
-    return _read_csv(raw, where, source_lang)
+        return _read_tbx(raw, where)
+    return _read_csv(raw, where)
 
 
-def _parse(raw: bytes, where: str, source_lang: str, path: Path) -> Glossary:
-    entries = _cached(raw, where, source_lang)
-    if not entries:
-        raise UsageError(f"{where}: the glossary has no entries")
-    return Glossary(entries, path, hashlib.blake2b(raw, digest_size=8).hexdigest())
-
-
-def _read_csv(raw: bytes, where: str, source_lang: str) -> list[GlossaryEntry]:
+def _read_csv(raw: bytes, where: str) -> list[Concept]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -132,7 +173,7 @@ def _read_csv(raw: bytes, where: str, source_lang: str) -> list[GlossaryEntry]:
             raise UsageError(f"{where}:{number}: source, lang and form must all be given")
         forms.setdefault(source, {}).setdefault(lang.lower().replace("_", "-"), []).append(form)
     return [
-        GlossaryEntry(source, (source,), {t: tuple(dict.fromkeys(f)) for t, f in by_lang.items()})
+        Concept(source, {t: tuple(dict.fromkeys(f)) for t, f in by_lang.items()}, (source,))
         for source, by_lang in forms.items()
     ]
 
@@ -141,13 +182,12 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _read_tbx(raw: bytes, where: str, source_lang: str) -> list[GlossaryEntry]:
+def _read_tbx(raw: bytes, where: str) -> list[Concept]:
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as exc:
         raise UsageError(f"{where}: not a valid TBX file ({exc})") from None
-    source_code = primary_language(source_lang)
-    entries = []
+    concepts = []
     for index, concept in enumerate(
         (e for e in root.iter() if _local(e.tag) in ("termEntry", "conceptEntry")), 1
     ):
@@ -160,21 +200,19 @@ def _read_tbx(raw: bytes, where: str, source_lang: str) -> list[GlossaryEntry]:
                 text = "".join(term.itertext()).strip()
                 if text:
                     by_lang.setdefault(lang.lower().replace("_", "-"), []).append(text)
-        sources = [t for tag, terms in by_lang.items() for t in terms
-                   if primary_language(tag) == source_code]
-        if not sources:
-            continue  # a concept without a source-language term cannot be looked for
-        targets = {tag: tuple(dict.fromkeys(terms)) for tag, terms in by_lang.items()
-                   if primary_language(tag) != source_code}
-        ident = concept.get("id") or sources[0]
-        entries.append(GlossaryEntry(ident, tuple(dict.fromkeys(sources)), targets))
-    return entries
+        if by_lang:
+            ident = concept.get("id") or next(iter(by_lang.values()))[0]
+            concepts.append(
+                Concept(ident, {t: tuple(dict.fromkeys(v)) for t, v in by_lang.items()})
+            )
+    return concepts
 
 
-def run_glossary(header: dict[str, object], given: Glossary | None,
-                 notes: list[str]) -> Glossary | None:
+def run_glossary(
+    header: dict[str, object], given: Glossary | None, notes: list[str]
+) -> Glossary | None:
     """The glossary to judge a run with: the one given, else the one its header
-    records (``harness run --glossary``) when that file is still there unchanged."""
+    records (``harness run --glossary``) when that file is still there."""
     if given is not None:
         return given
     recorded = header.get("glossary")
@@ -187,6 +225,7 @@ def run_glossary(header: dict[str, object], given: Glossary | None,
         notes.append(f"the run's glossary is not used: {exc}")
         return None
     if recorded.get("digest") and recorded["digest"] != glossary.digest:
-        notes.append(f"{path}: the glossary changed since the run; judged with its current "
-                     "entries")
+        notes.append(
+            f"{path}: the glossary changed since the run; judged with its current entries"
+        )
     return glossary

@@ -184,7 +184,8 @@ def score_pair(
     restored one): a copy of either is untranslated."""
     from harness.fidelity.numbers import judge_numbers
 
-    extra = (*pair_names, *(glossary.specs(source, target_lang) if glossary else ()))
+    extra = (*pair_names,
+             *(glossary.specs(source, target_lang, source_lang) if glossary else ()))
     if facts is not None:
         expected: tuple[NameSpec, ...] | None = merge_specs(facts.name_specs(target_lang), extra)
         known = facts.known_specs(target_lang)
