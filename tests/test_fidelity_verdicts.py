@@ -32,9 +32,8 @@ VERDICTS = [
     ("fr", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
      "Menschen seien in Kasan festgenommen worden. Die Behörden hätten die Festnahmen mit "
      "Verstößen gegen die Meldepflicht begründet.", (), "wrong_language"),
-    # The same German, too short to be sure: not called a wrong language.
-    ("fr", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
-     "Menschen seien in Kasan festgenommen worden.", (), "unchecked"),
+    # German again, too short to be sure: not called a wrong language.
+    ("fr", "Bastrykin sagte, 14 Menschen seien in Kasan festgenommen worden.", (), "unchecked"),
     # A paraphrase in the source language is still untranslated.
     ("de", "The head of the committee told reporters that fourteen people were held in the "
      "city.", (), "untranslated"),

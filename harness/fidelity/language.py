@@ -14,12 +14,12 @@ One verdict per output, before any name or number is judged:
 
 The identifier is lingua (its statistical models ship with the package), built
 lazily in its low-accuracy mode over the widely used languages of
-:data:`CANDIDATES` plus the pair's source and target, and kept: a few hundred
-microseconds per output. It reads only the output's words that the source does
+:data:`CANDIDATES` plus the pair's source and target, and kept: about a
+millisecond per output. It reads only the output's words that the source does
 not have (names and numbers say nothing about the language). Lingua documents
-its low-accuracy mode as reliable from about 120 characters: on less, another
-language than the source's (or English) is not called a wrong language but
-``unchecked``. Backends' own flags (``wrong_language``, ``refusal`` from the LLM
+its low-accuracy mode as reliable from about 120 characters: on shorter outputs,
+another language than the source's (or English) is not called a wrong language
+but ``unchecked``. Backends' own flags (``wrong_language``, ``refusal`` from the LLM
 adapters) count like the identifier's verdict.
 """
 
@@ -405,7 +405,7 @@ def judge_language(
         return LanguageVerdict(
             "untranslated", top, confidence, why=f"identified as the source language ({top})"
         )
-    if len(own) < RELIABLE_CHARS and top != "en":
+    if len(output) < RELIABLE_CHARS and top != "en":
         return LanguageVerdict(
             "unchecked",
             top,
