@@ -203,13 +203,15 @@ def build_options(cls: type[Provider], instance: ProviderInstance,
         raise ConfigError(f"{instance.where}: options for {cls.name!r}: {problems}") from None
 
 
-def collect_secrets(cls: type[Provider], environ: Mapping[str, str]) -> dict[str, str]:
-    """The adapter's credentials from the environment; a missing required one is an error."""
+def collect_secrets(cls: type[Provider], environ: Mapping[str, str], *,
+                    required: bool = True) -> dict[str, str]:
+    """The adapter's credentials from the environment; a missing required one is an error
+    unless ``required`` is False."""
     secrets: dict[str, str] = {}
     for credential in cls.credentials:
         value = environ.get(credential.env, "")
         if value:
             secrets[credential.env] = value
-        elif credential.required:
+        elif credential.required and required:
             raise MissingKeyError(cls.name, credential.env)
     return secrets
