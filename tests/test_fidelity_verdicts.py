@@ -76,8 +76,8 @@ def test_same_language_is_never_untranslated() -> None:
 
 
 def test_verdict_flags_keep_only_the_flags_that_judge() -> None:
-    assert verdict_flags(["chatter", "wrong_language", "refusal"]) == ("refusal",
-                                                                        "wrong_language")
+    assert verdict_flags(["truncated", "chatter", "wrong_language", "refusal", "split"]) == (
+        "chatter", "refusal", "wrong_language")
     assert verdict_flags(None) == ()
 
 
@@ -152,6 +152,11 @@ def test_score_shows_untranslated_and_refused(tmp_path: Path) -> None:
     stats = [g["stats"] for g in data["runs"][0]["groups"]]
     assert sum(s["refusal"] for s in stats) == 2
     assert sum(s["untranslated"] for s in stats) == 0
+    # Chatter (removed by the adapter) is counted and shown, and fails nothing.
+    assert sum(s["chatter"] for s in stats) == 2
+    assert sum(s["names_kept"] for s in stats) > 0
+    table = CliRunner().invoke(main, ["score", "--references", str(REFERENCES), str(copied)])
+    assert table.output.count("1 refused; 1 chatter") == 2  # restored and spun
 
 
 def test_a_copy_of_the_spun_input_is_untranslated_although_facts_come_from_the_restored() -> None:

@@ -32,7 +32,8 @@ def _language(stats: FidelityStats) -> str:
     parts = [f"{count} {what}" for count, what in (
         (stats.untranslated, "untranslated"), (stats.wrong_language, "wrong language"),
         (stats.refusal, "refused")) if count]
-    return ", ".join(parts) or "ok"
+    text = ", ".join(parts) or "ok"
+    return f"{text}; {stats.chatter} chatter" if stats.chatter else text
 
 
 def _table(score: RunScore) -> list[str]:

@@ -92,6 +92,7 @@ class GroupAccumulator:
             setattr(s, row.verdict, getattr(s, row.verdict) + 1)
         elif row.verdict == "unchecked":
             s.language_unchecked += 1
+        s.chatter += int(row.chatter)
         s.unexpected_names += row.names_unexpected
         s.unexpected_numbers += row.numbers_unexpected
         if row.chrf_stats is not None and row.bleu_stats is not None:

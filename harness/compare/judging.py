@@ -72,18 +72,21 @@ class Judged:
     facts: tuple[FactOutcome, ...]
     #: The output's language verdict (:mod:`harness.fidelity.language`).
     verdict: str = "ok"
+    #: Whether the adapter removed chatter around the translation.
+    chatter: bool = False
 
     def to_json(self) -> list[Any]:
         return [self.names_expected, self.names_kept, self.names_unexpected,
                 self.numbers_expected, self.numbers_kept, self.numbers_unexpected,
-                list(self.unexpected_texts), [f.to_json() for f in self.facts], self.verdict]
+                list(self.unexpected_texts), [f.to_json() for f in self.facts], self.verdict,
+                self.chatter]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Judged:
-        *counts, unexpected, facts, verdict = data
+        *counts, unexpected, facts, verdict, chatter = data
         ne, nk, nu, me, mk, mu = (int(c) for c in counts)
         return cls(ne, nk, nu, me, mk, mu, tuple(str(t) for t in unexpected),
-                   tuple(FactOutcome.from_json(f) for f in facts), str(verdict))
+                   tuple(FactOutcome.from_json(f) for f in facts), str(verdict), bool(chatter))
 
 
 def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
@@ -128,7 +131,8 @@ def judged_from(judgement: PairJudgement) -> Judged:
         m.text for m in judgement.numbers.unexpected)
     return Judged(stats.names_expected, stats.names_kept, stats.names_unexpected,
                   stats.numbers_expected, stats.numbers_kept, stats.numbers_unexpected,
-                  unexpected, facts_of(judgement), judgement.verdict)
+                  unexpected, facts_of(judgement), judgement.verdict,
+                  bool(judgement.stats.chatter))
 
 
 class Judge:

@@ -77,6 +77,8 @@ class GroupSummary:
     wrong_language: int = 0
     refusal: int = 0
     language_unchecked: int = 0
+    # Outputs an LLM adapter found wrapped in chatter (removed before judging).
+    chatter: int = 0
 
     @property
     def not_translated(self) -> int:

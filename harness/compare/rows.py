@@ -55,6 +55,7 @@ class SegmentRow:
     bleu_stats: tuple[float, ...] | None = None
     #: The output's language verdict: ok, untranslated, wrong_language, refusal, unchecked.
     verdict: str = "ok"
+    chatter: bool = False
 
     @property
     def slot(self) -> str:
@@ -143,7 +144,7 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
             numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
             numbers_unexpected=judged.numbers_unexpected,
             unexpected_texts=judged.unexpected_texts, facts=judged.facts, chrf_stats=chrf,
-            bleu_stats=bleu, verdict=judged.verdict)
+            bleu_stats=bleu, verdict=judged.verdict, chatter=judged.chatter)
 
 
 def scorer_signature() -> str:

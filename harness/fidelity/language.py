@@ -67,12 +67,17 @@ _SIBLINGS = (
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# Flags of the LLM adapters the judge reads: the first two fail the segment; chatter
+# (text around the translation, removed by the adapter) is counted and shown.
+JUDGED_FLAGS = ("refusal", "wrong_language", "chatter")
+
+
 def verdict_flags(raw: object) -> tuple[str, ...]:
-    """The flags of a run file's segment line that bear on the verdict (``refusal``,
-    ``wrong_language``, set by the LLM adapters), sorted."""
+    """The flags of a run file's segment line the judge reads (:data:`JUDGED_FLAGS`),
+    sorted."""
     if not isinstance(raw, list | tuple):
         return ()
-    return tuple(sorted({str(f) for f in raw if f in ("refusal", "wrong_language")}))
+    return tuple(sorted({str(f) for f in raw if f in JUDGED_FLAGS}))
 
 
 def _group(lang: str) -> frozenset[str]:

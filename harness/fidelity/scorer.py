@@ -54,6 +54,8 @@ class FidelityStats:
     wrong_language: int = 0
     refusal: int = 0
     language_unchecked: int = 0
+    # Outputs an LLM adapter found wrapped in chatter (removed before judging): shown.
+    chatter: int = 0
     # Segments whose names could not be judged (a source script without capitals and
     # no facts): shown, never counted as missing.
     names_unchecked: int = 0
@@ -226,6 +228,7 @@ def score_pair(
         wrong_language=int(language.verdict == "wrong_language"),
         refusal=int(language.verdict == "refusal"),
         language_unchecked=int(language.verdict == "unchecked"),
+        chatter=int("chatter" in flags),
         names_unchecked=int(bool(names.unchecked)),
     )
     return PairJudgement(names, numbers, stats, language)

@@ -95,11 +95,13 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
 
 
 def language_cell(group: GroupSummary) -> str:
-    """``ok``, or the outputs that failed as a whole: "2 untranslated, 1 wrong language"."""
+    """``ok``, or the outputs that failed as a whole: "2 untranslated, 1 wrong language";
+    outputs that came wrapped in chatter are added ("ok; 3 chatter")."""
     parts = [f"{count} {what}" for count, what in (
         (group.untranslated, "untranslated"), (group.wrong_language, "wrong language"),
         (group.refusal, "refused")) if count]
-    return ", ".join(parts) or "ok"
+    text = ", ".join(parts) or "ok"
+    return f"{text}; {group.chatter} chatter" if group.chatter else text
 
 
 def comparison_for(report: Report, run: int) -> Comparison | None:
