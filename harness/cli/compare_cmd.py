@@ -24,15 +24,22 @@ from harness.report.html import render_html
 from harness.report.json_report import render_json
 from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
+from harness.report.overview import gate_summary
 from harness.report.terminal import render_terminal
 
 FILE_NAMES = {"terminal": "compare.txt", "markdown": "compare.md", "json": "compare.json",
               "junit": "compare.junit.xml", "html": "compare.html"}
 
 
-def _renderer(name: str, color: bool) -> Callable[[Report], str]:
+# compare.txt is read later, in an editor or a CI log: lay it out wide.
+FILE_WIDTH = 160
+
+
+def _renderer(name: str, color: bool, width: int | None = None,
+              fact_table: bool | None = None) -> Callable[[Report], str]:
     if name == "terminal":
-        return lambda report: render_terminal(report, color=color)
+        return lambda report: render_terminal(report, color=color, width=width,
+                                              fact_table=fact_table)
     return {"markdown": render_markdown, "json": render_json, "junit": render_junit,
             "html": render_html}[name]
 
@@ -64,10 +71,14 @@ def _renderer(name: str, color: bool) -> Callable[[Report], str]:
 @click.option("--show-broken", type=click.IntRange(0), default=50, show_default=True,
               help="Newly broken facts listed with their outputs, per run.")
 @click.option("--color/--no-color", default=None, help="Colour the terminal report.")
+@click.option("--fact-table/--no-fact-table", default=None,
+              help="Show the per-fact table in the terminal report [default: when it fits "
+                   "the terminal's width].")
 def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path | None,
             formats: tuple[str, ...], output_dir: Path | None, fail_under: tuple[str, ...],
             max_regression: tuple[str, ...], allow_mismatch: bool, detail_segments: int,
-            fact_rows: int, show_broken: int, color: bool | None) -> None:
+            fact_rows: int, show_broken: int, color: bool | None,
+            fact_table: bool | None) -> None:
     """Compare run files side by side: names and numbers fidelity, unexpected facts,
     spin sensitivity, chrF/BLEU, errors, latency and usage per language and variant;
     against a baseline, paired deltas with significance and newly broken facts."""
@@ -85,7 +96,7 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
     try:
         report = build_report(list(runs), options)
         written = _write(report, chosen, output_dir,
-                         sys.stdout.isatty() if color is None else color)
+                         sys.stdout.isatty() if color is None else color, fact_table)
     except HarnessError:
         raise
     except (OSError, sqlite3.Error) as exc:
@@ -96,24 +107,24 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
         raise HarnessError(f"compare failed: {type(exc).__name__}: {exc}") from exc
     if written:
         click.echo(f"harness compare: wrote {', '.join(str(p) for p in written)}", err=True)
-    for gate in report.failed_gates:
-        click.echo(f"harness compare: gate failed: {gate.gate}: {gate.message}", err=True)
+    for line in gate_summary(report):  # one line per gate; every check is in the reports
+        click.echo(f"harness compare: gate failed: {line.removeprefix('✖ ')}", err=True)
     if not report.passed:
         sys.exit(EXIT_GATE_FAILED)
 
 
 def _write(report: Report, formats: list[str], output_dir: Path | None,
-           color: bool) -> list[Path]:
+           color: bool, fact_table: bool | None = None) -> list[Path]:
     written: list[Path] = []
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)
     for name in formats:
         if output_dir is None:
-            click.echo(_renderer(name, color)(report), nl=False)
+            click.echo(_renderer(name, color, fact_table=fact_table)(report), nl=False)
             continue
         path = output_dir / FILE_NAMES[name]
-        path.write_text(_renderer(name, False)(report), encoding="utf-8")
+        path.write_text(_renderer(name, False, FILE_WIDTH, fact_table)(report), encoding="utf-8")
         written.append(path)
         if name == "terminal":
-            click.echo(_renderer(name, color)(report), nl=False)
+            click.echo(_renderer(name, color, fact_table=fact_table)(report), nl=False)
     return written

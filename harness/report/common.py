@@ -202,22 +202,6 @@ def column_label(report: Report, key: str) -> str:
     return f"{report.run_label(int(run))} {target} {variant}"
 
 
-def gate_lines(report: Report) -> list[str]:
-    failed = report.failed_gates
-    if not report.gates:
-        return ["no gates set"]
-    if not failed:
-        return [f"all {len(report.gates)} gate checks passed"]
-    return [f"FAILED {g.gate}: {g.message}" for g in failed]
-
-
-def status_line(report: Report) -> str:
-    if not report.gates:
-        return "no gates"
-    failed = len(report.failed_gates)
-    return "passed" if not failed else f"{failed} gate check{'s' * (failed != 1)} failed"
-
-
 def leakage_text(leakage: dict[str, object] | None) -> str:
     """``leaked 3/12, diverged 2/9``: spun spans whose meaning reached the output (by
     cues), and spans whose translation changed with the spinning (by word diff)."""
