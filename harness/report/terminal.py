@@ -178,10 +178,10 @@ def _summary(console: Console, report: Report, *, wide: bool) -> None:
         table.add_column("variant")
         table.add_column("run")
         for column in columns:
-            table.add_column(column, justify="right")
+            table.add_column(column, justify="right", no_wrap=column != "usage")
         if has_deltas:
             for column in DELTA_COLUMNS.values():
-                table.add_column(column, justify="right")
+                table.add_column(column, justify="right", no_wrap=True)
         for row in (r for r in rows if r.target == target):
             cells: list[str | Text] = [row.variant,
                                        Text(row.label + (" (baseline)" if row.baseline else ""))]
