@@ -26,6 +26,7 @@ from harness.errors import BadResponseError, UnsupportedLanguageError, UsageErro
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Limits, Provider, ProviderOptions
 from providers.apertium_codes import pair_table
+from providers.apertium_packages import installed_packages
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -114,6 +115,7 @@ class ApertiumProvider(Provider):
     def identity(self) -> dict[str, Any]:
         identity = super().identity()
         identity["engine"] = self.engine_version
+        identity["packages"] = installed_packages()  # a package upgrade is not a regression
         return identity
 
     @cached_property

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import re
 import stat
 import subprocess
 import sys
@@ -39,6 +40,11 @@ def load_steps() -> list[dict[str, Any]]:
     return steps
 
 
+def load_workflow() -> dict[str, Any]:
+    workflow: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return workflow
+
+
 def harness_steps() -> list[dict[str, Any]]:
     return [s for s in load_steps() if "run" in s and "harness " in s["run"]]
 
@@ -52,6 +58,46 @@ def test_workflow_installs_with_the_ci_script_and_keeps_the_reports() -> None:
     assert BASELINE.is_file()
     header = read_jsonl(BASELINE)[0]
     assert header["provider"]["adapter"] == "apertium"
+
+
+ACTIONLINT = shutil.which("actionlint") or shutil.which(
+    "actionlint", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(ACTIONLINT is None,
+                    reason="actionlint is not installed (pip install -e '.[test]')")
+def test_workflow_passes_actionlint() -> None:
+    assert ACTIONLINT is not None
+    result = subprocess.run([ACTIONLINT, "-no-color", str(WORKFLOW)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_triggers_comments_reports_and_keeps_the_run_file() -> None:
+    workflow = load_workflow()
+    triggers = workflow.get("on") or workflow.get(True)
+    assert {"pull_request", "push", "schedule"} <= set(triggers)
+    assert triggers["push"]["branches"] == ["main"] and triggers["schedule"][0]["cron"]
+    job = workflow["jobs"]["compare"]
+    assert job["permissions"]["pull-requests"] == "write"
+    assert job["permissions"]["checks"] == "write"
+    steps = job["steps"]
+    uses = {str(s.get("uses", "")).split("@")[0]: s for s in steps if "uses" in s}
+    cache = uses["actions/cache"]
+    assert "pip" in cache["with"]["path"] and "hashFiles('pyproject.toml')" in cache["with"]["key"]
+    assert steps.index(cache) < steps.index(next(s for s in steps if s.get("run") == ".ci/setup"))
+    comment = uses["marocchino/sticky-pull-request-comment"]
+    assert comment["with"]["path"] == "report/compare.md"
+    assert "github.event_name == 'pull_request'" in comment["if"]
+    reporter = uses["dorny/test-reporter"]
+    assert reporter["with"]["path"] == "report/compare.junit.xml"
+    assert reporter["with"]["reporter"] == "java-junit"
+    translate, _ = harness_steps()
+    runs_dir = re.search(r"--runs-dir (\S+)", translate["run"])
+    assert runs_dir is not None
+    kept = [s["with"]["path"] for s in steps
+            if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+    assert any(path.startswith(runs_dir.group(1) + "/") for path in kept)
 
 
 def _workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -85,12 +131,17 @@ def test_workflow_steps_pass_and_write_the_summary_and_artifacts(tmp_path: Path)
         result = run_step(step, work, env)
         assert result.returncode == 0, f"{step['name']}: {result.stdout}\n{result.stderr}"
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
-    assert summary.startswith("## ✅ harness compare: passed")
+    assert summary.startswith("## ✅ harness compare: PASSED")
     upload = next(s for s in load_steps() if "upload-artifact" in str(s.get("uses", "")))
     for line in upload["with"]["path"].split():
         assert (work / line).is_file(), f"the upload step keeps {line}, which was not written"
     report = json.loads((work / "report" / "compare.json").read_text(encoding="utf-8"))
     assert report["passed"] and report["comparisons"][0]["facts_broken"] == 0
+    # The run header records the Apertium packages: an upgrade is not a regression.
+    run_file = next((work / "runs" / "ci").glob("*.jsonl"))
+    header = read_jsonl(run_file)[0]
+    if shutil.which("dpkg-query"):
+        assert "apertium-eng-spa" in header["provider"]["packages"]
 
 
 @pytest.mark.apertium

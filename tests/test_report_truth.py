@@ -151,3 +151,18 @@ def test_a_run_where_every_segment_failed_fails_the_comparison(tmp_path: Path) -
     result = CliRunner().invoke(main, ["compare", str(run), "--references", str(REFERENCES)])
     assert result.exit_code == 1, result.output
     assert "every one of its 4 segments failed" in result.output
+
+
+def test_a_changed_engine_package_is_named_in_the_notes(tmp_path: Path) -> None:
+    paths = []
+    for name, version in (("old", "0.8.1-2"), ("new", "0.9.0-1")):
+        path = write_run(tmp_path / f"{name}.jsonl", name, dict(GOOD))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        header = json.loads(lines[0])
+        header["provider"]["packages"] = {"apertium": "3.8.3-1", "apertium-eng-spa": version}
+        path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8")
+        paths.append(path)
+    report = build_report(paths[1:], CompareOptions(baseline=paths[0], references=REFERENCES))
+    assert any("new: engine packages differ from old (apertium-eng-spa 0.8.1-2 → 0.9.0-1)"
+               in note for note in report.notes)
+    assert "apertium-eng-spa 0.8.1-2 → 0.9.0-1" in render_markdown(report)

@@ -16,6 +16,7 @@ from pathlib import Path
 from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, RunCollector
+from harness.compare.engines import package_notes
 from harness.compare.gates import Gate, evaluate
 from harness.compare.judging import Judge, JudgementMemo
 from harness.compare.model import (
@@ -92,6 +93,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         raise UsageError("runs are not comparable: " + "; ".join(problems)
                          + " (--allow-mismatch compares them anyway)")
     notes += [f"mismatch allowed: {p}" for p in problems]
+    notes += package_notes(labels, [f.header for f in files])
 
     metrics = TextMetrics()
     book = ReferenceLibrary(references_root(options.references))
