@@ -37,6 +37,7 @@ def _register_commands() -> None:
     from harness.cli import (
         compare_cmd,
         fidelity_cmd,
+        init_cmd,
         merge_cmd,
         providers_cmd,
         references_cmd,
@@ -53,6 +54,7 @@ def _register_commands() -> None:
     main.add_command(score_cmd.score)
     main.add_command(restore_cmd.restore)
     main.add_command(compare_cmd.compare)
+    main.add_command(init_cmd.init)
 
 
 _register_commands()

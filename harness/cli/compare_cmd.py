@@ -3,6 +3,10 @@
 Exit codes: 0 every gate passed (or none set), 1 a gate failed (the reports are
 written all the same and say which), 2 usage or configuration error
 (including runs that cannot be compared), 3 runtime failure.
+
+With no RUNS, no --baseline and no gate flags, the ``[gates]`` table of
+``harness.toml`` supplies them (:mod:`harness.compare.gate_table`); with no runs
+there either, the runs folder (``$HARNESS_RUNS_DIR`` or ``./runs``) is compared.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import references_option
+from harness.cli.options import config_option, default_runs_dir, references_option
 from harness.compare.build import CompareOptions, build_report
+from harness.compare.gate_table import parse_gate_table
 from harness.compare.gates import Gate, parse_gate
 from harness.compare.model import Report
 from harness.errors import EXIT_GATE_FAILED, HarnessError, UsageError
@@ -26,6 +31,7 @@ from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
 from harness.report.overview import gate_summary
 from harness.report.terminal import render_terminal
+from harness.run.config import CONFIG_FILENAME, load_config
 
 FILE_NAMES = {"terminal": "compare.txt", "markdown": "compare.md", "json": "compare.json",
               "junit": "compare.junit.xml", "html": "compare.html"}
@@ -45,11 +51,12 @@ def _renderer(name: str, color: bool, width: int | None = None,
 
 
 @click.command()
-@click.argument("runs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("runs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--baseline", type=click.Path(path_type=Path),
               help="Run file to compare every other run against (paired deltas, significance, "
                    "newly broken facts).")
 @references_option
+@config_option
 @click.option("--format", "formats", multiple=True, default=("terminal",), show_default=True,
               type=click.Choice(list(FILE_NAMES)),
               help="Report format; repeat for several (then --output-dir is needed).")
@@ -78,15 +85,22 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
             formats: tuple[str, ...], output_dir: Path | None, fail_under: tuple[str, ...],
             max_regression: tuple[str, ...], allow_mismatch: bool, detail_segments: int,
             fact_rows: int, show_broken: int, color: bool | None,
-            fact_table: bool | None) -> None:
+            fact_table: bool | None, config_path: Path | None) -> None:
     """Compare run files side by side: names and numbers fidelity, unexpected facts,
     spin sensitivity, chrF/BLEU, errors, latency and usage per language and variant;
     against a baseline, paired deltas with significance and newly broken facts."""
     chosen = list(dict.fromkeys(formats))
     if len(chosen) > 1 and output_dir is None:
         raise UsageError("several --format values need --output-dir to write them to")
-    gates: list[Gate] = [parse_gate("fail-under", spec) for spec in fail_under]
-    gates += [parse_gate("max-regression", spec) for spec in max_regression]
+    config = load_config(config_path, required=config_path is not None)
+    table = parse_gate_table(config.gates, config.path.parent if config.path else Path.cwd(),
+                             f"{config.path or CONFIG_FILENAME} [gates]")
+    runs = runs or tuple(table.runs) or (default_runs_dir(),)
+    baseline = baseline or table.baseline
+    gates: list[Gate] = ([parse_gate("fail-under", spec) for spec in fail_under]
+                         or table.fail_under)
+    gates += ([parse_gate("max-regression", spec) for spec in max_regression]
+              or table.max_regression)
     if any(g.kind == "max-regression" for g in gates) and baseline is None:
         raise UsageError("--max-regression needs --baseline")
     options = CompareOptions(baseline=baseline, references=references_dir,

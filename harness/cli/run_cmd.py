@@ -24,13 +24,21 @@ from harness.cli.run_report import print_estimates, print_outcomes
 from harness.errors import UsageError
 from harness.references.article import VARIANTS, list_article_ids, load_article, references_root
 from harness.run.cache import TranslationCache
-from harness.run.config import load_config, parse_overrides, parse_rate
+from harness.run.config import (
+    CONFIG_FILENAME,
+    load_config,
+    parse_overrides,
+    parse_rate,
+    shadowing_warnings,
+)
 from harness.run.estimate import estimate_run
 from harness.run.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
 from harness.run.instances import plan_provider
+from harness.run.langs import normalise_langs
 from harness.run.plan import parse_shard
 from harness.run.registry import Registry
 from harness.run.resume import find_run, rebuild_articles, rebuild_provider
+from harness.run.run_table import parse_run_table
 from harness.runfile import RunFile
 
 DEFAULT_PROVIDER = "apertium"
@@ -40,8 +48,9 @@ DEFAULT_PROVIDER = "apertium"
 @click.option("--provider", "-p", "providers", multiple=True,
               help="Provider instance or adapter name; repeat for several (default: apertium).")
 @click.option("--to", "targets", multiple=True,
-              help="Target languages, BCP-47, comma-separated (default: every pair the "
-                   "provider has from the article's language).")
+              help="Target languages, BCP-47, comma-separated, any case (ES, es_ES and spa "
+                   "are es; default: [run] targets, else every pair the provider has from "
+                   "the article's language).")
 @click.option("--article", "articles", multiple=True,
               help="Reference article id; repeat for several (default: all).")
 @click.option("--variant", "variants", type=click.Choice(VARIANTS), multiple=True,
@@ -78,6 +87,9 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     """
     registry = Registry()
     config = load_config(config_path, required=config_path is not None)
+    for warning in shadowing_warnings(config, registry):
+        click.echo(f"harness: warning: {warning}", err=True)
+    table = parse_run_table(config.run, f"{config.path or CONFIG_FILENAME} [run]")
     settings: dict[str, Any] = {
         "concurrency": concurrency,
         "timeout": timeout,
@@ -112,14 +124,14 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
                       settings=settings)
-        for name in (split_list(providers) or [DEFAULT_PROVIDER])
+        for name in (split_list(providers) or table.providers or [DEFAULT_PROVIDER])
     ]
-    article_ids = split_list(articles) or list_article_ids(root)
+    article_ids = split_list(articles) or table.articles or list_article_ids(root)
     if not article_ids:
         raise UsageError(f"no reference articles in {root}")
     loaded = [load_article(article_id, root) for article_id in article_ids]
-    chosen_targets = split_list(targets)
-    chosen_variants = list(variants) or list(VARIANTS)
+    chosen_targets = normalise_langs(split_list(targets)) or table.targets
+    chosen_variants = list(variants) or table.variants or list(VARIANTS)
     shard = parse_shard(shard_text) if shard_text else None
     cache = None if no_cache else TranslationCache.open_default()
     if dry_run:

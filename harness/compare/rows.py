@@ -20,6 +20,7 @@ from sacrebleu.metrics.chrf import CHRF
 
 from harness.compare.judging import FactOutcome, Judge
 from harness.fidelity.scorer import signature as fidelity_signature
+from harness.run.langs import lang_key
 from harness.runfile import RunFile
 from harness.score.textmetrics import bleu_tokenizer
 
@@ -103,7 +104,7 @@ def _usage(raw: Any) -> dict[str, float]:
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
     """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
     for record in RunFile(path).segments():
-        target = str(record["target_lang"])
+        target = lang_key(str(record["target_lang"]))  # "ES" and "es" are one language
         article, segment = str(record["article"]), str(record["segment"])
         output = record.get("output")
         raw_error = record.get("error")
@@ -115,7 +116,8 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
             error = "NoOutput"
         source = str(record.get("source") or "")
         base: dict[str, Any] = {
-            "id": str(record["id"]), "article": article, "segment": segment,
+            "id": f"{article}/{segment}/{record['variant']}/{target}", "article": article,
+            "segment": segment,
             "variant": str(record["variant"]), "target": target, "source": source,
             "output": None if output is None else str(output), "error": error,
             "latency_ms": float(record.get("latency_ms") or 0.0),

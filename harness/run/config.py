@@ -16,6 +16,11 @@
 
 ``--provider`` takes an instance name or a bare adapter name; ``-o key=value``
 overrides one option (values are read as TOML when they parse, else as text).
+An instance named like a built-in adapter but using another adapter shadows it:
+:func:`shadowing_warnings` says so. The ``[run]`` table (what ``harness run``
+does with no flags, :mod:`harness.run.run_table`) and the ``[gates]`` table
+(what ``harness compare`` checks, :mod:`harness.compare.gate_table`) are kept
+here as read and checked by the commands that use them.
 Every problem is a :class:`~harness.errors.ConfigError` that says where it is.
 """
 
@@ -97,6 +102,8 @@ class Config:
     path: Path | None
     defaults: RunSettings
     instances: Mapping[str, ProviderInstance]
+    run: Mapping[str, Any] = field(default_factory=dict)
+    gates: Mapping[str, Any] = field(default_factory=dict)
 
 
 def load_config(path: Path | None = None, *, required: bool = False) -> Config:
@@ -122,9 +129,12 @@ def load_config(path: Path | None = None, *, required: bool = False) -> Config:
 
 def parse_config(data: Mapping[str, Any], path: Path | None) -> Config:
     label = str(path) if path else CONFIG_FILENAME
-    unknown = set(data) - {"defaults", "providers"}
+    unknown = set(data) - {"defaults", "providers", "run", "gates"}
     if unknown:
         raise ConfigError(f"{label}: unknown table(s) {', '.join(sorted(unknown))}")
+    for table in ("run", "gates"):
+        if not isinstance(data.get(table, {}), dict):
+            raise ConfigError(f"{label}: [{table}] must be a table")
     defaults_table = data.get("defaults", {})
     if not isinstance(defaults_table, dict):
         raise ConfigError(f"{label}: [defaults] must be a table")
@@ -158,7 +168,18 @@ def parse_config(data: Mapping[str, Any], path: Path | None) -> Config:
         instances[name] = ProviderInstance(
             name, adapter, options, defaults.merged(table, where), where, prices
         )
-    return Config(path, defaults, instances)
+    return Config(path, defaults, instances, dict(data.get("run", {})),
+                  dict(data.get("gates", {})))
+
+
+def shadowing_warnings(config: Config, registry: Registry) -> list[str]:
+    """Instances named like a built-in adapter but using another one: ``--provider NAME``
+    then means the instance, which surprises whoever expects the adapter."""
+    builtin = set(registry.names())
+    return [f"{instance.where}: the instance {name!r} shadows the adapter {name!r} "
+            f"(it uses {instance.adapter!r}); --provider {name} means this instance"
+            for name, instance in config.instances.items()
+            if name in builtin and instance.adapter != name]
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.errors import UsageError
+from harness.errors import UnsupportedLanguageError, UsageError
 from harness.models import LangPair
 from harness.provider import Provider
 from harness.references.article import Article
 from harness.run.cache import TranslationCache
 from harness.run.http_client import build_client
 from harness.run.instances import ProviderPlan
+from harness.run.langs import closest_lang
 from harness.run.pacing import Clock, Sleep
 from harness.run.plan import Shard, WorkItem, in_shard, plan_items
 from harness.run.resume import RunState, read_state, remaining_items
@@ -99,8 +100,21 @@ async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Seque
         )
     for source in sources:
         for target in chosen:
-            provider.check_pair(LangPair(source, target))
+            try:
+                provider.check_pair(LangPair(source, target))
+            except UnsupportedLanguageError as exc:
+                raise UnsupportedLanguageError(
+                    str(exc) + _suggestion(provider, source, target)) from None
     return chosen
+
+
+def _suggestion(provider: Provider, source: str, target: str) -> str:
+    """``; did you mean pt?`` when the provider has a language close to ``target``."""
+    pairs = provider.supported_pairs()
+    offered = ([p.target for p in pairs if p.source == source] if pairs is not None
+               else list(provider.language_table() or {}))
+    close = closest_lang(target, offered)
+    return f"; did you mean --to {close}?" if close else ""
 
 
 def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Article],
