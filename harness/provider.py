@@ -71,6 +71,9 @@ class Provider(ABC):
     limits: Limits = Limits()
     #: False for adapters that need no HTTP client (command-line engines, the echo baseline).
     uses_http: ClassVar[bool] = True
+    #: False for engines whose output follows what is installed (Apertium through APy):
+    #: an upgrade under the same options must not be answered from the cache.
+    cache_outputs: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
     def __init__(

@@ -92,9 +92,9 @@ class Runner:
         self.backoff = backoff or Backoff()
         self.pacing = Pacing(settings.concurrency, settings.rate_limit, clock=clock, sleep=sleep)
         self.on_record = on_record
-        # Local engines (no HTTP) are cheap and their installed version can change under the
-        # same options, so only backends reached over HTTP are cached.
-        self.cache = cache if provider.uses_http else None
+        # Local engines (no HTTP, or an engine server such as APy) are cheap and their
+        # installed version can change under the same options: only hosted backends are cached.
+        self.cache = cache if provider.uses_http and provider.cache_outputs else None
         self.truncation = truncation or default_rule()
         self.counts = RunCounts()
         self.engines: set[str] = set()
