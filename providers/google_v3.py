@@ -10,6 +10,11 @@ to ``text/html`` at Google, which escapes the output, so it is always sent as
 ``text/plain``.
 
 Limits: at most 1,024 entries and 30,000 code points per request (400 beyond).
+
+The token is ``GOOGLE_ACCESS_TOKEN``, or, with the ``token_command`` option
+(e.g. ``gcloud auth print-access-token``), what that command prints; tokens
+expire after an hour, so on a 401 the command is run again and the request
+sent once more with the fresh token (:mod:`providers.token_command`).
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from typing import Any
 
 from pydantic import Field
 
-from harness.errors import BadResponseError
+from harness.errors import BadResponseError, MissingKeyError, UsageError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
 from providers.hosted import ApiOptions, HostedProvider, code_points, json_bytes
+from providers.token_command import TokenCommand
 
 DEFAULT_URL = "https://translation.googleapis.com"
 
@@ -50,6 +56,11 @@ class GoogleV3Options(ApiOptions):
         None, description="Project billed for the request when the token belongs to a user "
                           "(sent as x-goog-user-project).",
     )
+    token_command: str | None = Field(
+        None, description="Command that prints an access token, e.g. 'gcloud auth "
+                          "print-access-token'; run again when the token expires (401). "
+                          "Used when GOOGLE_ACCESS_TOKEN is unset.",
+    )
 
 
 class GoogleV3Provider(HostedProvider):
@@ -58,11 +69,38 @@ class GoogleV3Provider(HostedProvider):
     description = "Google Cloud Translation Advanced (v3), OAuth access token."
     Options = GoogleV3Options
     options: GoogleV3Options
-    credentials = (Credential("GOOGLE_ACCESS_TOKEN",
+    credentials = (Credential("GOOGLE_ACCESS_TOKEN", required=False,
                               help="OAuth 2 access token, e.g. from "
-                                   "'gcloud auth print-access-token'"),)
+                                   "'gcloud auth print-access-token' (or the "
+                                   "token_command option)"),)
     limits = Limits(max_batch=1024, max_chars=30_000)
     table_name = "google"
+
+    _tokens: TokenCommand | None = None
+
+    def _token_source(self) -> TokenCommand | None:
+        if self.key is None and self.options.token_command and self._tokens is None:
+            self._tokens = TokenCommand(self.options.token_command, self.name)
+        return self._tokens
+
+    def _no_token(self) -> UsageError:
+        error = MissingKeyError(self.name, "GOOGLE_ACCESS_TOKEN")
+        error.args = (f"provider {self.name!r} needs an access token: set the environment "
+                      "variable GOOGLE_ACCESS_TOKEN or the token_command option, e.g. "
+                      "-o token_command='gcloud auth print-access-token'",)
+        return error
+
+    async def prepare(self) -> None:
+        if self.key is None and not self.options.token_command:
+            raise self._no_token()
+
+    async def _bearer(self) -> str:
+        source = self._token_source()
+        if source is not None:
+            return await source.token()
+        if self.key is None:
+            raise self._no_token()
+        return self.key
 
     @property
     def parent(self) -> str:
@@ -84,11 +122,17 @@ class GoogleV3Provider(HostedProvider):
         model = self._model()
         if model:
             payload["model"] = model
-        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        token = await self._bearer()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         if self.options.quota_project:
             headers["x-goog-user-project"] = self.options.quota_project
         response = await self.send(f"{self.base_url}/v3/{self.parent}:translateText",
                                    content=json_bytes(payload), headers=headers)
+        if response.status_code == 401 and self._tokens is not None:
+            # The token expired: one fresh token, one more try.
+            headers["Authorization"] = f"Bearer {await self._tokens.refresh(token)}"
+            response = await self.send(f"{self.base_url}/v3/{self.parent}:translateText",
+                                       content=json_bytes(payload), headers=headers)
         if response.status_code != 200:
             raise google_error(self, response)
         data = self.read_json(response)

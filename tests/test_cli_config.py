@@ -27,6 +27,7 @@ from tests.helpers import REFERENCES, read_jsonl
 @pytest.mark.parametrize(("code", "expected"), [
     ("ES", "es"), ("es_ES", "es"), ("es-es", "es"), ("spa", "es"), ("eng", "en"),
     ("iw", "he"), ("zh-CN", "zh"), ("zh-TW", "zh-TW"), ("pt-PT", "pt-PT"),
+    ("zh-hans", "zh-Hans"), ("zh-Hans-CN", "zh-Hans"),
     ("sr-Latn", "sr-Latn"), ("ca-ES-valencia", "ca-valencia"), ("Eo", "eo"),
 ])
 def test_language_codes_are_normalised_once(code: str, expected: str) -> None:

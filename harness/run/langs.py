@@ -3,9 +3,10 @@
 ``ES``, ``es_ES``, ``es-es`` and ``spa`` all mean Spanish and all become ``es``:
 case is folded the BCP-47 way, ``_`` is read as ``-``, three-letter and
 deprecated codes become their two-letter form (``spa`` -> ``es``, ``iw`` ->
-``he``), and a script or region that CLDR's likely subtags imply anyway is
-dropped (``es-ES`` -> ``es``, ``zh-CN`` -> ``zh``, ``sr-Latn`` stays, as does
-``pt-PT`` and ``ca-valencia``). The work is the ``langcodes`` library's, which
+``he``), and a region that CLDR's likely subtags imply anyway is dropped
+(``es-ES`` -> ``es``, ``zh-CN`` -> ``zh``; ``pt-PT`` and ``ca-valencia`` stay).
+A script given is kept: ``zh-Hans`` and ``sr-Latn`` name the writing system the
+output must be in, and backends' language tables are keyed by them. The work is the ``langcodes`` library's, which
 follows the IANA registry and CLDR; nothing here is a hand-kept table.
 
 A code a provider lacks gets the closest one it has, by CLDR's language
@@ -27,15 +28,11 @@ MATCH_DISTANCE = 25
 
 
 def _minimal(language: langcodes.Language) -> langcodes.Language:
-    """Drop the script and region when the language implies them (CLDR likely subtags)."""
-    full = language.maximize()
-    for field in ("territory", "script"):
-        if getattr(language, field) is None:
-            continue
-        shorter = language.update_dict({field: None})
-        if shorter.maximize() == full:
-            language = shorter
-    return language
+    """Drop the region when the language implies it (CLDR likely subtags)."""
+    if language.territory is None:
+        return language
+    shorter = language.update_dict({"territory": None})
+    return shorter if shorter.maximize() == language.maximize() else language
 
 
 def normalise_lang(code: str) -> str:
