@@ -167,3 +167,37 @@ def test_an_instance_shadowing_an_adapter_is_a_warning(tmp_path: Path,
                     "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     assert "warning" in result.output and "shadows the adapter 'deepl'" in result.output
+
+
+def _dry_run_rows(output: str) -> dict[str, list[str]]:
+    return {line.split()[0]: line.split() for line in output.splitlines()[1:]
+            if line and not line.startswith(("nothing", "cost of"))}
+
+
+def test_dry_run_prices_from_the_dated_table_unless_the_instance_has_prices(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.run.prices import price_table
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "harness.toml").write_text(
+        '[providers.deepl-cheap]\nadapter = "deepl"\nprice_per_million_chars = 5.0\n',
+        encoding="utf-8")
+    env = {"DEEPL_API_KEY": "dry-run-key", "OPENAI_API_KEY": "dry-run-key"}
+    result = invoke("run", "--dry-run", "-p", "deepl", "-p", "deepl-cheap", "--to", "es",
+                    env=env)
+    assert result.exit_code == 0, result.output
+    rows = _dry_run_rows(result.stdout)
+    characters = int(rows["deepl"][5])
+    table = price_table()
+    listed = table.lookup("deepl", None)
+    assert listed is not None
+    assert float(rows["deepl"][7]) == pytest.approx(
+        characters * listed["price_per_million_chars"] / 1e6, abs=1e-4)
+    assert float(rows["deepl-cheap"][7]) == pytest.approx(characters * 5.0 / 1e6, abs=1e-4)
+    assert f"price table of {table.as_of}, {table.currency}" in result.stdout
+    assert "cost of deepl-cheap: the instance's price_per_million_* settings" in result.stdout
+    # A model the table does not know gets no estimate rather than a guess.
+    unknown = invoke("run", "--dry-run", "-p", "openai", "-o", "model=no-such-model",
+                     "--to", "es", env=env)
+    assert unknown.exit_code == 0, unknown.output
+    assert _dry_run_rows(unknown.stdout)["openai"][7] == "-"

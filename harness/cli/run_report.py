@@ -74,6 +74,10 @@ def print_estimates(estimates: Sequence[Estimate]) -> None:
         cost = f"{e.cost:.4f}" if e.cost is not None else "-"
         click.echo(f"{e.provider:<20} {','.join(e.targets):<16} {e.segments:>8} {e.cached:>7} "
                    f"{e.requests:>8} {e.characters:>11} {e.tokens:>9} {cost:>10}")
-    click.echo("nothing was sent (dry run); tokens are estimated at 4 characters each"
-               + ("; cost uses the instance's price_per_million_* settings"
-                  if any(e.cost is not None for e in estimates) else ""))
+    click.echo("nothing was sent (dry run); tokens are estimated at 4 characters each")
+    for source in dict.fromkeys(e.price_source for e in estimates if e.price_source):
+        who = ", ".join(e.provider for e in estimates if e.price_source == source)
+        click.echo(f"cost of {who}: " + ("the instance's price_per_million_* settings"
+                                         if source == "config" else
+                                         f"the shipped {source} (list prices; set "
+                                         "price_per_million_* on the instance to override)"))

@@ -6,8 +6,9 @@ deprecated codes become their two-letter form (``spa`` -> ``es``, ``iw`` ->
 ``he``), and a region that CLDR's likely subtags imply anyway is dropped
 (``es-ES`` -> ``es``, ``zh-CN`` -> ``zh``; ``pt-PT`` and ``ca-valencia`` stay).
 A script given is kept: ``zh-Hans`` and ``sr-Latn`` name the writing system the
-output must be in, and backends' language tables are keyed by them. The work is the ``langcodes`` library's, which
-follows the IANA registry and CLDR; nothing here is a hand-kept table.
+output must be in, and backends' language tables are keyed by them. The work is
+the ``langcodes`` library's, which follows the IANA registry and CLDR; nothing
+here is a hand-kept table.
 
 A code a provider lacks gets the closest one it has, by CLDR's language
 matching distance (``pt-PT`` -> ``pt``; nothing for ``de`` when only Romance
