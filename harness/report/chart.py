@@ -4,9 +4,10 @@ interval, one row per run, one mark per variant.
 The page stays self-contained (no script, font or image is fetched). Colours
 are from the Okabe-Ito palette, which people with the common colour-vision
 deficiencies tell apart, and never carry meaning alone: each variant has its
-own shape (restored a filled circle, spun an open triangle) and the legend
-names both. The SVG scales to its box (``viewBox``), so a phone shows it whole.
-Every text that came from a run is escaped.
+own shape (restored a filled circle, spun an open triangle, a user's own
+original text a filled square) and the legend names them. The SVG scales to
+its box (``viewBox``), so a phone shows it whole. Every text that came from a
+run is escaped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ BLUE = "#0072B2"
 VERMILION = "#D55E00"
 ORANGE = "#E69F00"
 GREY = "#6e7781"
-VARIANT_STYLE = {"restored": (BLUE, "circle"), "spun": (VERMILION, "triangle")}
+VARIANT_STYLE = {"restored": (BLUE, "circle"), "spun": (VERMILION, "triangle"),
+                 "original": (ORANGE, "square")}
 
 WIDTH = 640
 LEFT = 170
@@ -47,13 +49,15 @@ def _clip(label: str, limit: int = 24) -> str:
 def _mark(shape: str, colour: str, x: float, y: float) -> str:
     if shape == "circle":
         return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>'
+    if shape == "square":
+        return f'<rect x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" width="9" height="9" fill="{colour}"/>'
     points = f"{x:.1f},{y - 6:.1f} {x - 5.5:.1f},{y + 4:.1f} {x + 5.5:.1f},{y + 4:.1f}"
     return (f'<polygon points="{points}" fill="#fff" stroke="{colour}" '
             'stroke-width="2"/>')
 
 
 def _point(point: ChartPoint, y: float) -> str:
-    colour, shape = VARIANT_STYLE.get(point.variant, (ORANGE, "circle"))
+    colour, shape = VARIANT_STYLE.get(point.variant, (GREY, "square"))
     value, interval = point.rate.value, point.rate.interval
     tip = (f"{point.label} {point.variant}: {rate_ci(point.rate)}, "
            f"{point.rate.kept}/{point.rate.expected} facts kept")
@@ -92,7 +96,7 @@ def language_chart(report: Report, target: str) -> str:
                      f'text-anchor="middle" fill="{GREY}">{100 * tick:.0f}%</text>')
     legend_x = LEFT
     for variant in variants:
-        colour, shape = VARIANT_STYLE.get(variant, (ORANGE, "circle"))
+        colour, shape = VARIANT_STYLE.get(variant, (GREY, "square"))
         parts.append(_mark(shape, colour, legend_x + 6, 14)
                      + f'<text x="{legend_x + 16}" y="18" font-size="12" fill="#1f2328">'
                      f"{_esc(variant)}</text>")

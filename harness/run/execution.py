@@ -119,8 +119,11 @@ def _suggestion(provider: Provider, source: str, target: str) -> str:
 
 def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Article],
                  targets: Sequence[str], variants: Sequence[str],
-                 shard: Shard | None) -> dict[str, Any]:
+                 shard: Shard | None,
+                 inputs: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     sources = sorted({article.language for article in articles})
+    # A user's own files (``--input``): path, format, sha256, reference files.
+    own = {"inputs": list(inputs)} if inputs else {}
     return {
         "run_id": new_run_id(plan.instance.name),
         "created": utc_now(),
@@ -135,9 +138,10 @@ def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Arti
         "articles": [
             {"id": a.id, "title": a.title, "language": a.language,
              "segments": len(a.segments),
-             "digests": {"spun": a.digest("spun"), "restored": a.digest("restored")}}
+             "digests": {v: a.digest(v) for v in a.variants}}
             for a in articles
         ],
+        **own,
         "source_lang": sources[0] if len(sources) == 1 else sources,
         "targets": list(targets),
         "variants": list(variants),
@@ -157,12 +161,14 @@ async def execute_run(
     control: RunControl | None = None,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    inputs: Sequence[dict[str, Any]] | None = None,
 ) -> RunResult:
-    """Run ``plan`` over ``articles`` into a new run file."""
+    """Run ``plan`` over ``articles`` into a new run file; ``inputs`` describes the
+    user's own files among them for the header."""
     async with open_provider(plan) as provider:
         chosen = await choose_targets(provider, plan, articles, targets)
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        header = build_header(plan, provider, articles, chosen, variants, shard)
+        header = build_header(plan, provider, articles, chosen, variants, shard, inputs)
         path = runs_dir / f"{header['run_id']}.jsonl"
         with RunWriter(path) as writer:
             writer.header(header)

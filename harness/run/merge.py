@@ -25,7 +25,7 @@ from harness.run.runner import RunCounts
 from harness.runfile import RunFile, RunWriter, iter_lines, new_run_id, utc_now
 
 #: Header fields that must be equal in every shard of one run.
-SAME_IN_EVERY_SHARD = ("provider", "articles", "targets", "variants", "source_lang")
+SAME_IN_EVERY_SHARD = ("provider", "articles", "targets", "variants", "source_lang", "inputs")
 
 
 @dataclass
@@ -48,6 +48,7 @@ def merge_runs(paths: Sequence[Path], out_dir: Path, output: Path | None = None)
         "created": utc_now(),
         "harness_version": __version__,
         "shard": None,
+        **({"inputs": first["inputs"]} if first.get("inputs") else {}),
         "merged_from": [{"run_id": RunFile(p).run_id, "file": p.name, "shard": str(s)}
                         for p, s in shards],
     }
