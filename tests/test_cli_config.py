@@ -201,3 +201,11 @@ def test_dry_run_prices_from_the_dated_table_unless_the_instance_has_prices(
                      "--to", "es", env=env)
     assert unknown.exit_code == 0, unknown.output
     assert _dry_run_rows(unknown.stdout)["openai"][7] == "-"
+
+
+def test_own_content_language_flags_are_normalised_too() -> None:
+    from harness.cli.own_content import parse_references
+
+    assert parse_references(("DE=ref.de.txt",)) == {"de": Path("ref.de.txt")}
+    with pytest.raises(UsageError, match="two files for 'es'"):
+        parse_references(("es=a.txt", "es_ES=b.txt"))

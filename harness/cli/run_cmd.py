@@ -36,7 +36,7 @@ from harness.run.config import (
 from harness.run.estimate import estimate_run
 from harness.run.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
 from harness.run.instances import plan_provider
-from harness.run.langs import normalise_langs
+from harness.run.langs import normalise_lang, normalise_langs
 from harness.run.plan import parse_shard
 from harness.run.registry import Registry
 from harness.run.resume import find_run, rebuild_articles, rebuild_provider
@@ -140,7 +140,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                       settings=settings)
         for name in (split_list(providers) or table.providers or [DEFAULT_PROVIDER])
     ]
-    own = own_content(input_paths, reference_specs, article_id, source_lang)
+    own = own_content(input_paths, reference_specs, article_id, normalise_lang(source_lang))
     if own and variants:
         raise UsageError("--variant chooses versions of reference articles; --input files "
                          "have one version, original")
