@@ -166,3 +166,18 @@ def test_a_changed_engine_package_is_named_in_the_notes(tmp_path: Path) -> None:
     assert any("new: engine packages differ from old (apertium-eng-spa 0.8.1-2 → 0.9.0-1)"
                in note for note in report.notes)
     assert "apertium-eng-spa 0.8.1-2 → 0.9.0-1" in render_markdown(report)
+
+
+def test_lost_facts_without_a_baseline_or_gates_fail_nothing(tmp_path: Path) -> None:
+    from tests.compare_fixtures import BAD
+
+    run = write_run(tmp_path / "bad.jsonl", "bad", dict(BAD))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(run), "--references", str(REFERENCES),
+                                       "--output-dir", str(out), "--format", "junit"])
+    assert result.exit_code == 0, result.output
+    root = ET.parse(out / "compare.junit.xml").getroot()
+    assert root.get("failures") == "0"
+    skipped = [c.find("skipped") for c in root.iter("testcase")]
+    assert any(s is not None and (s.get("message") or "").startswith("lost: ")
+               for s in skipped)
