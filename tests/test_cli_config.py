@@ -209,3 +209,20 @@ def test_own_content_language_flags_are_normalised_too() -> None:
     assert parse_references(("DE=ref.de.txt",)) == {"de": Path("ref.de.txt")}
     with pytest.raises(UsageError, match="two files for 'es'"):
         parse_references(("es=a.txt", "es_ES=b.txt"))
+
+
+def test_run_takes_its_own_content_from_the_config(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "mine.txt").write_text("The fund grew by 20,000 euros.\n",
+                                                 encoding="utf-8")
+    (tmp_path / "harness.toml").write_text(
+        '[run]\nproviders = ["echo"]\ntargets = ["de"]\ninputs = ["texts/mine.txt"]\n',
+        encoding="utf-8")
+    result = invoke("run", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    lines = read_jsonl(next((tmp_path / "runs").glob("*.jsonl")))
+    segments = [r for r in lines if r["type"] == "segment"]
+    assert [s["source"] for s in segments] == ["The fund grew by 20,000 euros."]
+    assert {a["id"] for a in lines[0]["articles"]} != {ARTICLE.id}

@@ -27,6 +27,9 @@ providers = ["apertium"]
 targets = []
 # Reference article ids (`harness references list`); empty: all of them.
 articles = []
+# Your own texts (.txt, .jsonl, .tsv), relative to this file; with inputs and no
+# articles, only the inputs are sent.
+inputs = []
 # "spun", "restored" or both (empty).
 variants = []
 

@@ -102,7 +102,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     config = load_config(config_path, required=config_path is not None)
     for warning in shadowing_warnings(config, registry):
         click.echo(f"harness: warning: {warning}", err=True)
-    table = parse_run_table(config.run, f"{config.path or CONFIG_FILENAME} [run]")
+    table = parse_run_table(config.run, f"{config.path or CONFIG_FILENAME} [run]",
+                            config.path.parent if config.path else None)
     settings: dict[str, Any] = {
         "concurrency": concurrency,
         "timeout": timeout,
@@ -140,12 +141,13 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                       settings=settings)
         for name in (split_list(providers) or table.providers or [DEFAULT_PROVIDER])
     ]
-    own = own_content(input_paths, reference_specs, article_id, normalise_lang(source_lang))
+    own = own_content(input_paths or (() if articles else tuple(table.inputs)),
+                      reference_specs, article_id, normalise_lang(source_lang))
     if own and variants:
         raise UsageError("--variant chooses versions of reference articles; --input files "
                          "have one version, original")
-    article_ids = split_list(articles) or (
-        [] if own else table.articles or list_article_ids(root))
+    article_ids = split_list(articles) or ([] if input_paths else table.articles) or (
+        [] if own else list_article_ids(root))
     if not article_ids and not own:
         raise UsageError(f"no reference articles in {root}")
     loaded = [load_article(article_id, root) for article_id in article_ids]
