@@ -16,6 +16,7 @@
         ├── RateLimitError            retried, honouring ``retry_after``
         ├── TransientError            retried: overload, 5xx, timeouts, resets
         └── BadResponseError          the backend answered something unusable
+            └── RequestRejectedError  fatal: the backend refuses the request itself
 
 Adapters translate foreign exceptions (httpx, subprocess, JSON) into this tree at
 one boundary with ``raise ... from exc``. Messages never contain secrets.
@@ -64,9 +65,11 @@ class UnsupportedLanguageError(UsageError):
 class MissingKeyError(UsageError):
     """The provider needs a key and its environment variable is unset or empty."""
 
-    def __init__(self, provider: str, variable: str) -> None:
+    def __init__(self, provider: str, variable: str, option: str = "") -> None:
+        instead = f" or the {option} option (-o {option}=...)" if option else ""
         super().__init__(
-            f"provider {provider!r} needs an API key: set the environment variable {variable}"
+            f"provider {provider!r} needs an API key: set the environment variable "
+            f"{variable}{instead}"
         )
         self.variable = variable
 
@@ -128,3 +131,13 @@ class TransientError(ProviderError):
 
 class BadResponseError(ProviderError):
     """The backend answered, but not with something the adapter can use."""
+
+
+class RequestRejectedError(BadResponseError):
+    """The backend refused the request as invalid (unknown model, bad option): stop the run.
+
+    Fatal, because the same options go into every request; the message carries the
+    backend's explanation so the user can fix the model name or option.
+    """
+
+    fatal = True

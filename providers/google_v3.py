@@ -22,9 +22,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError, MissingKeyError, UsageError
+from harness.errors import (
+    AuthError,
+    BadResponseError,
+    MissingKeyError,
+    ProviderError,
+)
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
@@ -63,13 +69,12 @@ class GoogleV3Options(ApiOptions):
     )
 
 
-class GoogleV3Provider(HostedProvider):
+class GoogleV3Provider(HostedProvider[GoogleV3Options]):
     name = "google-v3"
     version = "1"
     description = "Google Cloud Translation Advanced (v3), OAuth access token."
     Options = GoogleV3Options
-    options: GoogleV3Options
-    credentials = (Credential("GOOGLE_ACCESS_TOKEN", required=False,
+    credentials = (Credential("GOOGLE_ACCESS_TOKEN", option="token_command",
                               help="OAuth 2 access token, e.g. from "
                                    "'gcloud auth print-access-token' (or the "
                                    "token_command option)"),)
@@ -83,23 +88,12 @@ class GoogleV3Provider(HostedProvider):
             self._tokens = TokenCommand(self.options.token_command, self.name)
         return self._tokens
 
-    def _no_token(self) -> UsageError:
-        error = MissingKeyError(self.name, "GOOGLE_ACCESS_TOKEN")
-        error.args = (f"provider {self.name!r} needs an access token: set the environment "
-                      "variable GOOGLE_ACCESS_TOKEN or the token_command option, e.g. "
-                      "-o token_command='gcloud auth print-access-token'",)
-        return error
-
-    async def prepare(self) -> None:
-        if self.key is None and not self.options.token_command:
-            raise self._no_token()
-
     async def _bearer(self) -> str:
         source = self._token_source()
         if source is not None:
             return await source.token()
-        if self.key is None:
-            raise self._no_token()
+        if self.key is None:  # the core checks this before any work; a direct use may not
+            raise MissingKeyError(self.name, "GOOGLE_ACCESS_TOKEN", "token_command")
         return self.key
 
     @property
@@ -126,15 +120,15 @@ class GoogleV3Provider(HostedProvider):
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         if self.options.quota_project:
             headers["x-goog-user-project"] = self.options.quota_project
-        response = await self.send(f"{self.base_url}/v3/{self.parent}:translateText",
-                                   content=json_bytes(payload), headers=headers)
-        if response.status_code == 401 and self._tokens is not None:
+        url = f"{self.base_url}/v3/{self.parent}:translateText"
+        try:
+            response = await self.post(url, content=json_bytes(payload), headers=headers)
+        except AuthError as exc:
+            if self._tokens is None or getattr(exc, "status", None) != 401:
+                raise
             # The token expired: one fresh token, one more try.
             headers["Authorization"] = f"Bearer {await self._tokens.refresh(token)}"
-            response = await self.send(f"{self.base_url}/v3/{self.parent}:translateText",
-                                       content=json_bytes(payload), headers=headers)
-        if response.status_code != 200:
-            raise google_error(self, response)
+            response = await self.post(url, content=json_bytes(payload), headers=headers)
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -151,3 +145,6 @@ class GoogleV3Provider(HostedProvider):
             out.append(Translation(text, code_points(segment.text),
                                    reported if isinstance(reported, str) else None))
         return out
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        return google_error(self, response)

@@ -15,7 +15,6 @@ from harness.errors import (
     RateLimitError,
     TransientError,
     UnsupportedLanguageError,
-    UsageError,
 )
 from harness.models import LangPair, Segment
 from providers.google import MAX_BODY_BYTES, GoogleProvider
@@ -267,8 +266,19 @@ async def test_v3_token_command_failure_is_an_auth_error_without_the_token(
     assert fake.requests == []
 
 
-@pytest.mark.anyio
-async def test_v3_needs_a_token_or_a_token_command() -> None:
-    async with adapter(GoogleV3Provider, {}, base_url=CLOSED_URL, project="p") as google:
-        with pytest.raises(UsageError, match="GOOGLE_ACCESS_TOKEN or the token_command"):
-            await google.prepare()
+def test_v3_needs_a_token_or_a_token_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    args = ["run", "--provider", "google-v3", "-o", "project=p", "--to", "de",
+            "--runs-dir", str(tmp_path)]
+    env = {"GOOGLE_ACCESS_TOKEN": ""}
+    missing = CliRunner().invoke(main, args, env=env)
+    assert missing.exit_code == 2
+    assert "GOOGLE_ACCESS_TOKEN or the token_command option" in missing.output
+    # The command stands in for the variable; a dry run needs neither.
+    with_command = CliRunner().invoke(
+        main, [*args, "-o", "token_command='echo token'", "--dry-run"], env=env)
+    assert with_command.exit_code == 0, with_command.output
+    assert CliRunner().invoke(main, [*args, "--dry-run"], env=env).exit_code == 0

@@ -138,7 +138,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     option_values = parse_overrides(overrides)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
-                      settings=settings)
+                      settings=settings, require_keys=not dry_run)
         for name in (split_list(providers) or table.providers or [DEFAULT_PROVIDER])
     ]
     own = own_content(input_paths or (() if articles else tuple(table.inputs)),

@@ -224,13 +224,16 @@ def build_options(cls: type[Provider], instance: ProviderInstance,
         raise ConfigError(f"{instance.where}: options for {cls.name!r}: {problems}") from None
 
 
-def collect_secrets(cls: type[Provider], environ: Mapping[str, str]) -> dict[str, str]:
-    """The adapter's credentials from the environment; a missing required one is an error."""
+def collect_secrets(cls: type[Provider], environ: Mapping[str, str], *,
+                    required: bool = True, options: Any = None) -> dict[str, str]:
+    """The adapter's credentials from the environment; a missing required one is an error
+    unless ``required`` is False or the option that stands in for it is set in ``options``."""
     secrets: dict[str, str] = {}
     for credential in cls.credentials:
         value = environ.get(credential.env, "")
         if value:
             secrets[credential.env] = value
-        elif credential.required:
-            raise MissingKeyError(cls.name, credential.env)
+        elif credential.required and required and not (
+                credential.option and getattr(options, credential.option, None)):
+            raise MissingKeyError(cls.name, credential.env, credential.option)
     return secrets
