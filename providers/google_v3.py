@@ -76,8 +76,7 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
     Options = GoogleV3Options
     credentials = (Credential("GOOGLE_ACCESS_TOKEN", option="token_command",
                               help="OAuth 2 access token, e.g. from "
-                                   "'gcloud auth print-access-token' (or the "
-                                   "token_command option)"),)
+                                   "'gcloud auth print-access-token'"),)
     limits = Limits(max_batch=1024, max_chars=30_000)
     table_name = "google"
 

@@ -282,3 +282,5 @@ def test_v3_needs_a_token_or_a_token_command(tmp_path: Path) -> None:
         main, [*args, "-o", "token_command='echo token'", "--dry-run"], env=env)
     assert with_command.exit_code == 0, with_command.output
     assert CliRunner().invoke(main, [*args, "--dry-run"], env=env).exit_code == 0
+    shown = CliRunner().invoke(main, ["providers", "show", "google-v3"], env=env)
+    assert "GOOGLE_ACCESS_TOKEN: required unless the token_command option is set" in shown.output
