@@ -181,3 +181,14 @@ def test_lost_facts_without_a_baseline_or_gates_fail_nothing(tmp_path: Path) -> 
     skipped = [c.find("skipped") for c in root.iter("testcase")]
     assert any(s is not None and (s.get("message") or "").startswith("lost: ")
                for s in skipped)
+
+
+def test_html_overview_is_self_contained_with_one_chart_per_language(report: Report) -> None:
+    page = render_html(report)
+    assert not re.search(r"\b(?:src|href)\s*=", page)
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg"}  # the SVG namespace, never fetched
+    overview = page[page.index('<section id="overview">'):page.index('<section id="details">')]
+    assert [f'id="chart-{t}"' in overview for t in report.targets()] == [True] * 4
+    # Meaning never rests on colour alone: every variant has its own mark in the legend.
+    assert overview.count("<circle") and overview.count("<polygon")
