@@ -5,7 +5,7 @@ long run. An adapter given a command such as ``gcloud auth print-access-token``
 runs it for its first token and, when the backend answers 401, once more for a
 fresh one; requests that failed on the stale token are sent again with the new
 one, once. Concurrent requests that all meet the expiry share one refresh. The
-command is split like a shell line (no shell runs it), in its own session so a
+command is split like a shell line (no shell runs it), in a process group of its own so a
 Ctrl-C on the harness does not reach it, and its output is never logged: a
 failure names the command and its exit status, with its first line of stderr.
 """
