@@ -87,6 +87,8 @@ class Provider(ABC, Generic[OptionsT]):
     #: an upgrade under the same options must not be answered from the cache.
     cache_outputs: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    #: ``"module:attr"`` of the adapter's batch service wrapper (``harness run --batch``), if any.
+    batch_api: ClassVar[str | None] = None
 
     def __init__(
         self,

@@ -254,9 +254,16 @@ class Runner:
             )
         return result
 
+    def write_result(self, item: WorkItem, translation: Translation | None,
+                     error: BaseException | None, *, attempts: int = 1,
+                     latency_ms: float = 0.0, cached: bool = False,
+                     extra: dict[str, Any] | None = None) -> None:
+        """Write a segment that was answered elsewhere (a batch service) as a run would."""
+        self._emit(item, translation, error, attempts, latency_ms, cached=cached, extra=extra)
+
     def _emit(self, item: WorkItem, translation: Translation | None,
               error: BaseException | None, attempts: int, latency_ms: float,
-              *, cached: bool = False) -> None:
+              *, cached: bool = False, extra: dict[str, Any] | None = None) -> None:
         flags: list[str] = []
         if translation is not None:
             flags = list(translation.flags)
@@ -284,6 +291,7 @@ class Runner:
             "usage": translation.usage.as_dict() if translation is not None else {},
             "engine": translation.engine if translation is not None else None,
             "flags": flags,
+            **(extra or {}),
         }
         self.counts.add(record["error"] is None)
         self.writer.segment(record)
