@@ -15,7 +15,7 @@ from harness.references.article import load_article
 from harness.run.config import RunSettings
 from harness.run.runner import Runner, RunStoppedError, plan_items
 from harness.run.splitting import join_pieces, split_text
-from harness.runfile import RunFile, RunWriter, repair_torn_tail
+from harness.runfile import RunFile, RunHeader, RunWriter, repair_torn_tail
 from tests.helpers import REFERENCES, SEED_ID, read_jsonl
 
 
@@ -57,10 +57,10 @@ def _run(tmp_path: Path, provider: Provider, targets: list[str], **settings: int
     import asyncio
 
     with RunWriter(path) as writer:
-        writer.header({"run_id": "t"})
+        writer.header(RunHeader(run_id="t"))
         runner = Runner(provider, RunSettings(**settings), writer, sleep=_no_sleep)
-        counts = asyncio.run(runner.run(items))
-        writer.footer(counts.as_dict())
+        asyncio.run(runner.run(items))
+        writer.footer(runner.tally.footer())
     return path
 
 
@@ -112,7 +112,7 @@ def test_runfile_reader_checks_shape_and_finds_footer(tmp_path: Path) -> None:
     assert run.run_id == "t"
     assert sum(1 for _ in run.segments()) == 22
     footer = run.footer()
-    assert footer is not None and footer["counts"]["segments"] == 22
+    assert footer is not None and footer.counts.segments == 22
 
 
 def test_torn_last_line_is_reported_then_repaired(tmp_path: Path) -> None:

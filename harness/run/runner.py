@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from harness.errors import (
     BadResponseError,
@@ -35,26 +33,9 @@ from harness.run.pacing import Backoff, Clock, Pacing, Sleep
 from harness.run.plan import WorkItem, plan_items, segment_key
 from harness.run.splitting import join_pieces
 from harness.run.truncation import SUSPECT_TRUNCATION, TruncationRule, default_rule
-from harness.runfile import RunWriter
+from harness.runfile import RunCounts, RunWriter, SegmentError, SegmentRecord, Tally
 
 __all__ = ["RunCounts", "RunStoppedError", "Runner", "WorkItem", "plan_items", "segment_key"]
-
-
-@dataclass
-class RunCounts:
-    segments: int = 0
-    ok: int = 0
-    errors: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {"segments": self.segments, "ok": self.ok, "errors": self.errors}
-
-    def add(self, ok: bool) -> None:
-        self.segments += 1
-        if ok:
-            self.ok += 1
-        else:
-            self.errors += 1
 
 
 class RunStoppedError(HarnessError):
@@ -81,9 +62,10 @@ class Runner:
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
         backoff: Backoff | None = None,
-        on_record: Callable[[dict[str, Any]], None] | None = None,
+        on_record: Callable[[SegmentRecord], None] | None = None,
         cache: TranslationCache | None = None,
         truncation: TruncationRule | None = None,
+        tally: Tally | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
@@ -96,8 +78,8 @@ class Runner:
         # same options, so only backends reached over HTTP are cached.
         self.cache = cache if provider.uses_http else None
         self.truncation = truncation or default_rule()
-        self.counts = RunCounts()
-        self.engines: set[str] = set()
+        # Counts of the whole file: a resumed run's tally already holds the earlier lines.
+        self.tally = tally if tally is not None else Tally()
         self.requests = 0
         self._identity = provider.identity()
         self._fatal: ProviderError | None = None
@@ -132,7 +114,7 @@ class Runner:
             if not message.startswith(f"{self.provider.name}:"):  # adapters often name themselves
                 message = f"{self.provider.name}: {message}"
             raise RunStoppedError(message, self._fatal) from self._fatal
-        return self.counts
+        return self.tally.counts
 
     def _not_cached(self, items: Iterable[WorkItem]) -> Iterator[WorkItem]:
         """Write cache hits at once; yield the items that must be sent."""
@@ -257,29 +239,20 @@ class Runner:
             if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
                                                item.target_lang):
                 flags.append(SUSPECT_TRUNCATION)
-            if translation.engine:
-                self.engines.add(translation.engine)
             if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
                 self.cache.put(self._cache_key(item), translation)
-        record: dict[str, Any] = {
-            "id": item.key,
-            "article": item.article,
-            "segment": item.segment.id,
-            "variant": item.variant,
-            "index": item.index,
-            "source_lang": item.source_lang,
-            "target_lang": item.target_lang,
-            "source": item.text,
-            "output": translation.text if translation is not None else None,
-            "error": _error_record(error) if translation is None and error is not None else None,
-            "attempts": attempts,
-            "latency_ms": latency_ms,
-            "cached": cached,
-            "usage": translation.usage.as_dict() if translation is not None else {},
-            "engine": translation.engine if translation is not None else None,
-            "flags": flags,
-        }
-        self.counts.add(record["error"] is None)
+        record = SegmentRecord(
+            id=item.key, article=item.article, segment=item.segment.id, variant=item.variant,
+            index=item.index, source_lang=item.source_lang, target_lang=item.target_lang,
+            source=item.text,
+            output=translation.text if translation is not None else None,
+            error=_error_record(error) if translation is None and error is not None else None,
+            attempts=attempts, latency_ms=latency_ms, cached=cached,
+            usage=translation.usage.as_dict() if translation is not None else {},
+            engine=translation.engine if translation is not None else None,
+            flags=flags,
+        )
+        self.tally.add(record)
         self.writer.segment(record)
         if self.on_record is not None:
             self.on_record(record)
@@ -299,9 +272,7 @@ def _sum_usage(translations: Sequence[Translation]) -> Usage:
     return Usage(total("characters"), total("input_tokens"), total("output_tokens"))
 
 
-def _error_record(error: BaseException) -> dict[str, Any]:
-    return {
-        "type": type(error).__name__,
-        "message": str(error) or type(error).__name__,
-        "status": getattr(error, "status", None),
-    }
+def _error_record(error: BaseException) -> SegmentError:
+    status = getattr(error, "status", None)
+    return SegmentError(type=type(error).__name__, message=str(error) or type(error).__name__,
+                        status=status if isinstance(status, int) else None)

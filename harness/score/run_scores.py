@@ -30,7 +30,7 @@ from harness.errors import ArticleError, RunFileError
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
 from harness.references.article import Article, load_article, references_root
 from harness.references.facts import Facts, article_facts
-from harness.runfile import RunFile
+from harness.runfile import RunFile, RunHeader
 from harness.score.textmetrics import StreamingMetric
 
 
@@ -169,10 +169,10 @@ class _ArticleBook:
         return self._gold[key]
 
 
-def _check_digests(header: dict[str, Any], book: _ArticleBook) -> None:
-    for entry in header.get("articles", []):
-        article, _ = book.get(str(entry.get("id")))
-        restored = entry.get("digests", {}).get("restored")
+def _check_digests(header: RunHeader, book: _ArticleBook) -> None:
+    for entry in header.articles:
+        article, _ = book.get(entry.id)
+        restored = entry.digests.get("restored")
         if article is not None and restored and restored != article.digest("restored"):
             book.notes.append(f"{article.id}: the run translated another version of the "
                               "article (digest differs); facts may not match")
@@ -183,24 +183,25 @@ def iter_segment_scores(path: Path, references: Path | None = None,
     """Judge every segment line of run file ``path``, streaming."""
     book = _book or _ArticleBook(references_root(references), [])
     for record in RunFile(path).segments():
-        article, facts = book.get(str(record["article"]))
-        segment_id = str(record["segment"])
+        article, facts = book.get(record.article)
+        segment_id = record.segment
         try:
             restored = article.segment(segment_id).restored if article else None
         except ArticleError:
             restored = None
         if restored is None:
-            restored = str(record.get("source") or "")
-        output, error = record.get("output"), record.get("error")
+            restored = record.source
+        output = record.output
+        error = record.error.to_dict() if record.error is not None else None
         judgement = None
         if output is not None and not error:
             segment_facts = facts.for_segment(segment_id) if facts is not None else None
-            judgement = score_pair(restored, str(output), str(record["target_lang"]),
-                                   str(record.get("source_lang") or "en"), facts=segment_facts)
-        yield SegmentScore(str(record["id"]), str(record["article"]), segment_id,
-                           str(record["variant"]), str(record["target_lang"]),
-                           None if output is None else str(output), restored, judgement,
-                           error if isinstance(error, dict) else
+            judgement = score_pair(restored, output, record.target_lang,
+                                   record.source_lang or "en", facts=segment_facts)
+        yield SegmentScore(record.id, record.article, segment_id,
+                           record.variant, record.target_lang,
+                           output, restored, judgement,
+                           error if error is not None else
                            ({"type": "NoOutput", "message": "no output"} if output is None
                             else None))
 
@@ -240,7 +241,7 @@ def score_run(path: Path, references: Path | None = None,
     if waiting:
         notes.append(f"{len(waiting)} segments have only one variant with output; "
                      "left out of spin stability")
-    return RunScore(path, run.run_id, dict(run.header.get("provider") or {}),
+    return RunScore(path, run.run_id, dict(run.header.provider),
                     run.footer() is not None, groups, spin, notes)
 
 
