@@ -178,13 +178,14 @@ def test_interrupted_run_and_unpaired_segments_are_noted(
 
 
 def test_judge_remembers_judgements_and_matches_the_scorer(tmp_path: Path) -> None:
-    from harness.compare.judging import ArticleBook, Judge, JudgementMemo, judged_from
+    from harness.compare.judging import Judge, JudgementMemo, judged_from
+    from harness.references.library import ReferenceLibrary
     from harness.fidelity.scorer import score_pair
     from harness.references.facts import article_facts
     from tests.compare_fixtures import ARTICLE
 
     memo = JudgementMemo(tmp_path)
-    judge = Judge(ArticleBook(REFERENCES), memo)
+    judge = Judge(ReferenceLibrary(REFERENCES), memo)
     output = GOOD[("p01", "spun")]
     first = judge(ARTICLE.id, "p01", "es", "en", output, "run source, not used")
     again = judge(ARTICLE.id, "p01", "es", "en", output, "run source, not used")

@@ -9,7 +9,6 @@ segments; the scratch file is removed at the end.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, RunCollector
 from harness.compare.gates import Gate, evaluate
-from harness.compare.judging import ArticleBook, Judge, JudgementMemo
+from harness.compare.judging import Judge, JudgementMemo
 from harness.compare.model import (
     Column,
     FactRow,
@@ -32,6 +31,8 @@ from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
 from harness.references.article import references_root
+from harness.references.library import ReferenceLibrary
+from harness.restore.leakage import leakage_for_run
 from harness.runfile import RunFile, utc_now
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
@@ -93,7 +94,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     notes += [f"mismatch allowed: {p}" for p in problems]
 
     metrics = TextMetrics()
-    book = ArticleBook(references_root(options.references))
+    book = ReferenceLibrary(references_root(options.references))
     notes += _reference_notes(files, labels, book)
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
@@ -146,13 +147,13 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         groups=groups, spin=[], fact_columns=[], facts=[], comparisons=comparisons,
         gates=[], details=details.ordered(), notes=notes, baseline=baseline_index)
     report.spin = _spin(report)
-    _fill_leakage(report, files, options.references)
+    _fill_leakage(report, files, book)
     report.fact_columns, report.facts = _fact_rows(report, facts)
     report.gates = evaluate(report, options.gates)
     return report
 
 
-def _reference_notes(files: list[RunFile], labels: list[str], book: ArticleBook) -> list[str]:
+def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLibrary) -> list[str]:
     """Runs whose article text differs from the reference folder's: facts may not fit."""
     notes = []
     for label, run in zip(labels, files, strict=True):
@@ -204,18 +205,14 @@ def _spin(report: Report) -> list[SpinSummary]:
     return spins
 
 
-def _fill_leakage(report: Report, files: list[RunFile], references: Path | None) -> None:
-    """Spin leakage per run and language, from :mod:`harness.restore.leakage` when the
-    harness has it (counts only; its examples stay in ``harness score``)."""
-    try:
-        leakage = importlib.import_module("harness.restore.leakage")
-    except ImportError:
-        return
+def _fill_leakage(report: Report, files: list[RunFile], library: ReferenceLibrary) -> None:
+    """Spin leakage per run and language (counts only; its examples stay in
+    ``harness score``)."""
     for run in report.runs:
         spins = [s for s in report.spin if s.run == run.index]
         if not spins:
             continue
-        found = leakage.leakage_for_run(files[run.index].path, references)
+        found = leakage_for_run(files[run.index].path, library=library)
         for spin in spins:
             target = found.targets.get(spin.target)
             if target is not None:

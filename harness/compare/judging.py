@@ -16,15 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ArticleError
 from harness.fidelity.scorer import PairJudgement, score_pair
-from harness.references.article import Article, load_article
-from harness.references.facts import Facts, article_facts
+from harness.references.library import ReferenceLibrary
 
 # Memoised judgements are written to SQLite in batches of this many.
 _FLUSH_EVERY = 5000
@@ -122,65 +119,10 @@ def judged_from(judgement: PairJudgement) -> Judged:
                   unexpected, facts_of(judgement))
 
 
-class ArticleBook:
-    """Articles, their facts and gold translations, loaded on first use.
-
-    The most recently used ``keep`` articles stay loaded: runs write an article's
-    segments close together, and a run over thousands of articles must not hold
-    them all.
-    """
-
-    def __init__(self, root: Path, keep: int = 64) -> None:
-        self.root = root
-        self.keep = keep
-        self._articles: OrderedDict[str, tuple[Article | None, Facts | None]] = OrderedDict()
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
-
-    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
-        if article_id in self._articles:
-            self._articles.move_to_end(article_id)
-            return self._articles[article_id]
-        try:
-            article = load_article(article_id, self.root)
-            loaded: tuple[Article | None, Facts | None] = (article, article_facts(article))
-        except ArticleError:
-            loaded = (None, None)
-        self._articles[article_id] = loaded
-        if len(self._articles) > self.keep:
-            evicted, _ = self._articles.popitem(last=False)
-            for key in [k for k in self._gold if k[0] == evicted]:
-                del self._gold[key]
-        return loaded
-
-    def restored(self, article_id: str, segment: str) -> str | None:
-        article, _ = self.get(article_id)
-        if article is None:
-            return None
-        try:
-            return article.segment(segment).restored
-        except ArticleError:
-            return None
-
-    def gold(self, article_id: str, segment: str, target: str) -> str | None:
-        """``references/<article>/translations/<lang>.txt``: one line per segment."""
-        key = (article_id, target)
-        if key not in self._gold:
-            article, _ = self.get(article_id)
-            lines = None
-            path = article.path / "translations" / f"{target}.txt" if article else None
-            if article is not None and path is not None and path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
-            self._gold[key] = lines
-        gold = self._gold[key]
-        return gold.get(segment) if gold else None
-
-
 class Judge:
     """Judges outputs against the facts of their restored segment, remembering results."""
 
-    def __init__(self, book: ArticleBook, memo: JudgementMemo | None = None) -> None:
+    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None) -> None:
         self.book = book
         self.memo = memo
         self.judged = 0

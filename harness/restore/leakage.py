@@ -30,8 +30,9 @@ from typing import Any
 
 from harness.errors import ArticleError
 from harness.references.add import segment_offsets
-from harness.references.article import Article, Edit, load_article, references_root
+from harness.references.article import Article, Edit, references_root
 from harness.references.facts import article_facts
+from harness.references.library import ReferenceLibrary
 from harness.runfile import RunFile
 
 CUES_FILE = "leakage.toml"
@@ -241,16 +242,18 @@ class _Loaded:
 
 
 class _Articles:
-    def __init__(self, root: Path, notes: list[str]) -> None:
-        self.root, self.notes = root, notes
+    """Articles of the library with their leakage cues, worked out once per article."""
+
+    def __init__(self, library: ReferenceLibrary, notes: list[str]) -> None:
+        self.library, self.notes = library, notes
         self._cache: dict[str, _Loaded | None] = {}
 
     def get(self, article_id: str) -> _Loaded | None:
         if article_id not in self._cache:
-            try:
-                article = load_article(article_id, self.root)
-            except ArticleError as exc:
-                self.notes.append(f"{article_id}: {exc}; left out of leakage")
+            loaded = self.library.load(article_id)
+            article = loaded.article
+            if article is None:
+                self.notes.append(f"{article_id}: {loaded.problem}; left out of leakage")
                 self._cache[article_id] = None
             else:
                 offsets = segment_offsets(article.spun_text,
@@ -260,11 +263,13 @@ class _Articles:
         return self._cache[article_id]
 
 
-def leakage_for_run(run_path: Path, references: Path | None = None) -> LeakageReport:
+def leakage_for_run(run_path: Path, references: Path | None = None,
+                    *, library: ReferenceLibrary | None = None) -> LeakageReport:
     """Leakage of spun spans per target language for one run file, streamed:
-    a segment's output waits only until its other variant arrives."""
+    a segment's output waits only until its other variant arrives. ``library``
+    shares already loaded articles with the caller."""
     notes: list[str] = []
-    articles = _Articles(references_root(references), notes)
+    articles = _Articles(library or ReferenceLibrary(references_root(references)), notes)
     run = RunFile(run_path)
     provider = run.header.provider_name
     targets: dict[str, TargetLeakage] = {}

@@ -28,8 +28,9 @@ from typing import Any
 
 from harness.errors import ArticleError, RunFileError
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
-from harness.references.article import Article, load_article, references_root
-from harness.references.facts import Facts, article_facts
+from harness.references.article import Article, references_root
+from harness.references.facts import Facts
+from harness.references.library import ReferenceLibrary
 from harness.runfile import RunFile, RunHeader
 from harness.score.textmetrics import StreamingMetric
 
@@ -131,47 +132,19 @@ class RunScore:
         }
 
 
-class _ArticleBook:
-    """Articles, facts and gold translations of a run, loaded once each."""
-
-    def __init__(self, root: Path, notes: list[str]) -> None:
-        self.root = root
-        self.notes = notes
-        self._articles: dict[str, tuple[Article | None, Facts | None]] = {}
-        self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
-
-    def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
-        if article_id not in self._articles:
-            try:
-                article = load_article(article_id, self.root)
-                facts = article_facts(article)
-            except ArticleError as exc:
-                self.notes.append(f"{article_id}: {exc}; names and numbers are read from the "
-                                  "run's own source text")
-                article, facts = None, None
-            self._articles[article_id] = (article, facts)
-        return self._articles[article_id]
-
-    def gold(self, article: Article, target: str) -> dict[str, str] | None:
-        key = (article.id, target)
-        if key not in self._gold:
-            path = article.path / "translations" / f"{target}.txt"
-            lines = None
-            if path.is_file():
-                texts = [ln.strip() for ln in path.read_text("utf-8").split("\n") if ln.strip()]
-                if len(texts) == len(article.segments):
-                    lines = {seg.id: text for seg, text in zip(article.segments, texts,
-                                                                strict=True)}
-                else:
-                    self.notes.append(f"{path.name} of {article.id}: {len(texts)} lines for "
-                                      f"{len(article.segments)} segments; not used")
-            self._gold[key] = lines
-        return self._gold[key]
+def _article(book: ReferenceLibrary, article_id: str) -> tuple[Article | None, Facts | None]:
+    """The article and facts of a segment; a broken or missing article is noted once."""
+    first = not book.has_loaded(article_id)
+    loaded = book.load(article_id)
+    if first and loaded.problem:
+        book.notes.append(f"{article_id}: {loaded.problem}; names and numbers are read from "
+                          "the run's own source text")
+    return loaded.article, loaded.facts
 
 
-def _check_digests(header: RunHeader, book: _ArticleBook) -> None:
+def _check_digests(header: RunHeader, book: ReferenceLibrary) -> None:
     for entry in header.articles:
-        article, _ = book.get(entry.id)
+        article, _ = _article(book, entry.id)
         restored = entry.digests.get("restored")
         if article is not None and restored and restored != article.digest("restored"):
             book.notes.append(f"{article.id}: the run translated another version of the "
@@ -179,11 +152,11 @@ def _check_digests(header: RunHeader, book: _ArticleBook) -> None:
 
 
 def iter_segment_scores(path: Path, references: Path | None = None,
-                        *, _book: _ArticleBook | None = None) -> Iterator[SegmentScore]:
+                        *, _book: ReferenceLibrary | None = None) -> Iterator[SegmentScore]:
     """Judge every segment line of run file ``path``, streaming."""
-    book = _book or _ArticleBook(references_root(references), [])
+    book = _book or ReferenceLibrary(references_root(references))
     for record in RunFile(path).segments():
-        article, facts = book.get(record.article)
+        article, facts = _article(book, record.article)
         segment_id = record.segment
         try:
             restored = article.segment(segment_id).restored if article else None
@@ -210,8 +183,8 @@ def score_run(path: Path, references: Path | None = None,
               *, keep_segments: bool = False) -> RunScore:
     """Score run file ``path`` (see the module docstring); ``keep_segments`` keeps
     every :class:`SegmentScore` on its group for drill-down (memory grows)."""
-    notes: list[str] = []
-    book = _ArticleBook(references_root(references), notes)
+    book = ReferenceLibrary(references_root(references))
+    notes = book.notes
     run = RunFile(path)
     _check_digests(run.header, book)
     groups: dict[tuple[str, str], GroupScore] = {}
@@ -230,8 +203,7 @@ def score_run(path: Path, references: Path | None = None,
             group.error_types[str((score.error or {}).get("type", "error"))] += 1
             continue
         group.stats = group.stats + score.judgement.stats
-        article, _ = book.get(score.article)
-        gold = book.gold(article, score.target_lang) if article else None
+        gold = book.gold_lines(score.article, score.target_lang)
         if gold and score.segment in gold:
             group.chrf = group.chrf or StreamingMetric("chrf", score.target_lang)
             group.bleu = group.bleu or StreamingMetric("bleu", score.target_lang)
