@@ -36,6 +36,7 @@ import json
 import os
 import re
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +48,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from harness.errors import RunFileError
 
 SCHEMA_VERSION = 1
+_MAX_CAUSES = 100
+_CAUSE_CHARS = 160
 RECORD_TYPES = ("header", "segment", "footer")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -84,7 +87,7 @@ class _Record(BaseModel):
 
 
 #: Optional header fields written only when a run has them.
-_OMITTED_WHEN_NONE = ("retry_of", "merged_from", "detail")
+_OMITTED_WHEN_NONE = ("retry_of", "merged_from", "detail", "references")
 
 
 class ArticleEntry(_Record):
@@ -114,6 +117,8 @@ class RunHeader(_Record):
     shard: dict[str, Any] | None = None
     retry_of: dict[str, str] | None = None
     merged_from: list[dict[str, str]] | None = None
+    #: The reference folder given with ``--references``, used again by ``--resume``.
+    references: str | None = None
 
     @property
     def provider_name(self) -> str:
@@ -195,12 +200,24 @@ class Tally:
     counts: RunCounts = field(default_factory=RunCounts)
     by_target: dict[str, RunCounts] = field(default_factory=dict)
     engines: set[str] = field(default_factory=set)
+    causes: Counter[str] = field(default_factory=Counter)
 
     def add(self, segment: SegmentRecord) -> None:
         self.counts.add(segment.ok)
         self.by_target.setdefault(segment.target_lang, RunCounts()).add(segment.ok)
         if segment.engine:
             self.engines.add(segment.engine)
+        if segment.error is not None:
+            cause = f"{segment.error.type}: {segment.error.message}"[:_CAUSE_CHARS]
+            # Distinct causes are kept up to a bound, so a run of a million failures with
+            # a million different messages stays small.
+            if cause in self.causes or len(self.causes) < _MAX_CAUSES:
+                self.causes[cause] += 1
+            else:
+                self.causes["(other errors)"] += 1
+
+    def top_causes(self, count: int = 3) -> list[tuple[str, int]]:
+        return self.causes.most_common(count)
 
     def footer(self) -> Footer:
         return Footer(finished=utc_now(), counts=self.counts.model_copy(),
@@ -302,8 +319,14 @@ def sync_directory(path: Path) -> None:
 
 
 def dump_record(record: Record) -> str:
-    return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False)
+    data = record.to_dict()
+    line = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate the runner did not catch: JSON escapes keep the line writable.
+        line = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return line
 
 
 # ---------------------------------------------------------------- reading

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import EXIT_RUNTIME, HarnessError
 
 
 class HarnessGroup(click.Group):
@@ -24,6 +24,10 @@ class HarnessGroup(click.Group):
         except HarnessError as exc:
             click.echo(f"harness: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # disk full, permissions, a vanished folder: say which file
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"harness: error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(EXIT_RUNTIME)
 
 
 @click.group(cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"]})

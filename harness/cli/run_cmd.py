@@ -53,6 +53,8 @@ DEFAULT_PROVIDER = "apertium"
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
               help="Seconds per request.")
 @click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts per request.")
+@click.option("--max-wait", type=float, metavar="SECONDS",
+              help="Longest Retry-After to wait out; a longer one stops the provider.")
 @click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where run files go (default: $HARNESS_RUNS_DIR or ./runs).")
 @click.option("--resume", "resume_ref", metavar="RUN",
@@ -71,7 +73,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         rate: str | None, timeout: float | None, max_attempts: int | None,
         runs_dir: Path | None, resume_ref: str | None, retry_ref: str | None, dry_run: bool,
         no_cache: bool, shard_text: str | None, config_path: Path | None,
-        references_dir: Path | None) -> None:
+        references_dir: Path | None, max_wait: float | None) -> None:
     """Translate every segment of the articles (spun and restored) into every target language.
 
     Each provider writes one JSONL run file under runs/; the command prints where.
@@ -83,6 +85,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         "timeout": timeout,
         "max_attempts": max_attempts,
         "rate_limit": parse_rate(rate) if rate else None,
+        "max_wait": max_wait,
     }
     out_dir = runs_dir or default_runs_dir()
     root = references_root(references_dir)
@@ -99,6 +102,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                              "--retry-errors: the run file's header fixes them")
         path = find_run(existing, out_dir)
         header = RunFile(path).header  # the first line only: a torn tail is repaired later
+        if references_dir is None and header.references:
+            root = Path(header.references)
         plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
         loaded = rebuild_articles(header, root)
         operation = resume_run if resume_ref else retry_errors
@@ -136,7 +141,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     _execute(lambda control, progress: [
         execute_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
                     runs_dir=out_dir, shard=shard, cache=cache, control=control,
-                    on_start=progress.start, on_record=progress.advance)
+                    on_start=progress.start, on_record=progress.advance,
+                    references=references_dir)
         for plan in plans], cache)
 
 
@@ -173,8 +179,10 @@ async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dic
         elif main_task is not None:
             main_task.cancel()
 
+    # SIGTERM (sent by `kill`, CI runners and service managers) stops like Ctrl-C does.
     try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_interrupt)
         handled = True
     except (NotImplementedError, RuntimeError):  # not on this platform or thread
         handled = False
@@ -186,5 +194,6 @@ async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dic
             return [], progress.paths, True
         finally:
             if handled:
-                loop.remove_signal_handler(signal.SIGINT)
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(signum)
     return outcomes, progress.paths, False

@@ -28,6 +28,11 @@ def print_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[st
                 click.echo(f"{outcome.provider}: interrupted; resume with: "
                            f"{resume_command(outcome.path)}", err=True)
                 code = max(code, EXIT_INTERRUPTED)
+            elif outcome.counts.segments and not outcome.counts.ok:
+                causes = "; ".join(f"{n} x {cause}" for cause, n in outcome.causes)
+                click.echo(f"harness: error: {outcome.provider}: every segment failed: {causes}",
+                           err=True)
+                code = max(code, EXIT_RUNTIME)
         elif isinstance(outcome, RunStoppedError):
             click.echo(f"harness: error: {outcome}", err=True)
             code = max(code, EXIT_RUNTIME)

@@ -7,6 +7,7 @@ articles, header) happens before a run file is created or touched.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.errors import UsageError
+from harness.errors import TransientError, UsageError
 from harness.models import LangPair
 from harness.provider import Provider
 from harness.references.article import Article
@@ -56,6 +57,8 @@ class RunResult:
     cached: int = 0
     copied: int = 0
     already_complete: bool = False
+    #: The most frequent error causes of the run file, most frequent first.
+    causes: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,7 +101,14 @@ async def open_provider(plan: ProviderPlan) -> AsyncIterator[Provider]:
 async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Sequence[Article],
                          targets: Sequence[str] | None) -> list[str]:
     """The target languages, checked against the provider before any request."""
-    await provider.prepare()
+    # Start-up requests (a language list) get the same timeout as translations: a server
+    # that trickles its answer must not hang the run.
+    try:
+        async with asyncio.timeout(plan.settings.timeout):
+            await provider.prepare()
+    except TimeoutError:
+        raise TransientError(f"{plan.instance.name}: no answer to the start-up request within "
+                             f"{plan.settings.timeout:g} s (the timeout setting)") from None
     sources = sorted({article.language for article in articles})
     chosen = list(targets or [])
     if not chosen:
@@ -116,7 +126,7 @@ async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Seque
 
 def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Article],
                  targets: Sequence[str], variants: Sequence[str],
-                 shard: Shard | None) -> RunHeader:
+                 shard: Shard | None, references: Path | None = None) -> RunHeader:
     sources = sorted({article.language for article in articles})
     return RunHeader(
         run_id=new_run_id(plan.instance.name),
@@ -128,6 +138,7 @@ def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Arti
             "timeout": plan.settings.timeout,
             "max_attempts": plan.settings.max_attempts,
             "rate_limit": plan.settings.rate_limit,
+            "max_wait": plan.settings.max_wait,
         },
         articles=[
             ArticleEntry(id=a.id, title=a.title, language=a.language, segments=len(a.segments),
@@ -138,6 +149,7 @@ def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Arti
         targets=list(targets),
         variants=list(variants),
         shard=shard.as_dict() if shard is not None else None,
+        references=str(references.resolve()) if references is not None else None,
     )
 
 
@@ -153,12 +165,17 @@ async def execute_run(
     control: RunControl | None = None,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    references: Path | None = None,
 ) -> RunResult:
-    """Run ``plan`` over ``articles`` into a new run file."""
+    """Run ``plan`` over ``articles`` into a new run file.
+
+    ``references``, the folder the articles came from when given explicitly, is kept
+    in the header so that ``--resume`` finds them again.
+    """
     async with open_provider(plan) as provider:
         chosen = await choose_targets(provider, plan, articles, targets)
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        header = build_header(plan, provider, articles, chosen, variants, shard)
+        header = build_header(plan, provider, articles, chosen, variants, shard, references)
         path = runs_dir / f"{header.run_id}.jsonl"
         with RunWriter(path) as writer:
             writer.header(header)
@@ -290,4 +307,4 @@ async def _drive(plan: ProviderPlan, provider: Provider, writer: RunWriter,
         writer.footer(state.tally.footer())
     return RunResult(state.run_id, writer.path, name, counts,
                      time.monotonic() - started, state.by_target, runner.stopped,
-                     runner.requests, cached, copied)
+                     runner.requests, cached, copied, causes=state.tally.top_causes())

@@ -14,8 +14,10 @@ abandoned get no line at all: a missing line means "not done yet", never "lost".
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from harness.errors import (
     BadResponseError,
@@ -23,6 +25,8 @@ from harness.errors import (
     ProviderError,
     RateLimitError,
     TransientError,
+    WaitTooLongError,
+    scrub_message,
 )
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Provider
@@ -110,7 +114,7 @@ class Runner:
             if self.cache is not None:
                 self.cache.flush()
         if self._fatal is not None:
-            message = str(self._fatal)
+            message = self._scrub(str(self._fatal))
             if not message.startswith(f"{self.provider.name}:"):  # adapters often name themselves
                 message = f"{self.provider.name}: {message}"
             raise RunStoppedError(message, self._fatal) from self._fatal
@@ -209,6 +213,10 @@ class Runner:
             else:
                 self.pacing.release(ticket, ok=True)
                 return result, attempts
+            if retry_after is not None and retry_after > self.settings.max_wait:
+                error = WaitTooLongError(
+                    f"the backend asks to wait {retry_after:.0f} s before the next request, "
+                    f"longer than max_wait ({self.settings.max_wait:g} s)", status=error.status)
             if error.fatal:
                 if self._fatal is None:
                     self._fatal = error
@@ -230,11 +238,21 @@ class Runner:
             )
         return result
 
+    def _scrub(self, message: str) -> str:
+        return scrub_message(message, self.provider.secrets.values())
+
     def _emit(self, item: WorkItem, translation: Translation | None,
               error: BaseException | None, attempts: int, latency_ms: float,
               *, cached: bool = False) -> None:
         flags: list[str] = []
+        if translation is not None and len(translation.text) > max_output_chars(item.text):
+            # A backend that answers megabytes for a paragraph is broken or hostile; scoring
+            # such a line would take minutes and gigabytes.
+            error = BadResponseError(f"{len(translation.text)} characters of output for "
+                                     f"{len(item.text)} of source")
+            translation = None
         if translation is not None:
+            translation = valid_unicode(translation)
             flags = list(translation.flags)
             if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
                                                item.target_lang):
@@ -246,11 +264,13 @@ class Runner:
             index=item.index, source_lang=item.source_lang, target_lang=item.target_lang,
             source=item.text,
             output=translation.text if translation is not None else None,
-            error=_error_record(error) if translation is None and error is not None else None,
+            error=(_error_record(error, self._scrub)
+                   if translation is None and error is not None else None),
             attempts=attempts, latency_ms=latency_ms, cached=cached,
             usage=translation.usage.as_dict() if translation is not None else {},
             engine=translation.engine if translation is not None else None,
             flags=flags,
+            detail=translation.detail or None if translation is not None else None,
         )
         self.tally.add(record)
         self.writer.segment(record)
@@ -272,7 +292,39 @@ def _sum_usage(translations: Sequence[Translation]) -> Usage:
     return Usage(total("characters"), total("input_tokens"), total("output_tokens"))
 
 
-def _error_record(error: BaseException) -> SegmentError:
+def _error_record(error: BaseException, scrub: Callable[[str], str]) -> SegmentError:
     status = getattr(error, "status", None)
-    return SegmentError(type=type(error).__name__, message=str(error) or type(error).__name__,
+    return SegmentError(type=type(error).__name__,
+                        message=scrub(str(error)) or type(error).__name__,
                         status=status if isinstance(status, int) else None)
+
+
+#: Flag of an output whose invalid code points (lone surrogates) were replaced by U+FFFD.
+INVALID_UNICODE = "invalid_unicode"
+
+
+def max_output_chars(source: str) -> int:
+    """The longest output accepted for ``source``: generous for any script or expansion."""
+    return 50 * len(source) + 10_000
+
+
+def valid_unicode(translation: Translation) -> Translation:
+    """``translation`` with text and detail encodable as UTF-8, flagged when it was not.
+
+    JSON lets a backend send half of a surrogate pair (``"\\ud83d"``); such a string
+    cannot be written to a file or the cache.
+    """
+    try:
+        json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
+        translation.text.encode("utf-8")
+    except UnicodeEncodeError:
+        detail = json.loads(_replace_surrogates(json.dumps(translation.detail,
+                                                           ensure_ascii=False)))
+        return replace(translation, text=_replace_surrogates(translation.text), detail=detail,
+                       flags=(*translation.flags, INVALID_UNICODE))
+    return translation
+
+
+def _replace_surrogates(text: str) -> str:
+    # Through UTF-16, paired surrogates become their character and lone ones U+FFFD.
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
