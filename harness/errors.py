@@ -172,8 +172,13 @@ def scrub_message(text: str, secrets: Iterable[str] = ()) -> str:
     if keys:
         text = _WORD.sub(lambda m: _redact_word(m.group(0), keys), text)
     text = _USERINFO.sub(r"\1", text)
-    text = " ".join(_CONTROL.sub(" ", _ESCAPE.sub("", text)).split())
+    text = " ".join(without_controls(text).split())
     return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+
+
+def without_controls(text: str) -> str:
+    """``text`` safe to print on a terminal: escape sequences dropped, controls as spaces."""
+    return _CONTROL.sub(" ", _ESCAPE.sub("", text))
 
 
 def _redact_word(word: str, keys: list[str]) -> str:

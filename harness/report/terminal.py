@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.compare.model import Report
+from harness.errors import without_controls
 from harness.report.common import (
     SUMMARY_COLUMNS,
     column_label,
@@ -28,7 +29,8 @@ OUTPUT_CHARS = 160
 
 
 def _clip(text: str, limit: int = OUTPUT_CHARS) -> str:
-    text = " ".join(text.split())
+    # Backend text is printed: an escape sequence in it would drive the reader's terminal.
+    text = " ".join(without_controls(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
