@@ -31,6 +31,7 @@ The operations that change a run keep it that way:
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -45,7 +46,7 @@ from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.errors import RunFileError
+from harness.errors import HarnessError, RunFileError
 
 SCHEMA_VERSION = 1
 _MAX_CAUSES = 100
@@ -231,6 +232,10 @@ class RunLockedError(RunFileError):
     """Another process is writing the run file."""
 
 
+class RunWriteError(HarnessError):
+    """The run file cannot be written (disk full, quota, I/O error): exit 3."""
+
+
 class RunWriter:
     """Appends records to a run file, one JSON object per line, flushed as written.
 
@@ -250,6 +255,7 @@ class RunWriter:
         except FileNotFoundError:
             raise RunFileError(f"{path}: no such run file") from None
         self._fh: IO[str] = os.fdopen(fd, "a", encoding="utf-8")
+        self._failed: str | None = None
         try:
             fcntl.flock(self._fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -267,8 +273,16 @@ class RunWriter:
         self._write_text(line if line.endswith("\n") else line + "\n")
 
     def _write_text(self, text: str) -> None:
-        self._fh.write(text)
-        self._fh.flush()
+        if self._failed is not None:
+            raise RunWriteError(self._failed)
+        try:
+            self._fh.write(text)
+            self._fh.flush()
+        except OSError as exc:
+            # Nothing more is written after a failed line: the file ends in at most one
+            # torn line, which resuming cuts off.
+            self._failed = f"{self.path}: cannot write ({exc.strerror or exc})"
+            raise RunWriteError(self._failed) from None
 
     def header(self, header: RunHeader) -> None:
         self.write(header)
@@ -282,10 +296,16 @@ class RunWriter:
         self.sync()
 
     def sync(self) -> None:
-        os.fsync(self._fh.fileno())
+        try:
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise RunWriteError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
 
     def close(self) -> None:
-        self._fh.close()  # closing the file releases the lock
+        # Closing releases the lock. A failed write was reported already; what is left
+        # unwritten ends as a torn line, which resuming cuts off.
+        with contextlib.suppress(OSError):
+            self._fh.close()
 
     def __enter__(self) -> RunWriter:
         return self

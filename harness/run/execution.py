@@ -32,6 +32,7 @@ from harness.runfile import (
     RunCounts,
     RunHeader,
     RunLockedError,
+    RunWriteError,
     RunWriter,
     SegmentRecord,
     is_being_written,
@@ -303,6 +304,9 @@ async def _drive(plan: ProviderPlan, provider: Provider, writer: RunWriter,
             f"{exc} — the run stopped; finished segments are saved. Fix the cause, then "
             f"resume with: {resume_command(writer.path)}", exc.cause,
         ) from exc.cause
+    except RunWriteError as exc:
+        raise RunWriteError(f"{exc}; the lines written before are kept: make room, then "
+                            f"resume with: {resume_command(writer.path)}") from None
     if not runner.stopped:
         writer.footer(state.tally.footer())
     return RunResult(state.run_id, writer.path, name, counts,
