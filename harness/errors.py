@@ -17,6 +17,7 @@
         ├── RateLimitError            retried, honouring ``retry_after``
         ├── TransientError            retried: overload, 5xx, timeouts, resets
         └── BadResponseError          the backend answered something unusable
+            └── RequestRejectedError  fatal: the backend refuses the request itself
 
 Adapters translate foreign exceptions (httpx, subprocess, JSON) into this tree at
 one boundary with ``raise ... from exc``. Messages never contain secrets: the
@@ -139,6 +140,16 @@ class TransientError(ProviderError):
 
 class BadResponseError(ProviderError):
     """The backend answered, but not with something the adapter can use."""
+
+
+class RequestRejectedError(BadResponseError):
+    """The backend refused the request as invalid (unknown model, bad option): stop the run.
+
+    Fatal, because the same options go into every request; the message carries the
+    backend's explanation so the user can fix the model name or option.
+    """
+
+    fatal = True
 
 
 #: Longest message kept from an error, counted after secrets are removed, so that a

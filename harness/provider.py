@@ -2,7 +2,7 @@
 
 An adapter is one class with one async method::
 
-    class MyProvider(Provider):
+    class MyProvider(Provider[MyOptions]):
         name = "my-backend"
         Options = MyOptions                     # pydantic model, unknown keys refused
         credentials = (Credential("MY_API_KEY"),)
@@ -15,6 +15,11 @@ environment, builds clients, retries, caches or sleeps: those live once, in the
 runner, for every provider. ``translate`` returns exactly one
 :class:`~harness.models.Translation` per segment, in order, and raises the
 errors of :mod:`harness.errors`.
+
+``Provider`` is generic in its options type, so ``self.options`` has the
+adapter's own fields for the type checker. Adapters that speak HTTP build on
+the public adapter kit (:mod:`harness.kit`): one Retry-After parser, one secret
+redactor, one send-and-map-status helper and a chat adapter template.
 """
 
 from __future__ import annotations
@@ -22,10 +27,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, cast
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
 
 from harness.errors import UnsupportedLanguageError
 from harness.models import LangPair, Segment, Translation
@@ -60,7 +66,11 @@ class Limits:
     max_chars: int = 5_000
 
 
-class Provider(ABC):
+#: The options model of an adapter; a bare ``Provider`` takes the base options.
+OptionsT = TypeVar("OptionsT", bound=ProviderOptions, default=ProviderOptions)
+
+
+class Provider(ABC, Generic[OptionsT]):
     """Base class of adapters. Subclasses set the class attributes and ``translate``."""
 
     name: ClassVar[str]
@@ -75,18 +85,19 @@ class Provider(ABC):
 
     def __init__(
         self,
-        options: ProviderOptions | None = None,
+        options: OptionsT | None = None,
         *,
         client: httpx.AsyncClient | None = None,
         secrets: Mapping[str, str] | None = None,
     ) -> None:
-        self.options = options if options is not None else self.Options()
+        self.options: OptionsT = (options if options is not None
+                                  else cast("OptionsT", self.Options()))
         self.client = client
         self.secrets: Mapping[str, str] = dict(secrets or {})
 
     # -- what the core asks before any work -------------------------------------------
 
-    async def prepare(self) -> None:  # noqa: B027 - optional hook, empty on purpose
+    async def prepare(self) -> None:
         """Learn what the backend offers (e.g. ask a server for its language pairs).
 
         Called once by the runner, with the client in place, before ``check_pair``.
@@ -147,5 +158,5 @@ class Provider(ABC):
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
         """Translate ``batch`` (within ``limits``): one Translation per segment, in order."""
 
-    async def aclose(self) -> None:  # noqa: B027 - optional hook, empty on purpose
+    async def aclose(self) -> None:
         """Release resources the adapter holds (processes, pipes); the core owns the client."""

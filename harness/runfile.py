@@ -88,7 +88,7 @@ class _Record(BaseModel):
 
 
 #: Optional header fields written only when a run has them.
-_OMITTED_WHEN_NONE = ("retry_of", "merged_from", "detail", "references")
+_OMITTED_WHEN_NONE = ("retry_of", "merged_from", "detail", "references", "inputs")
 
 
 class ArticleEntry(_Record):
@@ -120,6 +120,8 @@ class RunHeader(_Record):
     merged_from: list[dict[str, str]] | None = None
     #: The reference folder given with ``--references``, used again by ``--resume``.
     references: str | None = None
+    #: The user's own input files (``--input``): path, format, sha256, articles.
+    inputs: list[dict[str, Any]] | None = None
 
     @property
     def provider_name(self) -> str:

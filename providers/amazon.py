@@ -36,10 +36,11 @@ from harness.errors import (
     TransientError,
     UsageError,
 )
+from harness.kit.http import retry_after
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, Limits
 from harness.run.splitting import join_pieces, sentences, split_text
-from providers.hosted import ApiOptions, HostedProvider, json_bytes, pack, retry_after
+from providers.hosted import ApiOptions, HostedProvider, json_bytes, pack
 
 TARGET = "AWSShineFrontendService_20170701.TranslateText"
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -98,12 +99,11 @@ def _signer() -> tuple[Any, Any, Any]:
     return SigV4Auth, AWSRequest, Credentials
 
 
-class AmazonProvider(HostedProvider):
+class AmazonProvider(HostedProvider[AmazonOptions]):
     name = "amazon"
     version = "1"
     description = "Amazon Translate TranslateText (SigV4 through botocore)."
     Options = AmazonOptions
-    options: AmazonOptions
     credentials = (
         Credential("AWS_ACCESS_KEY_ID", help="AWS access key id"),
         Credential("AWS_SECRET_ACCESS_KEY", help="AWS secret access key"),
@@ -168,16 +168,14 @@ class AmazonProvider(HostedProvider):
             payload["TerminologyNames"] = [self.options.terminology]
         body = json_bytes(payload)
         url = f"{self.base_url}/"
-        response = await self.send(url, content=body, headers=self.signed_headers(url, body))
-        if response.status_code != 200:
-            raise self._error(response)
+        response = await self.post(url, content=body, headers=self.signed_headers(url, body))
         data = self.read_json(response)
         if not isinstance(data, dict) or "TranslatedText" not in data:
             raise BadResponseError(f"{self.name}: the answer has no TranslatedText",
                                    status=response.status_code)
         return self.text_of(data["TranslatedText"], "TranslatedText")
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
         try:
             body = response.json()
@@ -200,7 +198,7 @@ class AmazonProvider(HostedProvider):
             return QuotaError(text, status=status)
         # Request errors (InvalidRequestException, UnsupportedLanguagePairException, ...)
         # and unknown types: the HTTP status decides (400 fails the segment, 5xx is retried).
-        return self.http_error(response, message or response.text[:200], kind or None)
+        return self.status_error(response, message or response.text, kind or None)
 
 
 def byte_pieces(text: str, limit: int) -> list[str]:

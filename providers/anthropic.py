@@ -21,18 +21,11 @@ from typing import Any
 import httpx
 from pydantic import Field
 
-from harness.errors import AuthError, BadResponseError, QuotaError, RateLimitError, TransientError
+from harness.errors import BadResponseError
+from harness.kit.chat import ChatError, ChatOptions, ChatProvider, ChatReply
+from harness.kit.http import json_body
 from harness.models import Usage
 from harness.provider import Credential
-from providers.http_common import (
-    RequestRejectedError,
-    json_body,
-    redact,
-    retry_after_seconds,
-    short,
-    transport_error,
-)
-from providers.llm_base import ChatOptions, ChatProvider, ChatReply
 
 API_VERSION = "2023-06-01"
 SPEND_LIMIT_CODES = frozenset({"enforced_spend_limit_reached"})
@@ -55,15 +48,18 @@ class AnthropicOptions(ChatOptions):
     )
 
 
-class AnthropicProvider(ChatProvider):
+class AnthropicProvider(ChatProvider[AnthropicOptions]):
     name = "anthropic"
     version = "1"
     description = "Anthropic Messages API."
     Options = AnthropicOptions
     credentials = (Credential("ANTHROPIC_API_KEY", help="an Anthropic API key"),)
+    key_hint = "check ANTHROPIC_API_KEY"
+    reset_headers = RESET_HEADERS
+    rejected_statuses = frozenset({400, 404, 413})
 
     def request_body(self, system: str, text: str) -> dict[str, Any]:
-        options = self.chat_options
+        options = self.options
         return {
             "model": options.model,
             "max_tokens": options.max_tokens,
@@ -72,21 +68,10 @@ class AnthropicProvider(ChatProvider):
             "temperature": options.temperature,
         }
 
-    async def complete(self, system: str, text: str) -> ChatReply:
-        if self.client is None:
-            raise RuntimeError("the anthropic adapter needs an HTTP client")
+    def chat_request(self, system: str, text: str) -> httpx.Request:
         headers = {"x-api-key": self.key or "", "anthropic-version": API_VERSION}
-        try:
-            response = await self.client.post(
-                f"{self.chat_options.base_url}/v1/messages",
-                headers=headers,
-                json=self.request_body(system, text),
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc) from exc
-        if response.status_code != 200:
-            raise self.error_for(response)
-        return self.read_reply(response)
+        return self.request("POST", f"{self.options.base_url}/v1/messages",
+                            headers=headers, json=self.request_body(system, text))
 
     def read_reply(self, response: httpx.Response) -> ChatReply:
         body = json_body(response)
@@ -122,31 +107,14 @@ class AnthropicProvider(ChatProvider):
             refusal=text if refused else None,
         )
 
-    def error_for(self, response: httpx.Response) -> Exception:
-        """The harness error for a non-200 answer; the message names what the API said."""
-        status = response.status_code
-        body = json_body(response)
+    def read_error(self, body: Any) -> ChatError:
         error = body.get("error") if isinstance(body, dict) else None
         if not isinstance(error, dict):
             error = {}
-        kind = str(error.get("type") or "error")
         details = error.get("details")
-        if not isinstance(details, dict):
-            details = {}
-        code = str(details.get("error_code") or "")
-        said = error.get("message") or response.reason_phrase or "no message"
-        what = redact(short(str(said)), self.secret_values())
-        message = f"{self.name}: HTTP {status} {code or kind}: {what}"
-        if status in (401, 403):
-            return AuthError(f"{message} (check ANTHROPIC_API_KEY)", status=status)
-        if status == 402 or kind == "billing_error" or code in SPEND_LIMIT_CODES:
-            return QuotaError(message, status=status)
-        if status == 429:
-            wait = retry_after_seconds(response.headers, reset_headers=RESET_HEADERS)
-            return RateLimitError(message, status=status, retry_after=wait)
-        if status in (408, 409) or status >= 500:
-            wait = retry_after_seconds(response.headers)
-            return TransientError(message, status=status, retry_after=wait)
-        if status in (400, 404, 413):
-            return RequestRejectedError(f"{message} (check model and options)", status=status)
-        return BadResponseError(message, status=status)
+        code = details.get("error_code") if isinstance(details, dict) else None
+        return ChatError(str(error.get("type") or "error"), str(code or ""),
+                         str(error.get("message") or ""))
+
+    def is_quota(self, status: int, error: ChatError) -> bool:
+        return status == 402 or error.kind == "billing_error" or error.code in SPEND_LIMIT_CODES

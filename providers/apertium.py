@@ -9,15 +9,24 @@ A batch is sent to one ``apertium`` process as paragraphs separated by blank
 lines, which the ``txt`` format keeps; if the answer does not split back into
 as many paragraphs (an input with blank lines of its own), each segment is
 translated by its own process instead, so outputs always align with inputs.
+
+Every engine process (the listing, the version, each translation) is an asyncio
+subprocess, so concurrent requests never block the event loop, and starts in a
+session of its own: Ctrl-C on the harness reaches the harness alone, which lets
+requests in flight finish (the first Ctrl-C) or kills their process groups
+(the second). :meth:`ApertiumProvider.prepare` reads the installed modes and
+the engine version once, before anything asks for pairs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
 import shutil
+import signal
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from pydantic import Field
@@ -28,6 +37,8 @@ from harness.provider import Limits, Provider, ProviderOptions
 from providers.apertium_codes import pair_table
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+#: Listing modes and reading the version take well under a second; a hung engine does not.
+_QUERY_SECONDS = 30.0
 
 
 class ApertiumOptions(ProviderOptions):
@@ -44,14 +55,19 @@ class ApertiumOptions(ProviderOptions):
     )
 
 
-class ApertiumProvider(Provider):
+class ApertiumProvider(Provider[ApertiumOptions]):
     name = "apertium"
     version = "1"
     description = "Apertium rule-based MT through the local command line (Debian packages)."
     Options = ApertiumOptions
     uses_http = False
     limits = Limits(max_batch=64, max_chars=20_000)
-    options: ApertiumOptions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._modes: list[str] | None = None
+        self._by_pair: dict[LangPair, str] | None = None
+        self._version = "unknown"
 
     def _command(self) -> list[str]:
         binary = shutil.which(self.options.binary)
@@ -65,26 +81,59 @@ class ApertiumProvider(Provider):
             command += ["-d", self.options.datadir]
         return command
 
-    @cached_property
-    def installed_modes(self) -> list[str]:
-        """Mode names the engine reports (``apertium -l``)."""
-        import subprocess
-
+    async def _engine(self, arguments: list[str], stdin: bytes | None,
+                      timeout: float | None = None) -> tuple[int, bytes, bytes]:
+        """Run the engine with ``arguments``: its exit status, output and error output."""
+        process = await asyncio.create_subprocess_exec(
+            *self._command(), *arguments,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C on the harness must not kill it mid-request
+        )
         try:
-            listing = subprocess.run(
-                [*self._command(), "-l"], capture_output=True, text=True, timeout=30, check=False
-            )
+            async with asyncio.timeout(timeout):
+                stdout, stderr = await process.communicate(stdin)
+        except BaseException:  # cancelled or timed out: the whole pipeline goes
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+            raise
+        return process.returncode or 0, stdout, stderr
+
+    async def prepare(self) -> None:
+        """Read the installed modes (``apertium -l``) and the engine version (``-V``), once."""
+        if self._modes is not None:
+            return
+        try:
+            _, listing, _ = await self._engine(["-l"], None, _QUERY_SECONDS)
+            _, out, err = await self._engine(["-V"], None, _QUERY_SECONDS)
         except OSError as exc:
             raise UsageError(f"apertium: cannot run {self.options.binary!r}: {exc}") from exc
-        return [line.strip() for line in listing.stdout.splitlines() if line.strip()]
+        except TimeoutError as exc:
+            raise UsageError(f"apertium: {self.options.binary!r} did not answer within "
+                             f"{_QUERY_SECONDS:g} s") from exc
+        lines = (out or err).decode("utf-8", errors="replace").strip().splitlines()
+        self._version = lines[0] if lines else "unknown"
+        text = listing.decode("utf-8", errors="replace")
+        self._modes = [line.strip() for line in text.splitlines() if line.strip()]
 
-    @cached_property
+    @property
+    def installed_modes(self) -> list[str]:
+        """Mode names the engine reports (``apertium -l``), read by :meth:`prepare`."""
+        if self._modes is None:
+            raise RuntimeError("apertium: await prepare() before asking for modes or pairs")
+        return self._modes
+
+    @property
     def modes_by_pair(self) -> dict[LangPair, str]:
-        table = pair_table(self.installed_modes)
-        for pair_text, mode in self.options.modes.items():
-            source, _, target = pair_text.partition("-")
-            table[LangPair(source, target)] = mode
-        return table
+        if self._by_pair is None:
+            table = pair_table(self.installed_modes)
+            for pair_text, mode in self.options.modes.items():
+                source, _, target = pair_text.partition("-")
+                table[LangPair(source, target)] = mode
+            self._by_pair = table
+        return self._by_pair
 
     def supported_pairs(self) -> list[LangPair]:
         return sorted(self.modes_by_pair, key=str)
@@ -116,46 +165,28 @@ class ApertiumProvider(Provider):
         identity["engine"] = self.engine_version
         return identity
 
-    @cached_property
+    @property
     def engine_version(self) -> str:
-        import subprocess
-
-        try:
-            out = subprocess.run([*self._command(), "-V"], capture_output=True, text=True,
-                                 timeout=30, check=False)
-        except (OSError, UsageError):
-            return "unknown"
-        return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) \
-            else "unknown"
+        """The first line of ``apertium -V``, read by :meth:`prepare` ("unknown" before)."""
+        return self._version
 
     async def _apertium(self, mode: str, text: str) -> str:
-        command = [*self._command()]
-        if not self.options.mark_unknown:
-            command.append("-u")
-        command += ["-f", "txt", mode]
+        arguments = [] if self.options.mark_unknown else ["-u"]
+        arguments += ["-f", "txt", mode]
         try:
-            process = await asyncio.create_subprocess_exec(
-                *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
+            status, stdout, stderr = await self._engine(arguments, text.encode("utf-8"))
         except OSError as exc:
             raise BadResponseError(f"apertium could not start: {exc}") from exc
-        try:
-            stdout, stderr = await process.communicate(text.encode("utf-8"))
-        except asyncio.CancelledError:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            raise
-        if process.returncode != 0:
+        if status != 0:
             reason = stderr.decode("utf-8", errors="replace").strip().splitlines()
             raise BadResponseError(
-                f"apertium {mode} exited with status {process.returncode}: "
+                f"apertium {mode} exited with status {status}: "
                 f"{reason[0] if reason else 'no message'}"
             )
         return stdout.decode("utf-8", errors="replace")
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
+        await self.prepare()
         mode = self.modes_by_pair.get(pair)
         if mode is None:
             self.check_pair(pair)  # raises with the list of installed pairs

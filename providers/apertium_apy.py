@@ -20,9 +20,15 @@ from typing import Any
 import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError, TransientError, UnsupportedLanguageError
+from harness.errors import (
+    BadResponseError,
+    HarnessError,
+    TransientError,
+    UnsupportedLanguageError,
+)
+from harness.kit.adapter import HttpProvider
 from harness.models import LangPair, Segment, Translation, Usage
-from harness.provider import HttpOptions, Limits, Provider
+from harness.provider import HttpOptions, Limits
 from providers.apertium_codes import to_apertium, to_bcp47
 
 
@@ -35,12 +41,11 @@ class ApyOptions(HttpOptions):
     )
 
 
-class ApertiumApyProvider(Provider):
+class ApertiumApyProvider(HttpProvider[ApyOptions]):
     name = "apertium-apy"
     version = "1"
     description = "Apertium through an APy HTTP server (base_url)."
     Options = ApyOptions
-    options: ApyOptions
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,46 +89,30 @@ class ApertiumApyProvider(Provider):
         return [await self._translate_one(seg, pair) for seg in batch]
 
     async def _translate_one(self, segment: Segment, pair: LangPair) -> Translation:
-        assert self.client is not None
         form = {
             "langpair": f"{to_apertium(pair.source)}|{to_apertium(pair.target)}",
             "q": segment.text,
             "markUnknown": "yes" if self.options.mark_unknown else "no",
         }
-        try:
-            response = await self.client.post(self._url("/translate"), data=form)
-        except httpx.TimeoutException as exc:
-            raise TransientError(f"apertium-apy: timed out: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise TransientError(
-                f"apertium-apy: cannot reach {self.options.base_url}: {exc}"
-            ) from exc
-        if response.status_code >= 500:
-            raise TransientError(
-                f"apertium-apy: server error {response.status_code}: {_explain(response)}",
-                status=response.status_code,
-            )
-        if response.status_code != 200:
-            message = _explain(response)
-            if "not installed" in message or "pair is invalid" in message:
-                raise UnsupportedLanguageError(f"apertium-apy: {message}")
-            raise BadResponseError(
-                f"apertium-apy: HTTP {response.status_code}: {message}", status=response.status_code
-            )
+        response = await self.send_checked(self.request("POST", self._url("/translate"),
+                                                        data=form))
         try:
             text = response.json()["responseData"]["translatedText"]
         except (ValueError, KeyError, TypeError) as exc:
-            raise BadResponseError(f"apertium-apy: unexpected answer: {response.text[:200]!r}") \
-                from exc
+            raise BadResponseError(
+                f"apertium-apy: unexpected answer: {self.redactor.clean(response.text, 200)!r}"
+            ) from exc
         if not isinstance(text, str):
             raise BadResponseError("apertium-apy: translatedText is not a string")
         engine = f"apertium-apy {form['langpair']}"
         return Translation(text.strip(), Usage(characters=len(segment.text)), engine=engine)
 
-
-def _explain(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        return str(body.get("explanation") or body.get("message") or body)[:300]
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
+    def explain(self, response: httpx.Response, message: str) -> HarnessError | None:
+        """APy answers an unknown pair with 400 "That pair is not installed/invalid";
+        its other client errors are answers we cannot use, not refused keys."""
+        status = response.status_code
+        if status >= 500:
+            return None
+        if "not installed" in message or "pair is invalid" in message:
+            return UnsupportedLanguageError(f"apertium-apy: {message}")
+        return BadResponseError(f"apertium-apy: HTTP {status}: {message}", status=status)

@@ -35,9 +35,10 @@ from harness.errors import (
     RateLimitError,
     TransientError,
 )
+from harness.kit.http import retry_after
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, Limits
-from providers.hosted import ApiOptions, HostedProvider, json_bytes, retry_after
+from providers.hosted import ApiOptions, HostedProvider, json_bytes
 
 DEFAULT_URL = "https://api.cognitive.microsofttranslator.com"
 
@@ -78,12 +79,11 @@ def spread(total: int, weights: Sequence[int]) -> list[int]:
     return parts
 
 
-class AzureProvider(HostedProvider):
+class AzureProvider(HostedProvider[AzureOptions]):
     name = "azure"
     version = "1"
     description = "Azure AI Translator, Text Translation v3.0."
     Options = AzureOptions
-    options: AzureOptions
     credentials = (Credential("AZURE_TRANSLATOR_KEY", help="Translator resource key"),)
     limits = Limits(max_batch=1000, max_chars=50_000)
     table_name = "azure"
@@ -106,10 +106,8 @@ class AzureProvider(HostedProvider):
         if self.options.region:
             headers["Ocp-Apim-Subscription-Region"] = self.options.region
         body = json_bytes([{"Text": segment.text} for segment in batch])
-        response = await self.send(f"{self.base_url}/translate", content=body,
+        response = await self.post(f"{self.base_url}/translate", content=body,
                                    headers=headers, params=self._params(pair))
-        if response.status_code != 200:
-            raise self._error(response)
         items = self.read_json(response)
         if not isinstance(items, list):
             raise BadResponseError(f"{self.name}: the answer is not an array",
@@ -130,7 +128,7 @@ class AzureProvider(HostedProvider):
         return [Translation(text, Usage(characters=count), engine)
                 for text, count in zip(texts, characters, strict=True)]
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
         code: int | None = None
         message = ""
@@ -139,7 +137,7 @@ class AzureProvider(HostedProvider):
             code = int(error.get("code"))
             message = str(error.get("message") or "")
         except (ValueError, AttributeError, TypeError):
-            message = response.text[:200]
+            message = response.text
         label = f"{code}" if code is not None else f"HTTP {status}"
         text = f"{self.name}: {label}: {self.scrub(message) or response.reason_phrase}"
         family = code // 1000 if code is not None and code >= 100_000 else status

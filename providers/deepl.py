@@ -26,9 +26,10 @@ import httpx
 from pydantic import Field, field_validator
 
 from harness.errors import AuthError, BadResponseError, ProviderError, QuotaError, TransientError
+from harness.kit.http import error_text, retry_after
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Credential, Limits
-from providers.hosted import ApiOptions, HostedProvider, retry_after
+from providers.hosted import ApiOptions, HostedProvider
 
 PRO_URL = "https://api.deepl.com"
 FREE_URL = "https://api-free.deepl.com"
@@ -72,12 +73,11 @@ class DeepLOptions(ApiOptions):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-class DeepLProvider(HostedProvider):
+class DeepLProvider(HostedProvider[DeepLOptions]):
     name = "deepl"
     version = "1"
     description = "DeepL API v2 (Free and Pro hosts)."
     Options = DeepLOptions
-    options: DeepLOptions
     credentials = (Credential("DEEPL_API_KEY", help="DeepL authentication key"),)
     # 30,000 code points of 4 UTF-8 bytes each stay under 128 KiB with room for the JSON.
     limits = Limits(max_batch=MAX_TEXTS, max_chars=30_000)
@@ -108,13 +108,11 @@ class DeepLProvider(HostedProvider):
                                             MAX_BODY_BYTES, self._request)
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
-        response = await self.send(
+        response = await self.post(
             f"{self.base_url}/v2/translate", content=body,
             headers={"Authorization": f"DeepL-Auth-Key {self.key}",
                      "Content-Type": "application/json"},
         )
-        if response.status_code != 200:
-            raise self._error(response)
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -133,9 +131,9 @@ class DeepLProvider(HostedProvider):
                                    engine if isinstance(engine, str) else None))
         return out
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        message = _message(response)
+        message = error_text(response) or response.reason_phrase
         text = f"{self.name}: HTTP {status}: {self.scrub(message)}"
         if status == 456:
             return QuotaError(f"{text} (the character quota is used up)", status=status)
@@ -144,16 +142,5 @@ class DeepLProvider(HostedProvider):
                              status=status)
         if status == 529:
             return TransientError(text, status=status, retry_after=retry_after(response))
-        return self.http_error(response, message)
+        return self.status_error(response, message)
 
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200] or response.reason_phrase
-    if isinstance(body, dict):
-        parts = [str(body[k]) for k in ("message", "detail") if body.get(k)]
-        if parts:
-            return ": ".join(parts)
-    return response.text[:200]

@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError
+from harness.errors import BadResponseError, ProviderError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
@@ -43,12 +44,11 @@ class GoogleOptions(ApiOptions):
     )
 
 
-class GoogleProvider(HostedProvider):
+class GoogleProvider(HostedProvider[GoogleOptions]):
     name = "google"
     version = "1"
     description = "Google Cloud Translation Basic (v2), API key."
     Options = GoogleOptions
-    options: GoogleOptions
     credentials = (Credential("GOOGLE_API_KEY", help="Google Cloud API key with the Cloud "
                                                      "Translation API enabled"),)
     limits = Limits(max_batch=MAX_STRINGS, max_chars=5_000)
@@ -70,13 +70,11 @@ class GoogleProvider(HostedProvider):
                                             MAX_BODY_BYTES, self._request)
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
-        response = await self.send(
+        response = await self.post(
             f"{self.base_url}/language/translate/v2", content=body,
             params=[("key", self.key or "")],
             headers={"Content-Type": "application/json"},
         )
-        if response.status_code != 200:
-            raise google_error(self, response)
         data = self.read_json(response)
         inner = data.get("data") if isinstance(data, dict) else None
         items = inner.get("translations") if isinstance(inner, dict) else None
@@ -94,3 +92,6 @@ class GoogleProvider(HostedProvider):
             out.append(Translation(text, code_points(segment.text),
                                    model if isinstance(model, str) else None))
         return out
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        return google_error(self, response)

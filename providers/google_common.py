@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from harness.errors import AuthError, ProviderError, QuotaError, RateLimitError
-from providers.hosted import HostedProvider, retry_after
+from harness.kit.http import retry_after
+from providers.hosted import HostedProvider
 
 _DAILY = ("daily limit exceeded", "dailylimitexceeded", "per day", "dailylimit")
 _RATE = ("user rate limit exceeded", "userratelimitexceeded", "ratelimitexceeded",
@@ -42,7 +43,7 @@ def _words(body: Any) -> tuple[str, str]:
     return message, " ".join(parts).lower()
 
 
-def google_error(provider: HostedProvider, response: httpx.Response) -> ProviderError:
+def google_error(provider: HostedProvider[Any], response: httpx.Response) -> ProviderError:
     """Map a failed Google Cloud Translation answer onto the harness error tree."""
     status = response.status_code
     try:
@@ -51,7 +52,7 @@ def google_error(provider: HostedProvider, response: httpx.Response) -> Provider
         body = None
     message, words = _words(body)
     if not message:
-        message = response.text[:200]
+        message = response.text
     text = f"{provider.name}: HTTP {status}: {provider.scrub(message) or response.reason_phrase}"
     if any(marker in words for marker in _DAILY):
         return QuotaError(f"{text} (the daily quota is used up; it resets at midnight "
@@ -62,4 +63,4 @@ def google_error(provider: HostedProvider, response: httpx.Response) -> Provider
         return QuotaError(f"{text} (billing is not enabled for the project)", status=status)
     if any(marker in words for marker in _BAD_KEY) or status in (401, 403):
         return AuthError(f"{text} (check the credentials)", status=status)
-    return provider.http_error(response, message)
+    return provider.status_error(response, message)

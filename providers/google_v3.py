@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError
+from harness.errors import BadResponseError, ProviderError
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
@@ -52,12 +53,11 @@ class GoogleV3Options(ApiOptions):
     )
 
 
-class GoogleV3Provider(HostedProvider):
+class GoogleV3Provider(HostedProvider[GoogleV3Options]):
     name = "google-v3"
     version = "1"
     description = "Google Cloud Translation Advanced (v3), OAuth access token."
     Options = GoogleV3Options
-    options: GoogleV3Options
     credentials = (Credential("GOOGLE_ACCESS_TOKEN",
                               help="OAuth 2 access token, e.g. from "
                                    "'gcloud auth print-access-token'"),)
@@ -87,10 +87,8 @@ class GoogleV3Provider(HostedProvider):
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
         if self.options.quota_project:
             headers["x-goog-user-project"] = self.options.quota_project
-        response = await self.send(f"{self.base_url}/v3/{self.parent}:translateText",
+        response = await self.post(f"{self.base_url}/v3/{self.parent}:translateText",
                                    content=json_bytes(payload), headers=headers)
-        if response.status_code != 200:
-            raise google_error(self, response)
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
@@ -107,3 +105,6 @@ class GoogleV3Provider(HostedProvider):
             out.append(Translation(text, code_points(segment.text),
                                    reported if isinstance(reported, str) else None))
         return out
+
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        return google_error(self, response)

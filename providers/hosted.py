@@ -1,14 +1,12 @@
-"""What the hosted machine-translation API adapters share: sending, error mapping, tables.
+"""What the hosted machine-translation API adapters share beyond the kit: tables, packing.
 
 Each adapter (DeepL, Google, Azure, Amazon, LibreTranslate) knows its own wire
-format; this module owns the parts that are the same for all of them:
+format. Sending, Retry-After, the status mapping and secret redaction come from
+the public adapter kit (:class:`harness.kit.HttpProvider`), as for any plugin;
+this module adds what only these first-party adapters share:
 
-* one request with transport failures (timeouts, refused connections, resets)
-  turned into :class:`~harness.errors.TransientError`;
-* ``Retry-After`` (seconds or an HTTP date) and the generic HTTP status classes
-  that every backend-specific mapping falls back on;
-* keeping secrets out of messages: backend text is scrubbed of every key the
-  adapter holds, and URLs in messages never carry a query string;
+* ``base_url`` options that must be http(s) URLs without a query string (keys
+  come from the environment, never from options);
 * packing texts into requests that stay under a byte limit (``pack``), so
   outputs stay aligned to inputs exactly;
 * language tables (BCP-47 -> backend code) checked in ``check_pair`` before
@@ -17,30 +15,22 @@ format; this module owns the parts that are the same for all of them:
 
 from __future__ import annotations
 
-import email.utils
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import field_validator
+from typing_extensions import TypeVar as DefaultTypeVar
 
-from harness.errors import (
-    AuthError,
-    BadResponseError,
-    ProviderError,
-    RateLimitError,
-    TransientError,
-)
+from harness.errors import ProviderError
+from harness.kit.adapter import HttpProvider
+from harness.kit.http import error_text
 from harness.models import LangPair, Segment, Translation, Usage
-from harness.provider import HttpOptions, Provider
+from harness.provider import HttpOptions
 from providers.language_tables import LanguageTable, load_table
 
 T = TypeVar("T")
-
-#: Longest piece of a backend's error text repeated in our messages.
-_MESSAGE_CHARS = 300
 
 
 class ApiOptions(HttpOptions):
@@ -57,24 +47,6 @@ class ApiOptions(HttpOptions):
             raise ValueError("base_url must not carry a query string (keys come from the "
                              "environment, never from options)")
         return value.rstrip("/")
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds the backend asked us to wait (``Retry-After`` as seconds or HTTP date)."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def pack(
@@ -112,8 +84,11 @@ def code_points(text: str) -> Usage:
     return Usage(characters=len(text))
 
 
-class HostedProvider(Provider):
-    """Base of the hosted API adapters: table-driven language checks and safe requests."""
+ApiOptionsT = DefaultTypeVar("ApiOptionsT", bound=ApiOptions, default=ApiOptions)
+
+
+class HostedProvider(HttpProvider[ApiOptionsT]):
+    """Base of the hosted API adapters: table-driven language checks, requests within limits."""
 
     #: Name of the language table in ``providers/languages/`` (without ``.toml``).
     table_name: ClassVar[str]
@@ -140,82 +115,23 @@ class HostedProvider(Provider):
 
     @property
     def base_url(self) -> str:
-        value: str = getattr(self.options, "base_url")  # noqa: B009 - every Options has it
-        return value
+        return self.options.base_url
 
-    def scrub(self, text: str) -> str:
-        """``text`` shortened and with every secret the adapter holds replaced by ``***``."""
-        for secret in self.secrets.values():
-            if secret:
-                text = text.replace(secret, "***")
-        return text[:_MESSAGE_CHARS]
+    async def post(self, url: str, *, content: bytes, headers: Mapping[str, str],
+                   params: Sequence[tuple[str, str]] = ()) -> httpx.Response:
+        """POST ``content`` and return a 200 answer; anything else raises :meth:`error_for`.
 
-    async def send(
-        self,
-        url: str,
-        *,
-        content: bytes,
-        headers: Mapping[str, str],
-        params: Sequence[tuple[str, str]] = (),
-    ) -> httpx.Response:
-        """POST ``content``; transport failures become :class:`TransientError`."""
-        assert self.client is not None, f"{self.name}: the core must hand in an HTTP client"
-        failure: httpx.HTTPError | None = None
-        try:
-            return await self.client.post(url, content=content, headers=headers,
-                                          params=tuple(params) or None)
-        except httpx.TimeoutException as exc:
-            failure = exc
-            message = f"{self.name}: no answer from {self.base_url} in time ({type(exc).__name__})"
-        except httpx.TransportError as exc:
-            failure = exc
-            message = (f"{self.name}: cannot reach {self.base_url}: "
-                       f"{type(exc).__name__}: {self.scrub(str(exc))}")
-        # Raised outside the except block, so a cause that names a secret stays out of the chain.
-        leaks = any(secret and secret in f"{failure!s} {failure!r}"
-                    for secret in self.secrets.values())
-        raise TransientError(message) from (None if leaks else failure)
-
-    def read_json(self, response: httpx.Response) -> Any:
-        """The JSON body of a success answer; anything else is a :class:`BadResponseError`."""
-        try:
-            return response.json()
-        except ValueError as exc:
-            snippet = self.scrub(response.text[:120])
-            raise BadResponseError(
-                f"{self.name}: HTTP {response.status_code} answer is not JSON: {snippet!r}",
-                status=response.status_code,
-            ) from exc
-
-    def http_error(self, response: httpx.Response, message: str,
-                   label: str | None = None) -> ProviderError:
-        """The harness error for a failed answer, by HTTP status alone (the common fallback).
-
-        ``label`` names the failure in the message (the backend's error code); default
-        ``HTTP <status>``.
+        Transport failures become TransientError (see the kit).
         """
-        status = response.status_code
-        text = (f"{self.name}: {label or f'HTTP {status}'}: "
-                f"{self.scrub(message) or response.reason_phrase}")
-        if status in (401, 403):
-            return AuthError(f"{text} (check the key)", status=status)
-        if status == 429:
-            return RateLimitError(text, status=status, retry_after=retry_after(response))
-        if status == 408 or status >= 500:
-            return TransientError(text, status=status, retry_after=retry_after(response))
-        return ProviderError(text, status=status)
+        response = await self.send(self.request("POST", url, content=content, headers=headers,
+                                                params=tuple(params) or None))
+        if response.status_code != 200:
+            raise self.error_for(response)
+        return response
 
-    def aligned(self, batch: Sequence[Segment], outputs: Sequence[Any], what: str) -> None:
-        """Refuse an answer whose number of items differs from the number of segments sent."""
-        if len(outputs) != len(batch):
-            raise BadResponseError(
-                f"{self.name}: sent {len(batch)} texts, got {len(outputs)} {what} back"
-            )
-
-    def text_of(self, value: Any, where: str) -> str:
-        if not isinstance(value, str):
-            raise BadResponseError(f"{self.name}: {where} is not a string")
-        return value
+    def error_for(self, response: httpx.Response) -> ProviderError:
+        """The harness error for a failed answer: the backend's own codes, then the status."""
+        return self.status_error(response, error_text(response))
 
     def oversized(self, segment: Segment, size: int, limit: int, unit: str) -> ProviderError:
         """The error for one text that no request can carry."""

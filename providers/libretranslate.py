@@ -32,6 +32,7 @@ from harness.errors import (
     QuotaError,
     UnsupportedLanguageError,
 )
+from harness.kit.http import error_text
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.hosted import ApiOptions, HostedProvider, code_points, json_bytes
@@ -54,12 +55,11 @@ class LibreTranslateOptions(ApiOptions):
     )
 
 
-class LibreTranslateProvider(HostedProvider):
+class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
     name = "libretranslate"
     version = "1"
     description = "LibreTranslate server (self-hosted or hosted)."
     Options = LibreTranslateOptions
-    options: LibreTranslateOptions
     credentials = (Credential("LIBRETRANSLATE_API_KEY", required=False,
                               help="API key, for servers started with --api-keys"),)
     table_name = "libretranslate"
@@ -171,10 +171,8 @@ class LibreTranslateProvider(HostedProvider):
         }
         if self.key:
             payload["api_key"] = self.key
-        response = await self.send(f"{self.base_url}/translate", content=json_bytes(payload),
+        response = await self.post(f"{self.base_url}/translate", content=json_bytes(payload),
                                    headers={"Content-Type": "application/json"})
-        if response.status_code != 200:
-            raise self._error(response)
         data = self.read_json(response)
         outputs = data.get("translatedText") if isinstance(data, dict) else None
         if isinstance(outputs, str) and len(batch) == 1:
@@ -187,13 +185,9 @@ class LibreTranslateProvider(HostedProvider):
                             code_points(segment.text))
                 for index, (segment, text) in enumerate(zip(batch, outputs, strict=True))]
 
-    def _error(self, response: httpx.Response) -> ProviderError:
+    def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
-        try:
-            body = response.json()
-            message = str(body.get("error") or "") if isinstance(body, dict) else ""
-        except ValueError:
-            message = response.text[:200]
+        message = error_text(response)  # {"error": "..."}
         text = f"{self.name}: HTTP {status}: {self.scrub(message) or response.reason_phrase}"
         lowered = message.lower()
         if "api key" in lowered and status in (400, 401, 403):
@@ -204,4 +198,4 @@ class LibreTranslateProvider(HostedProvider):
         if status == 400 and "limit" in lowered:
             return ProviderError(f"{text} (lower the batch_limit/char_limit options to the "
                                  "server's)", status=status)
-        return self.http_error(response, message)
+        return self.status_error(response, message)

@@ -20,18 +20,11 @@ from typing import Any, Literal
 import httpx
 from pydantic import Field
 
-from harness.errors import AuthError, BadResponseError, QuotaError, RateLimitError, TransientError
+from harness.errors import BadResponseError
+from harness.kit.chat import ChatError, ChatOptions, ChatProvider, ChatReply
+from harness.kit.http import json_body
 from harness.models import Usage
 from harness.provider import Credential
-from providers.http_common import (
-    RequestRejectedError,
-    json_body,
-    redact,
-    retry_after_seconds,
-    short,
-    transport_error,
-)
-from providers.llm_base import ChatOptions, ChatProvider, ChatReply
 
 # error.type / error.code values that mean money or quota, not speed (provider-apis §8).
 QUOTA_CODES = frozenset({
@@ -64,7 +57,7 @@ class OpenAIOptions(ChatOptions):
     project: str | None = Field(default=None, description="Sent as the OpenAI-Project header.")
 
 
-class OpenAIProvider(ChatProvider):
+class OpenAIProvider(ChatProvider[OpenAIOptions]):
     name = "openai"
     version = "1"
     description = "OpenAI-compatible chat completions (OpenAI, vLLM, llama.cpp, Ollama, LM Studio)."
@@ -72,14 +65,12 @@ class OpenAIProvider(ChatProvider):
     credentials = (
         Credential("OPENAI_API_KEY", required=False, help="not needed by most local servers"),
     )
-
-    @property
-    def openai_options(self) -> OpenAIOptions:
-        assert isinstance(self.options, OpenAIOptions)
-        return self.options
+    key_hint = "check OPENAI_API_KEY and base_url"
+    reset_headers = RESET_HEADERS
+    segment_codes = SEGMENT_CODES
 
     def request_headers(self) -> dict[str, str]:
-        options = self.openai_options
+        options = self.options
         headers: dict[str, str] = {}
         if self.key:
             headers["Authorization"] = f"Bearer {self.key}"
@@ -90,7 +81,7 @@ class OpenAIProvider(ChatProvider):
         return headers
 
     def request_body(self, system: str, text: str) -> dict[str, Any]:
-        options = self.openai_options
+        options = self.options
         body: dict[str, Any] = {
             "model": options.model,
             "messages": [
@@ -104,19 +95,9 @@ class OpenAIProvider(ChatProvider):
             body["seed"] = options.seed
         return body
 
-    async def complete(self, system: str, text: str) -> ChatReply:
-        if self.client is None:
-            raise RuntimeError("the openai adapter needs an HTTP client")
-        url = f"{self.openai_options.base_url}/chat/completions"
-        try:
-            response = await self.client.post(
-                url, headers=self.request_headers(), json=self.request_body(system, text)
-            )
-        except httpx.HTTPError as exc:
-            raise transport_error(self.name, exc) from exc
-        if response.status_code != 200:
-            raise self.error_for(response)
-        return self.read_reply(response)
+    def chat_request(self, system: str, text: str) -> httpx.Request:
+        return self.request("POST", f"{self.options.base_url}/chat/completions",
+                            headers=self.request_headers(), json=self.request_body(system, text))
 
     def read_reply(self, response: httpx.Response) -> ChatReply:
         body = json_body(response)
@@ -152,10 +133,7 @@ class OpenAIProvider(ChatProvider):
             refusal=None if refusal is None else str(refusal),
         )
 
-    def error_for(self, response: httpx.Response) -> Exception:
-        """The harness error for a non-200 answer; the message names what the server said."""
-        status = response.status_code
-        body = json_body(response)
+    def read_error(self, body: Any) -> ChatError:
         # Nested {"error": {...}} (OpenAI, newer vLLM, Ollama), flat {"object": "error", ...}
         # (older vLLM) or {"error": "text"}.
         error = body.get("error", body) if isinstance(body, dict) else {}
@@ -163,24 +141,8 @@ class OpenAIProvider(ChatProvider):
             error = {"message": error}
         if not isinstance(error, dict):
             error = {}
-        kind = str(error.get("type") or "")
-        code = str(error.get("code") or "")
-        said = error.get("message") or response.reason_phrase or "no message"
-        what = redact(short(str(said)), self.secret_values())
-        label = f"{code or kind or 'error'}"
-        message = f"{self.name}: HTTP {status} {label}: {what}"
-        if status in (401, 403):
-            return AuthError(f"{message} (check OPENAI_API_KEY and base_url)", status=status)
-        if status == 429:
-            if kind in QUOTA_CODES or code in QUOTA_CODES:
-                return QuotaError(message, status=status)
-            wait = retry_after_seconds(response.headers, reset_headers=RESET_HEADERS)
-            return RateLimitError(message, status=status, retry_after=wait)
-        if status in (408, 409) or status >= 500:
-            wait = retry_after_seconds(response.headers)
-            return TransientError(message, status=status, retry_after=wait)
-        if status in (400, 404, 422):
-            if code in SEGMENT_CODES:
-                return BadResponseError(message, status=status)
-            return RequestRejectedError(f"{message} (check model and options)", status=status)
-        return BadResponseError(message, status=status)
+        return ChatError(str(error.get("type") or ""), str(error.get("code") or ""),
+                         str(error.get("message") or ""))
+
+    def is_quota(self, status: int, error: ChatError) -> bool:
+        return status == 429 and (error.kind in QUOTA_CODES or error.code in QUOTA_CODES)

@@ -20,12 +20,12 @@ from harness.errors import (
     ProviderError,
     QuotaError,
     RateLimitError,
+    RequestRejectedError,
     TransientError,
 )
 from harness.models import LangPair, Segment, Translation
 from harness.testing import Failure, ProviderConformance
 from providers.anthropic import AnthropicOptions, AnthropicProvider
-from providers.http_common import RequestRejectedError
 from tests.fakes import anthropic_server
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.chat_recording import fake_translation

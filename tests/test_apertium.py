@@ -19,17 +19,22 @@ pytestmark = [pytest.mark.apertium, pytest.mark.skipif(APERTIUM_MISSING,
 SEED_LANGS = ["ca", "eo", "es", "gl"]
 
 
-def test_installed_modes_give_the_four_english_pairs() -> None:
+@pytest.mark.anyio
+async def test_installed_modes_give_the_four_english_pairs() -> None:
     provider = ApertiumProvider()
+    await provider.prepare()
     assert provider.default_targets("en") == SEED_LANGS
     assert LangPair("en", "ca-valencia") in provider.supported_pairs()
     assert provider.modes_by_pair[LangPair("en", "eo")] == "en-eo"
     assert provider.modes_by_pair[LangPair("en", "es")] == "eng-spa"
 
 
-def test_unsupported_target_lists_what_is_installed() -> None:
+@pytest.mark.anyio
+async def test_unsupported_target_lists_what_is_installed() -> None:
+    provider = ApertiumProvider()
+    await provider.prepare()
     with pytest.raises(UnsupportedLanguageError) as info:
-        ApertiumProvider().check_pair(LangPair("en", "fr"))
+        provider.check_pair(LangPair("en", "fr"))
     message = str(info.value)
     assert "no installed pair en->fr" in message
     assert "en->es (eng-spa)" in message and "en->gl (en-gl)" in message
@@ -111,3 +116,47 @@ def test_missing_article_is_named(tmp_path: Path) -> None:
     result = _harness("run", "--article", "no-such-article", "--runs-dir", str(tmp_path))
     assert result.returncode == 2
     assert "no reference article 'no-such-article'" in result.stderr
+
+
+ENGINE_WRAPPER = """#!{python}
+# Records each engine call's session, then behaves as apertium. "-l" answers only once the
+# test, running on the harness's event loop, has written "go": an engine call that blocked
+# the loop would wait here in vain.
+import os, pathlib, shutil, sys, time
+folder = pathlib.Path({folder!r})
+(folder / f"sid-{{os.getpid()}}").write_text(str(os.getsid(0)))
+if sys.argv[1:] == ["-l"]:
+    deadline = time.monotonic() + 20
+    while not (folder / "go").exists():
+        if time.monotonic() > deadline:
+            sys.exit("no go")
+        time.sleep(0.01)
+real = shutil.which("apertium")
+os.execv(real, [real, *sys.argv[1:]])
+"""
+
+
+@pytest.mark.anyio
+async def test_engine_runs_off_the_event_loop_in_a_session_of_its_own(tmp_path: Path) -> None:
+    import anyio
+
+    wrapper = tmp_path / "apertium-wrapper"
+    wrapper.write_text(ENGINE_WRAPPER.format(python=sys.executable, folder=str(tmp_path)),
+                       encoding="utf-8")
+    wrapper.chmod(0o755)
+    provider = ApertiumProvider(ApertiumOptions(binary=str(wrapper)))
+
+    async def say_go() -> None:
+        (tmp_path / "go").write_text("go", encoding="utf-8")
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(provider.prepare)  # runs first, up to its first await
+        tasks.start_soon(say_go)
+    assert "eng-spa" in provider.installed_modes
+    assert provider.engine_version != "unknown"
+    out = await provider.translate([Segment("a", "The dog is big.")], LangPair("en", "es"))
+    assert out[0].text == "El perro es grande."
+    sessions = [int(p.read_text()) for p in tmp_path.glob("sid-*")]
+    assert len(sessions) == 3  # -l, -V and one translation
+    # Ctrl-C goes to the terminal's foreground process group: the engine is never in it.
+    assert os.getsid(0) not in sessions

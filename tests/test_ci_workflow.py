@@ -25,7 +25,6 @@ import pytest
 from tests.helpers import APERTIUM_MISSING, APERTIUM_SKIP_REASON, REPO, read_jsonl
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (pip install -e '.[test]')")
-pytest.importorskip("harness.fidelity.numbers", reason="the numbers judge is not merged yet")
 
 WORKFLOW = REPO / ".github" / "workflows" / "harness.yml"
 BASELINE = REPO / "runs" / "baseline" / "apertium.jsonl"

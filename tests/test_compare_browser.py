@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("harness.fidelity.numbers", reason="the numbers judge is not merged yet")
-
 from harness.compare.build import CompareOptions, build_report
 from harness.report.html import render_html
 from tests.compare_fixtures import write_fixture_runs

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-pytest.importorskip("harness.fidelity.numbers", reason="the numbers judge is not merged yet")
-
 from harness.cli import main
 from harness.compare.build import CompareOptions, build_report
 from harness.compare.gates import parse_gate
@@ -179,9 +177,9 @@ def test_interrupted_run_and_unpaired_segments_are_noted(
 
 def test_judge_remembers_judgements_and_matches_the_scorer(tmp_path: Path) -> None:
     from harness.compare.judging import Judge, JudgementMemo, judged_from
-    from harness.references.library import ReferenceLibrary
     from harness.fidelity.scorer import score_pair
     from harness.references.facts import article_facts
+    from harness.references.library import ReferenceLibrary
     from tests.compare_fixtures import ARTICLE
 
     memo = JudgementMemo(tmp_path)
@@ -263,9 +261,8 @@ def test_chrf_and_bleu_against_gold_translations(runs: dict[str, Path], tmp_path
     assert [g.target for g in report.failed_gates] == ["es"]
 
 
-def test_spin_section_carries_leakage_counts_when_the_harness_has_them(
+def test_spin_section_carries_leakage_counts(
         runs: dict[str, Path]) -> None:
-    pytest.importorskip("harness.restore.leakage", reason="spin leakage is not merged yet")
     from harness.report.terminal import render_terminal
 
     report = build_report([runs["same"]], CompareOptions(references=REFERENCES))

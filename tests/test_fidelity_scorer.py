@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-pytest.importorskip("harness.fidelity.numbers")
-
 from harness.cli import main
 from harness.fidelity.scorer import FidelityStats, score_pair, signature
 from harness.references.article import load_article

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from providers.http_common import go_duration_seconds, redact, retry_after_seconds
-from providers.llm_output import expected_script, strip_chatter, wrong_language
-from providers.llm_prompt import language_name, system_prompt
+from harness.kit.chat_output import expected_script, strip_chatter, wrong_language
+from harness.kit.chat_prompt import language_name, system_prompt
+from harness.kit.redaction import redact
+from harness.kit.retry_after import go_duration_seconds, retry_after_seconds
 
 SOURCE = "The court ruled on May 20."
 

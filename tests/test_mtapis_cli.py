@@ -150,3 +150,19 @@ def test_refused_key_stops_the_run_without_showing_it(provider: str, tmp_path: P
     everything = result.output + json.dumps(records)
     for secret in case.bad_env.values():
         assert secret not in everything
+
+
+@pytest.mark.parametrize("provider", list(CASES))
+def test_dry_run_needs_no_key_and_sends_nothing(provider: str, tmp_path: Path) -> None:
+    case = CASES[provider]
+    fake = case.make_fake()
+    unset: dict[str, str | None] = dict.fromkeys(case.env, None)
+    runs = tmp_path / "runs"
+    with serve(fake.app) as url:
+        args = ["run", "--provider", provider, "-o", f"base_url={url}", *case.options,
+                "--to", ",".join(TARGETS), "--runs-dir", str(runs), "--dry-run", "--no-cache"]
+        result = CliRunner().invoke(main, args, env=unset, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    row = result.output.splitlines()[1].split()
+    assert row[0] == provider and row[2] == "88"  # segments it would send
+    assert fake.requests == [] and not runs.exists()

@@ -25,11 +25,11 @@ from harness.errors import (
     ProviderError,
     QuotaError,
     RateLimitError,
+    RequestRejectedError,
     TransientError,
 )
 from harness.models import LangPair, Segment, Translation
 from harness.testing import Failure, ProviderConformance
-from providers.http_common import RequestRejectedError
 from providers.openai import OpenAIOptions, OpenAIProvider
 from tests.fakes import openai_server
 from tests.fakes.chat_recording import fake_translation

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import AuthError, BadResponseError, RunFileError, TransientError
+from harness.errors import (
+    AuthError,
+    BadResponseError,
+    RateLimitError,
+    RunFileError,
+    TransientError,
+)
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Limits, Provider
 from harness.references.article import load_article
@@ -16,6 +22,7 @@ from harness.run.config import RunSettings
 from harness.run.runner import Runner, RunStoppedError, plan_items
 from harness.run.splitting import join_pieces, split_text
 from harness.runfile import RunFile, RunHeader, RunWriter, repair_torn_tail
+from tests.engine_helpers import FakeTime
 from tests.helpers import REFERENCES, SEED_ID, read_jsonl
 
 
@@ -147,3 +154,43 @@ def test_writer_refuses_to_overwrite_a_run(tmp_path: Path) -> None:
     path.write_text(json.dumps({"type": "header"}) + "\n", encoding="utf-8")
     with pytest.raises(FileExistsError):
         RunWriter(path)
+
+
+class TimedProvider(Provider):
+    """Takes ``seconds`` of (fake) backend time per request; the first answer is a 429."""
+
+    name = "timed"
+    uses_http = False
+    limits = Limits(max_batch=1, max_chars=10_000)
+
+    def __init__(self, time: FakeTime, seconds: float) -> None:
+        super().__init__()
+        self.time, self.seconds, self.calls = time, seconds, 0
+
+    async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
+        self.calls += 1
+        self.time.now += self.seconds
+        if self.calls == 1:
+            raise RateLimitError("slow down", retry_after=5.0)
+        return [Translation(s.text.upper()) for s in batch]
+
+
+def test_latency_is_the_backend_time_without_pacing_backoff_or_retry_after(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    time = FakeTime()
+    provider = TimedProvider(time, 0.25)
+    article = load_article(SEED_ID, REFERENCES)
+    items = plan_items([article], ["spun"], ["de"], "en")[:4]
+    with RunWriter(tmp_path / "run.jsonl") as writer:
+        writer.header(RunHeader(run_id="t"))
+        # One request a second: the pacing waits between requests, and the 429 adds 5 s.
+        runner = Runner(provider, RunSettings(concurrency=1, rate_limit=1.0), writer,
+                        sleep=time.sleep, clock=time.clock)
+        asyncio.run(runner.run(items))
+    segments = [r for r in read_jsonl(tmp_path / "run.jsonl") if r["type"] == "segment"]
+    assert len(segments) == 4 and sum(time.sleeps) >= 5.0 + 3 * 0.75
+    assert [r["attempts"] for r in segments] == [2, 1, 1, 1]
+    assert [r["latency_ms"] for r in segments] == [250.0] * 4

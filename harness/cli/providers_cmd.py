@@ -31,6 +31,7 @@ def _key_column(status_cls: object) -> str:
 def providers(ctx: click.Context, config_path: Path | None) -> None:
     """List providers: name, version, origin, key needed/set, status."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = config_path  # `providers --config F show NAME` reads the same file
         return
     registry = Registry()
     rows = [("NAME", "VERSION", "ORIGIN", "KEY", "STATUS")]

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from harness.cli.options import references_option
-from harness.errors import EXIT_GATE_FAILED, ArticleError
-from harness.references.add import ArticleMeta, add_article
+from harness.errors import EXIT_GATE_FAILED, ArticleError, UsageError
+from harness.references.add import ArticleMeta, add_article, add_text_article, read_text
 from harness.references.align import DEFAULT_MAX_CHANGED
 from harness.references.article import list_article_ids, load_article, references_root
 from harness.references.checks import check_article
@@ -66,31 +66,65 @@ def check(article_ids: tuple[str, ...], references_dir: Path | None) -> None:
 
 @references.command("add")
 @click.argument("article_id")
-@click.option("--spun", "spun_path", required=True, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--spun", "spun_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The spun text, as it reached you.")
-@click.option("--restored", "restored_path", required=True,
-              type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--restored", "restored_path", type=click.Path(path_type=Path, dir_okay=False),
               help="The same text with every spun word put back (the original).")
-@click.option("--title", required=True, help="Headline of the article.")
-@click.option("--publisher", required=True, help="Who published the original.")
-@click.option("--date", required=True, help="Publication date, YYYY-MM-DD.")
+@click.option("--text", "text_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Instead of --spun/--restored: a plain article (no spun version).")
+@click.option("--title", help="Headline of the article (with --text: default its first line).")
+@click.option("--publisher", help="Who published the original (required with --spun).")
+@click.option("--date", help="Publication date, YYYY-MM-DD (required with --spun).")
 @click.option("--language", default="en", show_default=True, help="Source language (BCP-47).")
 @click.option("--url", "urls", multiple=True, help="Where the original is; repeat for several.")
 @click.option("--max-changed", type=click.FloatRange(0, 1), default=DEFAULT_MAX_CHANGED,
               show_default=True, help="Largest share of changed words accepted as spinning.")
 @references_option
-def add(article_id: str, spun_path: Path, restored_path: Path, title: str, publisher: str,
-        date: str, language: str, urls: tuple[str, ...], max_changed: float,
+def add(article_id: str, spun_path: Path | None, restored_path: Path | None,
+        text_path: Path | None, title: str | None, publisher: str | None, date: str | None,
+        language: str, urls: tuple[str, ...], max_changed: float,
         references_dir: Path | None) -> None:
-    """Add an article from its spun text and its restoration: derives the edits by
-    word alignment, proposes a facts inventory to review, runs the check."""
+    """Add an article from its spun text and its restoration (derives the edits by
+    paragraph and word alignment), or from a plain text (--text); proposes a facts
+    inventory to review and runs the check."""
     root = references_root(references_dir)
-    added = add_article(root, article_id, spun_path, restored_path,
-                        ArticleMeta(title, publisher, date, language, urls), max_changed)
-    article, alignment = added.article, added.alignment
-    click.echo(f"added {article.path}: {len(article.segments)} segments, "
-               f"{len(alignment.edits)} edits, {alignment.changed_words} of {alignment.words} "
-               f"words spun ({100 * alignment.changed_share:.0f}%)")
+    if text_path is not None:
+        if spun_path or restored_path:
+            raise UsageError("--text is a plain article; give either --text or --spun and "
+                             "--restored")
+        heading = title or _first_line(text_path)
+        article = add_text_article(root, article_id, text_path,
+                                   ArticleMeta(heading, publisher or "", date or "", language,
+                                               urls))
+        click.echo(f"added {article.path}: {len(article.segments)} segments (plain text, "
+                   "one variant: original)")
+    else:
+        missing = [flag for flag, value in (("--spun", spun_path), ("--restored", restored_path),
+                                            ("--title", title), ("--publisher", publisher),
+                                            ("--date", date)) if not value]
+        if missing:
+            raise UsageError(f"missing {', '.join(missing)} (or give --text FILE for a plain "
+                             "article)")
+        assert spun_path and restored_path and title and publisher and date
+        added = add_article(root, article_id, spun_path, restored_path,
+                            ArticleMeta(title, publisher, date, language, urls), max_changed)
+        article, alignment = added.article, added.alignment
+        click.echo(f"added {article.path}: {len(article.segments)} segments, "
+                   f"{len(alignment.edits)} edits, {alignment.changed_words} of "
+                   f"{alignment.words} words spun ({100 * alignment.changed_share:.0f}%)"
+                   + (f", {alignment.number_swaps} numbers written as words or back"
+                      if alignment.number_swaps else ""))
+        for line, text in alignment.furniture:
+            click.echo(f"  furniture (spun line {line}, not translated): {text}")
+        for text in alignment.dropped:
+            click.echo(f"  dropped (in the original, not in the spun copy): {text}")
+        joined = [f"{count} {what}" for count, what in ((alignment.merged, "merged"),
+                                                         (alignment.split, "split")) if count]
+        if joined:
+            click.echo(f"  paragraphs the copy {' and '.join(joined)}")
+        if (article.path / "original.txt").is_file():
+            click.echo("  restored.txt follows the lines of spun.txt; original.txt keeps the "
+                       "restored text as given")
     click.echo(f"  review {article.path / 'facts.toml'}: proposed names and numbers "
                "(add accepted forms per language, then set reviewed = true)")
     problems = list(check_article(article))
@@ -100,3 +134,10 @@ def add(article_id: str, spun_path: Path, restored_path: Path, title: str, publi
             click.echo(f"  - {problem}")
         sys.exit(EXIT_GATE_FAILED)
     click.echo(f"ok   {article.id}")
+
+
+def _first_line(path: Path) -> str:
+    """A plain article's headline: its first non-empty line, shortened."""
+    first = next((line.strip() for line in read_text(path, "plain").split("\n")
+                  if line.strip()), path.stem)
+    return first if len(first) <= 120 else first[:117] + "..."

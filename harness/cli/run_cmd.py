@@ -20,8 +20,10 @@ from typing import Any
 import click
 
 from harness.cli.options import config_option, default_runs_dir, references_option, split_list
+from harness.cli.own_content import own_content
 from harness.cli.run_report import print_estimates, print_outcomes
 from harness.errors import UsageError
+from harness.inputs.content import DEFAULT_SOURCE_LANG, load_inputs
 from harness.references.article import VARIANTS, list_article_ids, load_article, references_root
 from harness.run.cache import TranslationCache
 from harness.run.config import load_config, parse_overrides, parse_rate
@@ -66,15 +68,27 @@ DEFAULT_PROVIDER = "apertium"
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the translation cache.")
 @click.option("--shard", "shard_text", metavar="I/N",
               help="Run only shard I of N of the work (see `harness merge`).")
+@click.option("--input", "input_paths", multiple=True,
+              type=click.Path(path_type=Path, dir_okay=False),
+              help="Your own content: FILE.txt (a plain article), FILE.jsonl or FILE.tsv "
+                   "(segments, optionally with references); repeat for several.")
+@click.option("--reference", "reference_specs", multiple=True, metavar="LANG=FILE",
+              help="A line-aligned reference translation of a .txt --input; repeatable.")
+@click.option("--article-id", help="Article id of a .txt/.tsv --input (default: file stem).")
+@click.option("--from", "source_lang", default=DEFAULT_SOURCE_LANG, show_default=True,
+              help="Source language of --input files (JSONL lines may say source_lang).")
 @config_option
 @references_option
 def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[str, ...],
         variants: tuple[str, ...], overrides: tuple[str, ...], concurrency: int | None,
         rate: str | None, timeout: float | None, max_attempts: int | None,
         runs_dir: Path | None, resume_ref: str | None, retry_ref: str | None, dry_run: bool,
-        no_cache: bool, shard_text: str | None, config_path: Path | None,
-        references_dir: Path | None, max_wait: float | None) -> None:
-    """Translate every segment of the articles (spun and restored) into every target language.
+        no_cache: bool, shard_text: str | None, input_paths: tuple[Path, ...],
+        reference_specs: tuple[str, ...], article_id: str | None, source_lang: str,
+        config_path: Path | None, references_dir: Path | None,
+        max_wait: float | None) -> None:
+    """Translate every segment of the articles (spun and restored), or of your own
+    --input files (one version, original), into every target language.
 
     Each provider writes one JSONL run file under runs/; the command prints where.
     """
@@ -96,7 +110,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         given = [flag for flag, value in (("--provider", providers), ("--to", targets),
                                           ("--article", articles), ("--variant", variants),
                                           ("-o", overrides), ("--shard", shard_text),
-                                          ("--dry-run", dry_run)) if value]
+                                          ("--dry-run", dry_run), ("--input", input_paths),
+                                          ("--reference", reference_specs)) if value]
         if given:
             raise UsageError(f"{', '.join(given)} cannot be used with --resume or "
                              "--retry-errors: the run file's header fixes them")
@@ -116,15 +131,21 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     option_values = parse_overrides(overrides)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
-                      settings=settings)
+                      settings=settings, require_keys=not dry_run)
         for name in (split_list(providers) or [DEFAULT_PROVIDER])
     ]
-    article_ids = split_list(articles) or list_article_ids(root)
-    if not article_ids:
+    own = own_content(input_paths, reference_specs, article_id, source_lang)
+    if own and variants:
+        raise UsageError("--variant chooses versions of reference articles; --input files "
+                         "have one version, original")
+    article_ids = split_list(articles) or ([] if own else list_article_ids(root))
+    if not article_ids and not own:
         raise UsageError(f"no reference articles in {root}")
     loaded = [load_article(article_id, root) for article_id in article_ids]
+    inputs = load_inputs(own, taken=article_ids)
+    loaded += [article for item in inputs for article in item.articles]
     chosen_targets = split_list(targets)
-    chosen_variants = list(variants) or list(VARIANTS)
+    chosen_variants = list(variants) or list(dict.fromkeys(v for a in loaded for v in a.variants))
     shard = parse_shard(shard_text) if shard_text else None
     cache = None if no_cache else TranslationCache.open_default()
     if dry_run:
@@ -142,7 +163,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         execute_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
                     runs_dir=out_dir, shard=shard, cache=cache, control=control,
                     on_start=progress.start, on_record=progress.advance,
-                    references=references_dir)
+                    inputs=[item.entry() for item in inputs], references=references_dir)
         for plan in plans], cache)
 
 

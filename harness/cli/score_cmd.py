@@ -28,16 +28,25 @@ def _signed(value: float | None) -> str:
 def _table(score: RunScore) -> list[str]:
     provider = score.provider.get("name", "?")
     state = "" if score.complete else "  (interrupted: no footer)"
+    # chrF and BLEU columns only where some language has a reference translation; the
+    # notes name the languages without one, once each.
+    texts = score.has_references
     lines = [f"run {score.run_id}  provider {provider}{state}",
              f"  {'variant':<9}{'target':<8}{'segs':>5}{'errs':>5}{'names':>8}{'numbers':>8}"
-             f"{'unexp':>6}{'chrF':>7}{'BLEU':>7}"]
+             f"{'unexp':>6}" + (f"{'chrF':>7}{'BLEU':>7}" if texts else "")]
     for (_, _), group in sorted(score.groups.items()):
         data = group.to_json()
         lines.append(
             f"  {group.variant:<9}{group.target_lang:<8}{group.segments:>5}{group.errors:>5}"
             f"{_pct(data['names_fidelity']):>8}{_pct(data['numbers_fidelity']):>8}"
-            f"{group.stats.unexpected:>6}{_num(data['chrf']):>7}{_num(data['bleu']):>7}")
+            f"{group.stats.unexpected:>6}"
+            + (f"{_num(data['chrf']):>7}{_num(data['bleu']):>7}" if texts else ""))
+    if score.unreviewed:
+        lines.append(f"  facts unreviewed for {', '.join(score.unreviewed)}: names and numbers "
+                     "proposed automatically, not checked by a person")
     for target in score.targets():
+        if score.group("spun", target) is None or score.group("restored", target) is None:
+            continue  # nothing spun (the user's own content): no spin to measure
         sensitivity = score.spin_sensitivity(target)
         stability = score.spin_stability.get(target)
         lines.append(f"  spin {target:<6} sensitivity names {_signed(sensitivity['names'])} "
@@ -70,4 +79,5 @@ def score(runs: tuple[Path, ...], references_dir: Path | None, as_json: bool) ->
     for index, (run_score, leak) in enumerate(zip(scores, leakage, strict=True)):
         if index:
             click.echo("")
-        click.echo("\n".join(_table(run_score) + leakage_lines(leak)))
+        spun = any(variant == "spun" for variant, _ in run_score.groups)
+        click.echo("\n".join(_table(run_score) + (leakage_lines(leak) if spun else [])))

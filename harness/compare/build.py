@@ -34,6 +34,7 @@ from harness.references.article import references_root
 from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import leakage_for_run
 from harness.runfile import RunFile, utc_now
+from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
 MIN_PAIRED_FOR_TESTS = 10
@@ -95,6 +96,8 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
 
     metrics = TextMetrics()
     book = ReferenceLibrary(references_root(options.references))
+    for run_file in files:
+        learn_run_references(book, run_file.header)
     notes += _reference_notes(files, labels, book)
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
@@ -128,6 +131,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             memo.close()
             if store is not None:
                 store.close()
+    notes += [note for note in book.notes if note not in notes]
+    notes += missing_reference_notes(sorted({g.target for g in groups}),
+                                     {g.target for g in groups if g.gold_segments})
     if facts.truncated:
         notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
                      "count in every rate and in the newly broken lists (--facts N for more)")
@@ -157,8 +163,13 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
     """Runs whose article text differs from the reference folder's: facts may not fit."""
     notes = []
     for label, run in zip(labels, files, strict=True):
+        own = own_articles(run.header)
         for entry in run.header.articles:
             article_id = entry.id
+            if article_id in own:
+                notes.append(f"{article_id} is your own content; its names and numbers "
+                             "are found automatically in the source text (unreviewed facts)")
+                continue
             article, _ = book.get(article_id)
             restored = entry.digests.get("restored")
             if article is None:

@@ -23,7 +23,7 @@ RATE_METRICS = ("names", "numbers", "fidelity", "ok")
 SCORE_METRICS = ("chrf", "bleu")
 FLOOR_METRICS = RATE_METRICS + SCORE_METRICS
 REGRESSION_METRICS = ("names", "numbers", "fidelity", "chrf", "bleu", "broken", "errors")
-VARIANTS = ("spun", "restored")
+VARIANTS = ("spun", "restored", "original")
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,18 @@
-"""Aligning a spun text with its restoration, word by word, into minimal edits.
+"""Aligning a spun text with its restoration, paragraph by paragraph and word by word.
 
-An article spinner replaces words and phrases with (bad) synonyms; it keeps the
-paragraphs, their order and every number. :func:`align_texts` checks that a pair
-of texts looks like that and derives the edits that turn the spun text into the
-restored one: minimal spans in spun-text character offsets, each tied to its
-segment (``p01``...). A pair that is not one text's spinning of the other is
-refused with :class:`SpinAlignmentError`, whose message says why.
+An article spinner replaces words and phrases with (bad) synonyms, and writes
+some numbers as words ("fifteen" for 15) or words as digits; it keeps the order
+of the paragraphs. A copy found on the web also carries page furniture
+(captions, section labels) and may have merged, split or dropped paragraphs.
+:func:`align_texts` first aligns the paragraphs (:func:`line_up`, through
+:mod:`harness.references.paragraphs`), laying the restored text on the spun
+text's lines and listing the furniture and dropped paragraphs, then derives the
+edits that turn each spun line into its restored line: minimal spans in
+spun-text character offsets, each tied to its segment (``p01``...). Digit<->word
+swaps count as spun words. What cannot be aligned (paragraphs out of order, a
+number that one side lacks in any form, an original most of which the copy
+lacks, too many changed words) is refused with :class:`SpinAlignmentError`,
+whose message says why.
 
 Words are compared with :class:`difflib.SequenceMatcher` on tokens (words,
 numbers, punctuation); whitespace between tokens is compared separately, so the
@@ -16,21 +23,22 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from harness.errors import ArticleError
-from harness.references.article import Edit, apply_edits
+from harness.references.article import Edit, apply_edits, split_segments
+from harness.references.number_words import compare_numbers, number_values
+from harness.references.paragraphs import Link, align_paragraphs, moved, split_text, words
 
 # Numbers first (so "20,000" stays one token), then words with inner hyphens and
 # apostrophes ("month-to-month", "don’t", "Russia's"), then any other character.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-’'‘]\w+)*|[^\w\s]")
-_NUMBER = re.compile(r"\d")
 
 DEFAULT_MAX_CHANGED = 0.5
-# Below this similarity a paragraph is no spinning of its twin: spinners change
-# words, so the unchanged words still carry most of the paragraph.
-_PARAGRAPH_MIN_SIMILARITY = 0.3
+# A copy that lacks more than half of the original (by words) is not its spinning, nor
+# is one whose words are mostly without an original.
+MIN_ALIGNED_SHARE = 0.5
 
 
 class SpinAlignmentError(ArticleError):
@@ -50,11 +58,23 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Alignment:
-    """The edits between two texts, and how much of the spun text they touch."""
+    """The edits between two texts, and how much of the spun text they touch.
+
+    ``restored`` is the restored text laid on the spun text's lines (what the
+    edits rebuild); ``furniture`` the spun paragraphs without an original (line,
+    text), ``dropped`` the original paragraphs the copy lacks; ``merged`` and
+    ``split`` count paragraphs the copy joined or divided; ``number_swaps`` the
+    numbers written as words on one side and in digits on the other."""
 
     edits: tuple[Edit, ...]
     words: int
     changed_words: int
+    restored: str = ""
+    furniture: tuple[tuple[int, str], ...] = ()
+    dropped: tuple[str, ...] = ()
+    merged: int = 0
+    split: int = 0
+    number_swaps: int = 0
 
     @property
     def changed_share(self) -> float:
@@ -199,93 +219,135 @@ def _merge(spans: list[_Span]) -> list[_Span]:
     return merged
 
 
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(
-        None, [t.text.lower() for t in tokenize(a)], [t.text.lower() for t in tokenize(b)],
-        autojunk=False).ratio()
-
-
-def _check_structure(spun_lines: list[str], restored_lines: list[str]) -> None:
-    spun_paras = [i for i, line in enumerate(spun_lines) if line.strip()]
-    restored_paras = [i for i, line in enumerate(restored_lines) if line.strip()]
-    if len(spun_paras) != len(restored_paras):
+def _numbers_line(spun: str, restored: str, number: int, language: str) -> int:
+    """Digit<->word swaps on a line; refuses a number that one side lacks in any form."""
+    s_values = number_values([t.text for t in tokenize(spun)], language)
+    r_values = number_values([t.text for t in tokenize(restored)], language)
+    only_spun, only_restored, swaps = compare_numbers(s_values, r_values)
+    if only_spun or only_restored:
         raise SpinAlignmentError(
-            f"different paragraph structure: the spun text has {len(spun_paras)} paragraphs, "
-            f"the restored text {len(restored_paras)} (a spinner keeps every paragraph)")
-    _check_order([spun_lines[i] for i in spun_paras], [restored_lines[i] for i in restored_paras])
-    if spun_paras != restored_paras:
-        first = next(n for n, (a, b) in enumerate(zip(spun_paras, restored_paras, strict=True))
-                     if a != b)
-        raise SpinAlignmentError(
-            f"different line structure: paragraph {first + 1} is on line {spun_paras[first] + 1} "
-            f"of the spun text but line {restored_paras[first] + 1} of the restored text "
-            "(both texts need the same lines and blank lines)")
+            f"numbers differ on line {number}: spun has "
+            f"{', '.join(_plain(v) for v in only_spun) or 'nothing'} where restored has "
+            f"{', '.join(_plain(v) for v in only_restored) or 'nothing'} "
+            "(spinners keep numbers, at most writing them as words)")
+    return swaps
 
 
-def _check_order(spun: list[str], restored: list[str]) -> None:
-    """Refuse paragraphs out of order, naming where each moved."""
-    if len(spun) < 2:
-        return
-    moved: list[str] = []
-    for index, paragraph in enumerate(spun):
-        own = _similarity(paragraph, restored[index])
-        if own >= 0.5:
-            continue
-        scores = [(_similarity(paragraph, other), n) for n, other in enumerate(restored)]
-        best, where = max(scores)
-        if where != index and best > max(own, _PARAGRAPH_MIN_SIMILARITY):
-            moved.append(f"spun paragraph {index + 1} matches restored paragraph {where + 1}")
-    if moved:
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The restored text laid on the spun text's lines, and what did not pair up."""
+
+    lines: list[str]
+    furniture: tuple[tuple[int, str], ...]  # (line of the spun text, its text)
+    dropped: tuple[str, ...]
+    merged: int
+    split: int
+
+
+def line_up(spun: str, restored: str, language: str = "en") -> Layout:
+    """Align the paragraphs of both texts (:mod:`harness.references.paragraphs`) and
+    give the restored text line for line with the spun one. Refuses what cannot be
+    aligned: paragraphs out of order, or an original most of which the copy lacks."""
+    spun_lines, restored_lines = spun.split("\n"), restored.split("\n")
+    s_index = [n for n, line in enumerate(spun_lines) if line.strip()]
+    r_index = [n for n, line in enumerate(restored_lines) if line.strip()]
+    s_paras = [spun_lines[n] for n in s_index]
+    r_paras = [restored_lines[n] for n in r_index]
+    links = align_paragraphs(s_paras, r_paras, language)
+    shifted = moved(links, s_paras, r_paras, language)
+    if shifted:
         raise SpinAlignmentError(
-            "paragraphs are not in the same order: " + "; ".join(moved[:5])
-            + (f" (and {len(moved) - 5} more)" if len(moved) > 5 else "")
+            "paragraphs are not in the same order: " + "; ".join(
+                f"spun paragraph {i + 1} matches restored paragraph {j + 1}"
+                for i, j in shifted[:5])
+            + (f" (and {len(shifted) - 5} more)" if len(shifted) > 5 else "")
             + "; put the restored paragraphs in the order of the spun text")
+    lines = list(spun_lines)  # blank lines and furniture stay as the spun text has them
+    furniture: list[tuple[int, str]] = []
+    dropped: list[str] = []
+    merged = split = 0
+    for link in links:
+        if link.kind == "furniture":
+            furniture.append((s_index[link.spun[0]] + 1, s_paras[link.spun[0]].strip()))
+        elif link.kind == "dropped":
+            dropped.append(r_paras[link.restored[0]].strip())
+        elif link.kind == "match":
+            lines[s_index[link.spun[0]]] = r_paras[link.restored[0]]
+        elif link.kind == "merged":
+            merged += 1
+            lines[s_index[link.spun[0]]] = " ".join(r_paras[j].strip() for j in link.restored)
+        else:
+            split += 1
+            pieces = split_text([s_paras[i] for i in link.spun], r_paras[link.restored[0]],
+                                language)
+            for i, piece in zip(link.spun, pieces, strict=True):
+                lines[s_index[i]] = piece
+    _check_coverage(links, s_paras, r_paras, language)
+    return Layout(lines, tuple(furniture), tuple(dropped), merged, split)
 
 
-def _numbers(line: str) -> Counter[str]:
-    return Counter(t.text for t in tokenize(line) if _NUMBER.match(t.text))
+def _check_coverage(links: list[Link], spun: list[str], restored: list[str],
+                    language: str) -> None:
+    """Refuse when most of either text (by words) has no partner in the other."""
+    linked_spun = {i for link in links if link.restored for i in link.spun}
+    linked_restored = {j for link in links if link.spun for j in link.restored}
+    if not linked_restored:
+        raise SpinAlignmentError("no paragraph of the restored text matches a paragraph of the "
+                                 "spun text: they are not one text and its spinning")
+    for side, paragraphs, linked, other, rest in (
+            ("restored", restored, linked_restored, "spun", "the copy lacks most of the original"),
+            ("spun", spun, linked_spun, "restored",
+             "the rest would be page furniture: restore those paragraphs too")):
+        counts = [len(words(p, language)) for p in paragraphs]
+        share = sum(counts[n] for n in linked) / max(sum(counts), 1)
+        if share < MIN_ALIGNED_SHARE:
+            raise SpinAlignmentError(
+                f"only {len(linked)} of {len(paragraphs)} {side} paragraphs ({100 * share:.0f}% "
+                f"of its words) align with the {other} text; {rest}")
 
 
-def align_texts(spun: str, restored: str, segment_ids: dict[int, str],
-                max_changed: float = DEFAULT_MAX_CHANGED) -> Alignment:
-    """Edits that turn ``spun`` into ``restored``; ``segment_ids`` maps a line
-    number (1-based) to its segment id. Raises :class:`SpinAlignmentError`."""
+def align_texts(spun: str, restored: str, segment_ids: dict[int, str] | None = None,
+                max_changed: float = DEFAULT_MAX_CHANGED, language: str = "en") -> Alignment:
+    """Edits that turn ``spun`` into the restored text laid on its lines
+    (:func:`line_up`); ``segment_ids`` maps a line number (1-based) to its segment id
+    (default: the non-empty, non-furniture lines as ``p01``...). Raises
+    :class:`SpinAlignmentError` with the reason when the texts cannot be aligned."""
     if spun == restored:
         raise SpinAlignmentError("the two texts are identical: nothing was spun")
-    spun_lines, restored_lines = spun.split("\n"), restored.split("\n")
-    _check_structure(spun_lines, restored_lines)
+    layout = line_up(spun, restored, language)
+    aligned = "\n".join(layout.lines)
+    furniture_lines = frozenset(line for line, _ in layout.furniture)
+    if segment_ids is None:
+        segment_ids = {s.line: s.id for s in split_segments(spun, aligned, furniture_lines)}
     edits: list[Edit] = []
-    words = changed = 0
+    words_total = changed = swaps = 0
     offset = 0
-    for number, (s_line, r_line) in enumerate(zip(spun_lines, restored_lines, strict=True), 1):
-        if _numbers(s_line) != _numbers(r_line):
-            only_spun = sorted((_numbers(s_line) - _numbers(r_line)).elements())
-            only_restored = sorted((_numbers(r_line) - _numbers(s_line)).elements())
-            raise SpinAlignmentError(
-                f"numbers differ on line {number}: spun has {', '.join(only_spun) or 'nothing'}"
-                f" where restored has {', '.join(only_restored) or 'nothing'} "
-                "(spinners keep numbers)")
-        spans, line_words, line_changed = align_line(s_line, r_line)
-        if line_words >= 8 and _similarity(s_line, r_line) < _PARAGRAPH_MIN_SIMILARITY:
-            raise SpinAlignmentError(
-                f"line {number} of the restored text is not a restoration of the spun line "
-                f"({line_changed} of {line_words} words differ)")
-        words += line_words
-        changed += line_changed
-        for span in spans:
-            segment = segment_ids.get(number)
-            if segment is None:
-                raise SpinAlignmentError(
-                    f"line {number} differs but is not part of the article (furniture)")
-            edits.append(Edit(segment, offset + span.s0, offset + span.s1,
-                              s_line[span.s0:span.s1], r_line[span.r0:span.r1]))
+    for number, (s_line, r_line) in enumerate(zip(spun.split("\n"), layout.lines,
+                                                  strict=True), 1):
+        if number not in furniture_lines:
+            swaps += _numbers_line(s_line, r_line, number, language)
+            spans, line_words, line_changed = align_line(s_line, r_line)
+            words_total += line_words
+            changed += line_changed
+            for span in spans:
+                segment = segment_ids.get(number)
+                if segment is None:
+                    raise SpinAlignmentError(
+                        f"line {number} differs but is not part of the article (furniture)")
+                edits.append(Edit(segment, offset + span.s0, offset + span.s1,
+                                  s_line[span.s0:span.s1], r_line[span.r0:span.r1]))
         offset += len(s_line) + 1
-    alignment = Alignment(tuple(edits), words, changed)
+    alignment = Alignment(tuple(edits), words_total, changed, aligned, layout.furniture,
+                          layout.dropped, layout.merged, layout.split, swaps)
     if alignment.changed_share > max_changed:
         raise SpinAlignmentError(
-            f"{changed} of {words} words differ ({100 * alignment.changed_share:.0f}%, more than "
-            f"{100 * max_changed:.0f}%): too much for a spinning of the same text")
-    if apply_edits(spun, alignment.edits) != restored:  # a bug here would corrupt articles
+            f"{changed} of {words_total} words differ ({100 * alignment.changed_share:.0f}%, "
+            f"more than {100 * max_changed:.0f}%): too much for a spinning of the same text")
+    if apply_edits(spun, alignment.edits) != aligned:  # a bug here would corrupt articles
         raise SpinAlignmentError("internal error: the derived edits do not rebuild the text")
     return alignment
 

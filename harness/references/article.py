@@ -27,6 +27,7 @@ from typing import Any
 from harness.errors import ArticleError
 
 VARIANTS = ("spun", "restored")
+ORIGINAL = "original"  # the one variant of a plain text (no spun version)
 REFERENCES_ENV = "HARNESS_REFERENCES"
 
 
@@ -51,6 +52,7 @@ class ArticleSegment:
     restored: str
 
     def text(self, variant: str) -> str:
+        # A plain text's one variant, "original", is stored as both texts.
         return self.spun if variant == "spun" else self.restored
 
 
@@ -74,6 +76,12 @@ class Article:
     @property
     def language(self) -> str:
         return str(self.meta.get("language", "en"))
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        """The versions of the text that can be sent: spun and restored, or for a
+        plain text (``variants = ["original"]`` in its meta) the one original."""
+        return tuple(str(v) for v in self.meta.get("variants", VARIANTS))
 
     def text(self, variant: str) -> str:
         return self.spun_text if variant == "spun" else self.restored_text

@@ -12,7 +12,7 @@ from typing import Any
 
 from harness.errors import ArticleError
 from harness.fidelity.autonames import find_source_names
-from harness.references.article import VARIANTS, Article, apply_edits
+from harness.references.article import ORIGINAL, Article, apply_edits
 from harness.references.facts import FACTS_FILE, load_facts
 
 # A run of digits as a source writes it ("20,000", "1.5", "7").
@@ -22,13 +22,16 @@ _DIGITS = re.compile(r"\d[\d,.]*\d|\d")
 def check_article(article: Article) -> Iterator[str]:
     """Yield one message per inconsistency; nothing when the article is sound."""
     meta = article.meta
-    for key in ("title", "publisher", "date", "language"):
+    # A plain text (one variant, "original") may be a user's own document: no
+    # publisher or date to record.
+    plain = tuple(article.variants) == (ORIGINAL,)
+    for key in ("title", "language") if plain else ("title", "publisher", "date", "language"):
         if not meta.get(key):
             yield f"meta.toml: missing {key!r}"
     if meta.get("id", article.id) != article.path.name:
         yield f"meta.toml: id {meta.get('id')!r} differs from the folder name {article.path.name!r}"
     digests = meta.get("digests", {})
-    for variant in VARIANTS:
+    for variant in article.variants:
         expected = digests.get(f"{variant}_sha256")
         actual = article.digest(variant)
         if not expected:

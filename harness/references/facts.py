@@ -164,6 +164,7 @@ class Facts:
     path: Path | None
     names: tuple[NameFact, ...]
     numbers: tuple[NumberFact, ...]
+    reviewed: bool = True  # a proposed inventory says ``reviewed = false`` until checked
     _segments: dict[str, SegmentFacts] = field(default_factory=dict, repr=False)
 
     def segment_ids(self) -> list[str]:
@@ -294,7 +295,8 @@ def load_facts(path: Path) -> Facts:
     ids = [n.id for n in names]
     if len(set(ids)) != len(ids):
         raise ArticleError(f"{path}: name ids must be unique")
-    return Facts(str(data.get("article", path.parent.name)), path, names, numbers)
+    return Facts(str(data.get("article", path.parent.name)), path, names, numbers,
+                 reviewed=bool(data.get("reviewed", True)))
 
 
 def article_facts(article: Article) -> Facts | None:

@@ -39,6 +39,13 @@ class ReferenceLibrary:
         self.notes: list[str] = []
         self._articles: OrderedDict[str, LoadedArticle] = OrderedDict()
         self._gold: dict[tuple[str, str], dict[str, str] | None] = {}
+        # Reference translations carried by a run's own inputs (``harness run --input``),
+        # by article, language and segment: they come first.
+        self._given: dict[str, dict[str, dict[str, str]]] = {}
+
+    def add_gold(self, article_id: str, target: str, lines: dict[str, str]) -> None:
+        """Reference translations of an article's segments from elsewhere than its folder."""
+        self._given.setdefault(article_id, {}).setdefault(target, {}).update(lines)
 
     def has_loaded(self, article_id: str) -> bool:
         return article_id in self._articles
@@ -96,5 +103,8 @@ class ReferenceLibrary:
 
     def gold(self, article_id: str, segment: str, target: str) -> str | None:
         """The gold translation of one segment into ``target``, if the article has one."""
+        given = self._given.get(article_id, {}).get(target, {}).get(segment)
+        if given is not None:
+            return given
         lines = self.gold_lines(article_id, target)
         return lines.get(segment) if lines else None

@@ -224,15 +224,17 @@ def _output(view: OutputView | None, variant: str) -> str:
 
 def _detail(detail: SegmentDetail) -> str:
     title = f"{detail.article} {detail.segment} → {detail.target}"
+    # A reference article has two variants; a user's own text has one, "original".
+    variants: list[str] = [v for v in ("restored", "spun") if v in detail.sources] or [
+        str(v) for v in detail.sources]
     parts = [f'<details class="segment"><summary>{esc(title)}</summary>',
              '<div class="pair">'
              + "".join(f'<div><span class="label">source, {esc(v)}</span><p>'
                        f"{esc(detail.sources.get(v, DASH))}</p></div>"
-                       for v in ("restored", "spun")) + "</div>"]
+                       for v in variants) + "</div>"]
     for label, views in detail.outputs.items():
         parts.append(f"<h3>{esc(label)}</h3><div class=\"pair\">"
-                     + _output(views.get("restored"), "restored")
-                     + _output(views.get("spun"), "spun") + "</div>")
+                     + "".join(_output(views.get(v), v) for v in variants) + "</div>")
     parts.append("</details>")
     return "\n".join(parts)
 

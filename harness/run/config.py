@@ -250,8 +250,10 @@ def _has_userinfo(value: str) -> bool:
     return bool(parts.scheme and (parts.username or parts.password))
 
 
-def collect_secrets(cls: type[Provider], environ: Mapping[str, str]) -> dict[str, str]:
-    """The adapter's credentials from the environment; a missing required one is an error.
+def collect_secrets(cls: type[Provider], environ: Mapping[str, str], *,
+                    required: bool = True) -> dict[str, str]:
+    """The adapter's credentials from the environment; a missing required one is an error
+    unless ``required`` is False.
 
     Surrounding whitespace is dropped (a ``.env`` file with CRLF line ends leaves a
     ``\\r``); a key with a control character or space inside is refused without being
@@ -265,6 +267,6 @@ def collect_secrets(cls: type[Provider], environ: Mapping[str, str]) -> dict[str
                               "the key; set it to the key alone")
         if value:
             secrets[credential.env] = value
-        elif credential.required:
+        elif credential.required and required:
             raise MissingKeyError(cls.name, credential.env)
     return secrets

@@ -11,7 +11,8 @@ the instance's config (``price_per_million_chars``,
 cost is printed only when one of them is set.
 
 The provider's ``prepare()`` (asking a backend which pairs it has) is called only
-when no ``--to`` is given, since the default targets come from its answer.
+when no ``--to`` is given, since the default targets come from its answer, or when
+the adapter is a local engine (asking it sends nothing over the network).
 """
 
 from __future__ import annotations
@@ -51,13 +52,13 @@ async def estimate_run(plan: ProviderPlan, articles: Sequence[Article], *,
                        shard: Shard | None = None,
                        cache: TranslationCache | None = None) -> Estimate:
     async with open_provider(plan) as provider:
-        if targets:
+        if targets and provider.uses_http:
             chosen = list(targets)
             for article in articles:
                 for target in chosen:
                     provider.check_pair(LangPair(article.language, target))
         else:
-            chosen = await choose_targets(provider, plan, articles, None)
+            chosen = await choose_targets(provider, plan, articles, targets)
         identity = provider.identity()
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
         to_send = [item for item in items

@@ -127,7 +127,8 @@ async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Seque
 
 def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Article],
                  targets: Sequence[str], variants: Sequence[str],
-                 shard: Shard | None, references: Path | None = None) -> RunHeader:
+                 shard: Shard | None, references: Path | None = None,
+                 inputs: Sequence[dict[str, Any]] | None = None) -> RunHeader:
     sources = sorted({article.language for article in articles})
     return RunHeader(
         run_id=new_run_id(plan.instance.name),
@@ -143,7 +144,7 @@ def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Arti
         },
         articles=[
             ArticleEntry(id=a.id, title=a.title, language=a.language, segments=len(a.segments),
-                         digests={"spun": a.digest("spun"), "restored": a.digest("restored")})
+                         digests={v: a.digest(v) for v in a.variants})
             for a in articles
         ],
         source_lang=sources[0] if len(sources) == 1 else sources,
@@ -151,6 +152,8 @@ def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Arti
         variants=list(variants),
         shard=shard.as_dict() if shard is not None else None,
         references=str(references.resolve()) if references is not None else None,
+        # A user's own files (``--input``): path, format, sha256, reference files.
+        inputs=list(inputs) if inputs else None,
     )
 
 
@@ -167,8 +170,10 @@ async def execute_run(
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
     references: Path | None = None,
+    inputs: Sequence[dict[str, Any]] | None = None,
 ) -> RunResult:
-    """Run ``plan`` over ``articles`` into a new run file.
+    """Run ``plan`` over ``articles`` into a new run file; ``inputs`` describes the
+    user's own files among them for the header.
 
     ``references``, the folder the articles came from when given explicitly, is kept
     in the header so that ``--resume`` finds them again.
@@ -176,7 +181,8 @@ async def execute_run(
     async with open_provider(plan) as provider:
         chosen = await choose_targets(provider, plan, articles, targets)
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        header = build_header(plan, provider, articles, chosen, variants, shard, references)
+        header = build_header(plan, provider, articles, chosen, variants, shard, references,
+                              inputs)
         path = runs_dir / f"{header.run_id}.jsonl"
         with RunWriter(path) as writer:
             writer.header(header)

@@ -48,12 +48,18 @@ def plan_provider(
     overrides: Mapping[str, Any] | None = None,
     settings: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    require_keys: bool = True,
 ) -> ProviderPlan:
-    """Resolve and validate a provider: unknown names, bad options and missing keys fail here."""
+    """Resolve and validate a provider: unknown names, bad options and missing keys fail here.
+
+    ``require_keys=False`` (a dry run, which sends nothing) takes the keys that are set
+    and lets a missing one pass.
+    """
     instance = resolve_instance(config, name, registry)
     cls = registry.load(instance.adapter)
     options = build_options(cls, instance, overrides or {})
-    secrets = collect_secrets(cls, os.environ if environ is None else environ)
+    secrets = collect_secrets(cls, os.environ if environ is None else environ,
+                              required=require_keys)
     run_settings = replace(instance.settings, **{k: v for k, v in (settings or {}).items()
                                                  if v is not None})
     return ProviderPlan(instance, cls, options, secrets, run_settings)

@@ -36,7 +36,7 @@ from harness.runfile import (
 )
 
 #: Header fields that must be equal in every shard of one run.
-SAME_IN_EVERY_SHARD = ("provider", "articles", "targets", "variants", "source_lang")
+SAME_IN_EVERY_SHARD = ("provider", "articles", "targets", "variants", "source_lang", "inputs")
 
 
 @dataclass
@@ -108,7 +108,7 @@ def _check_shards(paths: Sequence[Path]) -> list[tuple[Path, Shard]]:
         if first is None:
             first = header
         for key in SAME_IN_EVERY_SHARD:
-            if getattr(header, key) != getattr(first, key):
+            if getattr(header, key, None) != getattr(first, key, None):
                 raise RunFileError(f"{path}: its {key} differs from {first_path}'s; "
                                    "these files are not shards of one run")
         if run.footer() is None:

@@ -20,12 +20,14 @@ import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from harness.kit.retry_after import MAX_RETRY_AFTER as KIT_MAX_RETRY_AFTER
+
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
-#: The longest pause honoured from a ``Retry-After`` header, in seconds. A longer
-#: answer is usually a daily quota, better reported than waited out for hours.
-MAX_RETRY_AFTER = 600.0
+#: The longest pause honoured from a ``Retry-After`` header (the kit's cap, applied again
+#: here for adapters that read the header themselves).
+MAX_RETRY_AFTER = KIT_MAX_RETRY_AFTER
 
 
 class Backoff:

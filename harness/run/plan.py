@@ -55,13 +55,14 @@ def plan_items(
 ) -> list[WorkItem]:
     """Every (article, target, variant, segment) in a stable order.
 
-    ``source_lang`` defaults to each article's own language.
+    ``source_lang`` defaults to each article's own language. An article is sent
+    only in the variants it has (a plain text has one, ``original``).
     """
     return [
         WorkItem(article.id, seg, index, variant, source_lang or article.language, target)
         for article in articles
         for target in targets
-        for variant in variants
+        for variant in variants if variant in article.variants
         for index, seg in enumerate(article.segments)
     ]
 

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from harness.errors import ArticleError, ConfigError, RunFileError
+from harness.inputs.content import rebuild_inputs
 from harness.references.article import Article, load_article
 from harness.run.config import Config, ProviderInstance, collect_secrets
 from harness.run.instances import ProviderPlan
@@ -129,9 +130,17 @@ def rebuild_provider(header: RunHeader, *, config: Config, registry: Registry,
 
 
 def rebuild_articles(header: RunHeader, root: Path) -> list[Article]:
-    """The run's articles, checked against the digests recorded when it started."""
+    """The run's articles, checked against the digests recorded when it started.
+
+    Articles read from the user's own files (header ``inputs``) are read from
+    those files again, checked against their sha256."""
+    own = rebuild_inputs(header.inputs or [])
+    read = {article.id: article for article in own}
     articles = []
     for entry in header.articles:
+        if entry.id in read:
+            articles.append(read[entry.id])
+            continue
         article = load_article(entry.id, root)
         for variant, digest in entry.digests.items():
             if article.digest(variant) != digest:

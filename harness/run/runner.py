@@ -141,54 +141,57 @@ class Runner:
             await self._process(batch)
 
     async def _process(self, batch: Batch) -> None:
-        started = self.clock()
         first = batch.items[0]
         pair = LangPair(first.source_lang, first.target_lang)
         error: BaseException | None = None
         outputs: list[Translation] | None = None
         if batch.split:
             try:
-                joined, attempts = await self._send_pieces(first, batch.pieces[0], pair)
+                joined, attempts, seconds = await self._send_pieces(first, batch.pieces[0], pair)
                 outputs = [joined]
             except _Abandoned:
                 return
             except _Failed as failed:
-                error, attempts = failed.error, failed.attempts
+                error, attempts, seconds = failed.error, failed.attempts, failed.seconds
         else:
             segments = [Segment(item.key, item.text) for item in batch.items]
             try:
-                outputs, attempts = await self._send(segments, pair)
+                outputs, attempts, seconds = await self._send(segments, pair)
             except _Abandoned:
                 return
             except _Failed as failed:
-                error, attempts = failed.error, failed.attempts
-        latency_ms = round((self.clock() - started) * 1000 / len(batch.items), 3)
+                error, attempts, seconds = failed.error, failed.attempts, failed.seconds
+        # The backend's time only: pacing, backoff and Retry-After waits are the harness's.
+        latency_ms = round(seconds * 1000 / len(batch.items), 3)
         for position, item in enumerate(batch.items):
             translation = outputs[position] if outputs is not None else None
             self._emit(item, translation, error, attempts, latency_ms)
 
     async def _send_pieces(self, item: WorkItem, pieces: list[str],
-                           pair: LangPair) -> tuple[Translation, int]:
+                           pair: LangPair) -> tuple[Translation, int, float]:
         translated: list[Translation] = []
-        attempts = 0
+        attempts, seconds = 0, 0.0
         for group in piece_groups(pieces, self.provider.limits):
             segments = [Segment(f"{item.key}#{n}", pieces[n]) for n in group]
             try:
-                result, used = await self._send(segments, pair)
+                result, used, took = await self._send(segments, pair)
             except _Failed as failed:
                 failed.attempts += attempts
+                failed.seconds += seconds
                 raise
             translated.extend(result)
             attempts += used
+            seconds += took
         flags = tuple(sorted({flag for t in translated for flag in t.flags} | {"split"}))
         return Translation(
             join_pieces([t.text for t in translated], pair.target), _sum_usage(translated),
             translated[0].engine if translated else None, flags, {"pieces": len(pieces)},
-        ), attempts
+        ), attempts, seconds
 
     async def _send(self, segments: list[Segment],
-                    pair: LangPair) -> tuple[list[Translation], int]:
-        """One request with retries: the translations and the attempts it took."""
+                    pair: LangPair) -> tuple[list[Translation], int, float]:
+        """One request with retries: the translations, the attempts it took and the seconds
+        the backend took to give the last answer."""
         attempts = 0
         while True:
             if self.stopped:
@@ -196,6 +199,7 @@ class Runner:
             attempts += 1
             ticket = await self.pacing.acquire()
             self.requests += 1
+            started = self.clock()
             try:
                 result = await self._call(segments, pair)
             except ProviderError as exc:
@@ -206,13 +210,15 @@ class Runner:
                 error = exc
             except Exception as exc:  # a bug in an adapter fails its segments, not the run
                 self.pacing.release(ticket)
-                raise _Failed(exc, attempts) from exc
+                raise _Failed(exc, attempts, self.clock() - started) from exc
             except BaseException:  # cancelled: the slot must not leak
                 self.pacing.release(ticket)
                 raise
             else:
+                took = self.clock() - started
                 self.pacing.release(ticket, ok=True)
-                return result, attempts
+                return result, attempts, took
+            took = self.clock() - started
             if retry_after is not None and retry_after > self.settings.max_wait:
                 error = WaitTooLongError(
                     f"the backend asks to wait {retry_after:.0f} s before the next request, "
@@ -222,7 +228,7 @@ class Runner:
                     self._fatal = error
                 raise _Abandoned
             if not error.retryable or attempts >= self.settings.max_attempts:
-                raise _Failed(error, attempts)
+                raise _Failed(error, attempts, took)
             await self.sleep(self.backoff.delay(attempts, retry_after))
 
     async def _call(self, segments: list[Segment], pair: LangPair) -> list[Translation]:
@@ -279,9 +285,9 @@ class Runner:
 
 
 class _Failed(Exception):  # noqa: N818 - internal carrier of a segment's final error
-    def __init__(self, error: BaseException, attempts: int) -> None:
+    def __init__(self, error: BaseException, attempts: int, seconds: float) -> None:
         super().__init__(str(error))
-        self.error, self.attempts = error, attempts
+        self.error, self.attempts, self.seconds = error, attempts, seconds
 
 
 def _sum_usage(translations: Sequence[Translation]) -> Usage:

@@ -8,7 +8,8 @@ The API the commands and the comparison reports build on:
 * :func:`score_run` folds them into a :class:`RunScore`: one :class:`GroupScore`
   per (variant, target language) with additive :class:`FidelityStats`, chrF and
   BLEU against gold translations (``references/<article>/translations/<lang>.txt``,
-  one line per segment) where they exist, error counts; plus per target language
+  one line per segment, or those of the run's own inputs: :mod:`harness.score.gold`)
+  where they exist, error counts; plus per target language
   the spin sensitivity (restored minus spun fidelity) and the spin stability
   (chrF of the spun output against the restored output of the same segment).
 
@@ -32,6 +33,7 @@ from harness.references.article import Article, references_root
 from harness.references.facts import Facts
 from harness.references.library import ReferenceLibrary
 from harness.runfile import RunFile, RunHeader
+from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 from harness.score.textmetrics import StreamingMetric
 
 
@@ -87,6 +89,12 @@ class RunScore:
     groups: dict[tuple[str, str], GroupScore]
     spin_stability: dict[str, StreamingMetric]
     notes: list[str]
+    unreviewed: list[str] = field(default_factory=list)  # articles judged on unreviewed facts
+
+    @property
+    def has_references(self) -> bool:
+        """Whether any group was measured against a reference translation."""
+        return any(group.chrf is not None for group in self.groups.values())
 
     def targets(self) -> list[str]:
         return sorted({target for _, target in self.groups})
@@ -129,11 +137,17 @@ class RunScore:
                 for target in self.targets()
             },
             "signatures": self.signatures(), "notes": self.notes,
+            "unreviewed_facts": self.unreviewed,
         }
 
 
-def _article(book: ReferenceLibrary, article_id: str) -> tuple[Article | None, Facts | None]:
-    """The article and facts of a segment; a broken or missing article is noted once."""
+def _article(book: ReferenceLibrary, article_id: str,
+             own: set[str] | frozenset[str] = frozenset()) -> tuple[Article | None, Facts | None]:
+    """The article and facts of a segment; a broken or missing article is noted once.
+    Articles of the run's own inputs (``own``) have no folder: their facts are found
+    automatically in the source text."""
+    if article_id in own:
+        return None, None
     first = not book.has_loaded(article_id)
     loaded = book.load(article_id)
     if first and loaded.problem:
@@ -144,7 +158,7 @@ def _article(book: ReferenceLibrary, article_id: str) -> tuple[Article | None, F
 
 def _check_digests(header: RunHeader, book: ReferenceLibrary) -> None:
     for entry in header.articles:
-        article, _ = _article(book, entry.id)
+        article, _ = _article(book, entry.id, own_articles(header))
         restored = entry.digests.get("restored")
         if article is not None and restored and restored != article.digest("restored"):
             book.notes.append(f"{article.id}: the run translated another version of the "
@@ -155,8 +169,10 @@ def iter_segment_scores(path: Path, references: Path | None = None,
                         *, _book: ReferenceLibrary | None = None) -> Iterator[SegmentScore]:
     """Judge every segment line of run file ``path``, streaming."""
     book = _book or ReferenceLibrary(references_root(references))
-    for record in RunFile(path).segments():
-        article, facts = _article(book, record.article)
+    run = RunFile(path)
+    own = own_articles(run.header)
+    for record in run.segments():
+        article, facts = _article(book, record.article, own)
         segment_id = record.segment
         try:
             restored = article.segment(segment_id).restored if article else None
@@ -186,6 +202,7 @@ def score_run(path: Path, references: Path | None = None,
     book = ReferenceLibrary(references_root(references))
     notes = book.notes
     run = RunFile(path)
+    learn_run_references(book, run.header)
     _check_digests(run.header, book)
     groups: dict[tuple[str, str], GroupScore] = {}
     spin: dict[str, StreamingMetric] = {}
@@ -203,18 +220,33 @@ def score_run(path: Path, references: Path | None = None,
             group.error_types[str((score.error or {}).get("type", "error"))] += 1
             continue
         group.stats = group.stats + score.judgement.stats
-        gold = book.gold_lines(score.article, score.target_lang)
-        if gold and score.segment in gold:
+        reference = book.gold(score.article, score.segment, score.target_lang)
+        if reference is not None:
             group.chrf = group.chrf or StreamingMetric("chrf", score.target_lang)
             group.bleu = group.bleu or StreamingMetric("bleu", score.target_lang)
-            group.chrf.add(score.output, gold[score.segment])
-            group.bleu.add(score.output, gold[score.segment])
+            group.chrf.add(score.output, reference)
+            group.bleu.add(score.output, reference)
         _pair_variants(score, waiting, spin)
     if waiting:
         notes.append(f"{len(waiting)} segments have only one variant with output; "
                      "left out of spin stability")
+    notes += missing_reference_notes([t for _, t in sorted(groups)],
+                                     [t for (_, t), g in groups.items() if g.chrf])
     return RunScore(path, run.run_id, dict(run.header.provider),
-                    run.footer() is not None, groups, spin, notes)
+                    run.footer() is not None, groups, spin, notes,
+                    unreviewed=_unreviewed(run.header, book))
+
+
+def _unreviewed(header: RunHeader, book: ReferenceLibrary) -> list[str]:
+    """Articles judged on facts no person checked: found automatically, or proposed
+    by ``harness references add`` and not yet marked ``reviewed = true``."""
+    own = own_articles(header)
+    out = []
+    for entry in header.articles:
+        _, facts = _article(book, entry.id, own)
+        if facts is None or not facts.reviewed:
+            out.append(entry.id)
+    return out
 
 
 def _pair_variants(score: SegmentScore, waiting: dict[tuple[str, str, str], tuple[str, str]],

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import httpx
 from pydantic import Field
 
-from harness.errors import (
-    AuthError,
-    BadResponseError,
-    RateLimitError,
-    TransientError,
-    UnsupportedLanguageError,
-)
+from harness.errors import BadResponseError, UnsupportedLanguageError
+from harness.kit import HttpProvider
 from harness.models import LangPair, Segment, Translation, Usage
-from harness.provider import Credential, HttpOptions, Limits, Provider
+from harness.provider import Credential, HttpOptions, Limits
 
 
 class YandexOptions(HttpOptions):
-    base_url: str = Field(
-        default="https://translate.api.cloud.yandex.net", description="API root."
-    )
+    base_url: str = Field(default="https://translate.api.cloud.yandex.net", description="API root.")
     folder_id: str | None = Field(
         default=None, description="Cloud folder; needed only with a user IAM token."
     )
 
 
-class YandexProvider(Provider):
+class YandexProvider(HttpProvider[YandexOptions]):
     name = "yandex"
     description = "Yandex Cloud Translate API v2."
     Options = YandexOptions
@@ -42,7 +34,6 @@ class YandexProvider(Provider):
                 raise UnsupportedLanguageError(f"yandex takes ISO 639-1 languages, not {code!r}")
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        assert self.client is not None and isinstance(self.options, YandexOptions)
         body = {
             "texts": [segment.text for segment in batch],
             "sourceLanguageCode": pair.source.split("-")[0],
@@ -51,32 +42,21 @@ class YandexProvider(Provider):
         }
         if self.options.folder_id:
             body["folderId"] = self.options.folder_id
+        request = self.request(
+            "POST",
+            f"{self.options.base_url}/translate/v2/translate",
+            headers={"Authorization": f"Api-Key {self.key}"},
+            json=body,
+        )
+        # Timeouts, refused connections, 401/403, 408, 429 (with Retry-After) and 5xx
+        # become the harness errors; messages are scrubbed of the key.
+        response = await self.send_checked(request)
         try:
-            response = await self.client.post(
-                f"{self.options.base_url}/translate/v2/translate",
-                headers={"Authorization": f"Api-Key {self.key}"},
-                json=body,
-            )
-        except httpx.HTTPError as exc:
-            raise TransientError(f"yandex: request failed ({type(exc).__name__})") from exc
-        status = response.status_code
-        if status in (401, 403):
-            raise AuthError(f"yandex refused the key (HTTP {status})", status=status)
-        if status == 429:
-            try:
-                wait: float | None = float(response.headers.get("retry-after", ""))
-            except ValueError:
-                wait = None
-            raise RateLimitError("yandex: too many requests", retry_after=wait)
-        if status >= 500:
-            raise TransientError(f"yandex: server error (HTTP {status})", status=status)
-        try:
-            texts = [item["text"] for item in response.json()["translations"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadResponseError(f"yandex: unreadable answer (HTTP {status})") from exc
-        if status != 200 or len(texts) != len(batch):
-            raise BadResponseError(f"yandex: {len(texts)} translations for {len(batch)} texts")
+            texts = [item["text"] for item in self.read_json(response)["translations"]]
+        except (KeyError, TypeError) as exc:
+            raise BadResponseError("yandex: the answer has no translations[].text") from exc
+        self.aligned(batch, texts, "translations")
         return [
-            Translation(text, Usage(characters=len(segment.text)))
+            Translation(self.text_of(text, "text"), Usage(characters=len(segment.text)))
             for text, segment in zip(texts, batch, strict=True)
         ]
