@@ -165,14 +165,15 @@ _WORD = re.compile(r"[A-Za-z0-9_\-+/=.]{" + str(_KEY_PIECE) + ",}")
 REDACTED = "[redacted]"
 
 
-def scrub_message(text: str, secrets: Iterable[str] = ()) -> str:
+def scrub_message(text: str, secrets: Iterable[str] = (),
+                  limit: int | None = MESSAGE_CHARS) -> str:
     """One line without secrets, URL passwords or terminal control sequences.
 
     Removed: every secret as written and as HTTP and JSON libraries quote it, every
     word of six or more characters that is part of a secret (a cut or an escape
     leaves such pieces), and the ``user:password@`` of URLs. Then control characters
-    (ANSI escapes included) become spaces and the text is cut to
-    :data:`MESSAGE_CHARS`, in that order.
+    (ANSI escapes included) become spaces and the text is cut to ``limit``
+    characters, in that order.
     """
     keys = [key for key in secrets if key]
     for key in keys:
@@ -184,7 +185,9 @@ def scrub_message(text: str, secrets: Iterable[str] = ()) -> str:
         text = _WORD.sub(lambda m: _redact_word(m.group(0), keys), text)
     text = _USERINFO.sub(r"\1", text)
     text = " ".join(without_controls(text).split())
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1] + "…"
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
 
 
 def without_controls(text: str) -> str:

@@ -113,6 +113,21 @@ async def test_a_key_echoed_next_to_the_cut_leaves_no_piece(tmp_path: Path) -> N
     assert KEY[:6] not in path.read_text(encoding="utf-8")
 
 
+def test_a_key_echoed_by_a_startup_request_is_not_printed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    install_plugin(tmp_path / "site")
+    monkeypatch.setenv(KEY_ENV, KEY)
+    server = FaultServer(startup="echo-key", key=KEY)
+    with serve(server.app) as url:
+        result = CliRunner().invoke(main, [
+            "run", "-p", "fault-batch", "-o", f"base_url={url}", "-o", "check_languages=true",
+            "--to", "de", "--runs-dir", str(tmp_path / "r"), "--references", str(REFERENCES)])
+    assert result.exit_code == 3, result.output
+    assert "languages: eee" in result.output and "[redacted]" in result.output
+    assert KEY[:6] not in result.output
+
+
 def test_a_password_in_base_url_is_refused_and_not_repeated() -> None:
     with pytest.raises(ConfigError, match="user name or password") as caught:
         batch_plan("http://bob:hunter2-secret@127.0.0.1:9")

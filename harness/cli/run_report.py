@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError
+from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError, scrub_message
 from harness.run.estimate import Estimate
 from harness.run.execution import RunResult, resume_command
 from harness.run.runner import RunStoppedError
@@ -37,7 +37,7 @@ def print_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[st
             click.echo(f"harness: error: {outcome}", err=True)
             code = max(code, EXIT_RUNTIME)
         elif isinstance(outcome, HarnessError):
-            click.echo(f"harness: error: {outcome}", err=True)
+            click.echo(f"harness: error: {scrub_message(str(outcome), limit=None)}", err=True)
             code = max(code, outcome.exit_code)
         else:
             raise outcome

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.errors import TransientError, UsageError
+from harness.errors import ProviderError, TransientError, UsageError, scrub_message
 from harness.models import LangPair
 from harness.provider import Provider
 from harness.references.article import Article
@@ -107,6 +107,9 @@ async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Seque
     try:
         async with asyncio.timeout(plan.settings.timeout):
             await provider.prepare()
+    except ProviderError as exc:  # printed as the command's error: keys must not be in it
+        exc.args = (scrub_message(str(exc), provider.secrets.values()),)
+        raise
     except TimeoutError:
         raise TransientError(f"{plan.instance.name}: no answer to the start-up request within "
                              f"{plan.settings.timeout:g} s (the timeout setting)") from None

@@ -55,7 +55,12 @@ class BatchJsonProvider(Provider):
         if not self.options.check_languages:
             return
         assert self.client is not None
-        response = await self.client.get(self.options.base_url.rstrip("/") + "/languages")
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        response = await self.client.get(self.options.base_url.rstrip("/") + "/languages",
+                                         headers=headers)
+        if response.status_code != 200:
+            raise TransientError(f"{NAME}: languages: {response.text[:200]}",
+                                 status=response.status_code)
         self.languages = [str(code) for code in response.json()]
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:

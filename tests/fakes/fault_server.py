@@ -25,7 +25,8 @@ characters of noise), ``retry-hours`` (429 with ``Retry-After: 7200``), ``bomb``
 (a gzip body of a few hundred KB that expands to ``huge_bytes``), ``huge`` (a
 plain body of ``huge_bytes``), ``duplicate`` (a translation of several megabytes
 for each text). ``GET /languages`` answers the language list, or with
-``startup="trickle"`` sends one byte every ``trickle_seconds`` for ever.
+``startup="trickle"`` sends one byte every ``trickle_seconds`` for ever, or with
+``startup="echo-key"`` fails like ``echo-key``.
 
 Run as a module to serve it on 127.0.0.1 in its own process (benchmarks,
 subprocess tests): ``python -m tests.fakes.fault_server --port 8000 --latency 0.05``.
@@ -106,6 +107,9 @@ class FaultServer:
                     yield b" "
 
             return StreamingResponse(drip(), media_type="application/json")
+        if self.startup == "echo-key":
+            said = request.headers.get("authorization", "").removeprefix("Bearer ")
+            return Response("e" * self.echo_offset + f" key {said} refused", 500)
         return JSONResponse(["en", "de", "fr", "es"])
 
     async def _stats(self, request: Request) -> Response:
