@@ -3,14 +3,16 @@
 Line 1 is a ``header`` (schema version, run id, times, harness version, provider
 identity without secrets, articles with text digests, languages, variants); then
 one ``segment`` line per (article, variant, target language, segment), flushed
-as written; last a ``footer`` with counts. No footer means the run was
+as written; last a ``footer`` with counts. Runs through a batch service
+(``--batch``) also hold ``batch`` lines: a batch's id and state when it was
+submitted and when it ended (:mod:`harness.run.batch.record`). No footer means the run was
 interrupted. Reading streams line by line, so a file of a million segments is
 read in flat memory. A torn last line (a write cut short) is reported with its
 line number; :func:`repair_torn_tail` cuts it off so the run can be resumed.
 
-Each line is one typed record, :class:`RunHeader`, :class:`SegmentRecord` or
-:class:`Footer`, written by :class:`RunWriter` and read by :func:`iter_records`
-/ :class:`RunFile` only. The reader checks JSON types strictly (no NaN, no
+Each line is one typed record, :class:`RunHeader`, :class:`SegmentRecord`,
+:class:`BatchRecord` or :class:`Footer`, written by :class:`RunWriter` and read
+by :func:`iter_records` / :class:`RunFile` only. The reader checks JSON types strictly (no NaN, no
 infinity, no strings for numbers) and names the line and field it refuses;
 keys it does not know are kept, so a file written by a newer version keeps its
 extra header fields through resume, retry and merge. Segments are counted in
@@ -51,7 +53,7 @@ from harness.errors import HarnessError, RunFileError
 SCHEMA_VERSION = 1
 _MAX_CAUSES = 100
 _CAUSE_CHARS = 160
-RECORD_TYPES = ("header", "segment", "footer")
+RECORD_TYPES = ("header", "segment", "footer", "batch")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -88,7 +90,7 @@ class _Record(BaseModel):
 
 
 #: Optional header fields written only when a run has them.
-_OMITTED_WHEN_NONE = ("retry_of", "merged_from", "detail", "references", "inputs")
+_OMITTED_WHEN_NONE = ("retry_of", "merged_from", "detail", "references", "inputs", "batch")
 
 
 class ArticleEntry(_Record):
@@ -122,6 +124,8 @@ class RunHeader(_Record):
     references: str | None = None
     #: The user's own input files (``--input``): path, format, sha256, articles.
     inputs: list[dict[str, Any]] | None = None
+    #: A run through a provider's batch service (``--batch``): ``{"api": name}``.
+    batch: dict[str, Any] | None = None
 
     @property
     def provider_name(self) -> str:
@@ -190,9 +194,28 @@ class Footer(_Record):
     engines: list[str] = Field(default_factory=list)
 
 
-Record = RunHeader | SegmentRecord | Footer
-_MODELS: dict[str, type[RunHeader] | type[SegmentRecord] | type[Footer]] = {
-    "header": RunHeader, "segment": SegmentRecord, "footer": Footer,
+class BatchRecord(_Record):
+    """A batch of a batch-service run: ``submitted`` (with its plan positions) or ``ended``."""
+
+    type: Literal["batch"] = "batch"
+    event: Literal["submitted", "ended"]
+    batch: str
+    api: str = ""
+    part: int = 0
+    count: int = 0
+    items: list[list[int]] = Field(default_factory=list)
+    submitted: str = ""
+    ended: str = ""
+    status: dict[str, Any] = Field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        # Each event has its own fields: only those given are written.
+        return {"type": self.type, **self.model_dump(by_alias=True, exclude_unset=True)}
+
+
+Record = RunHeader | SegmentRecord | Footer | BatchRecord
+_MODELS: dict[str, type[RunHeader] | type[SegmentRecord] | type[Footer] | type[BatchRecord]] = {
+    "header": RunHeader, "segment": SegmentRecord, "footer": Footer, "batch": BatchRecord,
 }
 
 
@@ -375,7 +398,8 @@ def _parse(raw: bytes, path: Path, number: int, *, last: bool) -> tuple[str, dic
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise RunFileError(f"{path}:{number}: not valid JSON ({reason})") from None
     if not isinstance(data, dict) or data.get("type") not in RECORD_TYPES:
-        raise RunFileError(f"{path}:{number}: not a run-file record (header, segment or footer)")
+        raise RunFileError(f"{path}:{number}: not a run-file record "
+                           "(header, segment, batch or footer)")
     return line, data
 
 

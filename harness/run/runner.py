@@ -18,6 +18,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 from harness.errors import (
     BadResponseError,
@@ -247,9 +248,16 @@ class Runner:
     def _scrub(self, message: str) -> str:
         return scrub_message(message, self.provider.secrets.values())
 
+    def write_result(self, item: WorkItem, translation: Translation | None,
+                     error: BaseException | None, *, attempts: int = 1,
+                     latency_ms: float = 0.0, cached: bool = False,
+                     extra: dict[str, Any] | None = None) -> None:
+        """Write a segment that was answered elsewhere (a batch service) as a run would."""
+        self._emit(item, translation, error, attempts, latency_ms, cached=cached, extra=extra)
+
     def _emit(self, item: WorkItem, translation: Translation | None,
               error: BaseException | None, attempts: int, latency_ms: float,
-              *, cached: bool = False) -> None:
+              *, cached: bool = False, extra: dict[str, Any] | None = None) -> None:
         flags: list[str] = []
         if translation is not None and len(translation.text) > max_output_chars(item.text):
             # A backend that answers megabytes for a paragraph is broken or hostile; scoring
@@ -277,6 +285,7 @@ class Runner:
             engine=translation.engine if translation is not None else None,
             flags=flags,
             detail=translation.detail or None if translation is not None else None,
+            **(extra or {}),  # kept as extra keys, e.g. the batch a segment came back in
         )
         self.tally.add(record)
         self.writer.segment(record)
