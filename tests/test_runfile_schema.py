@@ -72,7 +72,7 @@ def test_records_round_trip_through_writer_and_reader(tmp_path: Path) -> None:
 def test_unknown_keys_are_kept_on_read_and_write(tmp_path: Path) -> None:
     source = tmp_path / "newer.jsonl"
     header = {**_header().to_dict(), "queue": {"kind": "texts", "files": ["x.txt"]},
-              "batch": {"job": "b-1"}}
+              "pipeline": {"job": "b-1"}}
     segment = {**_segment("a/p01/spun/de", "de").to_dict(), "judge": {"score": 3}}
     source.write_text(json.dumps(header) + "\n" + json.dumps(segment) + "\n", encoding="utf-8")
     copy = tmp_path / "copy.jsonl"
@@ -82,7 +82,7 @@ def test_unknown_keys_are_kept_on_read_and_write(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in copy.read_text(encoding="utf-8").splitlines()]
     assert lines == [header, segment]
     read = RunFile(copy).header
-    assert read.model_extra == {"queue": header["queue"], "batch": header["batch"]}
+    assert read.model_extra == {"queue": header["queue"], "pipeline": header["pipeline"]}
 
 
 @pytest.mark.parametrize("change, message", [

@@ -219,7 +219,7 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
                           interrupted=not finished and wait,
                           requests=runner.requests + batched,
                           cached=cached, submitted=submitted, open_batches=still_open,
-                          api=api.name)
+                          api=api.name, causes=state.tally.top_causes())
 
 
 class BatchWork:
