@@ -16,7 +16,7 @@ from harness.models import LangPair, Segment
 from harness.references.article import load_article
 from harness.run.config import RunSettings
 from harness.run.runner import Runner, WorkItem
-from harness.runfile import RunWriter
+from harness.runfile import RunHeader, RunWriter
 from harness.testing.apy_server import ApyServer
 from providers.apertium import ApertiumProvider
 from providers.apertium_apy import ApertiumApyProvider, ApyOptions
@@ -104,7 +104,7 @@ async def test_long_paragraph_survives_whole(apy: ApyServer, tmp_path: Path) -> 
     provider = _provider(apy, max_chars=1500)
     path = tmp_path / "long.jsonl"
     with RunWriter(path) as writer:
-        writer.header({"run_id": "long"})
+        writer.header(RunHeader(run_id="long"))
         await Runner(provider, RunSettings(concurrency=1), writer).run([item])
     record = read_jsonl(path)[1]
     assert "split" in record["flags"]

@@ -79,6 +79,8 @@ T = TypeVar("T")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
               help="Seconds per request.")
 @click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts per request.")
+@click.option("--max-wait", type=float, metavar="SECONDS",
+              help="Longest Retry-After to wait out; a longer one stops the provider.")
 @click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where run files go (default: $HARNESS_RUNS_DIR or ./runs).")
 @click.option("--resume", "resume_ref", metavar="RUN",
@@ -119,7 +121,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         no_cache: bool, shard_text: str | None, input_paths: tuple[Path, ...],
         reference_specs: tuple[str, ...], article_id: str | None, source_lang: str,
         batch: bool, status_ref: str | None, cancel_ref: str | None, no_wait: bool,
-        poll: float | None, config_path: Path | None, references_dir: Path | None) -> None:
+        poll: float | None, config_path: Path | None, references_dir: Path | None,
+        max_wait: float | None) -> None:
     """Translate every segment of the articles (spun and restored), or of your own
     --input files (one version, original), into every target language.
 
@@ -137,6 +140,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         "timeout": timeout,
         "max_attempts": max_attempts,
         "rate_limit": parse_rate(rate) if rate else None,
+        "max_wait": max_wait,
     }
     out_dir = runs_dir or default_runs_dir()
     root = references_root(references_dir)
@@ -148,6 +152,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                              "harness run --batch --status RUN")
         path = find_run(watched, out_dir)
         header = RunFile(path).header
+        if references_dir is None and header.references:
+            root = Path(header.references)
         plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
         if status_ref:
             show_status(path, plan, rebuild_articles(header, root))
@@ -171,6 +177,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                              "--retry-errors: the run file's header fixes them")
         path = find_run(existing, out_dir)
         header = RunFile(path).header  # the first line only: a torn tail is repaired later
+        if references_dir is None and header.references:
+            root = Path(header.references)
         plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
         loaded = rebuild_articles(header, root)
         operation = resume_run if resume_ref else retry_errors
@@ -254,7 +262,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         _in_turn(turns, execute_run(
             plan, loaded, targets=plan_targets, variants=chosen_variants, runs_dir=out_dir,
             shard=shard, cache=cache, control=control, on_start=progress.start,
-            on_record=progress.advance, inputs=[item.entry() for item in inputs]))
+            on_record=progress.advance, inputs=[item.entry() for item in inputs],
+            references=references_dir))
         for plan, plan_targets in runs], cache, compare=len(runs) > 1, references=root)
 
 
@@ -304,8 +313,10 @@ async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dic
         elif main_task is not None:
             main_task.cancel()
 
+    # SIGTERM (sent by `kill`, CI runners and service managers) stops like Ctrl-C does.
     try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_interrupt)
         handled = True
     except (NotImplementedError, RuntimeError):  # not on this platform or thread
         handled = False
@@ -317,5 +328,6 @@ async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dic
             return [], progress.paths, True
         finally:
             if handled:
-                loop.remove_signal_handler(signal.SIGINT)
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(signum)
     return outcomes, progress.paths, False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError
+from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError, scrub_message
 from harness.run.estimate import Estimate
 from harness.run.execution import RunResult, resume_command
 from harness.run.runner import RunStoppedError
@@ -28,11 +28,16 @@ def print_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[st
                 click.echo(f"{outcome.provider}: interrupted; resume with: "
                            f"{resume_command(outcome.path)}", err=True)
                 code = max(code, EXIT_INTERRUPTED)
+            elif outcome.counts.segments and not outcome.counts.ok:
+                causes = "; ".join(f"{n} x {cause}" for cause, n in outcome.causes)
+                click.echo(f"harness: error: {outcome.provider}: every segment failed: {causes}",
+                           err=True)
+                code = max(code, EXIT_RUNTIME)
         elif isinstance(outcome, RunStoppedError):
             click.echo(f"harness: error: {outcome}", err=True)
             code = max(code, EXIT_RUNTIME)
         elif isinstance(outcome, HarnessError):
-            click.echo(f"harness: error: {outcome}", err=True)
+            click.echo(f"harness: error: {scrub_message(str(outcome), limit=None)}", err=True)
             code = max(code, outcome.exit_code)
         else:
             raise outcome

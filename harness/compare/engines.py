@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.runfile import RunHeader
 
-def _packages(header: dict[str, Any]) -> dict[str, str]:
-    raw = (header.get("provider") or {}).get("packages") or {}
+
+def _packages(header: RunHeader) -> dict[str, str]:
+    raw: Any = header.provider.get("packages") or {}
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def package_notes(labels: list[str], headers: list[dict[str, Any]]) -> list[str]:
+def package_notes(labels: list[str], headers: list[RunHeader]) -> list[str]:
     """One note per run whose engine packages differ from the first run's."""
     if not headers:
         return []

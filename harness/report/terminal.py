@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.compare.model import Delta, Report
+from harness.errors import without_controls
 from harness.report.common import (
     DELTA_COLUMNS,
     FAIL_MARK,
@@ -49,7 +50,8 @@ FACT_CELL_WIDTH = 4  # a mark and the borders around it
 
 
 def _clip(text: str, limit: int = OUTPUT_CHARS) -> str:
-    text = " ".join(text.split())
+    # Backend text is printed: an escape sequence in it would drive the reader's terminal.
+    text = " ".join(without_controls(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
