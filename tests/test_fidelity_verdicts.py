@@ -123,11 +123,15 @@ def test_compare_shows_verdicts_in_groups_gates_junit_and_reports(tmp_path: Path
         "--fail-under", "translated=1.0"])
     assert result.exit_code == 1, result.output
     junit = ET.parse(out / "compare.junit.xml").getroot()
-    language_failures = [case for case in junit.iter("testcase")
-                         if case.get("name") == "output language"
-                         and case.find("failure") is not None]
-    assert language_failures
-    assert "2 untranslated" in (language_failures[0].find("failure").get("message") or "")
+    # The failures are the failed gate checks; the language case says why, for reading.
+    language_cases = [case for case in junit.iter("testcase")
+                      if case.get("name") == "output language"
+                      and case.find("skipped") is not None]
+    assert language_cases
+    assert "2 untranslated" in (language_cases[0].find("skipped").get("message") or "")
+    gate_failures = [case for case in junit.iter("testcase") if case.find("failure") is not None]
+    assert gate_failures and all(case.get("classname") == "harness.gates.fail-under"
+                                 for case in gate_failures)
     assert "2 untranslated" in (out / "compare.md").read_text("utf-8")
 
 

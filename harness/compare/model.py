@@ -250,6 +250,8 @@ class GateResult:
     limit: float
     passed: bool
     message: str
+    kind: str = ""  # "fail-under", "max-regression" or "run-failed"
+    metric: str = ""
 
 
 @dataclass

@@ -208,14 +208,13 @@ def _read_tbx(raw: bytes, where: str) -> list[Concept]:
     return concepts
 
 
-def run_glossary(
-    header: dict[str, object], given: Glossary | None, notes: list[str]
-) -> Glossary | None:
-    """The glossary to judge a run with: the one given, else the one its header
-    records (``harness run --glossary``) when that file is still there."""
+def run_glossary(header: object, given: Glossary | None, notes: list[str]) -> Glossary | None:
+    """The glossary to judge a run with: the one given, else the one its header (a
+    run file's header record) records (``harness run --glossary``) when that file is
+    still there."""
     if given is not None:
         return given
-    recorded = header.get("glossary")
+    recorded = getattr(header, "glossary", None)
     if not isinstance(recorded, dict) or not recorded.get("path"):
         return None
     path = Path(str(recorded["path"]))
