@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -58,7 +59,9 @@ class _PortugueseOnly(Provider):
 
 
 def test_a_code_the_provider_lacks_gets_a_suggestion() -> None:
-    plan = cast(Any, None)  # only named when no target is left at all
+    # Only the start-up timeout and the instance's name are read from the plan.
+    plan = cast(Any, SimpleNamespace(settings=SimpleNamespace(timeout=5.0),
+                                     instance=SimpleNamespace(name="pt-only")))
     with pytest.raises(UnsupportedLanguageError, match="did you mean --to pt\\?"):
         asyncio.run(choose_targets(_PortugueseOnly(), plan, [ARTICLE], ["pt-PT"]))
     with pytest.raises(UnsupportedLanguageError) as refused:
