@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from harness import __version__
 from harness.fidelity.language import LanguageVerdict, identifier_version, judge_language
@@ -32,7 +32,19 @@ from harness.fidelity.transliteration import transliterator_version
 if TYPE_CHECKING:
     from harness.fidelity.glossary import Glossary
     from harness.fidelity.numbers import NumberMention, NumbersJudgement
-    from harness.references.facts import SegmentFacts
+
+
+
+class SegmentFacts(Protocol):
+    """What the judge needs of known facts (curated, proposed or per pair): the accepted
+    name forms in a target language, and the number facts as they stand in a source.
+    :class:`harness.references.facts.SegmentFacts` is one; the judge never imports it."""
+
+    def name_specs(self, lang: str) -> tuple[NameSpec, ...]: ...
+
+    def known_specs(self, lang: str) -> tuple[NameSpec, ...]: ...
+
+    def number_mentions(self, source: str) -> list[NumberMention]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,10 +146,10 @@ def _version(distribution: str) -> str:
 
 
 def numbers_signature() -> str:
-    from harness.fidelity import numbers
+    """The numbers judge's settings and the versions of the CLDR data it reads."""
+    from harness.fidelity.numbers import SIGNATURE
 
-    own = getattr(numbers, "SIGNATURE", None) or getattr(numbers, "NUMBERS_SIGNATURE", None)
-    return str(own) if own else f"numbers:cldr-babel{_version('babel')}+{rbnf_version()}"
+    return f"{SIGNATURE}+cldr-babel{_version('babel')}+{rbnf_version()}"
 
 
 def signature() -> str:
