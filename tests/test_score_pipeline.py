@@ -16,6 +16,7 @@ from harness.compare.build import CompareOptions, build_report
 from harness.fidelity.scorer import FidelityStats
 from harness.references.article import load_article
 from harness.references.library import ReferenceLibrary
+from harness.runfile import SegmentRecord
 from harness.score import pipeline
 from harness.score.judging import Judge
 from harness.score.rows import TextMetrics, segment_row
@@ -163,9 +164,15 @@ def test_a_segment_outside_the_article_is_judged_on_its_own_source() -> None:
     )
     judge = Judge(ReferenceLibrary(REFERENCES))
     metrics = TextMetrics()
-    inside = segment_row(record, judge, metrics)
-    outside = segment_row({**record, "segment": "x01"}, judge, metrics)
-    stranger = segment_row({**record, "article": "not-a-reference-article"}, judge, metrics)
+    inside = segment_row(SegmentRecord.model_validate(record), judge, metrics)
+    outside = segment_row(
+        SegmentRecord.model_validate({**record, "segment": "x01"}), judge, metrics
+    )
+    stranger = segment_row(
+        SegmentRecord.model_validate({**record, "article": "not-a-reference-article"}),
+        judge,
+        metrics,
+    )
     # The article's facts for p01; for the others the names and numbers read from the
     # run's own source (the same text), not "no facts expected".
     assert inside.names_expected > 0 and inside.numbers_expected > 0

@@ -10,7 +10,8 @@ from typing import IO
 
 import click
 
-from harness.cli.options import references_option
+from harness.cli.options import glossary_option, references_option
+from harness.fidelity.glossary import Glossary, load_glossary
 from harness.fidelity.pairs import read_pairs
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
 from harness.references.article import references_root
@@ -28,6 +29,12 @@ def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
     extra = [m.found for m in judgement.names.unexpected]
     extra += [str(m.text) for m in judgement.numbers.unexpected]
     notes = ""
+    if judgement.language.fails:
+        notes += f" {judgement.verdict}: {judgement.language.why}"
+    elif judgement.verdict == "unchecked":
+        notes += " language unchecked"
+    if judgement.names.unchecked:
+        notes += " names unchecked"
     if missing:
         notes += " missing: " + ", ".join(missing)
     if extra:
@@ -41,13 +48,15 @@ def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
 @click.command()
 @click.option("--pairs", "pairs_path", required=True,
               type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="JSONL file: source, translation, target_lang [, source_lang, id] per line.")
+              help="JSONL file: source, translation, target_lang [, source_lang, id, names, "
+                   "numbers] per line.")
 @click.option("--facts", "facts_path", type=click.Path(path_type=Path, dir_okay=False),
               help="facts.toml: a pair expects the facts whose source strings its source holds.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per pair.")
 @references_option
+@glossary_option
 def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
-             references_dir: Path | None) -> None:
+             references_dir: Path | None, glossary_path: Path | None) -> None:
     """Judge names and numbers of each pair: expected, found, missing, unexpected.
 
     Without --facts, a pair whose source is a paragraph (or a passage of one) of a
@@ -57,13 +66,14 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
     Bad input lines stop the command before any output (exit 2).
     """
     facts: Facts | None = load_facts(facts_path) if facts_path else None
+    glossary = load_glossary(glossary_path) if glossary_path else None
     known = None if facts is not None else ReferenceFacts(references_root(references_dir))
     for problem in known.problems if known is not None else []:
         click.echo(f"harness: warning: reference facts not used: {problem}", err=True)
     # One pass: lines are judged as they are read and the output waits in a scratch
     # file, so a bad line further down still stops the command before any output.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
-        count, total = _judge_all(pairs_path, facts, known, as_json, out)
+        count, total = _judge_all(pairs_path, facts, known, as_json, out, glossary)
         if not as_json:
             click.echo(f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} "
                        f"{'names':<5} {'nums':<5}")
@@ -73,12 +83,15 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
     if not as_json:
         click.echo(f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
                    f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
-                   f"{total.unexpected} unexpected")
+                   f"{total.unexpected} unexpected, {total.not_translated} not translated "
+                   f"({total.untranslated} untranslated, {total.wrong_language} wrong language, "
+                   f"{total.refusal} refused)")
         click.echo(signature())
 
 
 def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | None,
-               as_json: bool, out: IO[str]) -> tuple[int, FidelityStats]:
+               as_json: bool, out: IO[str], glossary: Glossary | None
+               ) -> tuple[int, FidelityStats]:
     """Judge every pair of ``pairs_path``, writing one line each to ``out``."""
     # A verdict depends only on the pair and its facts: each distinct pair is judged once
     # (recent ones remembered, so memory stays flat), each distinct source looked up once.
@@ -89,7 +102,9 @@ def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | No
     for pair in read_pairs(pairs_path):
         count += 1
         key = (pair.source, pair.translation, pair.target_lang, pair.source_lang)
-        verdict = verdicts.get(key)
+        # A pair that brings its own names or numbers is judged on its own.
+        own_facts = bool(pair.names) or pair.numbers is not None
+        verdict = None if own_facts else verdicts.get(key)
         if verdict is None:
             found = lookups.get(pair.source)
             if found is None:
@@ -98,12 +113,16 @@ def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | No
                     lookups.clear()
                 lookups[pair.source] = found
             judgement = score_pair(pair.source, pair.translation, pair.target_lang,
-                                   pair.source_lang, facts=found[0], curated_names=found[1])
+                                   pair.source_lang, facts=found[0], curated_names=found[1],
+                                   glossary=glossary, pair_names=pair.names,
+                                   pair_numbers=pair.numbers)
             body = (json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
                     if as_json else _row("", pair.target_lang, judgement)[12:])
             if len(verdicts) >= _RECENT:
                 verdicts.clear()
-            verdict = verdicts[key] = (astuple(judgement.stats), body)
+            verdict = (astuple(judgement.stats), body)
+            if not own_facts:
+                verdicts[key] = verdict
         stats, body = verdict
         for index, value in enumerate(stats):
             sums[index] += value

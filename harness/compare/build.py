@@ -18,6 +18,7 @@ from pathlib import Path
 from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, group_summary
+from harness.compare.engines import package_notes
 from harness.compare.gates import Gate, evaluate
 from harness.compare.model import (
     Column,
@@ -31,13 +32,14 @@ from harness.compare.passone import run_chunks, shown_slots, worker_pool
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
+from harness.fidelity.glossary import Glossary, run_glossary
 from harness.references.article import references_root
 from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageReport
 from harness.runfile import RunFile, utc_now
 from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 from harness.score.judging import Judge, JudgementMemo
-from harness.score.pipeline import Scorer, default_workers
+from harness.score.pipeline import Scorer, check_unique, default_workers
 from harness.score.rows import TextMetrics, scorer_signature
 
 # Below this, a bootstrap resamples too few segments for its p-value to mean much.
@@ -56,6 +58,7 @@ class CompareOptions:
     broken_shown: int = 50
     fact_rows: int = 200
     workers: int | None = None  # processes for pass one; None: one per usable core
+    glossary: Glossary | None = None
 
 
 def expand_runs(paths: list[Path]) -> list[Path]:
@@ -90,7 +93,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     if baseline_index is not None and len(runs) < 2:
         raise UsageError("a baseline needs at least one other run to compare with")
     files = [RunFile(path) for path in runs]
-    providers = [str((f.header.get("provider") or {}).get("name") or f.run_id) for f in files]
+    providers = [str(f.header.provider.get("name") or f.run_id) for f in files]
     labels = run_labels(providers, [f.run_id for f in files])
     notes: list[str] = []
     identities = [RunIdentity.from_header(label, f.header, {"fidelity": scorer_signature()})
@@ -100,12 +103,14 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         raise UsageError("runs are not comparable: " + "; ".join(problems)
                          + " (--allow-mismatch compares them anyway)")
     notes += [f"mismatch allowed: {p}" for p in problems]
+    notes += package_notes(labels, [f.header for f in files])
 
     root = references_root(options.references)
     book = ReferenceLibrary(root)
     for run_file in files:
         learn_run_references(book, run_file.header)
-    learned = list(book.notes)  # about the runs' own inputs; scoring adds the rest
+    glossaries = [run_glossary(f.header, options.glossary, book.notes) for f in files]
+    learned = list(book.notes)  # about the runs' inputs and glossaries; scoring adds the rest
     reference_notes_at = len(notes)  # filled in after pass one, from what it loaded
     facts = FactTable(options.fact_rows)
     details = DetailCollector(options.detail_segments)
@@ -115,7 +120,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
         store = RowStore(Path(scratch)) if baseline_index is not None else None
         memo = JudgementMemo(Path(scratch))
-        scorer = Scorer(root, book, Judge(book, memo), spin_chrf=False)
+        scorer = Scorer(root, book, Judge(book, memo, glossary=options.glossary),
+                        spin_chrf=False,
+                        glossary=options.glossary)
         metrics = scorer.metrics
         workers = options.workers or (default_workers() if sum(
             f.path.stat().st_size for f in files) >= PARALLEL_FROM_BYTES else 1)
@@ -125,8 +132,8 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         try:
             totals = [scorer.totals() for _ in files]
             owns = [frozenset(own_articles(f.header)) for f in files]
-            for index, part in run_chunks([f.path for f in files], owns, scorer, pool,
-                                          workers, shown, store is not None):
+            for index, part in run_chunks([f.path for f in files], owns, glossaries, scorer,
+                                          pool, workers, shown, store is not None):
                 if index:
                     details.close()  # the first run chose the segments shown in full
                 scorer.merge(totals[index], part.totals)
@@ -138,6 +145,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                     details.add(labels[index], row)
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
                 run_totals = totals[index]
+                check_unique(run.path, run_totals.ids)
                 groups += [group_summary(index, run_totals.groups[key], metrics)
                            for key in sorted(run_totals.groups)]
                 leakage.append(run_totals.leaks.report(run.run_id, label,
@@ -203,8 +211,8 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
     notes = []
     for label, run in zip(labels, files, strict=True):
         own = own_articles(run.header)
-        for entry in run.header.get("articles") or []:
-            article_id = str(entry.get("id") or "")
+        for entry in run.header.articles:
+            article_id = entry.id
             if article_id in own:
                 notes.append(f"{article_id} is your own content; its names and numbers "
                              "are found automatically in the source text (unreviewed facts)")
@@ -213,7 +221,7 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
             if digest is None:
                 article, _ = book.get(article_id)
                 digest = article.digest("restored") if article is not None else None
-            restored = (entry.get("digests") or {}).get("restored")
+            restored = entry.digests.get("restored")
             if digest is None:
                 notes.append(f"{label}: article {article_id} is not among the references; "
                              "names and numbers are read from the run's own source text")
@@ -224,7 +232,7 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
 
 
 def _run_info(index: int, label: str, run: RunFile, segments: int, baseline: bool) -> RunInfo:
-    provider = run.header.get("provider") or {}
+    provider = run.header.provider
     return RunInfo(index=index, label=label, run_id=run.run_id, path=str(run.path),
                    provider=str(provider.get("name") or ""),
                    adapter=str(provider.get("adapter") or ""),

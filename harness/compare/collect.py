@@ -36,13 +36,16 @@ def latency_summary(histogram: LatencyHistogram) -> Latency:
 
 def group_summary(run: int, totals: GroupTotals, metrics: TextMetrics) -> GroupSummary:
     """The report's view of one group's totals."""
+    stats = totals.stats
     summary = GroupSummary(
         run, totals.variant, totals.target, segments=totals.segments, errors=totals.errors,
-        error_types=dict(sorted(totals.error_types.items())), names_kept=totals.names_kept,
-        names_expected=totals.names_expected, numbers_kept=totals.numbers_kept,
-        numbers_expected=totals.numbers_expected, unexpected_names=totals.names_unexpected,
-        unexpected_numbers=totals.numbers_unexpected, gold_segments=totals.gold_segments,
-        latency=latency_summary(totals.latency), cached=totals.cached,
+        error_types=dict(sorted(totals.error_types.items())), names_kept=stats.names_kept,
+        names_expected=stats.names_expected, numbers_kept=stats.numbers_kept,
+        numbers_expected=stats.numbers_expected, unexpected_names=stats.names_unexpected,
+        unexpected_numbers=stats.numbers_unexpected, gold_segments=totals.gold_segments,
+        untranslated=stats.untranslated, wrong_language=stats.wrong_language,
+        refusal=stats.refusal, language_unchecked=stats.language_unchecked,
+        chatter=stats.chatter, latency=latency_summary(totals.latency), cached=totals.cached,
         usage=dict(totals.usage), cost=totals.cost)
     if totals.chrf is not None and totals.bleu is not None:
         summary.chrf = metrics.chrf_score(totals.chrf)

@@ -20,13 +20,14 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 from harness.compare.store import entry
+from harness.fidelity.glossary import Glossary
 from harness.references.library import ReferenceLibrary
-from harness.runfile import RunFile, parse_line
+from harness.run.langs import lang_key
+from harness.runfile import RunFile, RunHeader, SegmentRecord, parse_line
 from harness.score.judging import FactOutcome, Judge, JudgementMemo
-from harness.score.pipeline import RunTotals, Scorer, chunks, start_worker
+from harness.score.pipeline import RunTotals, Scorer, chunks, id_hash, start_worker
 from harness.score.rows import SegmentRow
 
 FactEntry = tuple[str, str, str, str, tuple[FactOutcome, ...]]  # article, segment, target,
@@ -49,7 +50,7 @@ def shown_slots(path: Path, limit: int) -> frozenset[str]:
     if limit <= 0:
         return frozenset()
     for record in RunFile(path).segments():
-        slots[f"{record['article']}/{record['segment']}/{record['target_lang']}"] = None
+        slots[f"{record.article}/{record.segment}/{lang_key(record.target_lang)}"] = None
         if len(slots) >= limit:
             break
     return frozenset(slots)
@@ -59,18 +60,20 @@ def chunk_rows(
     scorer: Scorer,
     path: Path,
     first: int,
-    lines: list[str],
+    lines: list[bytes],
     last: bool,
     shown: frozenset[str],
     store: bool,
     own: frozenset[str],
+    glossary: Glossary | None = None,
 ) -> ChunkRows:
     out = ChunkRows(scorer.totals())
     for offset, line in enumerate(lines):
         record = parse_line(line, path, first + offset, last=last and offset == len(lines) - 1)
-        if record["type"] != "segment":
+        if not isinstance(record, SegmentRecord):
             continue
-        row = scorer.row(record, own)
+        out.totals.ids.append(id_hash(record.id))
+        row = scorer.row(record, own, glossary)
         scorer.add(out.totals, row)
         if store:
             out.stored.append(entry(row))
@@ -85,7 +88,7 @@ def chunk_rows(
 _WORKER: Scorer | None = None
 
 
-def _start_worker(root: Path, scratch: Path, headers: list[dict[str, Any]]) -> None:
+def _start_worker(root: Path, scratch: Path, headers: list[RunHeader]) -> None:
     global _WORKER
     book = ReferenceLibrary(root)
     # Each worker remembers its own judgements; a small page cache keeps workers light.
@@ -96,17 +99,18 @@ def _start_worker(root: Path, scratch: Path, headers: list[dict[str, Any]]) -> N
 def _chunk_in_worker(
     path: Path,
     first: int,
-    lines: list[str],
+    lines: list[bytes],
     last: bool,
     shown: frozenset[str],
     store: bool,
     own: frozenset[str],
+    glossary: Glossary | None,
 ) -> ChunkRows:
     assert _WORKER is not None
-    return chunk_rows(_WORKER, path, first, lines, last, shown, store, own)
+    return chunk_rows(_WORKER, path, first, lines, last, shown, store, own, glossary)
 
 
-def worker_pool(workers: int, root: Path, scratch: Path, headers: list[dict[str, Any]]) -> Executor:
+def worker_pool(workers: int, root: Path, scratch: Path, headers: list[RunHeader]) -> Executor:
     # Objects the garbage collector would walk in a child get copied into it page by page
     # (copy-on-write): frozen, they stay shared.
     gc.freeze()
@@ -121,6 +125,7 @@ def worker_pool(workers: int, root: Path, scratch: Path, headers: list[dict[str,
 def run_chunks(
     paths: list[Path],
     owns: list[frozenset[str]],
+    glossaries: list[Glossary | None],
     scorer: Scorer,
     pool: Executor | None,
     workers: int,
@@ -134,7 +139,10 @@ def run_chunks(
         for index, (first, lines, last) in source:
             yield (
                 index,
-                chunk_rows(scorer, paths[index], first, lines, last, shown, store, owns[index]),
+                chunk_rows(
+                    scorer, paths[index], first, lines, last, shown, store, owns[index],
+                    glossaries[index],
+                ),
             )
         return
     pending: list[tuple[int, Future[ChunkRows]]] = []
@@ -145,7 +153,8 @@ def run_chunks(
             (
                 index,
                 pool.submit(
-                    _chunk_in_worker, paths[index], first, lines, last, shown, store, owns[index]
+                    _chunk_in_worker, paths[index], first, lines, last, shown, store,
+                    owns[index], glossaries[index],
                 ),
             )
         )

@@ -8,22 +8,34 @@ encode/httpx#3215). :class:`SpreadTransport` keeps the pools small (at most
 :data:`POOL_SIZE` connections each) and sends each request to the least busy
 one, which keeps the client's cost flat as concurrency grows.
 
+Answers are limited in size as they arrive: :class:`SpreadTransport` decodes
+``gzip``/``deflate`` itself (the only encodings the client asks for) and fails the
+request with a :class:`~harness.errors.BadResponseError` once the decoded body
+passes :data:`MAX_RESPONSE_BYTES`, so neither a huge body nor a compression bomb
+(1 MB that expands to 1 GiB) is ever held in memory.
+
 When a proxy is configured in the environment (``HTTPS_PROXY`` and friends), the
-client is left to httpx's own transport, which honours it.
+client is left to httpx's own transport, which honours it (without the size limit).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import zlib
 from collections.abc import AsyncIterator, Callable
 
 import httpx
 
 from harness import __version__
+from harness.errors import BadResponseError
 from harness.run.config import RunSettings
 
 POOL_SIZE = 4
+#: The largest answer body accepted, after decoding. A batch of 50 paragraphs of 5,000
+#: characters is about 1 MB of JSON; 32 MiB leaves room for chatty LLM answers.
+MAX_RESPONSE_BYTES = 32 * 2**20
+_ACCEPTED_ENCODINGS = "gzip, deflate"
 _PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
                     "all_proxy")
 
@@ -48,10 +60,60 @@ class _ReleasingStream(httpx.AsyncByteStream):
                 self._on_close = None
 
 
+class _LimitedStream(httpx.AsyncByteStream):
+    """A body decoded here (gzip or deflate) and cut off past ``limit`` decoded bytes."""
+
+    def __init__(self, stream: httpx.AsyncByteStream, encoding: str, limit: int,
+                 host: str) -> None:
+        self._stream = stream
+        # wbits MAX_WBITS | 32 reads both the gzip and the zlib ("deflate") framing.
+        self._decoder = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding else None
+        self._limit = limit
+        self._host = host
+
+    def _too_large(self) -> BadResponseError:
+        return BadResponseError(f"the answer from {self._host} is larger than "
+                                f"{self._limit // 2**20} MiB (decoded); refused")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        total = 0
+        async for chunk in self._stream:
+            if self._decoder is None:
+                total += len(chunk)
+                if total > self._limit:
+                    raise self._too_large()
+                yield chunk
+                continue
+            pending = chunk
+            while pending:
+                try:
+                    data = self._decoder.decompress(pending, self._limit - total + 1)
+                except zlib.error as exc:
+                    raise BadResponseError(f"the answer from {self._host} is not valid "
+                                           f"compressed data ({exc})") from None
+                total += len(data)
+                if total > self._limit:
+                    raise self._too_large()
+                if data:
+                    yield data
+                pending = self._decoder.unconsumed_tail
+        if self._decoder is not None:
+            tail = self._decoder.flush()
+            if total + len(tail) > self._limit:
+                raise self._too_large()
+            if tail:
+                yield tail
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
 class SpreadTransport(httpx.AsyncBaseTransport):
     """Several small connection pools; each request goes to the least busy one."""
 
-    def __init__(self, connections: int, pool_size: int = POOL_SIZE) -> None:
+    def __init__(self, connections: int, pool_size: int = POOL_SIZE,
+                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
+        self.max_response_bytes = max_response_bytes
         count = max(1, math.ceil(connections / pool_size))
         per_pool = max(1, math.ceil(connections / count))
         limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
@@ -71,9 +133,23 @@ class SpreadTransport(httpx.AsyncBaseTransport):
             release()
             raise
         assert isinstance(response.stream, httpx.AsyncByteStream)
+        stream: httpx.AsyncByteStream = _ReleasingStream(response.stream, release)
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("", "identity"):
+            encoding = ""
+        elif encoding not in ("gzip", "x-gzip", "deflate"):
+            await stream.aclose()
+            raise BadResponseError(f"{request.url.host} answered with content-encoding "
+                                   f"{encoding!r}, which was not asked for")
+        # Decoded here, so the headers must not make httpx decode (or count) it again.
+        headers = [(name, value) for name, value in response.headers.raw
+                   if name.lower() not in (b"content-encoding", b"content-length")] \
+            if encoding else response.headers.raw
         return httpx.Response(
-            status_code=response.status_code, headers=response.headers,
-            stream=_ReleasingStream(response.stream, release), extensions=response.extensions,
+            status_code=response.status_code, headers=headers,
+            stream=_LimitedStream(stream, encoding, self.max_response_bytes,
+                                  request.url.host),
+            extensions=response.extensions,
         )
 
     async def aclose(self) -> None:
@@ -90,6 +166,7 @@ def build_client(settings: RunSettings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(settings.timeout),
         limits=limits,
         transport=None if proxied else SpreadTransport(connections),
-        headers={"User-Agent": f"harness/{__version__}"},
+        headers={"User-Agent": f"harness/{__version__}",
+                 "Accept-Encoding": _ACCEPTED_ENCODINGS},
         follow_redirects=False,
     )

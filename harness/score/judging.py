@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.fidelity.scorer import PairJudgement, score_pair
+from harness.fidelity.glossary import Glossary
+from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair
 from harness.references.facts import FACTS_FILE, Facts, SegmentFacts
 from harness.references.library import ReferenceLibrary
 
@@ -68,39 +69,59 @@ class FactOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Judged:
-    """What the reports keep of one judgement."""
+    """What the reports keep of one judgement: its additive stats (names and numbers
+    expected, kept, unexpected; the language verdict's counts; chatter), the output's
+    language verdict, unexpected surfaces and each expected fact kept or lost."""
 
-    names_expected: int
-    names_kept: int
-    names_unexpected: int
-    numbers_expected: int
-    numbers_kept: int
-    numbers_unexpected: int
-    names_ok: bool
-    numbers_ok: bool
+    stats: FidelityStats
     unexpected_texts: tuple[str, ...]
     facts: tuple[FactOutcome, ...]
+    #: The output's language verdict (:mod:`harness.fidelity.language`).
+    verdict: str = "ok"
+    #: Whether the adapter removed chatter around the translation.
+    chatter: bool = False
+
+    @property
+    def names_expected(self) -> int:
+        return self.stats.names_expected
+
+    @property
+    def names_kept(self) -> int:
+        return self.stats.names_kept
+
+    @property
+    def numbers_expected(self) -> int:
+        return self.stats.numbers_expected
+
+    @property
+    def numbers_kept(self) -> int:
+        return self.stats.numbers_kept
 
     def to_json(self) -> list[Any]:
-        return [self.names_expected, self.names_kept, self.names_unexpected,
-                self.numbers_expected, self.numbers_kept, self.numbers_unexpected,
-                self.names_ok, self.numbers_ok,
-                list(self.unexpected_texts), [f.to_json() for f in self.facts]]
+        return [self.stats.to_json(), list(self.unexpected_texts),
+                [f.to_json() for f in self.facts], self.verdict, self.chatter]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Judged:
-        *counts, names_ok, numbers_ok, unexpected, facts = data
-        ne, nk, nu, me, mk, mu = (int(c) for c in counts)
-        return cls(ne, nk, nu, me, mk, mu, bool(names_ok), bool(numbers_ok),
-                   tuple(str(t) for t in unexpected),
-                   tuple(FactOutcome.from_json(f) for f in facts))
+        stats, unexpected, facts, verdict, chatter = data
+        return cls(FidelityStats.from_json(stats), tuple(str(t) for t in unexpected),
+                   tuple(FactOutcome.from_json(f) for f in facts), str(verdict), bool(chatter))
 
 
 def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
-    """The judgement's expected names and numbers as kept/lost outcomes, source order."""
+    """The judgement's expected names and numbers as kept/lost outcomes, source order.
+    An untranslated, wrong-language or refused output loses every fact, with the
+    verdict as the reason."""
+    if judgement.language.fails:
+        verdict = judgement.language.verdict
+        return tuple(
+            [FactOutcome(f"name:{spec.id}", "name", spec.source, False, verdict)
+             for spec in judgement.names.judged]
+            + [FactOutcome(f"number:{mention.text}", "number", mention.text, False, verdict)
+               for mention in judgement.numbers.expected])
     outcomes: list[FactOutcome] = []
     found_names = {match.id: match for match in judgement.names.found}
-    for spec in judgement.names.expected:
+    for spec in judgement.names.judged:
         match = found_names.get(spec.id)
         if match is not None:
             outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, True, match.how,
@@ -127,9 +148,8 @@ def judged_from(judgement: PairJudgement) -> Judged:
     stats = judgement.stats
     unexpected = tuple(m.found for m in judgement.names.unexpected) + tuple(
         m.text for m in judgement.numbers.unexpected)
-    return Judged(stats.names_expected, stats.names_kept, stats.names_unexpected,
-                  stats.numbers_expected, stats.numbers_kept, stats.numbers_unexpected,
-                  bool(stats.names_ok), bool(stats.numbers_ok), unexpected, facts_of(judgement))
+    return Judged(stats, unexpected, facts_of(judgement), judgement.verdict,
+                  bool(stats.chatter))
 
 
 @dataclass(frozen=True)
@@ -151,9 +171,10 @@ class Judge:
     are judged on the run's own source text)."""
 
     def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None,
-                 recent: int = _RECENT) -> None:
+                 recent: int = _RECENT, glossary: Glossary | None = None) -> None:
         self.book = book
         self.memo = memo
+        self.glossary = glossary
         self.judged = 0
         self.remembered = 0
         self.problems: dict[str, str] = {}
@@ -186,31 +207,41 @@ class Judge:
         return prepared
 
     def inputs(self, article_id: str, segment: str, target: str, source_lang: str,
-               output: str, run_source: str, *, own: bool = False
+               output: str, run_source: str, flags: tuple[str, ...] = (),
+               glossary: Glossary | None = None, *, own: bool = False
                ) -> tuple[tuple[str, ...], SegmentFacts | None]:
-        """What a judgement reads, as a key (facts token, segment, source, output, target,
-        source language), and the facts of the segment. The source is the restored text of
-        the article's segment, or the run's own source for a segment the article lacks
-        (``own``: the article is the user's own content, with no reference folder)."""
+        """What a judgement reads, as a key (facts token, segment, source, the text sent,
+        output, target, source language, glossary, flags), and the facts of the segment.
+        The source is the restored text of the article's segment, or the run's own source
+        for a segment the article lacks (``own``: the article is the user's own content,
+        with no reference folder)."""
+        digest = glossary.digest if glossary else ""
         prepared = None if own else self.prepared(article_id)
         restored = prepared.restored.get(segment) if prepared is not None else None
         if prepared is None or restored is None:
-            return ("", "", run_source, output, target, source_lang), None
+            return ("", "", run_source, run_source, output, target, source_lang, digest,
+                    *flags), None
         facts = prepared.facts.for_segment(segment) if prepared.facts is not None else None
-        return (prepared.facts_token, segment, restored, output, target, source_lang), facts
+        return (prepared.facts_token, segment, restored, run_source, output, target,
+                source_lang, digest, *flags), facts
 
     def judgement(self, article_id: str, segment: str, target: str, source_lang: str,
-                  output: str, run_source: str, *, own: bool = False) -> PairJudgement:
+                  output: str, run_source: str, flags: tuple[str, ...] = (),
+                  glossary: Glossary | None = None, *, own: bool = False) -> PairJudgement:
         """The full judgement (every match and miss), not remembered: for drill-down."""
+        glossary = glossary or self.glossary
         key, facts = self.inputs(article_id, segment, target, source_lang, output, run_source,
-                                 own=own)
-        return score_pair(key[2], output, target, source_lang, facts=facts)
+                                 flags, glossary, own=own)
+        return score_pair(key[2], output, target, source_lang, facts=facts, flags=flags,
+                          glossary=glossary, sent=run_source)
 
     def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str, *, own: bool = False) -> Judged:
+                 output: str, run_source: str, flags: tuple[str, ...] = (),
+                 glossary: Glossary | None = None, *, own: bool = False) -> Judged:
         """What reports keep of the judgement, each distinct :meth:`inputs` judged once."""
+        glossary = glossary or self.glossary
         key, facts = self.inputs(article_id, segment, target, source_lang, output, run_source,
-                                 own=own)
+                                 flags, glossary, own=own)
         known = self._recent.get(key)
         if known is not None:
             self.remembered += 1
@@ -221,7 +252,8 @@ class Judge:
                                      digest_size=16).hexdigest()
             known = self.memo.get(digest)
         if known is None:
-            known = judged_from(score_pair(key[2], output, target, source_lang, facts=facts))
+            known = judged_from(score_pair(key[2], output, target, source_lang, facts=facts,
+                                           flags=flags, glossary=glossary, sent=run_source))
             self.judged += 1
             if self.memo is not None:
                 self.memo.put(digest, known)

@@ -18,17 +18,22 @@ totals (:mod:`harness.compare.build`) and adds pairing, significance and gates.
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
+from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
+import numpy as np
+
+from harness.errors import RunFileError
+from harness.fidelity.glossary import Glossary, run_glossary
 from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageCounter
-from harness.runfile import RunFile, parse_line
+from harness.runfile import RunFile, RunHeader, SegmentRecord, iter_records, parse_line
 from harness.score.gold import learn_run_references, own_articles
 from harness.score.judging import Judge
 from harness.score.rows import SegmentRow, TextMetrics, segment_row
@@ -65,6 +70,7 @@ class RunTotals:
     problems: dict[str, str] = field(default_factory=dict)  # article id -> why not loaded
     notes: dict[str, None] = field(default_factory=dict)  # the library's, in order
     articles: dict[str, tuple[str, bool]] = field(default_factory=dict)  # see Judge.seen
+    ids: array[int] = field(default_factory=lambda: array("Q"))  # 64-bit hashes of ids
 
     def __post_init__(self) -> None:
         if self.leakage is None:
@@ -87,17 +93,20 @@ class Scorer:
         judge: Judge | None = None,
         *,
         spin_chrf: bool = True,
+        glossary: Glossary | None = None,
     ) -> None:
         self.root = root
+        self.glossary = glossary  # given by the user; else each run's recorded one
         self.spin_chrf = spin_chrf  # chrF of spun against restored outputs (score reports it)
         self.book = book or ReferenceLibrary(root)
         self.judge = judge or Judge(self.book)
         self.metrics = TextMetrics()
         self._pair_stats: dict[tuple[str, str, str], tuple[float, ...]] = {}
 
-    def row(self, record: dict[str, object], own: frozenset[str] = frozenset()) -> SegmentRow:
+    def row(self, record: SegmentRecord, own: frozenset[str] = frozenset(),
+            glossary: Glossary | None = None) -> SegmentRow:
         """``own``: ids of the articles that are the user's own content."""
-        return segment_row(record, self.judge, self.metrics, own)
+        return segment_row(record, self.judge, self.metrics, own, glossary)
 
     def add(self, totals: RunTotals, row: SegmentRow) -> None:
         totals.segments += 1
@@ -151,6 +160,7 @@ class Scorer:
         totals.leaks.merge(later.leaks)
         totals.problems.update(later.problems)
         totals.articles.update(later.articles)
+        totals.ids.extend(later.ids)
         totals.notes.update(later.notes)
         for slot, (variant, output) in later.waiting.items():
             self._wait_or_pair(totals, slot, variant, output)
@@ -169,29 +179,53 @@ class Scorer:
         self,
         path: Path,
         first: int,
-        lines: list[str],
+        lines: list[bytes],
         last: bool,
         each: Callable[[SegmentRow], None] | None = None,
         own: frozenset[str] = frozenset(),
+        glossary: Glossary | None = None,
     ) -> RunTotals:
         """Totals of ``lines`` (line ``first`` onwards of run file ``path``); ``each`` is
         called with every row, in order."""
         totals = self.totals()
         for offset, line in enumerate(lines):
             record = parse_line(line, path, first + offset, last=last and offset == len(lines) - 1)
-            if record["type"] == "segment":
-                row = self.row(record, own)
+            if isinstance(record, SegmentRecord):
+                totals.ids.append(id_hash(record.id))
+                row = self.row(record, own, glossary)
                 self.add(totals, row)
                 if each is not None:
                     each(row)
         return self.finish(totals)
 
 
-def chunks(path: Path, size: int | None = None) -> Iterator[tuple[int, list[str], bool]]:
+def id_hash(segment_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(segment_id.encode("utf-8"), digest_size=8).digest(),
+                          "little")
+
+
+def check_unique(path: Path, ids: array[int]) -> None:
+    """Refuse a run file that holds a segment id twice, naming the line, as
+    :meth:`RunFile.segments` does; ``ids`` are the hashes of its ids (8 bytes a segment,
+    where a set of the ids would hold each id). Only on a repeated hash is the file
+    read again, to find the line."""
+    hashes = np.frombuffer(ids, dtype=np.uint64)
+    ordered = np.sort(hashes)
+    if not len(ordered) or not bool(np.any(ordered[1:] == ordered[:-1])):
+        return
+    seen: set[str] = set()
+    for number, record in iter_records(path):
+        if isinstance(record, SegmentRecord):
+            if record.id in seen:
+                raise RunFileError(f"{path}:{number}: segment {record.id} appears twice")
+            seen.add(record.id)
+
+
+def chunks(path: Path, size: int | None = None) -> Iterator[tuple[int, list[bytes], bool]]:
     """(number of the first line, lines, whether they end the file) after the header,
     ``size`` lines at a time (default :data:`CHUNK_LINES`)."""
     size = size or CHUNK_LINES
-    with path.open(encoding="utf-8") as fh:
+    with path.open("rb") as fh:
         fh.readline()  # the header, read and checked by RunFile
         first, lines = 2, []
         for line in fh:
@@ -216,23 +250,23 @@ def default_workers() -> int:
 _WORKER: Scorer | None = None
 
 
-def start_worker(scorer: Scorer, headers: list[dict[str, Any]]) -> Scorer:
+def start_worker(scorer: Scorer, headers: list[RunHeader]) -> Scorer:
     """A worker's scorer: the same library, with the references of the runs' own inputs."""
     for header in headers:
         learn_run_references(scorer.book, header)
     return scorer
 
 
-def _start_worker(root: Path, headers: list[dict[str, Any]]) -> None:
+def _start_worker(root: Path, headers: list[RunHeader], glossary: Glossary | None) -> None:
     global _WORKER
-    _WORKER = start_worker(Scorer(root), headers)
+    _WORKER = start_worker(Scorer(root, glossary=glossary), headers)
 
 
 def _chunk_in_worker(
-    path: Path, first: int, lines: list[str], last: bool, own: frozenset[str]
+    path: Path, first: int, lines: list[bytes], last: bool, own: frozenset[str]
 ) -> RunTotals:
     assert _WORKER is not None
-    return _WORKER.chunk(path, first, lines, last, own=own)
+    return _WORKER.chunk(path, first, lines, last, own=own, glossary=_WORKER.glossary)
 
 
 def score_file(
@@ -249,6 +283,7 @@ def score_file(
     run = RunFile(path)
     own = frozenset(own_articles(run.header))
     learn_run_references(scorer.book, run.header)
+    glossary = run_glossary(run.header, scorer.glossary, scorer.book.notes)
     totals = scorer.totals()
     count = (
         max(1, workers)
@@ -257,7 +292,8 @@ def score_file(
     )
     if count == 1 or each is not None:
         for first, lines, last in chunks(path, chunk_lines):
-            scorer.merge(totals, scorer.chunk(path, first, lines, last, each, own))
+            scorer.merge(totals, scorer.chunk(path, first, lines, last, each, own, glossary))
+        check_unique(path, totals.ids)
         return run, scorer.finish(totals)
     # Objects the garbage collector would walk in a child get copied into it page by page
     # (copy-on-write): frozen, they stay shared.
@@ -267,7 +303,7 @@ def score_file(
             count,
             mp_context=get_context("fork"),
             initializer=_start_worker,
-            initargs=(scorer.root, [run.header]),
+            initargs=(scorer.root, [run.header], glossary),
         ) as pool:
             pending: list[Future[RunTotals]] = []
             for first, lines, last in chunks(path, chunk_lines):
@@ -279,4 +315,5 @@ def score_file(
                 scorer.merge(totals, future.result())
     finally:
         gc.unfreeze()  # frozen for the workers' fork; collectable again
+    check_unique(path, totals.ids)
     return run, scorer.finish(totals)

@@ -23,8 +23,13 @@ from typing import Any
 from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
+from harness.fidelity.glossary import Glossary, run_glossary
+from harness.fidelity.language import verdict_flags
+from harness.fidelity.scorer import FidelityStats
 from harness.fidelity.scorer import signature as fidelity_signature
-from harness.runfile import RunFile
+from harness.run.langs import lang_key
+from harness.runfile import RunFile, SegmentRecord
+from harness.score.gold import own_articles
 from harness.score.judging import FactOutcome, Judge
 from harness.score.textmetrics import bleu_tokenizer
 
@@ -53,12 +58,15 @@ class SegmentRow:
     numbers_expected: int = 0
     numbers_kept: int = 0
     numbers_unexpected: int = 0
-    names_ok: bool = False
-    numbers_ok: bool = False
+    #: The judgement's additive stats (``None`` for an error).
+    stats: FidelityStats | None = None
     unexpected_texts: tuple[str, ...] = ()
     facts: tuple[FactOutcome, ...] = ()
     chrf_stats: tuple[float, ...] | None = None
     bleu_stats: tuple[float, ...] | None = None
+    #: The output's language verdict: ok, untranslated, wrong_language, refusal, unchecked.
+    verdict: str = "ok"
+    chatter: bool = False
 
     @property
     def slot(self) -> str:
@@ -112,51 +120,55 @@ def _usage(raw: Any) -> dict[str, float]:
             if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def error_type(record: dict[str, Any]) -> str | None:
+def error_type(record: SegmentRecord) -> str | None:
     """The error of a segment line as a type name, ``NoOutput`` without output, or ``None``."""
-    raw = record.get("error")
-    if raw:
-        return str(raw.get("type") or "error") if isinstance(raw, dict) else "error"
-    return "NoOutput" if record.get("output") is None else None
+    if record.error is not None:
+        return record.error.type or "error"
+    return "NoOutput" if record.output is None else None
 
 
-def segment_row(record: dict[str, Any], judge: Judge, metrics: TextMetrics,
-                own: frozenset[str] = frozenset()) -> SegmentRow:
+def segment_row(record: SegmentRecord, judge: Judge, metrics: TextMetrics,
+                own: frozenset[str] = frozenset(), glossary: Glossary | None = None
+                ) -> SegmentRow:
     """One segment line (a run-file record) as a scored :class:`SegmentRow`; ``own``
-    holds the ids of articles that are the user's own content (no reference folder)."""
-    target = str(record["target_lang"])
-    article, segment = str(record["article"]), str(record["segment"])
-    output = record.get("output")
+    holds the ids of articles that are the user's own content (no reference folder),
+    ``glossary`` adds accepted name forms."""
+    target = lang_key(record.target_lang)  # "ES" and "es" are one language
+    article, segment = record.article, record.segment
+    output = record.output
     error = error_type(record)
-    source = str(record.get("source") or "")
+    source = record.source
     base: dict[str, Any] = {
-        "id": str(record["id"]), "article": article, "segment": segment,
-        "variant": str(record["variant"]), "target": target, "source": source,
-        "output": None if output is None else str(output), "error": error,
-        "latency_ms": float(record.get("latency_ms") or 0.0),
-        "cached": bool(record.get("cached")), "usage": _usage(record.get("usage")),
+        "id": f"{article}/{segment}/{record.variant}/{target}", "article": article,
+        "segment": segment, "variant": record.variant, "target": target, "source": source,
+        "output": output, "error": error, "latency_ms": record.latency_ms,
+        "cached": record.cached, "usage": _usage(record.usage),
     }
     if error is not None or output is None:
         return SegmentRow(**base)
-    judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
-                   str(output), source, own=article in own)
+    judged = judge(article, segment, target, record.source_lang or "en", output, source,
+                   verdict_flags(record.flags), glossary, own=article in own)
     chrf = bleu = None
     reference = judge.book.gold(article, segment, target)
     if reference is not None:
-        chrf, bleu = metrics.stats(str(output), reference, target)
+        chrf, bleu = metrics.stats(output, reference, target)
+    stats = judged.stats
     return SegmentRow(
-        **base, names_expected=judged.names_expected, names_kept=judged.names_kept,
-        names_unexpected=judged.names_unexpected,
-        numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
-        numbers_unexpected=judged.numbers_unexpected, names_ok=judged.names_ok,
-        numbers_ok=judged.numbers_ok, unexpected_texts=judged.unexpected_texts,
-        facts=judged.facts, chrf_stats=chrf, bleu_stats=bleu)
+        **base, names_expected=stats.names_expected, names_kept=stats.names_kept,
+        names_unexpected=stats.names_unexpected, numbers_expected=stats.numbers_expected,
+        numbers_kept=stats.numbers_kept, numbers_unexpected=stats.numbers_unexpected,
+        stats=stats, unexpected_texts=judged.unexpected_texts, facts=judged.facts,
+        chrf_stats=chrf, bleu_stats=bleu, verdict=judged.verdict, chatter=judged.chatter)
 
 
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
-    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
-    for record in RunFile(path).segments():
-        yield segment_row(record, judge, metrics)
+    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming;
+    the judge's glossary, or else the one the run's header records, adds name forms."""
+    run = RunFile(path)
+    glossary = run_glossary(run.header, judge.glossary, judge.book.notes)
+    own = frozenset(own_articles(run.header))
+    for record in run.segments():
+        yield segment_row(record, judge, metrics, own, glossary)
 
 
 def scorer_signature() -> str:

@@ -26,11 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import RunFileError
+from harness.fidelity.glossary import Glossary, run_glossary
+from harness.fidelity.language import verdict_flags
 from harness.fidelity.scorer import FidelityStats, PairJudgement, signature
 from harness.references.article import references_root
 from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageReport
-from harness.runfile import RunFile
+from harness.run.langs import lang_key
+from harness.runfile import RunFile, RunHeader
 from harness.score.gold import missing_reference_notes, own_articles
 from harness.score.judging import Judge
 from harness.score.pipeline import CHUNK_LINES, RunTotals, Scorer, score_file
@@ -53,24 +56,27 @@ class SegmentScore:
     error: str | None
 
 
-def iter_segment_scores(path: Path, references: Path | None = None) -> Iterator[SegmentScore]:
+def iter_segment_scores(path: Path, references: Path | None = None, *,
+                        glossary: Glossary | None = None) -> Iterator[SegmentScore]:
     """Every segment line of run file ``path`` with its full judgement, streaming; the
-    same judge and rules as :func:`score_run`, nothing remembered or summed."""
+    same judge and rules as :func:`score_run`, nothing remembered or summed. ``glossary``
+    (or the one the run's header records) adds accepted name forms."""
     judge = Judge(ReferenceLibrary(references_root(references)))
     run = RunFile(path)
+    glossary = run_glossary(run.header, glossary, judge.book.notes)
     own = own_articles(run.header)
     for record in run.segments():
         error = error_type(record)
-        output = record.get("output")
-        article, segment = str(record["article"]), str(record["segment"])
+        output = record.output
+        article, segment = record.article, record.segment
         judgement = None
         if error is None and output is not None:
-            judgement = judge.judgement(article, segment, str(record["target_lang"]),
-                                        str(record.get("source_lang") or "en"), str(output),
-                                        str(record.get("source") or ""), own=article in own)
-        yield SegmentScore(str(record["id"]), article, segment, str(record["variant"]),
-                           str(record["target_lang"]), None if output is None else str(output),
-                           judgement, error)
+            judgement = judge.judgement(article, segment, lang_key(record.target_lang),
+                                        record.source_lang or "en", output, record.source,
+                                        verdict_flags(record.flags), glossary,
+                                        own=article in own)
+        yield SegmentScore(record.id, article, segment, record.variant, record.target_lang,
+                           output, judgement, error)
 
 
 @dataclass
@@ -201,40 +207,40 @@ def _article_info(article_id: str, totals: RunTotals, judge: Judge) -> tuple[str
     return info
 
 
-def _header_notes(header: dict[str, Any], totals: RunTotals, judge: Judge) -> list[str]:
+def _header_notes(header: RunHeader, totals: RunTotals, judge: Judge) -> list[str]:
     """Articles of the header that could not be loaded, and those whose text differs
     from the reference folder's."""
     own = own_articles(header)
     notes = []
-    for entry in header.get("articles", []):
-        article_id = str(entry.get("id"))
+    for entry in header.articles:
+        article_id = entry.id
         if article_id in own:
             continue
         info = _article_info(article_id, totals, judge)
         if info is None:
             notes.append(totals.problems.get(article_id) or judge.problems[article_id])
             continue
-        restored = entry.get("digests", {}).get("restored")
+        restored = entry.digests.get("restored")
         if restored and restored != info[0]:
             notes.append(f"{article_id}: the run translated another version of the "
                          "article (digest differs); facts may not match")
     return notes
 
 
-def _unreviewed(header: dict[str, Any], totals: RunTotals, judge: Judge) -> list[str]:
+def _unreviewed(header: RunHeader, totals: RunTotals, judge: Judge) -> list[str]:
     """Articles judged on facts no person checked: found automatically, or proposed
     by ``harness references add`` and not yet marked ``reviewed = true``."""
     own = own_articles(header)
     out = []
-    for entry in header.get("articles") or []:
-        article_id = str(entry.get("id"))
+    for entry in header.articles:
+        article_id = entry.id
         info = None if article_id in own else _article_info(article_id, totals, judge)
         if info is None or not info[1]:
             out.append(article_id)
     return out
 
 
-def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTotals,
+def run_score(path: Path, header: RunHeader, complete: bool, totals: RunTotals,
               scorer: Scorer) -> RunScore:
     """A :class:`RunScore` from the pipeline's totals of run file ``path``."""
     notes = list(dict.fromkeys([*totals.notes, *_header_notes(header, totals, scorer.judge),
@@ -247,28 +253,29 @@ def run_score(path: Path, header: dict[str, Any], complete: bool, totals: RunTot
                                      [t for (_, t), g in groups.items() if g.chrf])
     stability = {target: StreamingMetric.from_totals("chrf", target, spin.chrf, spin.pairs)
                  for target, spin in sorted(totals.spin.items())}
-    run_id = str(header.get("run_id", path.stem))
-    provider = dict(header.get("provider") or {})
+    run_id = header.run_id or path.stem
+    provider = dict(header.provider)
     leakage = totals.leaks.report(run_id, str(provider.get("name", "?")), len(totals.waiting))
     return RunScore(path, run_id, provider, complete, groups, stability, notes, leakage,
                     unreviewed=_unreviewed(header, totals, scorer.judge))
 
 
 def score_run(path: Path, references: Path | None = None, *, workers: int | None = None,
-              chunk_lines: int = CHUNK_LINES) -> RunScore:
+              chunk_lines: int = CHUNK_LINES, glossary: Glossary | None = None) -> RunScore:
     """Score run file ``path`` (see the module docstring) with ``workers`` processes
     (default: one per usable core for a big file); the figures do not depend on
     ``workers`` or ``chunk_lines``."""
-    scorer = Scorer(references_root(references))
+    scorer = Scorer(references_root(references), glossary=glossary)
     run, totals = score_file(path, scorer, workers, chunk_lines=chunk_lines)
     return run_score(path, run.header, run.footer() is not None, totals, scorer)
 
 
-def score_runs(paths: list[Path], references: Path | None = None, *,
+def score_runs(paths: list[Path], references: Path | None = None,
+               glossary: Glossary | None = None, *,
                workers: int | None = None) -> list[RunScore]:
     scores = []
     for path in paths:
         if not path.is_file():
             raise RunFileError(f"{path}: no such run file")
-        scores.append(score_run(path, references, workers=workers))
+        scores.append(score_run(path, references, workers=workers, glossary=glossary))
     return scores

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
 
 from harness.fidelity.scorer import FidelityStats
 from harness.score.rows import SegmentRow
@@ -23,6 +22,7 @@ from harness.score.rows import SegmentRow
 # Log-spaced buckets 1 % apart: quantiles within 1 % of the exact value, and a
 # few thousand buckets at most whatever the number of segments.
 _BUCKET_RATIO = math.log(1.01)
+_STAT_NAMES = tuple(f.name for f in fields(FidelityStats))
 
 
 class LatencyHistogram:
@@ -75,15 +75,8 @@ class GroupTotals:
     errors: int = 0
     error_types: Counter[str] = field(default_factory=Counter)
     cached: int = 0
-    judged: int = 0
-    names_expected: int = 0
-    names_kept: int = 0
-    names_unexpected: int = 0
-    names_ok: int = 0
-    numbers_expected: int = 0
-    numbers_kept: int = 0
-    numbers_unexpected: int = 0
-    numbers_ok: int = 0
+    #: Sums of the judged segments' :class:`FidelityStats`, field by field.
+    fidelity: list[int] = field(default_factory=lambda: [0] * len(_STAT_NAMES))
     gold_segments: int = 0
     chrf: list[float] | None = None
     bleu: list[float] | None = None
@@ -106,15 +99,10 @@ class GroupTotals:
             self.errors += 1
             self.error_types[row.error or "NoOutput"] += 1
             return
-        self.judged += 1
-        self.names_expected += row.names_expected
-        self.names_kept += row.names_kept
-        self.names_unexpected += row.names_unexpected
-        self.names_ok += int(row.names_ok)
-        self.numbers_expected += row.numbers_expected
-        self.numbers_kept += row.numbers_kept
-        self.numbers_unexpected += row.numbers_unexpected
-        self.numbers_ok += int(row.numbers_ok)
+        if row.stats is not None:
+            sums = self.fidelity
+            for index, name in enumerate(_STAT_NAMES):
+                sums[index] += getattr(row.stats, name)
         if row.chrf_stats is not None and row.bleu_stats is not None:
             self.gold_segments += 1
             self.chrf = add_stats(self.chrf, row.chrf_stats)
@@ -122,22 +110,9 @@ class GroupTotals:
 
     def merge(self, other: GroupTotals) -> None:
         """Add ``other`` (the same group, later lines) to these totals."""
-        for name in (
-            "segments",
-            "errors",
-            "cached",
-            "judged",
-            "names_expected",
-            "names_kept",
-            "names_unexpected",
-            "names_ok",
-            "numbers_expected",
-            "numbers_kept",
-            "numbers_unexpected",
-            "numbers_ok",
-            "gold_segments",
-        ):
+        for name in ("segments", "errors", "cached", "gold_segments"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.fidelity = [a + b for a, b in zip(self.fidelity, other.fidelity, strict=True)]
         self.error_types.update(other.error_types)
         if other.chrf is not None:
             self.chrf = add_stats(self.chrf, other.chrf)
@@ -151,29 +126,4 @@ class GroupTotals:
 
     @property
     def stats(self) -> FidelityStats:
-        return FidelityStats(
-            self.judged,
-            self.names_expected,
-            self.names_kept,
-            self.names_unexpected,
-            self.names_ok,
-            self.numbers_expected,
-            self.numbers_kept,
-            self.numbers_unexpected,
-            self.numbers_ok,
-        )
-
-    def figures(self) -> dict[str, Any]:
-        """The counts both commands report, by name (for comparing them)."""
-        return {
-            "segments": self.segments,
-            "errors": self.errors,
-            "error_types": dict(sorted(self.error_types.items())),
-            "names_expected": self.names_expected,
-            "names_kept": self.names_kept,
-            "numbers_expected": self.numbers_expected,
-            "numbers_kept": self.numbers_kept,
-            "unexpected_names": self.names_unexpected,
-            "unexpected_numbers": self.numbers_unexpected,
-            "gold_segments": self.gold_segments,
-        }
+        return FidelityStats(*self.fidelity)
