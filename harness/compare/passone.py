@@ -13,7 +13,6 @@ workers.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -27,7 +26,14 @@ from harness.references.library import ReferenceLibrary
 from harness.run.langs import lang_key
 from harness.runfile import RunFile, RunHeader, SegmentRecord, parse_line
 from harness.score.judging import FactOutcome, Judge, JudgementMemo
-from harness.score.pipeline import RunTotals, Scorer, chunks, id_hash, start_worker
+from harness.score.pipeline import (
+    RunTotals,
+    Scorer,
+    chunks,
+    id_hash,
+    share_before_fork,
+    start_worker,
+)
 from harness.score.rows import SegmentRow
 
 FactEntry = tuple[str, str, str, str, tuple[FactOutcome, ...]]  # article, segment, target,
@@ -111,9 +117,7 @@ def _chunk_in_worker(
 
 
 def worker_pool(workers: int, root: Path, scratch: Path, headers: list[RunHeader]) -> Executor:
-    # Objects the garbage collector would walk in a child get copied into it page by page
-    # (copy-on-write): frozen, they stay shared.
-    gc.freeze()
+    share_before_fork(headers)
     return ProcessPoolExecutor(
         workers,
         mp_context=get_context("fork"),
@@ -140,7 +144,14 @@ def run_chunks(
             yield (
                 index,
                 chunk_rows(
-                    scorer, paths[index], first, lines, last, shown, store, owns[index],
+                    scorer,
+                    paths[index],
+                    first,
+                    lines,
+                    last,
+                    shown,
+                    store,
+                    owns[index],
                     glossaries[index],
                 ),
             )
@@ -153,8 +164,15 @@ def run_chunks(
             (
                 index,
                 pool.submit(
-                    _chunk_in_worker, paths[index], first, lines, last, shown, store,
-                    owns[index], glossaries[index],
+                    _chunk_in_worker,
+                    paths[index],
+                    first,
+                    lines,
+                    last,
+                    shown,
+                    store,
+                    owns[index],
+                    glossaries[index],
                 ),
             )
         )

@@ -31,6 +31,8 @@ import numpy as np
 
 from harness.errors import RunFileError
 from harness.fidelity.glossary import Glossary, run_glossary
+from harness.fidelity.language import likeliest
+from harness.fidelity.matching import primary_language
 from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import LeakageCounter
 from harness.runfile import RunFile, RunHeader, SegmentRecord, iter_records, parse_line
@@ -103,8 +105,12 @@ class Scorer:
         self.metrics = TextMetrics()
         self._pair_stats: dict[tuple[str, str, str], tuple[float, ...]] = {}
 
-    def row(self, record: SegmentRecord, own: frozenset[str] = frozenset(),
-            glossary: Glossary | None = None) -> SegmentRow:
+    def row(
+        self,
+        record: SegmentRecord,
+        own: frozenset[str] = frozenset(),
+        glossary: Glossary | None = None,
+    ) -> SegmentRow:
         """``own``: ids of the articles that are the user's own content."""
         return segment_row(record, self.judge, self.metrics, own, glossary)
 
@@ -200,8 +206,9 @@ class Scorer:
 
 
 def id_hash(segment_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(segment_id.encode("utf-8"), digest_size=8).digest(),
-                          "little")
+    return int.from_bytes(
+        hashlib.blake2b(segment_id.encode("utf-8"), digest_size=8).digest(), "little"
+    )
 
 
 def check_unique(path: Path, ids: array[int]) -> None:
@@ -250,6 +257,21 @@ def default_workers() -> int:
 _WORKER: Scorer | None = None
 
 
+def share_before_fork(headers: list[RunHeader]) -> None:
+    """Load what every worker would load alike before forking them: the language
+    identifier of the runs' language pairs (its models are large and read-only, so
+    forked workers share one copy instead of each building its own), then freeze the
+    collector (objects it would walk in a child get copied into it page by page)."""
+    for header in headers:
+        sources = (
+            header.source_lang if isinstance(header.source_lang, list) else [header.source_lang]
+        )
+        for source in sources:
+            for target in header.targets:
+                likeliest("", primary_language(source), primary_language(target))
+    gc.freeze()
+
+
 def start_worker(scorer: Scorer, headers: list[RunHeader]) -> Scorer:
     """A worker's scorer: the same library, with the references of the runs' own inputs."""
     for header in headers:
@@ -295,9 +317,7 @@ def score_file(
             scorer.merge(totals, scorer.chunk(path, first, lines, last, each, own, glossary))
         check_unique(path, totals.ids)
         return run, scorer.finish(totals)
-    # Objects the garbage collector would walk in a child get copied into it page by page
-    # (copy-on-write): frozen, they stay shared.
-    gc.freeze()
+    share_before_fork([run.header])
     try:
         with ProcessPoolExecutor(
             count,
