@@ -26,7 +26,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -40,6 +40,8 @@ SEGMENT_KEYS = (
     "source", "output", "error", "attempts", "latency_ms", "cached", "usage",
 )
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# One encoder for every line: json.dumps with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def utc_now() -> str:
@@ -62,7 +64,7 @@ class RunWriter:
         self._fh: IO[str] = path.open("a" if append else "x", encoding="utf-8")
 
     def write(self, record: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._fh.write(_ENCODER.encode(record) + "\n")
         self._fh.flush()
 
     def write_line(self, line: str) -> None:
@@ -75,6 +77,12 @@ class RunWriter:
 
     def segment(self, record: dict[str, Any]) -> None:
         self.write({"type": "segment", **record})
+
+    def segments(self, records: Iterable[dict[str, Any]]) -> None:
+        """Several segment lines (the segments of one request) in one write and one flush."""
+        self._fh.write("".join(_ENCODER.encode({"type": "segment", **record}) + "\n"
+                               for record in records))
+        self._fh.flush()
 
     def footer(self, counts: dict[str, int], *, interrupted: bool = False,
                **extra: Any) -> None:
