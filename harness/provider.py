@@ -82,6 +82,8 @@ class Provider(ABC, Generic[OptionsT]):
     #: False for adapters that need no HTTP client (command-line engines, the echo baseline).
     uses_http: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    #: ``"module:attr"`` of the adapter's batch service wrapper (``harness run --batch``), if any.
+    batch_api: ClassVar[str | None] = None
 
     def __init__(
         self,

@@ -3,7 +3,9 @@
 Line 1 is a ``header`` (schema version, run id, times, harness version, provider
 identity without secrets, articles with text digests, languages, variants); then
 one ``segment`` line per (article, variant, target language, segment), flushed
-as written; last a ``footer`` with counts. No footer means the run was
+as written; last a ``footer`` with counts. Runs through a batch service
+(``--batch``) also hold ``batch`` lines: a batch's id and state when it was
+submitted and when it ended (:mod:`harness.run.batch.record`). No footer means the run was
 interrupted. Reading streams line by line, so a file of a million segments is
 read in flat memory. A torn last line (a write cut short) is reported with its
 line number; :func:`repair_torn_tail` cuts it off so the run can be resumed.
@@ -34,7 +36,7 @@ from typing import IO, Any
 from harness.errors import RunFileError
 
 SCHEMA_VERSION = 1
-RECORD_TYPES = ("header", "segment", "footer")
+RECORD_TYPES = ("header", "segment", "footer", "batch")
 SEGMENT_KEYS = (
     "id", "article", "segment", "variant", "index", "source_lang", "target_lang",
     "source", "output", "error", "attempts", "latency_ms", "cached", "usage",
@@ -110,7 +112,8 @@ def _parse(line: str, path: Path, number: int, *, last: bool) -> dict[str, Any]:
             ) from exc
         raise RunFileError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
     if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
-        raise RunFileError(f"{path}:{number}: not a run-file record (header, segment or footer)")
+        raise RunFileError(f"{path}:{number}: not a run-file record "
+                           "(header, segment, batch or footer)")
     return record
 
 

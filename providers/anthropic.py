@@ -53,6 +53,7 @@ class AnthropicProvider(ChatProvider[AnthropicOptions]):
     version = "1"
     description = "Anthropic Messages API."
     Options = AnthropicOptions
+    batch_api = "providers.anthropic_batch:AnthropicBatchApi"
     credentials = (Credential("ANTHROPIC_API_KEY", help="an Anthropic API key"),)
     key_hint = "check ANTHROPIC_API_KEY"
     reset_headers = RESET_HEADERS

@@ -62,6 +62,7 @@ class OpenAIProvider(ChatProvider[OpenAIOptions]):
     version = "1"
     description = "OpenAI-compatible chat completions (OpenAI, vLLM, llama.cpp, Ollama, LM Studio)."
     Options = OpenAIOptions
+    batch_api = "providers.openai_batch:OpenAIBatchApi"
     credentials = (
         Credential("OPENAI_API_KEY", required=False, help="not needed by most local servers"),
     )

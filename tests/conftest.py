@@ -21,3 +21,16 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory,
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv(CACHE_DIR_ENV, str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def bergamot_seed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed article through the real Bergamot engine, once per session: its run file."""
+    from tests.helpers import BERGAMOT_MISSING, BERGAMOT_SKIP_REASON, harness_cli, only_run_file
+
+    if BERGAMOT_MISSING:
+        pytest.skip(BERGAMOT_SKIP_REASON)
+    runs = tmp_path_factory.mktemp("bergamot-runs")
+    result = harness_cli("run", "--provider", "bergamot", "--to", "pt", "--runs-dir", str(runs))
+    assert result.returncode == 0, result.stderr
+    return only_run_file(runs)

@@ -3,10 +3,10 @@
 The test reads ``.github/workflows/harness.yml``, and runs each ``run:`` step that
 calls harness in a scratch folder the way the runner would (``bash -e``, with
 ``GITHUB_STEP_SUMMARY`` pointing at a file), against the committed baseline and
-the real Apertium engine. The install step is the one thing left out: it is
-``.ci/setup``, which set up this very environment. Then it checks that the
-files the upload step keeps exist, and that a regression fails the compare step
-while the step summary is still written.
+the real engines (Apertium and Bergamot). The install step is the one thing left
+out: it is ``.ci/setup``, which set up this very environment. Then it checks that
+the files the upload step keeps exist, and that a regression fails each engine's
+compare step while the step summary is still written.
 """
 
 from __future__ import annotations
@@ -22,12 +22,25 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import APERTIUM_MISSING, APERTIUM_SKIP_REASON, REPO, read_jsonl
+from tests.helpers import (
+    APERTIUM_MISSING,
+    APERTIUM_SKIP_REASON,
+    BERGAMOT_MISSING,
+    BERGAMOT_SKIP_REASON,
+    REPO,
+    read_jsonl,
+)
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is a test dependency (pip install -e '.[test]')")
 
 WORKFLOW = REPO / ".github" / "workflows" / "harness.yml"
-BASELINE = REPO / "runs" / "baseline" / "apertium.jsonl"
+ENGINES = ("apertium", "bergamot")
+BASELINES = {engine: REPO / "runs" / "baseline" / f"{engine}.jsonl" for engine in ENGINES}
+REAL_ENGINES = (
+    pytest.mark.apertium, pytest.mark.bergamot,
+    pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON),
+    pytest.mark.skipif(BERGAMOT_MISSING, reason=BERGAMOT_SKIP_REASON),
+)
 
 
 def load_steps() -> list[dict[str, Any]]:
@@ -47,17 +60,30 @@ def test_workflow_installs_with_the_ci_script_and_keeps_the_reports() -> None:
     assert any(s.get("run", "").strip() == ".ci/setup" for s in steps)
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
     assert upload.get("if") == "always()"
-    assert len(harness_steps()) == 2
-    assert BASELINE.is_file()
-    header = read_jsonl(BASELINE)[0]
-    assert header["provider"]["adapter"] == "apertium"
+    assert len(harness_steps()) == 4
+    for engine, baseline in BASELINES.items():
+        assert baseline.is_file()
+        header = read_jsonl(baseline)[0]
+        assert header["provider"]["adapter"] == engine
+        translate, compare = engine_steps(engine)
+        assert f"--provider {engine} " in translate["run"]
+        assert f"--baseline runs/baseline/{engine}.jsonl" in compare["run"]
+
+
+def engine_steps(engine: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The step that translates with ``engine`` and the one that compares its run."""
+    translate = [s for s in harness_steps() if f"--provider {engine} " in s["run"]]
+    compare = [s for s in harness_steps() if f"baseline/{engine}.jsonl" in s["run"]]
+    assert len(translate) == 1 and len(compare) == 1, engine
+    return translate[0], compare[0]
 
 
 def _workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A scratch checkout: the baseline, and `.venv/bin/harness` running this harness."""
     work = tmp_path / "checkout"
     (work / "runs" / "baseline").mkdir(parents=True)
-    shutil.copy(BASELINE, work / "runs" / "baseline" / "apertium.jsonl")
+    for baseline in BASELINES.values():
+        shutil.copy(baseline, work / "runs" / "baseline" / baseline.name)
     shim = work / ".venv" / "bin" / "harness"
     shim.parent.mkdir(parents=True)
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m harness "$@"\n', encoding="utf-8")
@@ -77,7 +103,9 @@ def run_step(step: dict[str, Any], work: Path, env: dict[str, str]
 
 
 @pytest.mark.apertium
+@pytest.mark.bergamot
 @pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON)
+@pytest.mark.skipif(BERGAMOT_MISSING, reason=BERGAMOT_SKIP_REASON)
 def test_workflow_steps_pass_and_write_the_summary_and_artifacts(tmp_path: Path) -> None:
     work, env = _workspace(tmp_path)
     for step in harness_steps():
@@ -85,21 +113,24 @@ def test_workflow_steps_pass_and_write_the_summary_and_artifacts(tmp_path: Path)
         assert result.returncode == 0, f"{step['name']}: {result.stdout}\n{result.stderr}"
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert summary.startswith("## ✅ harness compare: passed")
+    assert summary.count("## ✅ harness compare: passed") == 2  # one report per engine
     upload = next(s for s in load_steps() if "upload-artifact" in str(s.get("uses", "")))
     for line in upload["with"]["path"].split():
         assert (work / line).is_file(), f"the upload step keeps {line}, which was not written"
-    report = json.loads((work / "report" / "compare.json").read_text(encoding="utf-8"))
-    assert report["passed"] and report["comparisons"][0]["facts_broken"] == 0
+    for folder in ("report", "report/neural"):
+        report = json.loads((work / folder / "compare.json").read_text(encoding="utf-8"))
+        assert report["passed"] and report["comparisons"][0]["facts_broken"] == 0
 
 
-@pytest.mark.apertium
-@pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON)
+@pytest.mark.parametrize("engine", [pytest.param(engine, marks=REAL_ENGINES)
+                                    for engine in ENGINES])
 def test_a_regression_fails_the_compare_step_and_still_writes_the_summary(
-        tmp_path: Path) -> None:
+        tmp_path: Path, engine: str) -> None:
     work, env = _workspace(tmp_path)
-    translate, compare = harness_steps()
+    translate, compare = engine_steps(engine)
     assert run_step(translate, work, env).returncode == 0
-    run_file = next((work / "runs" / "ci").glob("*.jsonl"))
+    runs_dir = translate["run"].split("--runs-dir ")[1].split()[0]
+    run_file = next((work / runs_dir).glob("*.jsonl"))
     # A backend that drops a name: "Bastrykin" vanishes from every output.
     lines = run_file.read_text(encoding="utf-8").splitlines()
     broken = []

@@ -2,7 +2,9 @@
 
 Also continues a run (``--resume``), re-sends failed segments (``--retry-errors``),
 prices a run without sending anything (``--dry-run``) and runs one shard of the
-work (``--shard i/n``). Each provider writes its own run file and all run at
+work (``--shard i/n``). With ``--batch`` the segments go through the provider's
+batch service (:mod:`harness.run.batch`); ``--status``/``--cancel`` watch or stop one.
+Each provider writes its own run file and all run at
 once; one provider's failure never costs another's work. The first Ctrl-C lets
 requests in flight finish and stops; the second cancels them. Either way every
 line already written is whole, and the command prints how to resume.
@@ -15,32 +17,45 @@ import signal
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from harness.cli.options import config_option, default_runs_dir, references_option, split_list
 from harness.cli.own_content import own_content
+from harness.cli.run_batch import (
+    cancel,
+    check_batch_flags,
+    is_batch_run,
+    print_batch_estimates,
+    print_batch_outcomes,
+    show_status,
+)
+from harness.cli.run_comparison import print_comparison
+from harness.cli.run_defaults import DEFAULT_PROVIDERS, default_runs
 from harness.cli.run_report import print_estimates, print_outcomes
 from harness.errors import UsageError
 from harness.inputs.content import DEFAULT_SOURCE_LANG, load_inputs
 from harness.references.article import VARIANTS, list_article_ids, load_article, references_root
+from harness.run.batch.driver import execute_batch_run, resume_batch_run
+from harness.run.batch.estimate import estimate_batch_run
 from harness.run.cache import TranslationCache
 from harness.run.config import load_config, parse_overrides, parse_rate
 from harness.run.estimate import estimate_run
 from harness.run.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
-from harness.run.instances import plan_provider
+from harness.run.instances import ProviderPlan, plan_provider
 from harness.run.plan import parse_shard
 from harness.run.registry import Registry
 from harness.run.resume import find_run, rebuild_articles, rebuild_provider
 from harness.runfile import RunFile
 
-DEFAULT_PROVIDER = "apertium"
+T = TypeVar("T")
 
 
 @click.command()
 @click.option("--provider", "-p", "providers", multiple=True,
-              help="Provider instance or adapter name; repeat for several (default: apertium).")
+              help="Provider instance or adapter name; repeat for several (default: the "
+                   "local engines apertium and bergamot, each for the languages it offers).")
 @click.option("--to", "targets", multiple=True,
               help="Target languages, BCP-47, comma-separated (default: every pair the "
                    "provider has from the article's language).")
@@ -75,6 +90,17 @@ DEFAULT_PROVIDER = "apertium"
 @click.option("--article-id", help="Article id of a .txt/.tsv --input (default: file stem).")
 @click.option("--from", "source_lang", default=DEFAULT_SOURCE_LANG, show_default=True,
               help="Source language of --input files (JSONL lines may say source_lang).")
+@click.option("--batch", is_flag=True,
+              help="Send through the provider's batch service (half price, results within "
+                   "24 h); --resume collects a batch run.")
+@click.option("--status", "status_ref", metavar="RUN",
+              help="With --batch: show the progress of a batch run's batches.")
+@click.option("--cancel", "cancel_ref", metavar="RUN",
+              help="With --batch: ask the service to cancel a batch run's open batches.")
+@click.option("--no-wait", is_flag=True,
+              help="With --batch: submit the batches and exit; collect later with --resume.")
+@click.option("--poll", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="With --batch: first wait between polls (default 10; grows to 300).")
 @config_option
 @references_option
 def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[str, ...],
@@ -83,11 +109,13 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         runs_dir: Path | None, resume_ref: str | None, retry_ref: str | None, dry_run: bool,
         no_cache: bool, shard_text: str | None, input_paths: tuple[Path, ...],
         reference_specs: tuple[str, ...], article_id: str | None, source_lang: str,
-        config_path: Path | None, references_dir: Path | None) -> None:
+        batch: bool, status_ref: str | None, cancel_ref: str | None, no_wait: bool,
+        poll: float | None, config_path: Path | None, references_dir: Path | None) -> None:
     """Translate every segment of the articles (spun and restored), or of your own
     --input files (one version, original), into every target language.
 
     Each provider writes one JSONL run file under runs/; the command prints where.
+    Several providers end with a short comparison of names and numbers kept.
     """
     registry = Registry()
     config = load_config(config_path, required=config_path is not None)
@@ -99,10 +127,27 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     }
     out_dir = runs_dir or default_runs_dir()
     root = references_root(references_dir)
+    poller = check_batch_flags(batch or resume_ref is not None, no_wait, poll)
+    watched = status_ref or cancel_ref
+    if watched is not None:
+        if not batch or (status_ref and cancel_ref) or resume_ref or retry_ref:
+            raise UsageError("--status RUN and --cancel RUN go with --batch alone, e.g. "
+                             "harness run --batch --status RUN")
+        path = find_run(watched, out_dir)
+        header = RunFile(path).header
+        plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
+        if status_ref:
+            show_status(path, plan, rebuild_articles(header, root))
+        else:
+            cancel(path, plan)
+        return
     existing = resume_ref or retry_ref
     if existing is not None:
         if resume_ref and retry_ref:
             raise UsageError("--resume and --retry-errors cannot be combined")
+        if batch and retry_ref:
+            raise UsageError("--retry-errors sends the failed segments synchronously; "
+                             "drop --batch")
         given = [flag for flag, value in (("--provider", providers), ("--to", targets),
                                           ("--article", articles), ("--variant", variants),
                                           ("-o", overrides), ("--shard", shard_text),
@@ -117,16 +162,23 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         loaded = rebuild_articles(header, root)
         operation = resume_run if resume_ref else retry_errors
         cache = None if no_cache else TranslationCache.open_default()
+        if resume_ref and is_batch_run(header):
+            _execute(lambda control, progress: [resume_batch_run(
+                path, plan, loaded, cache=cache, control=control, poller=poller,
+                wait=not no_wait, on_start=progress.start, on_record=progress.advance)],
+                cache, print_batch_outcomes)
+            return
         _execute(lambda control, progress: [operation(
             path, plan, loaded, cache=cache, control=control,
             on_start=progress.start, on_record=progress.advance)], cache)
         return
 
     option_values = parse_overrides(overrides)
+    named = split_list(providers)
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
                       settings=settings, require_keys=not dry_run)
-        for name in (split_list(providers) or [DEFAULT_PROVIDER])
+        for name in (named or DEFAULT_PROVIDERS)
     ]
     own = own_content(input_paths, reference_specs, article_id, source_lang)
     if own and variants:
@@ -139,39 +191,81 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     inputs = load_inputs(own, taken=article_ids)
     loaded += [article for item in inputs for article in item.articles]
     chosen_targets = split_list(targets)
+    runs: list[tuple[ProviderPlan, list[str] | None]]
+    if named:
+        runs = [(plan, chosen_targets) for plan in plans]
+    else:
+        runs = [(run.plan, run.targets)
+                for run in asyncio.run(default_runs(plans, loaded, chosen_targets))]
     chosen_variants = list(variants) or list(dict.fromkeys(v for a in loaded for v in a.variants))
     shard = parse_shard(shard_text) if shard_text else None
     cache = None if no_cache else TranslationCache.open_default()
+    if dry_run and batch:
+        try:
+            batch_estimates = asyncio.run(_gather([
+                estimate_batch_run(plan, loaded, targets=chosen_targets,
+                                   variants=chosen_variants, shard=shard, cache=cache)
+                for plan in plans]))
+        finally:
+            if cache is not None:
+                cache.close()
+        print_batch_estimates(batch_estimates)
+        return
+    if batch:
+        _execute(lambda control, progress: [
+            execute_batch_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
+                              runs_dir=out_dir, shard=shard, cache=cache, control=control,
+                              poller=poller, wait=not no_wait, on_start=progress.start,
+                              on_record=progress.advance,
+                              inputs=[item.entry() for item in inputs])
+            for plan in plans], cache, print_batch_outcomes)
+        return
     if dry_run:
         try:
             estimates = asyncio.run(_gather([
-                estimate_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
+                estimate_run(plan, loaded, targets=plan_targets, variants=chosen_variants,
                              shard=shard, cache=cache)
-                for plan in plans]))
+                for plan, plan_targets in runs]))
         finally:
             if cache is not None:
                 cache.close()
         print_estimates(estimates)
         return
+    # The default engines run in this process and share its processors: one after the
+    # other, so that each one's speed in the comparison is its own.
+    turns = None if named else asyncio.Lock()
     _execute(lambda control, progress: [
-        execute_run(plan, loaded, targets=chosen_targets, variants=chosen_variants,
-                    runs_dir=out_dir, shard=shard, cache=cache, control=control,
-                    on_start=progress.start, on_record=progress.advance,
-                    inputs=[item.entry() for item in inputs])
-        for plan in plans], cache)
+        _in_turn(turns, execute_run(
+            plan, loaded, targets=plan_targets, variants=chosen_variants, runs_dir=out_dir,
+            shard=shard, cache=cache, control=control, on_start=progress.start,
+            on_record=progress.advance, inputs=[item.entry() for item in inputs]))
+        for plan, plan_targets in runs], cache, compare=len(runs) > 1, references=root)
 
 
 async def _gather(jobs: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     return list(await asyncio.gather(*jobs))
 
 
-def _execute(make_jobs: Any, cache: TranslationCache | None) -> None:
+async def _in_turn(lock: asyncio.Lock | None, job: Coroutine[Any, Any, T]) -> T:
+    """Run ``job``; with ``lock``, only once the other jobs holding it are done."""
+    if lock is None:
+        return await job
+    async with lock:
+        return await job
+
+
+def _execute(make_jobs: Any, cache: TranslationCache | None,
+             printer: Any = print_outcomes, *, compare: bool = False,
+             references: Path | None = None) -> None:
     try:
         outcomes, paths, cancelled = asyncio.run(_run_all(make_jobs))
     finally:
         if cache is not None:
             cache.close()
-    sys.exit(print_outcomes(outcomes, paths, cancelled))
+    code = printer(outcomes, paths, cancelled)
+    if compare and not cancelled:
+        print_comparison([o for o in outcomes if isinstance(o, RunResult)], references)
+    sys.exit(code)
 
 
 async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dict[str, Path],

@@ -272,9 +272,17 @@ class Runner:
             )
         return result
 
+    def write_result(self, item: WorkItem, translation: Translation | None,
+                     error: BaseException | None, *, attempts: int = 1,
+                     latency_ms: float = 0.0, cached: bool = False,
+                     extra: dict[str, Any] | None = None) -> None:
+        """Write a segment that was answered elsewhere (a batch service) as a run would."""
+        self._write([self._record(item, translation, error, attempts, latency_ms,
+                                  cached=cached, extra=extra)])
+
     def _record(self, item: WorkItem, translation: Translation | None,
                 error: BaseException | None, attempts: int, latency_ms: float,
-                *, cached: bool = False) -> dict[str, Any]:
+                *, cached: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         flags: list[str] = []
         text = item.text
         if translation is not None:
@@ -303,6 +311,7 @@ class Runner:
             "usage": translation.usage.as_dict() if translation is not None else {},
             "engine": translation.engine if translation is not None else None,
             "flags": flags,
+            **(extra or {}),
         }
 
     def _write(self, records: list[dict[str, Any]]) -> None:

@@ -69,8 +69,10 @@ and answers ``{"translations": [...]}``::
 Run it with ``pytest``: each check is a ``test_conformance_*`` method of the
 subclass. A check that does not apply to a backend (say it has no 503 answer)
 is skipped by returning ``None`` from ``failure_response`` for that kind.
-Adapters that speak no HTTP (``uses_http = False``: command-line engines) are
-outside the kit's reach, because it watches the transport; test those directly.
+Adapters that speak no HTTP (``uses_http = False``: command-line and in-process
+engines) are outside this kit's reach, because it watches the transport; their kit
+is :class:`LocalEngineConformance` (:mod:`harness.testing.local`), which runs the
+real engine and holds it to its own answers.
 
 The fake backend, the failure kinds and the secret scans live in
 :mod:`harness.testing.backend` and are re-exported here.
@@ -105,12 +107,14 @@ from harness.testing.backend import (
     exception_texts,
     leaked_secret,
 )
+from harness.testing.local import LocalEngineConformance
 
 __all__ = [
     "FAKE_SECRET",
     "SAMPLE_TEXTS",
     "Failure",
     "FakeBackend",
+    "LocalEngineConformance",
     "ProviderConformance",
     "RecordedRequest",
     "exception_texts",

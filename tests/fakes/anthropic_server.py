@@ -152,14 +152,18 @@ class FakeAnthropic:
             return problem
         if scripted is not None:
             return scripted.build(body)
+        return JSONResponse(self.answer(body), headers={"request-id": "req_fake012"})
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The default ``message`` for a valid request (the batch fake uses it too)."""
         user = [m["content"] for m in body["messages"] if m["role"] == "user"]
         answer = fake_translation(str(user[-1])) if user else ""
         stop = "end_turn"
         if _words(answer) > body["max_tokens"]:
             answer, stop = " ".join(answer.split()[: body["max_tokens"]]), "max_tokens"
         prompt = sum(_words(str(m["content"])) for m in body["messages"])
-        return JSONResponse(message(
+        return message(
             [answer], model=body["model"], stop_reason=stop,
             input_tokens=prompt + _words(str(body.get("system") or "")),
             output_tokens=_words(answer),
-        ), headers={"request-id": "req_fake012"})
+        )

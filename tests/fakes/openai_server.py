@@ -189,6 +189,10 @@ class FakeOpenAI:
             return problem
         if scripted is not None:
             return scripted.build(body)
+        return JSONResponse(self.answer(body), headers={"x-request-id": "req_fake"})
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The default ``chat.completion`` for a valid request (the batch fake uses it too)."""
         user = [m["content"] for m in body["messages"] if m["role"] == "user"]
         answer = fake_translation(str(user[-1])) if user else ""
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
@@ -196,7 +200,7 @@ class FakeOpenAI:
         if limit is not None and _words(answer) > limit:
             answer, finish = " ".join(answer.split()[:limit]), "length"
         prompt_tokens = sum(_words(str(m["content"])) for m in body["messages"])
-        return JSONResponse(completion(
+        return completion(
             answer, model=self.reported_model(body["model"]), finish_reason=finish,
             prompt_tokens=prompt_tokens, completion_tokens=_words(answer),
-        ), headers={"x-request-id": "req_fake"})
+        )

@@ -1,0 +1,1 @@
+"""Runs through a provider's own batch service (``harness run --batch``)."""
