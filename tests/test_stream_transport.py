@@ -189,3 +189,69 @@ def test_proxy_in_environment_leaves_the_client_to_httpx(
     proxied = build_client(RunSettings(concurrency=8))
     assert not isinstance(proxied._transport, StreamTransport)
     assert any(key.scheme == "https" for key in proxied._mounts)  # the proxy is mounted
+
+
+@pytest.mark.anyio
+async def test_answers_without_body_informational_answers_and_chunk_extensions() -> None:
+    answers = {
+        1: b"HTTP/1.1 204 No Content\r\n\r\n",
+        2: ok(b"head body is not sent"),  # to a HEAD: only the head arrives
+        3: b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"after 100"),
+        4: (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3;name=value\r\nabc\r\n0\r\nTrailer: x\r\n\r\n"),
+        5: b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nold!",
+        6: ok(b"new"),
+    }
+    seen = Seen()
+
+    def answer(n: int) -> bytes:
+        if n == 2:  # the server must not send a body to HEAD; send the head only
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 21\r\n\r\n"
+        return answers[n]
+
+    async with (
+        raw_server(answer, seen) as url,
+        httpx.AsyncClient(transport=StreamTransport(4)) as client,
+    ):
+        first = await client.get(url)
+        head = await client.head(url)
+        continued = await client.get(url)
+        chunked = await client.get(url)
+        old = await client.get(url)
+        new = await client.get(url)
+    assert (first.status_code, first.content) == (204, b"")
+    assert (head.status_code, head.content) == (200, b"")
+    assert continued.text == "after 100" and chunked.text == "abc" and old.text == "old!"
+    assert new.text == "new"
+    assert seen.connections == 2  # one until the HTTP/1.0 answer, which is not kept alive
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("answer", [
+    b"HTTP/2 200 OK\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\n broken: fold\r\nContent-Length: 0\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx",
+    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nshort",
+])
+async def test_malformed_answers_are_protocol_errors(answer: bytes) -> None:
+    seen = Seen()
+    async with (
+        raw_server(lambda n: answer, seen) as url,
+        httpx.AsyncClient(transport=StreamTransport(1)) as client,
+    ):
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get(url)
+
+
+@pytest.mark.anyio
+async def test_header_values_that_would_split_the_request_are_refused() -> None:
+    seen = Seen()
+    async with (
+        raw_server(lambda n: ok(b"x"), seen) as url,
+        httpx.AsyncClient(transport=StreamTransport(1)) as client,
+    ):
+        with pytest.raises(httpx.LocalProtocolError):
+            await client.get(url, headers={"X-Key": "a\r\nInjected: yes"})
+        assert (await client.get(url)).text == "x"  # the slot was given back
+    assert seen.requests and all(b"Injected" not in head for head, _ in seen.requests)

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ class RequestKeys:
             prefix = self._prefix(source_lang, target_lang)
             self._prefixes[(source_lang, target_lang)] = prefix
         digest = hashlib.sha256(prefix)
-        digest.update(_TEXT_ENCODER.encode(text).encode("utf-8"))
+        digest.update(_json_string(text).encode("utf-8"))
         digest.update(b"}")
         return digest.hexdigest()
 
@@ -94,7 +94,8 @@ class RequestKeys:
         return (head[:-1] + ',"text":').encode("utf-8")
 
 
-_TEXT_ENCODER = json.JSONEncoder(ensure_ascii=False)
+# What json.dumps(..., ensure_ascii=False) writes for a string, without its per-call setup.
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
 #: Keys per ``SELECT ... IN (...)``: well under SQLite's limit of bound parameters.
 _LOOKUP_CHUNK = 500
 

@@ -264,16 +264,17 @@ def part_latency(root: Path, articles: list[Article], args: argparse.Namespace) 
         single = batches_of(items, 1)
         jobs: dict[str, Job] = {
             "sockets": lambda: socket_loop(url, items, 64),
-            "httpx": lambda: httpx_loop(url, single, 64),
             "harness": lambda: harness_run(url, subset, concurrency=64, max_batch=1,
                                            runs=root / "runs-latency", cache=None),
         }
+        names = [("raw asyncio sockets (anchor)", "sockets"), ("harness run", "harness")]
+        if args.httpx_latency:  # httpx's one pool manages ~60 req/s here: minutes a round
+            jobs["httpx"] = lambda: httpx_loop(url, single, 64)
+            names.insert(1, ("raw httpx loop, one client", "httpx"))
         asyncio.run(socket_loop(url, items[:640], 64))  # warm the server up
         median = rounds(jobs, args.rounds)
         rows: list[Row] = []
-        for name, key in (("raw asyncio sockets (anchor)", "sockets"),
-                          ("raw httpx loop, one client", "httpx"),
-                          ("harness run", "harness")):
+        for name, key in names:
             rate = count / median[key]
             rows.append((name, f"{rate:,.0f} req/s",
                          f"{rate / 1280:.2f} of ideal 1,280; "
@@ -367,6 +368,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16,
                         help="concurrency of the batched part")
     parser.add_argument("--parts", default="latency,batched,cache")
+    parser.add_argument("--httpx-latency", action="store_true",
+                        help="also time a plain httpx client in part 1 (slow)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--quick", action="store_true",
