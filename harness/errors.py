@@ -13,16 +13,21 @@
     └── ProviderError                 raised by adapters for one request
         ├── AuthError                 fatal: bad or missing key; stops the run
         ├── QuotaError                fatal: quota or spend limit exhausted; stops the run
+        ├── WaitTooLongError          fatal: asked to wait longer than ``max_wait``
         ├── RateLimitError            retried, honouring ``retry_after``
         ├── TransientError            retried: overload, 5xx, timeouts, resets
         └── BadResponseError          the backend answered something unusable
             └── RequestRejectedError  fatal: the backend refuses the request itself
 
 Adapters translate foreign exceptions (httpx, subprocess, JSON) into this tree at
-one boundary with ``raise ... from exc``. Messages never contain secrets.
+one boundary with ``raise ... from exc``. Messages never contain secrets: the
+core passes every message that leaves a run through :func:`scrub_message`.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
 
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
@@ -65,9 +70,11 @@ class UnsupportedLanguageError(UsageError):
 class MissingKeyError(UsageError):
     """The provider needs a key and its environment variable is unset or empty."""
 
-    def __init__(self, provider: str, variable: str) -> None:
+    def __init__(self, provider: str, variable: str, option: str = "") -> None:
+        instead = f" or the {option} option (-o {option}=...)" if option else ""
         super().__init__(
-            f"provider {provider!r} needs an API key: set the environment variable {variable}"
+            f"provider {provider!r} needs an API key: set the environment variable "
+            f"{variable}{instead}"
         )
         self.variable = variable
 
@@ -99,6 +106,12 @@ class AuthError(ProviderError):
 
 class QuotaError(ProviderError):
     """Quota, credits or a spend limit are exhausted: stop instead of retrying."""
+
+    fatal = True
+
+
+class WaitTooLongError(ProviderError):
+    """The backend asks for a pause longer than the run's ``max_wait``: stop, resume later."""
 
     fatal = True
 
@@ -139,3 +152,57 @@ class RequestRejectedError(BadResponseError):
     """
 
     fatal = True
+
+
+#: Longest message kept from an error, counted after secrets are removed, so that a
+#: cut can never leave the first characters of a key behind.
+MESSAGE_CHARS = 500
+#: The shortest piece of a key that is still removed (a cut or an escape can leave one).
+_KEY_PIECE = 6
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
+#: ANSI/ECMA-48 escape sequences (CSI, OSC and two-character ones), then lone controls.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_WORD = re.compile(r"[A-Za-z0-9_\-+/=.]{" + str(_KEY_PIECE) + ",}")
+REDACTED = "[redacted]"
+
+
+def scrub_message(text: str, secrets: Iterable[str] = (),
+                  limit: int | None = MESSAGE_CHARS) -> str:
+    """One line without secrets, URL passwords or terminal control sequences.
+
+    Removed: every secret as written and as HTTP and JSON libraries quote it, every
+    word of six or more characters that is part of a secret (a cut or an escape
+    leaves such pieces), and the ``user:password@`` of URLs. Then control characters
+    (ANSI escapes included) become spaces and the text is cut to ``limit``
+    characters, in that order.
+    """
+    keys = [key for key in secrets if key]
+    for key in keys:
+        for form in {key, key.strip(), key.encode("unicode_escape").decode("ascii"),
+                     repr(key)[1:-1]}:
+            if len(form) >= _KEY_PIECE:
+                text = text.replace(form, REDACTED)
+    if keys:
+        text = _WORD.sub(lambda m: _redact_word(m.group(0), keys), text)
+    text = _USERINFO.sub(r"\1", text)
+    text = " ".join(without_controls(text).split())
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def without_controls(text: str) -> str:
+    """``text`` safe to print on a terminal: escape sequences dropped, controls as spaces."""
+    return _CONTROL.sub(" ", _ESCAPE.sub("", text))
+
+
+def _redact_word(word: str, keys: list[str]) -> str:
+    # A word that overlaps a key by six or more characters at either end is a piece of it.
+    for key in keys:
+        if word in key:
+            return REDACTED
+        for size in range(min(len(word), len(key)), _KEY_PIECE - 1, -1):
+            if word.endswith(key[:size]) or word.startswith(key[-size:]):
+                return REDACTED
+    return word

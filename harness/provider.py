@@ -56,6 +56,8 @@ class Credential:
     env: str
     required: bool = True
     help: str = ""
+    #: An option that stands in for the variable when set (e.g. a command printing a token).
+    option: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,9 @@ class Provider(ABC, Generic[OptionsT]):
     limits: Limits = Limits()
     #: False for adapters that need no HTTP client (command-line engines, the echo baseline).
     uses_http: ClassVar[bool] = True
+    #: False for engines whose output follows what is installed (Apertium through APy):
+    #: an upgrade under the same options must not be answered from the cache.
+    cache_outputs: ClassVar[bool] = True
     description: ClassVar[str] = ""
     #: ``"module:attr"`` of the adapter's batch service wrapper (``harness run --batch``), if any.
     batch_api: ClassVar[str | None] = None

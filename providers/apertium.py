@@ -35,6 +35,7 @@ from harness.errors import BadResponseError, UnsupportedLanguageError, UsageErro
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Limits, Provider, ProviderOptions
 from providers.apertium_codes import pair_table
+from providers.apertium_packages import installed_packages
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 #: Listing modes and reading the version take well under a second; a hung engine does not.
@@ -163,6 +164,7 @@ class ApertiumProvider(Provider[ApertiumOptions]):
     def identity(self) -> dict[str, Any]:
         identity = super().identity()
         identity["engine"] = self.engine_version
+        identity["packages"] = installed_packages()  # a package upgrade is not a regression
         return identity
 
     @property

@@ -44,6 +44,7 @@ class ApyOptions(HttpOptions):
 class ApertiumApyProvider(HttpProvider[ApyOptions]):
     name = "apertium-apy"
     version = "1"
+    cache_outputs = False  # its output follows the installed packages: never cached
     description = "Apertium through an APy HTTP server (base_url)."
     Options = ApyOptions
 
@@ -76,6 +77,12 @@ class ApertiumApyProvider(HttpProvider[ApyOptions]):
 
     def supported_pairs(self) -> list[LangPair] | None:
         return self._pairs
+
+    def default_targets(self, source: str) -> list[str]:
+        """As ``apertium``: every language once, without a regional or orthographic
+        variant (``ca-valencia`` is there for ``--to``)."""
+        return sorted({p.target for p in self._pairs or [] if p.source == source
+                       and "-" not in p.target})
 
     def check_pair(self, pair: LangPair) -> None:
         if self._pairs is not None and pair not in self._pairs:

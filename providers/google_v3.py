@@ -10,6 +10,11 @@ to ``text/html`` at Google, which escapes the output, so it is always sent as
 ``text/plain``.
 
 Limits: at most 1,024 entries and 30,000 code points per request (400 beyond).
+
+The token is ``GOOGLE_ACCESS_TOKEN``, or, with the ``token_command`` option
+(e.g. ``gcloud auth print-access-token``), what that command prints; tokens
+expire after an hour, so on a 401 the command is run again and the request
+sent once more with the fresh token (:mod:`providers.token_command`).
 """
 
 from __future__ import annotations
@@ -20,11 +25,17 @@ from typing import Any
 import httpx
 from pydantic import Field
 
-from harness.errors import BadResponseError, ProviderError
+from harness.errors import (
+    AuthError,
+    BadResponseError,
+    MissingKeyError,
+    ProviderError,
+)
 from harness.models import LangPair, Segment, Translation
 from harness.provider import Credential, Limits
 from providers.google_common import google_error
 from providers.hosted import ApiOptions, HostedProvider, code_points, json_bytes
+from providers.token_command import TokenCommand
 
 DEFAULT_URL = "https://translation.googleapis.com"
 
@@ -51,6 +62,11 @@ class GoogleV3Options(ApiOptions):
         None, description="Project billed for the request when the token belongs to a user "
                           "(sent as x-goog-user-project).",
     )
+    token_command: str | None = Field(
+        None, description="Command that prints an access token, e.g. 'gcloud auth "
+                          "print-access-token'; run again when the token expires (401). "
+                          "Used when GOOGLE_ACCESS_TOKEN is unset.",
+    )
 
 
 class GoogleV3Provider(HostedProvider[GoogleV3Options]):
@@ -58,11 +74,26 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
     version = "1"
     description = "Google Cloud Translation Advanced (v3), OAuth access token."
     Options = GoogleV3Options
-    credentials = (Credential("GOOGLE_ACCESS_TOKEN",
+    credentials = (Credential("GOOGLE_ACCESS_TOKEN", option="token_command",
                               help="OAuth 2 access token, e.g. from "
                                    "'gcloud auth print-access-token'"),)
     limits = Limits(max_batch=1024, max_chars=30_000)
     table_name = "google"
+
+    _tokens: TokenCommand | None = None
+
+    def _token_source(self) -> TokenCommand | None:
+        if self.key is None and self.options.token_command and self._tokens is None:
+            self._tokens = TokenCommand(self.options.token_command, self.name)
+        return self._tokens
+
+    async def _bearer(self) -> str:
+        source = self._token_source()
+        if source is not None:
+            return await source.token()
+        if self.key is None:  # the core checks this before any work; a direct use may not
+            raise MissingKeyError(self.name, "GOOGLE_ACCESS_TOKEN", "token_command")
+        return self.key
 
     @property
     def parent(self) -> str:
@@ -84,11 +115,19 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
         model = self._model()
         if model:
             payload["model"] = model
-        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+        token = await self._bearer()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         if self.options.quota_project:
             headers["x-goog-user-project"] = self.options.quota_project
-        response = await self.post(f"{self.base_url}/v3/{self.parent}:translateText",
-                                   content=json_bytes(payload), headers=headers)
+        url = f"{self.base_url}/v3/{self.parent}:translateText"
+        try:
+            response = await self.post(url, content=json_bytes(payload), headers=headers)
+        except AuthError as exc:
+            if self._tokens is None or getattr(exc, "status", None) != 401:
+                raise
+            # The token expired: one fresh token, one more try.
+            headers["Authorization"] = f"Bearer {await self._tokens.refresh(token)}"
+            response = await self.post(url, content=json_bytes(payload), headers=headers)
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):

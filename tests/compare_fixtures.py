@@ -93,3 +93,33 @@ def write_fixture_runs(folder: Path) -> dict[str, Path]:
         "bad": write_run(folder / "bad.jsonl", "bad", reordered),
         "same": write_run(folder / "same.jsonl", "same", GOOD),
     }
+
+
+MANY_LABELS = ("gpt-4.1", "gpt-4.1-mini", "deepl-formal", "google-v3", "azure", "amazon",
+               "libretranslate", "claude-3.5", "apertium-apy", "apertium-next")
+
+
+def write_many_runs(folder: Path, baseline: Path, count: int = 10) -> list[Path]:
+    """``count`` runs made from a real run file: each under its own provider name (some
+    with dots, as model names have) and each losing a different share of the
+    baseline's numbers and names, so leaderboards and charts have something to rank."""
+    lines = [json.loads(line) for line in baseline.read_text(encoding="utf-8").splitlines()]
+    paths = []
+    for number in range(count):
+        label = MANY_LABELS[number % len(MANY_LABELS)] + (f"-{number}" if number >= 10 else "")
+        out = []
+        for position, line in enumerate(lines):
+            line = dict(line)
+            if line["type"] == "header":
+                line["provider"] = {**line["provider"], "name": label}
+                line["run_id"] = f"20260101T000000Z-{label}-{number:04d}"
+            elif line["type"] == "segment" and line.get("output") and position % 10 < number:
+                output = "".join(ch for ch in line["output"] if not ch.isdigit())
+                line["output"] = output.replace("Bastrykin", "Bastrikin")
+            out.append(line)
+        path = folder / f"{label}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in out),
+                        encoding="utf-8")
+        paths.append(path)
+    return paths

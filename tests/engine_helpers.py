@@ -38,7 +38,7 @@ def seed_article() -> Article:
 def batch_plan(base_url: str, *, environ: dict[str, str] | None = None,
                **settings: Any) -> ProviderPlan:
     options = {"base_url": base_url}
-    for key in ("max_batch", "max_chars"):
+    for key in ("max_batch", "max_chars", "check_languages"):
         if key in settings:
             options[key] = settings.pop(key)
     config = Config(None, RunSettings(), {})

@@ -16,7 +16,7 @@ from harness.models import LangPair, Segment
 from harness.references.article import load_article
 from harness.run.config import RunSettings
 from harness.run.runner import Runner, WorkItem
-from harness.runfile import RunWriter
+from harness.runfile import RunHeader, RunWriter
 from harness.testing.apy_server import ApyServer
 from providers.apertium import ApertiumProvider
 from providers.apertium_apy import ApertiumApyProvider, ApyOptions
@@ -104,7 +104,7 @@ async def test_long_paragraph_survives_whole(apy: ApyServer, tmp_path: Path) -> 
     provider = _provider(apy, max_chars=1500)
     path = tmp_path / "long.jsonl"
     with RunWriter(path) as writer:
-        writer.header({"run_id": "long"})
+        writer.header(RunHeader(run_id="long"))
         await Runner(provider, RunSettings(concurrency=1), writer).run([item])
     record = read_jsonl(path)[1]
     assert "split" in record["flags"]
@@ -145,3 +145,25 @@ def test_stop_ends_the_whole_process_group() -> None:
     server.stop()
     with pytest.raises(ProcessLookupError):
         os.killpg(group, 0)  # signal 0 only checks that some process of the group exists
+
+
+def test_apy_defaults_to_apertiums_targets_and_is_never_cached(apy: ApyServer,
+                                                               tmp_path: Path) -> None:
+    env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    headers, segments = [], []
+    for attempt in ("first", "second"):
+        out = tmp_path / attempt
+        result = subprocess.run(
+            [sys.executable, "-m", "harness", "run", "--provider", "apertium-apy",
+             "-o", f"base_url={apy.base_url}", "--variant", "restored", "--runs-dir", str(out)],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        lines = read_jsonl(only_run_file(out))
+        headers.append(lines[0])
+        segments += [r for r in lines if r["type"] == "segment"]
+    # The same languages as the command-line adapter: the four installed pairs (.ci/setup),
+    # each once, without the ca-valencia variant the Catalan package also installs.
+    assert all(header["targets"] == ["ca", "eo", "es", "gl"] for header in headers)
+    # A second identical run asks the engine again: an upgrade must show at once.
+    assert segments and not any(record["cached"] for record in segments)

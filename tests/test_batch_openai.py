@@ -194,7 +194,9 @@ def test_a_batch_that_fails_validation_fails_its_segments_with_the_reason(
     server = FakeOpenAIBatch(key=KEY, max_requests=5)  # the harness believes 50,000
     with serve(server.app) as url:
         result = batch_run(f"{url}/v1", tmp_path / "runs")
-    assert result.exit_code == 0, result.output
+    # Every segment failed: exit 3 with the cause.
+    assert result.exit_code == 3, result.output
+    assert "every segment failed: 22 x BatchFailedError" in result.output
     segments = by_type(only_run(tmp_path / "runs"), "segment")
     assert len(segments) == SEGMENTS
     assert all(s["error"]["type"] == "BatchFailedError" and "too_many_requests"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -51,6 +52,11 @@ def load_steps() -> list[dict[str, Any]]:
     return steps
 
 
+def load_workflow() -> dict[str, Any]:
+    workflow: dict[str, Any] = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return workflow
+
+
 def harness_steps() -> list[dict[str, Any]]:
     return [s for s in load_steps() if "run" in s and "harness " in s["run"]]
 
@@ -76,6 +82,53 @@ def engine_steps(engine: str) -> tuple[dict[str, Any], dict[str, Any]]:
     compare = [s for s in harness_steps() if f"baseline/{engine}.jsonl" in s["run"]]
     assert len(translate) == 1 and len(compare) == 1, engine
     return translate[0], compare[0]
+
+
+ACTIONLINT = shutil.which("actionlint") or shutil.which(
+    "actionlint", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(ACTIONLINT is None,
+                    reason="actionlint is not installed (pip install -e '.[test]')")
+def test_workflows_pass_actionlint() -> None:
+    assert ACTIONLINT is not None
+    workflows = sorted(WORKFLOW.parent.glob("*.yml"))
+    assert WORKFLOW in workflows
+    result = subprocess.run([ACTIONLINT, "-no-color", *map(str, workflows)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_triggers_comments_reports_and_keeps_the_run_files() -> None:
+    workflow = load_workflow()
+    triggers = workflow.get("on") or workflow.get(True)
+    assert {"pull_request", "push", "schedule"} <= set(triggers)
+    assert triggers["push"]["branches"] == ["main"] and triggers["schedule"][0]["cron"]
+    job = workflow["jobs"]["compare"]
+    assert job["permissions"]["pull-requests"] == "write"
+    assert job["permissions"]["checks"] == "write"
+    steps = job["steps"]
+    uses = [s for s in steps if "uses" in s]
+    cache = next(s for s in uses if s["uses"].startswith("actions/cache@"))
+    assert "pip" in cache["with"]["path"] and "hashFiles('pyproject.toml')" in cache["with"]["key"]
+    assert steps.index(cache) < steps.index(next(s for s in steps if s.get("run") == ".ci/setup"))
+    kept = " ".join(s["with"]["path"] for s in uses
+                    if s["uses"].startswith("actions/upload-artifact@"))
+    comments = {s["with"]["header"]: s for s in uses
+                if s["uses"].startswith("marocchino/sticky-pull-request-comment@")}
+    reporter = next(s for s in uses if s["uses"].startswith("dorny/test-reporter@"))
+    assert reporter["with"]["reporter"] == "java-junit"
+    for engine in ENGINES:
+        translate, compare = engine_steps(engine)
+        runs_dir = re.search(r"--runs-dir (\S+)", translate["run"])
+        report_dir = re.search(r"--output-dir (\S+)", compare["run"])
+        assert runs_dir is not None and report_dir is not None
+        assert f"{runs_dir.group(1)}/*.jsonl" in kept.split()
+        # One comment per engine, updated in place, with that engine's Markdown report.
+        comment = comments[f"harness-compare-{engine}"]
+        assert comment["with"]["path"] == f"{report_dir.group(1)}/compare.md"
+        assert "github.event_name == 'pull_request'" in comment["if"]
+        assert f"{report_dir.group(1)}/compare.junit.xml" in reporter["with"]["path"].split(",")
 
 
 def _workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -112,14 +165,18 @@ def test_workflow_steps_pass_and_write_the_summary_and_artifacts(tmp_path: Path)
         result = run_step(step, work, env)
         assert result.returncode == 0, f"{step['name']}: {result.stdout}\n{result.stderr}"
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
-    assert summary.startswith("## ✅ harness compare: passed")
-    assert summary.count("## ✅ harness compare: passed") == 2  # one report per engine
+    assert summary.startswith("## ✅ harness compare: PASSED")
+    assert summary.count("## ✅ harness compare: PASSED") == 2  # one report per engine
     upload = next(s for s in load_steps() if "upload-artifact" in str(s.get("uses", "")))
     for line in upload["with"]["path"].split():
         assert (work / line).is_file(), f"the upload step keeps {line}, which was not written"
     for folder in ("report", "report/neural"):
         report = json.loads((work / folder / "compare.json").read_text(encoding="utf-8"))
         assert report["passed"] and report["comparisons"][0]["facts_broken"] == 0
+    # The run header records the Apertium packages: an upgrade is not a regression.
+    header = read_jsonl(next((work / "runs" / "ci").glob("*.jsonl")))[0]
+    if shutil.which("dpkg-query"):
+        assert "apertium-eng-spa" in header["provider"]["packages"]
 
 
 @pytest.mark.parametrize("engine", [pytest.param(engine, marks=REAL_ENGINES)

@@ -113,13 +113,23 @@ def test_cli_writes_every_format_and_exits_1_on_a_failed_gate(
                      "compare.txt"]
     markdown = (out / "compare.md").read_text("utf-8")
     assert markdown.startswith("## ❌")
-    assert markdown.index("newly broken") < markdown.index("Side by side")
+    # The overview first: verdict, leaderboard, then the tables behind it.
+    assert (markdown.index("FAILED") < markdown.index("Leaderboard")
+            < markdown.index("Side by side") < markdown.index("#### bad vs good"))
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert "<details>" in markdown
     junit = ET.parse(out / "compare.junit.xml").getroot()
     failures = [case for case in junit.iter("testcase") if case.find("failure") is not None]
-    assert any("Alexander Bastrykin" in (case.get("name") or "") for case in failures)
-    assert any(case.get("classname") == "harness.gates.max-regression" for case in failures)
+    data = json.loads((out / "compare.json").read_text("utf-8"))
+    # The failures are the failed gate checks, one for one; the broken fact is in the text.
+    failed_gates = sum(not g["passed"] for g in data["gates"])
+    assert failed_gates >= 1
+    assert len(failures) == failed_gates and junit.get("failures") == str(failed_gates)
+    assert all((case.get("classname") or "").startswith("harness.gates.") for case in failures)
+    assert any("Alexander Bastrykin" in (case.findtext("failure") or "") for case in failures)
+    lost = [case.find("skipped") for case in junit.iter("testcase")
+            if "Alexander Bastrykin" in (case.get("name") or "")]
+    assert any(s is not None and "regression" in (s.get("message") or "") for s in lost)
     html = (out / "compare.html").read_text("utf-8")
     assert INJECTED not in html
     assert "&lt;script&gt;document.documentElement.setAttribute(&quot;data-pwned&quot;" in html
@@ -281,8 +291,12 @@ def test_markdown_shrinks_to_fit_a_step_summary(report: Report) -> None:
     assert "Outputs of the newly broken facts" in full and "exact" in full
     budget = len(full.encode("utf-8")) - 1
     shorter = render_markdown(report, limit_bytes=budget)
-    assert "Shortened to fit a step summary" in shorter
+    assert "Shortened to fit a PR comment" in shorter
     assert len(shorter.encode("utf-8")) < len(full.encode("utf-8"))
+    short = render_markdown(report, limit_chars=len(full) - 1)
+    assert "Outputs of the newly broken facts" in full
+    assert "Alexander Bastrykin" in short  # the broken fact itself stays while it can
     shortest = render_markdown(report, limit_bytes=2000)
+    assert len(shortest.encode("utf-8")) <= 2000
     assert "Outputs of the newly broken facts" not in shortest
-    assert "Alexander Bastrykin" in shortest  # the broken fact itself is always listed
+    assert shortest.startswith("## ❌") and "Cut here to fit the size limit" in shortest

@@ -12,6 +12,7 @@ from harness.compare.collect import LatencyHistogram
 from harness.compare.gates import parse_gate
 from harness.compare.significance import PairedBootstrap, columns_ratio, mcnemar_exact
 from harness.errors import UsageError
+from harness.runfile import RunHeader
 
 
 @pytest.mark.parametrize("broken, fixed, expected", [
@@ -90,7 +91,8 @@ def _identity(label: str, restored: str = "a" * 64, lang: str = "en",
               fidelity: str = "f1") -> RunIdentity:
     header = {"source_lang": lang, "articles": [
         {"id": "art", "digests": {"spun": "b" * 64, "restored": restored}}]}
-    return RunIdentity.from_header(label, header, {"fidelity": fidelity})
+    return RunIdentity.from_header(label, RunHeader.model_validate(header),
+                                   {"fidelity": fidelity})
 
 
 def test_alignment_lists_what_differs() -> None:

@@ -17,7 +17,7 @@ from harness.models import Translation, Usage
 from harness.run.cache import CACHE_FORMAT, RequestKeys, TranslationCache, request_key
 from harness.run.estimate import estimate_run
 from harness.run.execution import RunResult, execute_run
-from harness.runfile import RunWriter
+from harness.runfile import RunWriter, SegmentRecord
 from tests.engine_helpers import FakeTime, batch_plan, seed_article, segment_lines
 from tests.fakes.fault_server import FaultServer
 from tests.fakes.loopback import serve
@@ -67,7 +67,10 @@ def test_grouped_lookups_find_stored_and_pending_entries(tmp_path: Path) -> None
 
 
 def test_lines_of_one_request_are_written_as_one_by_one(tmp_path: Path) -> None:
-    records = [{"id": f"a/{n}", "output": f"é {n}\n\"x\"", "usage": {"characters": n}}
+    records = [SegmentRecord(id=f"a/s{n}/spun/de", article="a", segment=f"s{n}", variant="spun",
+                             index=n, source_lang="en", target_lang="de", source=f"s {n}",
+                             output=f"é {n}\n\"x\"", error=None, attempts=1, latency_ms=1.5,
+                             cached=False, usage={"characters": n})
                for n in range(3)]
     with RunWriter(tmp_path / "one.jsonl") as writer:
         for record in records:

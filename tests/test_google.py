@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+
 import pytest
 
 from harness.errors import (
@@ -216,3 +220,67 @@ def test_v3_needs_a_project() -> None:
 
     with pytest.raises(ValidationError, match="project"):
         GoogleV3Provider.Options()
+
+
+def _token_script(tmp_path: Path, *tokens: str, fail: bool = False) -> str:
+    """A token command printing ``tokens`` one per call (the last one again after that)."""
+    script = tmp_path / "print_token.py"
+    script.write_text(
+        "import pathlib, sys\n"
+        f"state = pathlib.Path({str(tmp_path / 'calls')!r})\n"
+        "calls = int(state.read_text()) if state.exists() else 0\n"
+        "state.write_text(str(calls + 1))\n"
+        f"tokens = {list(tokens)!r}\n"
+        + ("sys.stderr.write('ERROR: reauthentication needed\\n'); sys.exit(1)\n" if fail
+           else "print(tokens[min(calls, len(tokens) - 1)])\n"), encoding="utf-8")
+    return f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}"
+
+
+@pytest.mark.anyio
+async def test_v3_token_command_gives_the_token_and_a_fresh_one_after_a_401(
+        tmp_path: Path) -> None:
+    fake = GoogleV3Fake(tokens={"ya29.first"})
+    command = _token_script(tmp_path, "ya29.first", "ya29.second")
+    with serve(fake.app) as url:
+        async with adapter(GoogleV3Provider, {}, base_url=url, project="p",
+                           token_command=command) as google:
+            await google.prepare()
+            first = await google.translate(SEGMENTS, EN_ZH)
+            fake.tokens = {"ya29.second"}  # an hour later: the first token expired
+            second = await google.translate(SEGMENTS, EN_ZH)
+    assert [t.text for t in first] == [t.text for t in second]
+    assert [r.headers["authorization"] for r in fake.requests] == [
+        "Bearer ya29.first", "Bearer ya29.first", "Bearer ya29.second"]
+    assert (tmp_path / "calls").read_text() == "2"  # run once, then once per expiry
+
+
+@pytest.mark.anyio
+async def test_v3_token_command_failure_is_an_auth_error_without_the_token(
+        tmp_path: Path) -> None:
+    fake = GoogleV3Fake()
+    with serve(fake.app) as url:
+        async with adapter(GoogleV3Provider, {}, base_url=url, project="p",
+                           token_command=_token_script(tmp_path, "ya29.x", fail=True)) as google:
+            with pytest.raises(AuthError, match="exited with status 1: ERROR: reauth"):
+                await google.translate(SEGMENTS, EN_ZH)
+    assert fake.requests == []
+
+
+def test_v3_needs_a_token_or_a_token_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from harness.cli import main
+
+    args = ["run", "--provider", "google-v3", "-o", "project=p", "--to", "de",
+            "--runs-dir", str(tmp_path)]
+    env = {"GOOGLE_ACCESS_TOKEN": ""}
+    missing = CliRunner().invoke(main, args, env=env)
+    assert missing.exit_code == 2
+    assert "GOOGLE_ACCESS_TOKEN or the token_command option" in missing.output
+    # The command stands in for the variable; a dry run needs neither.
+    with_command = CliRunner().invoke(
+        main, [*args, "-o", "token_command='echo token'", "--dry-run"], env=env)
+    assert with_command.exit_code == 0, with_command.output
+    assert CliRunner().invoke(main, [*args, "--dry-run"], env=env).exit_code == 0
+    shown = CliRunner().invoke(main, ["providers", "show", "google-v3"], env=env)
+    assert "GOOGLE_ACCESS_TOKEN: required unless the token_command option is set" in shown.output

@@ -131,4 +131,4 @@ def test_matrix_steps_run_locally_merge_and_compare(tmp_path: Path) -> None:
     for line in keep["with"]["path"].split():
         assert (work / line).is_file(), f"the last upload keeps {line}, which was not written"
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
-    assert summary.startswith("## ✅ harness compare: passed")
+    assert summary.startswith("## ✅ harness compare: PASSED")

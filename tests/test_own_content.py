@@ -66,10 +66,10 @@ def test_test_set_with_references_scores_chrf_and_bleu(workdir: Path) -> None:
     run = _new_run(workdir / "runs", ["--input", "testset.en.txt", "--reference",
                                       "es=testset.es.txt", "--to", "es,ca"])
     header = RunFile(run).header
-    (entry,) = header["inputs"]
+    (entry,) = header.inputs or []
     assert entry["path"] == "testset.en.txt" and entry["format"] == "txt"
     assert len(entry["sha256"]) == 64 and entry["references"]["es"]["path"] == "testset.es.txt"
-    assert header["variants"] == ["original"]
+    assert header.variants == ["original"]
     segments = _segments(run)
     assert len(segments) == 12
     outputs = [segments[f"testset.en/p{n:02d}/original/es"]["output"] for n in range(1, 7)]
@@ -146,7 +146,7 @@ def test_resume_shard_merge_and_compare(workdir: Path) -> None:
     assert all(_segments(p) for p in parts)
     merged = workdir / "merged.jsonl"
     _invoke(["merge", *map(str, parts), "--output", str(merged)])
-    assert RunFile(merged).header["inputs"] == RunFile(full).header["inputs"]
+    assert RunFile(merged).header.inputs == RunFile(full).header.inputs
     merged_segments = _segments(merged)
     assert merged_segments.keys() == complete.keys()
     assert all(merged_segments[k]["output"] == complete[k]["output"] for k in complete)
@@ -188,7 +188,7 @@ def test_retry_errors_resends_only_the_failed_segments(workdir: Path) -> None:
     before = set(runs.glob("*.jsonl"))
     _invoke(["run", "--retry-errors", str(run), "--runs-dir", str(runs)])
     (retry,) = set(runs.glob("*.jsonl")) - before
-    assert RunFile(retry).header["inputs"] == RunFile(run).header["inputs"]
+    assert RunFile(retry).header.inputs == RunFile(run).header.inputs
     segments = _segments(retry)
     assert len(segments) == 6 and segments[broken["id"]]["output"] == good
     assert segments[broken["id"]]["attempts"] >= 1

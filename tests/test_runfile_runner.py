@@ -21,7 +21,7 @@ from harness.references.article import load_article
 from harness.run.config import RunSettings
 from harness.run.runner import Runner, RunStoppedError, plan_items
 from harness.run.splitting import join_pieces, split_text
-from harness.runfile import RunFile, RunWriter, repair_torn_tail
+from harness.runfile import RunFile, RunHeader, RunWriter, repair_torn_tail
 from tests.engine_helpers import FakeTime
 from tests.helpers import REFERENCES, SEED_ID, read_jsonl
 
@@ -64,10 +64,10 @@ def _run(tmp_path: Path, provider: Provider, targets: list[str], **settings: int
     import asyncio
 
     with RunWriter(path) as writer:
-        writer.header({"run_id": "t"})
+        writer.header(RunHeader(run_id="t"))
         runner = Runner(provider, RunSettings(**settings), writer, sleep=_no_sleep)
-        counts = asyncio.run(runner.run(items))
-        writer.footer(counts.as_dict())
+        asyncio.run(runner.run(items))
+        writer.footer(runner.tally.footer())
     return path
 
 
@@ -119,7 +119,7 @@ def test_runfile_reader_checks_shape_and_finds_footer(tmp_path: Path) -> None:
     assert run.run_id == "t"
     assert sum(1 for _ in run.segments()) == 22
     footer = run.footer()
-    assert footer is not None and footer["counts"]["segments"] == 22
+    assert footer is not None and footer.counts.segments == 22
 
 
 def test_torn_last_line_is_reported_then_repaired(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_latency_is_the_backend_time_without_pacing_backoff_or_retry_after(
     article = load_article(SEED_ID, REFERENCES)
     items = plan_items([article], ["spun"], ["de"], "en")[:4]
     with RunWriter(tmp_path / "run.jsonl") as writer:
-        writer.header({"run_id": "t"})
+        writer.header(RunHeader(run_id="t"))
         # One request a second: the pacing waits between requests, and the 429 adds 5 s.
         runner = Runner(provider, RunSettings(concurrency=1, rate_limit=1.0), writer,
                         sleep=time.sleep, clock=time.clock)

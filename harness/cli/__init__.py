@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from harness import __version__
-from harness.errors import HarnessError
+from harness.errors import EXIT_RUNTIME, HarnessError, scrub_message
 
 #: Command name -> (``module:attribute``, the one-line summary ``harness --help`` lists).
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "harness.cli.compare_cmd:compare",
         "Compare run files side by side; gate CI on the differences.",
     ),
+    "init": ("harness.cli.init_cmd:init", "Write a commented starter harness.toml."),
 }
 
 
@@ -91,8 +92,13 @@ class HarnessGroup(click.Group):
         try:
             return super().invoke(ctx)
         except HarnessError as exc:
-            click.echo(f"harness: error: {exc}", err=True)
+            # Messages can quote a backend or a URL: no passwords, no terminal escapes.
+            click.echo(f"harness: error: {scrub_message(str(exc), limit=None)}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # disk full, permissions, a vanished folder: say which file
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"harness: error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(EXIT_RUNTIME)
 
 
 @click.group(cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from harness.errors import UsageError
 from harness.inputs.content import InputSpec
+from harness.run.langs import normalise_lang
 
 
 def parse_references(values: tuple[str, ...]) -> dict[str, Path]:
@@ -17,9 +18,10 @@ def parse_references(values: tuple[str, ...]) -> dict[str, Path]:
         if not sep or not lang.strip() or not path.strip():
             raise UsageError(f"--reference {value!r}: expected LANG=FILE, e.g. "
                              "--reference de=newstest.de.txt")
-        if lang.strip() in found:
-            raise UsageError(f"--reference: two files for {lang.strip()!r}")
-        found[lang.strip()] = Path(path.strip())
+        code = normalise_lang(lang)  # --to DE and --reference de=... are one language
+        if code in found:
+            raise UsageError(f"--reference: two files for {code!r}")
+        found[code] = Path(path.strip())
     return found
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from harness.runfile import SegmentRecord
+
 
 class RunProgress:
     def __init__(self, enabled: bool) -> None:
@@ -34,7 +36,7 @@ class RunProgress:
         if self._progress is not None:
             self._tasks[provider] = self._progress.add_task(provider, total=total)
 
-    def advance(self, provider: str, record: dict[str, Any]) -> None:
+    def advance(self, provider: str, record: SegmentRecord) -> None:
         if self._progress is not None and provider in self._tasks:
             self._progress.advance(self._tasks[provider])
 

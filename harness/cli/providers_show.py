@@ -58,6 +58,8 @@ def describe_credentials(cls: type[Provider]) -> list[str]:
     lines = []
     for credential in cls.credentials:
         need = "required" if credential.required else "optional"
+        if credential.required and credential.option:
+            need += f" unless the {credential.option} option is set"
         state = "set" if os.environ.get(credential.env) else "not set"
         help_text = f" ({credential.help})" if credential.help else ""
         lines.append(f"  {credential.env}: {need}, {state}{help_text}")

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from harness.errors import UsageError
 from harness.references.add import read_text
-from harness.restore.phrasebook import load_phrasebook
-from harness.restore.proposer import accepted, apply_proposals, marked_text, propose_restoration
+from harness.restore.phrasebook import Phrasebook, load_phrasebook
+from harness.restore.proposer import (
+    Proposal,
+    accepted,
+    apply_proposals,
+    marked_text,
+    propose_restoration,
+)
 
 
 @click.command()
@@ -36,7 +45,7 @@ def restore(file: Path, phrasebook_path: Path | None, excluded: tuple[str, ...],
     book = load_phrasebook(phrasebook_path)
     if excluded:
         book = book.without_sources(excluded)
-    proposals = propose_restoration(text, book)
+    proposals = _propose(text, book)
     if apply_above is not None:
         chosen = accepted(proposals, apply_above)
         result = apply_proposals(text, chosen)
@@ -54,6 +63,20 @@ def restore(file: Path, phrasebook_path: Path | None, excluded: tuple[str, ...],
     else:
         click.echo(result, nl=False)
     click.echo(summary, err=True)
+
+
+#: Texts longer than this show a progress bar (on a terminal): about a second of work.
+PROGRESS_CHARS = 100_000
+
+
+def _propose(text: str, book: Phrasebook) -> list[Proposal]:
+    if len(text) < PROGRESS_CHARS or not sys.stderr.isatty():
+        return propose_restoration(text, book)
+    with Progress(TextColumn("restore"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("restore", total=len(book.entries))
+        return propose_restoration(
+            text, book, progress=lambda done, _total: bar.update(task, completed=done))
 
 
 def _write(path: Path, text: str) -> None:

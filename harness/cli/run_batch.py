@@ -19,11 +19,12 @@ from harness.run.batch.estimate import BatchEstimate
 from harness.run.batch.watch import RunProgress, batch_status, cancel_batches
 from harness.run.execution import RunResult, resume_command
 from harness.run.instances import ProviderPlan
+from harness.runfile import RunHeader
 
 
-def is_batch_run(header: dict[str, Any]) -> bool:
+def is_batch_run(header: RunHeader) -> bool:
     """A run made with ``--batch`` (a retry of one is synchronous: it has its own header)."""
-    return bool(header.get("batch")) and not header.get("retry_of")
+    return bool(header.batch) and not header.retry_of
 
 
 def check_batch_flags(batch: bool, no_wait: bool, poll: float | None) -> Poller:

@@ -40,13 +40,21 @@ from harness.references.article import VARIANTS, list_article_ids, load_article,
 from harness.run.batch.driver import execute_batch_run, resume_batch_run
 from harness.run.batch.estimate import estimate_batch_run
 from harness.run.cache import TranslationCache
-from harness.run.config import load_config, parse_overrides, parse_rate
+from harness.run.config import (
+    CONFIG_FILENAME,
+    load_config,
+    parse_overrides,
+    parse_rate,
+    shadowing_warnings,
+)
 from harness.run.estimate import estimate_run
 from harness.run.execution import RunControl, RunResult, execute_run, resume_run, retry_errors
 from harness.run.instances import ProviderPlan, plan_provider
+from harness.run.langs import normalise_lang, normalise_langs
 from harness.run.plan import parse_shard
 from harness.run.registry import Registry
 from harness.run.resume import find_run, rebuild_articles, rebuild_provider
+from harness.run.run_table import parse_run_table
 from harness.runfile import RunFile
 
 T = TypeVar("T")
@@ -57,8 +65,9 @@ T = TypeVar("T")
               help="Provider instance or adapter name; repeat for several (default: the "
                    "local engines apertium and bergamot, each for the languages it offers).")
 @click.option("--to", "targets", multiple=True,
-              help="Target languages, BCP-47, comma-separated (default: every pair the "
-                   "provider has from the article's language).")
+              help="Target languages, BCP-47, comma-separated, any case (ES, es_ES and spa "
+                   "are es; default: [run] targets, else every pair the provider has from "
+                   "the article's language).")
 @click.option("--article", "articles", multiple=True,
               help="Reference article id; repeat for several (default: all).")
 @click.option("--variant", "variants", type=click.Choice(VARIANTS), multiple=True,
@@ -70,6 +79,8 @@ T = TypeVar("T")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True),
               help="Seconds per request.")
 @click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts per request.")
+@click.option("--max-wait", type=float, metavar="SECONDS",
+              help="Longest Retry-After to wait out; a longer one stops the provider.")
 @click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Where run files go (default: $HARNESS_RUNS_DIR or ./runs).")
 @click.option("--resume", "resume_ref", metavar="RUN",
@@ -110,7 +121,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         no_cache: bool, shard_text: str | None, input_paths: tuple[Path, ...],
         reference_specs: tuple[str, ...], article_id: str | None, source_lang: str,
         batch: bool, status_ref: str | None, cancel_ref: str | None, no_wait: bool,
-        poll: float | None, config_path: Path | None, references_dir: Path | None) -> None:
+        poll: float | None, config_path: Path | None, references_dir: Path | None,
+        max_wait: float | None) -> None:
     """Translate every segment of the articles (spun and restored), or of your own
     --input files (one version, original), into every target language.
 
@@ -119,11 +131,16 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
     """
     registry = Registry()
     config = load_config(config_path, required=config_path is not None)
+    for warning in shadowing_warnings(config, registry):
+        click.echo(f"harness: warning: {warning}", err=True)
+    table = parse_run_table(config.run, f"{config.path or CONFIG_FILENAME} [run]",
+                            config.path.parent if config.path else None)
     settings: dict[str, Any] = {
         "concurrency": concurrency,
         "timeout": timeout,
         "max_attempts": max_attempts,
         "rate_limit": parse_rate(rate) if rate else None,
+        "max_wait": max_wait,
     }
     out_dir = runs_dir or default_runs_dir()
     root = references_root(references_dir)
@@ -135,6 +152,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                              "harness run --batch --status RUN")
         path = find_run(watched, out_dir)
         header = RunFile(path).header
+        if references_dir is None and header.references:
+            root = Path(header.references)
         plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
         if status_ref:
             show_status(path, plan, rebuild_articles(header, root))
@@ -158,6 +177,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
                              "--retry-errors: the run file's header fixes them")
         path = find_run(existing, out_dir)
         header = RunFile(path).header  # the first line only: a torn tail is repaired later
+        if references_dir is None and header.references:
+            root = Path(header.references)
         plan = rebuild_provider(header, config=config, registry=registry, settings=settings)
         loaded = rebuild_articles(header, root)
         operation = resume_run if resume_ref else retry_errors
@@ -174,30 +195,33 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         return
 
     option_values = parse_overrides(overrides)
-    named = split_list(providers)
+    named = split_list(providers) or table.providers
     plans = [
         plan_provider(name, config=config, registry=registry, overrides=option_values,
                       settings=settings, require_keys=not dry_run)
         for name in (named or DEFAULT_PROVIDERS)
     ]
-    own = own_content(input_paths, reference_specs, article_id, source_lang)
+    own = own_content(input_paths or (() if articles else tuple(table.inputs)),
+                      reference_specs, article_id, normalise_lang(source_lang))
     if own and variants:
         raise UsageError("--variant chooses versions of reference articles; --input files "
                          "have one version, original")
-    article_ids = split_list(articles) or ([] if own else list_article_ids(root))
+    article_ids = split_list(articles) or ([] if input_paths else table.articles) or (
+        [] if own else list_article_ids(root))
     if not article_ids and not own:
         raise UsageError(f"no reference articles in {root}")
     loaded = [load_article(article_id, root) for article_id in article_ids]
     inputs = load_inputs(own, taken=article_ids)
     loaded += [article for item in inputs for article in item.articles]
-    chosen_targets = split_list(targets)
+    chosen_targets = normalise_langs(split_list(targets)) or table.targets
     runs: list[tuple[ProviderPlan, list[str] | None]]
     if named:
         runs = [(plan, chosen_targets) for plan in plans]
     else:
         runs = [(run.plan, run.targets)
                 for run in asyncio.run(default_runs(plans, loaded, chosen_targets))]
-    chosen_variants = list(variants) or list(dict.fromkeys(v for a in loaded for v in a.variants))
+    chosen_variants = list(variants) or ([] if own else table.variants) or list(
+        dict.fromkeys(v for a in loaded for v in a.variants))
     shard = parse_shard(shard_text) if shard_text else None
     cache = None if no_cache else TranslationCache.open_default()
     if dry_run and batch:
@@ -238,7 +262,8 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         _in_turn(turns, execute_run(
             plan, loaded, targets=plan_targets, variants=chosen_variants, runs_dir=out_dir,
             shard=shard, cache=cache, control=control, on_start=progress.start,
-            on_record=progress.advance, inputs=[item.entry() for item in inputs]))
+            on_record=progress.advance, inputs=[item.entry() for item in inputs],
+            references=references_dir))
         for plan, plan_targets in runs], cache, compare=len(runs) > 1, references=root)
 
 
@@ -288,8 +313,10 @@ async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dic
         elif main_task is not None:
             main_task.cancel()
 
+    # SIGTERM (sent by `kill`, CI runners and service managers) stops like Ctrl-C does.
     try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, on_interrupt)
         handled = True
     except (NotImplementedError, RuntimeError):  # not on this platform or thread
         handled = False
@@ -301,5 +328,6 @@ async def _run_all(make_jobs: Any) -> tuple[list[RunResult | BaseException], dic
             return [], progress.paths, True
         finally:
             if handled:
-                loop.remove_signal_handler(signal.SIGINT)
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(signum)
     return outcomes, progress.paths, False

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError
+from harness.errors import EXIT_OK, EXIT_RUNTIME, HarnessError, scrub_message
 from harness.run.estimate import Estimate
 from harness.run.execution import RunResult, resume_command
 from harness.run.runner import RunStoppedError
@@ -28,11 +28,16 @@ def print_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[st
                 click.echo(f"{outcome.provider}: interrupted; resume with: "
                            f"{resume_command(outcome.path)}", err=True)
                 code = max(code, EXIT_INTERRUPTED)
+            elif outcome.counts.segments and not outcome.counts.ok:
+                causes = "; ".join(f"{n} x {cause}" for cause, n in outcome.causes)
+                click.echo(f"harness: error: {outcome.provider}: every segment failed: {causes}",
+                           err=True)
+                code = max(code, EXIT_RUNTIME)
         elif isinstance(outcome, RunStoppedError):
             click.echo(f"harness: error: {outcome}", err=True)
             code = max(code, EXIT_RUNTIME)
         elif isinstance(outcome, HarnessError):
-            click.echo(f"harness: error: {outcome}", err=True)
+            click.echo(f"harness: error: {scrub_message(str(outcome), limit=None)}", err=True)
             code = max(code, outcome.exit_code)
         else:
             raise outcome
@@ -74,6 +79,10 @@ def print_estimates(estimates: Sequence[Estimate]) -> None:
         cost = f"{e.cost:.4f}" if e.cost is not None else "-"
         click.echo(f"{e.provider:<20} {','.join(e.targets):<16} {e.segments:>8} {e.cached:>7} "
                    f"{e.requests:>8} {e.characters:>11} {e.tokens:>9} {cost:>10}")
-    click.echo("nothing was sent (dry run); tokens are estimated at 4 characters each"
-               + ("; cost uses the instance's price_per_million_* settings"
-                  if any(e.cost is not None for e in estimates) else ""))
+    click.echo("nothing was sent (dry run); tokens are estimated at 4 characters each")
+    for source in dict.fromkeys(e.price_source for e in estimates if e.price_source):
+        who = ", ".join(e.provider for e in estimates if e.price_source == source)
+        click.echo(f"cost of {who}: " + ("the instance's price_per_million_* settings"
+                                         if source == "config" else
+                                         f"the shipped {source} (list prices; set "
+                                         "price_per_million_* on the instance to override)"))

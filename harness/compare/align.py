@@ -11,7 +11,8 @@ carries the differences into the report's notes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from harness.runfile import RunHeader
 
 
 @dataclass(frozen=True)
@@ -24,14 +25,10 @@ class RunIdentity:
     signatures: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_header(cls, label: str, header: dict[str, Any],
+    def from_header(cls, label: str, header: RunHeader,
                     signatures: dict[str, str]) -> RunIdentity:
-        digests: dict[str, dict[str, str]] = {}
-        for entry in header.get("articles") or []:
-            if isinstance(entry, dict) and entry.get("id"):
-                raw = entry.get("digests") or {}
-                digests[str(entry["id"])] = {str(k): str(v) for k, v in raw.items()}
-        return cls(label, str(header.get("source_lang") or "en"), digests, dict(signatures))
+        digests = {entry.id: dict(entry.digests) for entry in header.articles if entry.id}
+        return cls(label, str(header.source_lang or "en"), digests, dict(signatures))
 
 
 def _short(digest: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from harness import __version__
 from harness.compare.align import RunIdentity, check_alignment, run_labels
 from harness.compare.collect import DetailCollector, FactTable, RunCollector
+from harness.compare.engines import package_notes
 from harness.compare.gates import Gate, evaluate
 from harness.compare.judging import Judge, JudgementMemo
 from harness.compare.model import (
@@ -83,7 +84,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     if baseline_index is not None and len(runs) < 2:
         raise UsageError("a baseline needs at least one other run to compare with")
     files = [RunFile(path) for path in runs]
-    providers = [str((f.header.get("provider") or {}).get("name") or f.run_id) for f in files]
+    providers = [str(f.header.provider.get("name") or f.run_id) for f in files]
     labels = run_labels(providers, [f.run_id for f in files])
     notes: list[str] = []
     identities = [RunIdentity.from_header(label, f.header, {"fidelity": scorer_signature()})
@@ -93,6 +94,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
         raise UsageError("runs are not comparable: " + "; ".join(problems)
                          + " (--allow-mismatch compares them anyway)")
     notes += [f"mismatch allowed: {p}" for p in problems]
+    notes += package_notes(labels, [f.header for f in files])
 
     metrics = TextMetrics()
     book = ReferenceLibrary(references_root(options.references))
@@ -164,14 +166,14 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
     notes = []
     for label, run in zip(labels, files, strict=True):
         own = own_articles(run.header)
-        for entry in run.header.get("articles") or []:
-            article_id = str(entry.get("id") or "")
+        for entry in run.header.articles:
+            article_id = entry.id
             if article_id in own:
                 notes.append(f"{article_id} is your own content; its names and numbers "
                              "are found automatically in the source text (unreviewed facts)")
                 continue
             article, _ = book.get(article_id)
-            restored = (entry.get("digests") or {}).get("restored")
+            restored = entry.digests.get("restored")
             if article is None:
                 notes.append(f"{label}: article {article_id} is not among the references; "
                              "names and numbers are read from the run's own source text")
@@ -182,7 +184,7 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
 
 
 def _run_info(index: int, label: str, run: RunFile, segments: int, baseline: bool) -> RunInfo:
-    provider = run.header.get("provider") or {}
+    provider = run.header.provider
     return RunInfo(index=index, label=label, run_id=run.run_id, path=str(run.path),
                    provider=str(provider.get("name") or ""),
                    adapter=str(provider.get("adapter") or ""),

@@ -71,6 +71,7 @@ class GroupSummary:
     cached: int = 0
     usage: dict[str, float] = field(default_factory=dict)
     cost: float | None = None
+    untranslated: int = 0  # outputs identical to their source
 
     @property
     def names(self) -> float | None:
@@ -231,6 +232,8 @@ class GateResult:
     limit: float
     passed: bool
     message: str
+    kind: str = ""  # "fail-under", "max-regression" or "run-failed"
+    metric: str = ""
 
 
 @dataclass

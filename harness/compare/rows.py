@@ -20,6 +20,7 @@ from sacrebleu.metrics.chrf import CHRF
 
 from harness.compare.judging import FactOutcome, Judge
 from harness.fidelity.scorer import signature as fidelity_signature
+from harness.run.langs import lang_key
 from harness.runfile import RunFile
 from harness.score.textmetrics import bleu_tokenizer
 
@@ -103,29 +104,27 @@ def _usage(raw: Any) -> dict[str, float]:
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
     """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
     for record in RunFile(path).segments():
-        target = str(record["target_lang"])
-        article, segment = str(record["article"]), str(record["segment"])
-        output = record.get("output")
-        raw_error = record.get("error")
+        target = lang_key(record.target_lang)  # "ES" and "es" are one language
+        article, segment = record.article, record.segment
+        output = record.output
         error = None
-        if raw_error:
-            error = str(raw_error.get("type") or "error") if isinstance(raw_error, dict) \
-                else "error"
+        if record.error is not None:
+            error = record.error.type or "error"
         elif output is None:
             error = "NoOutput"
-        source = str(record.get("source") or "")
+        source = record.source
         base: dict[str, Any] = {
-            "id": str(record["id"]), "article": article, "segment": segment,
-            "variant": str(record["variant"]), "target": target, "source": source,
-            "output": None if output is None else str(output), "error": error,
-            "latency_ms": float(record.get("latency_ms") or 0.0),
-            "cached": bool(record.get("cached")), "usage": _usage(record.get("usage")),
+            "id": f"{article}/{segment}/{record.variant}/{target}", "article": article,
+            "segment": segment,
+            "variant": record.variant, "target": target, "source": source,
+            "output": output, "error": error,
+            "latency_ms": record.latency_ms,
+            "cached": record.cached, "usage": _usage(record.usage),
         }
         if error is not None or output is None:
             yield SegmentRow(**base)
             continue
-        judged = judge(article, segment, target, str(record.get("source_lang") or "en"),
-                       str(output), source)
+        judged = judge(article, segment, target, record.source_lang or "en", output, source)
         chrf = bleu = None
         reference = judge.book.gold(article, segment, target)
         if reference is not None:

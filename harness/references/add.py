@@ -11,9 +11,11 @@ nothing behind.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from harness.references.article import (
     split_segments,
 )
 from harness.references.proposal import propose_facts
+from harness.runfile import sync_directory
 
 _ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -48,7 +51,8 @@ class AddedArticle:
 
 def read_text(path: Path, what: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows editors add one) would become a paragraph.
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ArticleError(f"{what} text {path}: no such file") from None
     except UnicodeDecodeError as exc:
@@ -57,8 +61,17 @@ def read_text(path: Path, what: str) -> str:
         raise ArticleError(f"{what} text {path}: {exc.strerror}") from None
 
 
+def _write_synced(path: Path, text: str) -> None:
+    """Write and fsync, so the folder renamed into place is complete after a crash."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
 def _q(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string. JSON escapes the C0 controls; TOML also forbids a raw DEL."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def meta_toml(article_id: str, meta: ArticleMeta, spun: str, restored: str,
@@ -148,12 +161,21 @@ def _new_folder(root: Path, article_id: str) -> Path:
 
 def _install(root: Path, article_id: str, files: dict[str, str]) -> Path:
     """Write ``files`` into a staging folder and move it into place in one step."""
+    for name, content in files.items():
+        if name.endswith(".toml"):
+            try:  # a folder that cannot be loaded back must never appear
+                tomllib.loads(content)
+            except tomllib.TOMLDecodeError as exc:
+                raise ArticleError(f"{article_id}: cannot write a valid {name} ({exc})") \
+                    from None
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{article_id}.", dir=root))
     try:
         for name, content in files.items():
-            (staging / name).write_text(content, encoding="utf-8", newline="")
+            _write_synced(staging / name, content)
+        sync_directory(staging)
         staging.rename(root / article_id)
+        sync_directory(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -196,8 +196,10 @@ def load_article(article_id: str, root: Path | None = None) -> Article:
     meta = _read_meta(folder)
     files = meta.get("files", {})
     try:
-        spun = (folder / files.get("spun", "spun.txt")).read_text(encoding="utf-8")
-        restored = (folder / files.get("restored", "restored.txt")).read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark left by an editor is not a character of the text.
+        spun = (folder / files.get("spun", "spun.txt")).read_text(encoding="utf-8-sig")
+        restored = (folder / files.get("restored", "restored.txt")).read_text(
+            encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise ArticleError(f"article {article_id!r}: {exc.filename} is missing") from exc
     furniture = frozenset(int(item["line"]) for item in meta.get("furniture", []))

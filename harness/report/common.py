@@ -7,13 +7,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.compare.model import Comparison, Delta, FactCell, GroupSummary, Report
+from harness.report.overview import LeaderRow, Rate
 
 DASH = "—"
 SUMMARY_COLUMNS = ("names", "numbers", "fidelity", "unexpected", "chrF", "BLEU", "errors", "p50 ms",
                    "p95 ms", "usage", "cost")
 DELTA_METRICS = ("names", "numbers", "fidelity", "chrf", "bleu")
+# Every format shows these Δ columns, in this order: one per metric a gate can check.
+DELTA_COLUMNS = {"names": "Δ names", "numbers": "Δ numbers", "fidelity": "Δ fidelity",
+                 "chrf": "Δ chrF", "bleu": "Δ BLEU"}
+# The summary column a --fail-under gate on a metric reads.
+FLOOR_COLUMNS = {"names": "names", "numbers": "numbers", "fidelity": "fidelity", "chrf": "chrF",
+                 "bleu": "BLEU", "ok": "errors"}
+LEADER_COLUMNS = ("run", "fidelity (95% CI)", "names (95% CI)", "numbers (95% CI)",
+                  "untranslated", "errors", "p50 ms", "cost", "gates")
 RATE_METRICS = ("names", "numbers", "fidelity")
 ALPHA = 0.05
+FAIL_MARK = "✖"
+DELTA_NOTE = ("Δ: candidate minus baseline on the segments both runs translated, in "
+              "percentage points (pp) for rates and in points for chrF and BLEU; p from a "
+              "paired bootstrap; ▼ worse or ▲ better when significant at 5 %; "
+              f"{FAIL_MARK} marks the cell a gate failed on.")
 
 
 def pct(value: float | None) -> str:
@@ -73,6 +87,51 @@ class SummaryRow:
     baseline: bool
     cells: dict[str, str]
     deltas: dict[str, Delta | None] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)  # columns a gate failed on
+
+
+def failed_cells(report: Report) -> dict[tuple[int, str, str], set[str]]:
+    """For each (run, variant, language), the summary columns a gate failed on: the
+    metric's column for a floor, its Δ column for a regression."""
+    cells: dict[tuple[int, str, str], set[str]] = {}
+    for gate in report.failed_gates:
+        if gate.kind == "fail-under":
+            column = FLOOR_COLUMNS.get(gate.metric)
+        elif gate.kind == "max-regression":
+            column = DELTA_COLUMNS.get(gate.metric)
+        else:
+            column = None
+        if column is not None and gate.target != "*":
+            cells.setdefault((gate.run, gate.variant, gate.target), set()).add(column)
+    return cells
+
+
+def rate_ci(rate: Rate) -> str:
+    """``87.3% (84.1–90.2)``: a rate with its 95 % interval."""
+    interval = rate.interval
+    if rate.value is None or interval is None:
+        return DASH
+    return f"{100 * rate.value:.1f}% ({100 * interval[0]:.1f}–{100 * interval[1]:.1f})"
+
+
+def leader_cells(row: LeaderRow) -> dict[str, str]:
+    """The leaderboard row as text, keyed by :data:`LEADER_COLUMNS`."""
+    return {
+        "run": row.label + (" (baseline)" if row.baseline else ""),
+        "fidelity (95% CI)": rate_ci(row.fidelity),
+        "names (95% CI)": rate_ci(row.names),
+        "numbers (95% CI)": rate_ci(row.numbers),
+        "untranslated": str(row.untranslated),
+        "errors": f"{row.errors}/{row.segments}",
+        "p50 ms": millis(row.p50_ms),
+        "cost": DASH if row.cost is None else f"{row.cost:.4f}",
+        "gates": f"{FAIL_MARK} {row.failed_gates} failed" if row.failed_gates else "ok",
+    }
+
+
+def delta_mark(delta: Delta | None) -> str:
+    """▼ or ▲ before a significant change, so the direction never rests on colour."""
+    return {"worse": "▼ ", "better": "▲ ", "same": ""}[delta_state(delta)]
 
 
 def summary_cells(group: GroupSummary) -> dict[str, str]:
@@ -100,6 +159,7 @@ def comparison_for(report: Report, run: int) -> Comparison | None:
 def summary_rows(report: Report) -> list[SummaryRow]:
     """One row per target language, variant and run, in that order."""
     rows = []
+    failed = failed_cells(report)
     for target in report.targets():
         for variant in report.variants():
             for run in report.runs:
@@ -107,7 +167,8 @@ def summary_rows(report: Report) -> list[SummaryRow]:
                 if group is None:
                     continue
                 row = SummaryRow(target, variant, run.index, run.label, run.baseline,
-                                 summary_cells(group))
+                                 summary_cells(group),
+                                 failed=failed.get((run.index, variant, target), set()))
                 comparison = comparison_for(report, run.index)
                 if comparison is not None:
                     deltas = next((g for g in comparison.groups
@@ -139,22 +200,6 @@ def fact_how(cell: FactCell | None) -> str:
 def column_label(report: Report, key: str) -> str:
     run, target, variant = key.split("/", 2)
     return f"{report.run_label(int(run))} {target} {variant}"
-
-
-def gate_lines(report: Report) -> list[str]:
-    failed = report.failed_gates
-    if not report.gates:
-        return ["no gates set"]
-    if not failed:
-        return [f"all {len(report.gates)} gate checks passed"]
-    return [f"FAILED {g.gate}: {g.message}" for g in failed]
-
-
-def status_line(report: Report) -> str:
-    if not report.gates:
-        return "no gates"
-    failed = len(report.failed_gates)
-    return "passed" if not failed else f"{failed} gate check{'s' * (failed != 1)} failed"
 
 
 def leakage_text(leakage: dict[str, object] | None) -> str:

@@ -1,12 +1,15 @@
 """The comparison as one self-contained HTML page.
 
-The page holds a heatmap of facts against run, language and variant, the
-side-by-side table (sortable), newly broken facts with both outputs, spin
-sensitivity, and segments in full: the restored and the spun source next to
-each run's two outputs, kept facts highlighted where they were found and lost
-facts listed. Style and script are inlined from ``assets/`` (no external
-asset, no network). Every text that came from a run or a backend is escaped
-with :func:`html.escape`; the page builds no markup from data in the browser.
+The overview comes first (``#overview``): the verdict, the leaderboard (one row
+per run, rates with 95 % intervals) and an inline SVG chart per language. Then
+the details: runs, newly broken facts with both outputs, the side-by-side table
+(sortable, Δ columns, the cell a gate failed on marked), spin sensitivity, a
+heatmap of facts against run, language and variant, and segments in full.
+Every table sits in a box that scrolls sideways, so a phone clips nothing.
+Colours are colour-blind safe and never carry meaning alone (✓ ✗ ◐ ▼ ▲ ✖).
+Style and script are inlined from ``assets/`` (no external asset, no
+network). Every text that came from a run or a backend is escaped with
+:func:`html.escape`; the page builds no markup from data in the browser.
 """
 
 from __future__ import annotations
@@ -16,20 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from harness.compare.model import Comparison, FactCell, OutputView, Report, SegmentDetail
+from harness.report.chart import language_chart
 from harness.report.common import (
     DASH,
+    DELTA_COLUMNS,
+    DELTA_NOTE,
+    FAIL_MARK,
+    LEADER_COLUMNS,
     SUMMARY_COLUMNS,
     column_label,
+    delta_mark,
     delta_state,
     delta_text,
     fact_how,
     fact_mark,
-    gate_lines,
+    leader_cells,
     leakage_text,
     signed,
-    status_line,
     summary_rows,
 )
+from harness.report.overview import leaderboard, verdict
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -44,35 +53,82 @@ def _asset(name: str) -> str:
 
 
 def render_html(report: Report) -> str:
-    status = "passed" if report.passed else "failed"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>harness compare</title>", f"<style>{_asset('report.css')}</style>",
-        "</head><body>",
-        f'<h1>harness compare: <span class="status-{status}">{esc(status_line(report))}</span>'
-        "</h1>",
+        "</head><body>", _overview(report), '<section id="details">', "<h2>Details</h2>",
         '<p id="script-status" class="label">static page (script not run)</p>',
-        "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in gate_lines(report)) + "</ul>",
         _runs(report),
     ]
+    parts += [_summary(report), _spin(report)]
     for comparison in report.comparisons:
         parts.append(_broken(report, comparison))
-    parts += [_summary(report), _spin(report), _heatmap(report), _details(report)]
+    parts += [_heatmap(report), _details(report)]
+    parts.append(_gate_table(report))
     if report.notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in report.notes)
                      + "</ul>")
     parts.append("<h2>Signatures</h2><pre class=\"sig\">" + esc("\n".join(
         f"{name}: {value}" for name, value in report.signatures.items())) + "</pre>")
-    parts += [f"<script>{_asset('report.js')}</script>", "</body></html>"]
+    parts += ["</section>", f"<script>{_asset('report.js')}</script>", "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def _overview(report: Report) -> str:
+    """Verdict, leaderboard and one chart per language: what a reader needs first."""
+    state = verdict(report)
+    css = {"passed": "passed", "failed": "failed"}.get(state.state, "none")
+    symbol = {"passed": "✔", "failed": FAIL_MARK}.get(state.state, "•")
+    parts = ['<section id="overview">',
+             f'<h1 id="verdict" class="verdict status-{css}">{symbol} harness compare: '
+             f"{esc(state.headline)}</h1>"]
+    if state.lines:
+        parts.append('<ul class="failed-gates">'
+                     + "".join(f"<li>{esc(line)}</li>" for line in state.lines) + "</ul>")
+    rows = []
+    for row in leaderboard(report):
+        cells = leader_cells(row)
+        sort = {"fidelity (95% CI)": row.fidelity.value, "names (95% CI)": row.names.value,
+                "numbers (95% CI)": row.numbers.value, "untranslated": row.untranslated,
+                "errors": row.errors, "p50 ms": row.p50_ms, "cost": row.cost,
+                "gates": row.failed_gates}
+        tds = [_td(cells["run"], css="failed-cell" if row.failed_gates else "")]
+        for column in LEADER_COLUMNS[1:]:
+            value = sort.get(column)
+            css_cell = "num failed-cell" if column == "gates" and row.failed_gates else "num"
+            tds.append(_td(cells[column], sort=-1 if value is None else value, css=css_cell))
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    parts.append("<h2>Leaderboard</h2>" + _table([esc(c) for c in LEADER_COLUMNS], rows,
+                                                  ident="leaderboard"))
+    parts.append('<p class="label">All languages and variants of a run pooled; 95 % Wilson '
+                 "intervals over facts; p50 is the segment-weighted mean of the per-language "
+                 "medians. Best fidelity first.</p>")
+    charts = [f'<figure class="chart-box"><figcaption>{esc(target)}</figcaption>'
+              f"{language_chart(report, target)}</figure>" for target in report.targets()]
+    parts.append('<h2>Fidelity per language</h2><div class="charts">' + "".join(charts)
+                 + "</div></section>")
+    return "\n".join(parts)
+
+
+def _gate_table(report: Report) -> str:
+    if not report.gates:
+        return ""
+    rows = ["<tr>" + _td(f"{FAIL_MARK} failed" if not g.passed else "✔ passed",
+                         css="failed-cell" if not g.passed else "")
+            + _td(g.gate) + _td(g.message) + "</tr>"
+            for g in sorted(report.gates, key=lambda g: g.passed)]
+    failed = len(report.failed_gates)
+    return (f'<details id="gate-checks"><summary>All {len(report.gates)} gate checks '
+            f"({failed} failed)</summary>"
+            + _table(["result", "gate", "check"], rows, ident="gates") + "</details>")
 
 
 def _table(header: list[str], rows: list[str], *, css: str = "sortable", ident: str = "") -> str:
     id_attr = f' id="{esc(ident)}"' if ident else ""
     head = "".join(f"<th>{h}</th>" for h in header)
-    return (f'<table class="{css}"{id_attr}><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+    return (f'<div class="scroll"><table class="{css}"{id_attr}><thead><tr>{head}</tr></thead>'
+            "<tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
 def _td(text: object, *, sort: object = None, css: str = "") -> str:
@@ -121,7 +177,7 @@ def _summary(report: Report) -> str:
     with_deltas = any(row.deltas for row in rows)
     header = ["lang", "variant", "run", *SUMMARY_COLUMNS]
     if with_deltas:
-        header += ["Δ names", "Δ numbers", "Δ fidelity", "Δ chrF"]
+        header += list(DELTA_COLUMNS.values())
     body = []
     for row in rows:
         group = report.group(row.run, row.variant, row.target)
@@ -136,18 +192,23 @@ def _summary(report: Report) -> str:
                  _td(row.label + (" (baseline)" if row.baseline else ""))]
         for column in SUMMARY_COLUMNS:
             value = sort_keys.get(column)
-            cells.append(_td(row.cells[column], sort=-1 if value is None else value, css="num"))
+            failed = column in row.failed
+            text = f"{FAIL_MARK} {row.cells[column]}" if failed else row.cells[column]
+            cells.append(_td(text, sort=-1 if value is None else value,
+                             css="num failed-cell" if failed else "num"))
         if with_deltas:
-            for metric in ("names", "numbers", "fidelity", "chrf"):
+            for metric, column in DELTA_COLUMNS.items():
                 delta = row.deltas.get(metric)
-                text = "" if row.baseline else delta_text(delta)
+                text = "" if row.baseline else delta_mark(delta) + delta_text(delta)
+                failed = column in row.failed
+                if failed:
+                    text = f"{FAIL_MARK} {text}"
                 sort = delta.delta if delta is not None and delta.delta is not None else 0
-                cells.append(_td(text, sort=sort, css=f"num {delta_state(delta)}"))
+                cells.append(_td(text, sort=sort, css=f"num {delta_state(delta)}"
+                                 + (" failed-cell" if failed else "")))
         body.append("<tr>" + "".join(cells) + "</tr>")
     return ("<h2>Side by side</h2>" + _table([esc(h) for h in header], body, ident="summary")
-            + '<p class="label">Δ: candidate minus baseline on the segments both runs '
-            "translated; p from a paired bootstrap; red or green when significant at 5 %. "
-            "Click a column to sort.</p>")
+            + f'<p class="label">{esc(DELTA_NOTE)} Click a column to sort.</p>')
 
 
 def _spin(report: Report) -> str:
@@ -164,9 +225,9 @@ def _spin(report: Report) -> str:
 
 
 def _colour(cell: FactCell) -> str:
-    share = cell.kept / cell.total
-    hue = round(120 * share)  # red (lost) .. green (kept)
-    return f"background:hsl({hue},62%,38%)"
+    # Okabe-Ito blue (kept), orange (partly), vermilion (lost): safe for colour-blind
+    # readers, and each cell carries its symbol as well.
+    return "background:" + {"kept": "#0072B2", "partly": "#E69F00", "lost": "#D55E00"}[cell.state]
 
 
 def _heatmap(report: Report) -> str:
@@ -186,12 +247,12 @@ def _heatmap(report: Report) -> str:
             cells.append(f'<td class="cell {cell.state}" style="{_colour(cell)}" '
                          f'title="{esc(fact_how(cell))}">{fact_mark(cell)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    legend = ('<p class="legend"><span style="background:hsl(120,62%,38%)">✓ kept</span>'
-              '<span style="background:hsl(60,62%,38%)">◐ partly</span>'
-              '<span style="background:hsl(0,62%,38%)">✗ lost</span> '
+    legend = ('<p class="legend"><span style="background:#0072B2">✓ kept</span>'
+              '<span style="background:#E69F00">◐ partly</span>'
+              '<span style="background:#D55E00">✗ lost</span> '
               "hover a cell for how it was kept or where it was lost</p>")
-    return (f'<h2>Facts</h2>{legend}<table class="heatmap" id="heatmap"><thead><tr>{header}'
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f'<h2>Facts</h2>{legend}<div class="scroll"><table class="heatmap" id="heatmap">'
+            f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
 def highlight(output: str, facts: list[list[Any]]) -> str:

@@ -1,12 +1,18 @@
 """The comparison as JUnit XML, so CI dashboards show regressions as failed tests.
 
-One test suite per compared run (every run but the baseline), one test case per
-fact of the article and target language and variant (classname
-``harness.<run>.<lang>.<variant>``, name the fact). With a baseline a case
-*fails* when the run kept the fact in fewer mentions than the baseline (a
-regression) and is *skipped* when the fact is lost as in the baseline (a known
-miss, visible without turning every build red). Without a baseline a lost fact
-fails. A last suite ``harness.gates`` has one case per gate check.
+The failures are exactly the gate failures, so a dashboard and the exit code of
+``harness compare`` never disagree: the suite ``harness.gates`` has one case per
+gate check, failed when the check failed (a failed ``max-regression broken``
+check lists the newly broken facts with both outputs).
+
+Before it, one suite per compared run (every run but the baseline) with one
+case per fact of the article, target language and variant (classname
+``harness.<run>.<lang>.<variant>``, name the fact), for reading: a fact the run
+lost is *skipped* with why (a regression against the baseline, lost as in the
+baseline, or lost with no baseline), a kept fact passes. Dashboards split a
+classname at its dots into packages, so a dot inside a run label (``gpt-4.1``)
+is written as the look-alike ONE DOT LEADER (U+2024, ``gpt-4․1``); the suite
+keeps the label as it is in its ``run`` property.
 """
 
 from __future__ import annotations
@@ -25,6 +31,11 @@ def _clean(text: object) -> str:
     return _NOT_XML.sub("\ufffd", str(text))
 
 
+def class_part(label: str) -> str:
+    """A run label as one classname part: its dots cannot split it into packages."""
+    return label.replace(".", "\u2024")
+
+
 def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
     return ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name),
                          time="0")
@@ -37,7 +48,9 @@ def render_junit(report: Report) -> str:
     for run in report.runs:
         if run.baseline:
             continue
-        suite = ET.SubElement(root, "testsuite", name=_clean(f"harness.{run.label}"))
+        suite = ET.SubElement(root, "testsuite", name=_clean(f"harness.{class_part(run.label)}"))
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", name="run", value=_clean(run.label))
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for column in report.fact_columns:
             if column.run != run.index:
@@ -58,7 +71,9 @@ def render_junit(report: Report) -> str:
         counts["tests"] += 1
         if not gate.passed:
             counts["failures"] += 1
-            ET.SubElement(case, "failure", message=_clean(gate.message), type="gate")
+            failure = ET.SubElement(case, "failure", message=_clean(gate.message), type="gate")
+            if gate.metric == "broken":
+                failure.text = _clean(_broken_text(report, gate.run))
     _close(gates, counts, totals)
     for key, value in totals.items():
         root.set(key, str(value))
@@ -69,24 +84,21 @@ def render_junit(report: Report) -> str:
 def _fact_case(suite: ET.Element, report: Report, label: str, column_key: str, fact: FactRow,
                cell: FactCell, base: FactCell | None, counts: dict[str, int]) -> None:
     _, target, variant = column_key.split("/", 2)
-    case = _case(suite, f"harness.{label}.{target}.{variant}",
+    case = _case(suite, f"harness.{class_part(label)}.{target}.{variant}",
                  f"{fact.kind} {fact.label} ({fact.article})")
     counts["tests"] += 1
     detail = f"{column_label(report, column_key)}: {fact.label}: {fact_how(cell)}"
-    if base is not None and base.total:
-        if cell.kept < min(base.kept, cell.total):
-            counts["failures"] += 1
-            failure = ET.SubElement(case, "failure", type="regression", message=_clean(
-                f"kept in {cell.kept} of {cell.total} mentions, the baseline in {base.kept} "
-                f"of {base.total}"))
-            failure.text = _clean(_outputs(report, label, fact, target, variant) or detail)
-        elif cell.kept < cell.total:
-            counts["skipped"] += 1
-            ET.SubElement(case, "skipped", message=_clean(
-                f"lost as in the baseline: {fact_how(cell)}"))
-    elif cell.kept < cell.total:
-        counts["failures"] += 1
-        ET.SubElement(case, "failure", type="lost", message=_clean(detail))
+    if cell.kept < cell.total:
+        counts["skipped"] += 1
+        if base is not None and base.total and cell.kept < min(base.kept, cell.total):
+            why = (f"regression: kept in {cell.kept} of {cell.total} mentions, the baseline "
+                   f"in {base.kept} of {base.total}")
+            detail = _outputs(report, label, fact, target, variant) or detail
+        elif base is not None and base.total:
+            why = f"lost as in the baseline: {fact_how(cell)}"
+        else:
+            why = f"lost: {fact_how(cell)}"
+        ET.SubElement(case, "skipped", message=_clean(why))
     out = ET.SubElement(case, "system-out")
     out.text = _clean(detail)
 
@@ -103,6 +115,23 @@ def _outputs(report: Report, label: str, fact: FactRow, target: str, variant: st
                           f"({broken.baseline_how}); lost: {broken.candidate_why}",
                           f"  baseline:  {broken.baseline_output}",
                           f"  candidate: {broken.candidate_output}"]
+    return "\n".join(lines)
+
+
+def _broken_text(report: Report, run: int) -> str:
+    lines = []
+    for comparison in report.comparisons:
+        if comparison.run != run:
+            continue
+        for broken in comparison.newly_broken:
+            lines += [f"{broken.target} {broken.variant} {broken.segment} {broken.kind} "
+                      f"{broken.label}: baseline kept {broken.baseline_found!r} "
+                      f"({broken.baseline_how}); lost: {broken.candidate_why}",
+                      f"  baseline:  {broken.baseline_output}",
+                      f"  candidate: {broken.candidate_output}"]
+        hidden = comparison.facts_broken - comparison.newly_broken_shown
+        if hidden > 0:
+            lines.append(f"… and {hidden} more in the JSON and HTML reports")
     return "\n".join(lines)
 
 

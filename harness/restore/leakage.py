@@ -271,20 +271,19 @@ def leakage_for_run(run_path: Path, references: Path | None = None,
     notes: list[str] = []
     articles = _Articles(library or ReferenceLibrary(references_root(references)), notes)
     run = RunFile(run_path)
-    provider = str((run.header.get("provider") or {}).get("name", "?"))
+    provider = run.header.provider_name
     targets: dict[str, TargetLeakage] = {}
     waiting: dict[tuple[str, str, str], tuple[str, str]] = {}
     for record in run.segments():
-        output = record.get("output")
-        if output is None or record.get("error") or record.get("variant") not in ("spun",
-                                                                                  "restored"):
+        output = record.output
+        if output is None or record.error or record.variant not in ("spun", "restored"):
             continue
-        slot = (str(record["article"]), str(record["segment"]), str(record["target_lang"]))
+        slot = (record.article, record.segment, record.target_lang)
         other = waiting.pop(slot, None)
-        if other is None or other[0] == record["variant"]:
-            waiting[slot] = (str(record["variant"]), str(output))
+        if other is None or other[0] == record.variant:
+            waiting[slot] = (record.variant, output)
             continue
-        spun_out, restored_out = ((str(output), other[1]) if record["variant"] == "spun"
+        spun_out, restored_out = ((output, other[1]) if record.variant == "spun"
                                   else (other[1], str(output)))
         loaded = articles.get(slot[0])
         if loaded is None:

@@ -23,6 +23,8 @@ proposes "Avenue" -> "Street").
 from __future__ import annotations
 
 import re
+from bisect import bisect_right, insort
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,7 +76,12 @@ def _trim(text: str, start: int, end: int, restored: str) -> tuple[int, int, str
     return words[0][0], words[-1][1], " ".join(new)
 
 
-def _candidate(text: str, entry: Entry, match: re.Match[str]) -> Proposal:
+def _line_starts(text: str) -> list[int]:
+    """Offsets where each line begins, so a match's line number is one bisection."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
+
+
+def _candidate(text: str, entry: Entry, match: re.Match[str], lines: list[int]) -> Proposal:
     start, end = match.span()
     before = text[max(0, start - _WINDOW):start]
     after = text[end:end + _WINDOW]
@@ -90,7 +97,7 @@ def _candidate(text: str, entry: Entry, match: re.Match[str]) -> Proposal:
         confidence, justified, evidence = entry.prior, True, "phrasebook prior"
     restored = _capitalised(entry.restored, match.group())
     t_start, t_end, t_restored = _trim(text, start, end, restored)
-    return Proposal(t_start, t_end, text.count("\n", 0, t_start) + 1, text[t_start:t_end],
+    return Proposal(t_start, t_end, bisect_right(lines, t_start), text[t_start:t_end],
                     t_restored, confidence, justified, entry.source, evidence)
 
 
@@ -109,15 +116,36 @@ def _document_boost(chosen: list[Proposal]) -> list[Proposal]:
     return boosted
 
 
-def propose_restoration(text: str, phrasebook: Phrasebook) -> list[Proposal]:
-    """Proposed edits for a spun text, in text order, none overlapping."""
-    candidates = [_candidate(text, entry, match)
-                  for entry in phrasebook.entries for match in entry.pattern.finditer(text)]
+Progress = Callable[[int, int], None]
+
+
+def propose_restoration(text: str, phrasebook: Phrasebook,
+                        progress: Progress | None = None) -> list[Proposal]:
+    """Proposed edits for a spun text, in text order, none overlapping.
+
+    Linear in the text's length (for a given phrasebook): each entry's pattern scans
+    the text once, line numbers come from one table of line starts, and overlaps are
+    found by bisection among the spans already chosen. ``progress(done, total)`` is
+    called after each phrasebook entry.
+    """
+    lines = _line_starts(text)
+    candidates: list[Proposal] = []
+    for number, entry in enumerate(phrasebook.entries, start=1):
+        candidates += [_candidate(text, entry, match, lines)
+                       for match in entry.pattern.finditer(text)]
+        if progress is not None:
+            progress(number, len(phrasebook.entries))
     candidates.sort(key=lambda p: (not p.justified, -(p.end - p.start), -p.confidence))
     chosen: list[Proposal] = []
+    spans: list[tuple[int, int]] = []  # the chosen (start, end), sorted and disjoint
     for candidate in candidates:
-        if all(candidate.end <= p.start or candidate.start >= p.end for p in chosen):
-            chosen.append(candidate)
+        at = bisect_right(spans, (candidate.start, candidate.end))
+        if at and spans[at - 1][1] > candidate.start:
+            continue
+        if at < len(spans) and spans[at][0] < candidate.end:
+            continue
+        insort(spans, (candidate.start, candidate.end))
+        chosen.append(candidate)
     return sorted(_document_boost(chosen), key=lambda p: p.start)
 
 

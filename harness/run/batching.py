@@ -34,7 +34,7 @@ def make_batches(items: Iterable[WorkItem], limits: Limits) -> Iterator[Batch]:
         text = item.text
         if len(text) > limits.max_chars:
             # A long segment travels alone; its pieces are grouped by piece_groups.
-            yield Batch([item], [split_text(text, limits.max_chars)])
+            yield Batch([item], [split_text(text, limits.max_chars, item.source_lang)])
             continue
         length = len(text)
         if (

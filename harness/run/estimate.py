@@ -18,7 +18,7 @@ the adapter is a local engine (asking it sends nothing over the network).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from harness.run.cache import RequestKeys, TranslationCache
 from harness.run.execution import choose_targets, open_provider
 from harness.run.instances import ProviderPlan
 from harness.run.plan import Shard, WorkItem, in_shard, plan_items
+from harness.run.prices import price_table
 
 CHARS_PER_TOKEN = 4
 
@@ -42,6 +43,7 @@ class Estimate:
     requests: int
     characters: int
     cost: float | None
+    price_source: str | None = None  # "config", or the price table's date
 
     @property
     def tokens(self) -> int:
@@ -60,28 +62,40 @@ async def estimate_run(plan: ProviderPlan, articles: Sequence[Article], *,
                     provider.check_pair(LangPair(article.language, target))
         else:
             chosen = await choose_targets(provider, plan, articles, targets)
+        identity = provider.identity()
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        to_send = items if cache is None else _not_cached(items, cache, provider.identity())
+        to_send = items if cache is None else _not_cached(items, cache, identity)
         requests = sum(request_count(batch, provider.limits)
                        for batch in make_batches(to_send, provider.limits))
     characters = sum(len(item.text) for item in to_send)
+    cost, source = price(plan, characters, identity)
     return Estimate(plan.instance.name, chosen, len(items), len(items) - len(to_send), requests,
-                    characters, price(plan, characters))
+                    characters, cost, source)
 
 
 def _not_cached(items: list[WorkItem], cache: TranslationCache,
                 identity: dict[str, Any]) -> list[WorkItem]:
+    """The items the cache does not hold: one grouped lookup, no values read."""
     keys = RequestKeys(identity)
     wanted = [keys(item.source_lang, item.target_lang, item.text) for item in items]
-    hits = cache.held(wanted)
-    return [item for item, key in zip(items, wanted, strict=True) if key not in hits]
+    held = cache.held(wanted)
+    return [item for item, key in zip(items, wanted, strict=True) if key not in held]
 
 
-def price(plan: ProviderPlan, characters: int) -> float | None:
-    prices = plan.instance.prices
+def price(plan: ProviderPlan, characters: int,
+          identity: Mapping[str, Any] | None = None) -> tuple[float | None, str | None]:
+    """The cost and where its prices came from: the instance's own prices, else the
+    shipped table's for the adapter and model (:mod:`harness.run.prices`)."""
+    prices: Mapping[str, float] | None = plan.instance.prices
+    source: str | None = "config"
     if not prices:
-        return None
+        table = price_table()
+        model = ((identity or {}).get("options") or {}).get("model")
+        prices = table.lookup(plan.instance.adapter, model if isinstance(model, str) else None)
+        source = f"price table of {table.as_of}, {table.currency}"
+    if not prices:
+        return None, None
     tokens = math.ceil(characters / CHARS_PER_TOKEN)
     return (characters * prices.get("price_per_million_chars", 0.0)
             + tokens * prices.get("price_per_million_input_tokens", 0.0)
-            + tokens * prices.get("price_per_million_output_tokens", 0.0)) / 1_000_000
+            + tokens * prices.get("price_per_million_output_tokens", 0.0)) / 1_000_000, source

@@ -16,13 +16,24 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from harness import __version__
 from harness.errors import RunFileError
 from harness.run.plan import Shard
-from harness.run.runner import RunCounts
-from harness.runfile import RunFile, RunWriter, iter_lines, new_run_id, utc_now
+from harness.runfile import (
+    RunCounts,
+    RunFile,
+    RunHeader,
+    RunLockedError,
+    RunWriter,
+    SegmentRecord,
+    Tally,
+    is_being_written,
+    iter_lines,
+    new_run_id,
+    sync_directory,
+    utc_now,
+)
 
 #: Header fields that must be equal in every shard of one run.
 SAME_IN_EVERY_SHARD = ("provider", "articles", "targets", "variants", "source_lang", "inputs")
@@ -40,31 +51,32 @@ def merge_runs(paths: Sequence[Path], out_dir: Path, output: Path | None = None)
         raise RunFileError("give the run files of every shard to merge")
     shards = _check_shards(paths)
     first = RunFile(paths[0]).header
-    name = str(first["provider"]["name"])
-    header: dict[str, Any] = {
-        **{key: first.get(key) for key in ("provider", "settings", "articles", "source_lang",
-                                           "targets", "variants")},
-        "run_id": new_run_id(name),
+    # Extra header keys (added by newer versions) carry over from the first shard.
+    header = first.model_copy(update={
+        "run_id": new_run_id(first.provider_name),
         "created": utc_now(),
         "harness_version": __version__,
         "shard": None,
-        **({"inputs": first["inputs"]} if first.get("inputs") else {}),
+        "retry_of": None,
         "merged_from": [{"run_id": RunFile(p).run_id, "file": p.name, "shard": str(s)}
                         for p, s in shards],
-    }
-    target = output or out_dir / f"{header['run_id']}.jsonl"
+    })
+    target = output or out_dir / f"{header.run_id}.jsonl"
     partial = target.with_name(target.name + ".partial")
-    counts = RunCounts()
-    engines: set[str] = set()
+    tally = Tally()
     seen: set[str] = set()
+    if partial.exists():
+        if is_being_written(partial):
+            raise RunLockedError(f"{partial}: another merge into {target.name} is under way")
+        partial.unlink()  # left by a merge that was killed: it never became the output
     try:
         with RunWriter(partial) as writer:
             writer.header(header)
             for path, shard in shards:
                 for number, line, record in iter_lines(path):
-                    if record["type"] != "segment":
+                    if not isinstance(record, SegmentRecord):
                         continue
-                    key = record["id"]
+                    key = record.id
                     if key in seen:
                         raise RunFileError(f"{path}:{number}: segment {key} appears twice")
                     if not shard.holds(key):
@@ -72,32 +84,31 @@ def merge_runs(paths: Sequence[Path], out_dir: Path, output: Path | None = None)
                             f"{path}:{number}: segment {key} does not belong to shard {shard}")
                     seen.add(key)
                     writer.write_line(line)
-                    counts.add(record["error"] is None)
-                    if record.get("engine"):
-                        engines.add(record["engine"])
-            writer.footer(counts.as_dict(), engines=sorted(engines))
+                    tally.add(record)
+            writer.footer(tally.footer())
         if target.exists():
             raise RunFileError(f"{target}: exists already; choose another --output")
         os.replace(partial, target)
+        sync_directory(target.parent)
     finally:
         partial.unlink(missing_ok=True)
-    return MergeResult(target, counts, len(shards))
+    return MergeResult(target, tally.counts, len(shards))
 
 
 def _check_shards(paths: Sequence[Path]) -> list[tuple[Path, Shard]]:
     found: list[tuple[Path, Shard]] = []
-    first: dict[str, Any] | None = None
+    first: RunHeader | None = None
     first_path = paths[0]
     for path in paths:
         run = RunFile(path)
         header = run.header
-        shard = Shard.from_header(header.get("shard"))
+        shard = Shard.from_header(header.shard)
         if shard is None:
             raise RunFileError(f"{path}: not a shard run (made without --shard)")
         if first is None:
             first = header
         for key in SAME_IN_EVERY_SHARD:
-            if header.get(key) != first.get(key):
+            if getattr(header, key, None) != getattr(first, key, None):
                 raise RunFileError(f"{path}: its {key} differs from {first_path}'s; "
                                    "these files are not shards of one run")
         if run.footer() is None:

@@ -25,8 +25,14 @@ from harness.run.config import Config, ProviderInstance, collect_secrets
 from harness.run.instances import ProviderPlan
 from harness.run.plan import Shard, WorkItem, in_shard, plan_items
 from harness.run.registry import Registry
-from harness.run.runner import RunCounts
-from harness.runfile import iter_records, repair_torn_tail
+from harness.runfile import (
+    RunCounts,
+    RunHeader,
+    SegmentRecord,
+    Tally,
+    iter_records,
+    repair_torn_tail,
+)
 
 
 @dataclass
@@ -34,18 +40,30 @@ class RunState:
     """What an existing run file holds, read in one streaming pass."""
 
     path: Path
-    header: dict[str, Any]
+    header: RunHeader
     complete: bool
     repaired: bool
     done: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
-    counts: RunCounts = field(default_factory=RunCounts)
-    by_target: dict[str, RunCounts] = field(default_factory=dict)
-    engines: set[str] = field(default_factory=set)
+    tally: Tally = field(default_factory=Tally)
 
     @property
     def run_id(self) -> str:
-        return str(self.header.get("run_id", self.path.stem))
+        return self.header.run_id or self.path.stem
+
+    @property
+    def counts(self) -> RunCounts:
+        return self.tally.counts
+
+    @property
+    def by_target(self) -> dict[str, RunCounts]:
+        return self.tally.by_target
+
+    def add(self, segment: SegmentRecord) -> None:
+        self.done.add(segment.id)
+        if not segment.ok:
+            self.failed.add(segment.id)
+        self.tally.add(segment)
 
 
 def find_run(reference: str, runs_dir: Path) -> Path:
@@ -62,43 +80,31 @@ def find_run(reference: str, runs_dir: Path) -> Path:
 def read_state(path: Path, *, repair: bool = True) -> RunState:
     """Repair a torn last line (when ``repair``), then count what the file holds."""
     repaired = repair_torn_tail(path) if repair else False
-    header: dict[str, Any] | None = None
     state: RunState | None = None
     last_type = ""
-    for _, record in iter_records(path):
-        kind = record["type"]
-        last_type = kind
-        if kind == "header":
-            header = record
-            state = RunState(path, header, False, repaired)
-            continue
-        if kind != "segment" or state is None:
-            continue
-        key = record["id"]
-        if key in state.done:
-            raise RunFileError(f"{path}: segment {key} appears twice")
-        state.done.add(key)
-        ok = record["error"] is None
-        if not ok:
-            state.failed.add(key)
-        state.counts.add(ok)
-        state.by_target.setdefault(record["target_lang"], RunCounts()).add(ok)
-        if record.get("engine"):
-            state.engines.add(record["engine"])
-    if state is None or header is None:
+    for number, record in iter_records(path):
+        last_type = record.type
+        if isinstance(record, RunHeader):
+            state = RunState(path, record, False, repaired)
+        elif isinstance(record, SegmentRecord) and state is not None:
+            if record.id in state.done:
+                raise RunFileError(f"{path}:{number}: segment {record.id} appears twice")
+            state.add(record)
+    if state is None:
         raise RunFileError(f"{path}: no header line")
+    header = state.header
     for field_name in ("provider", "articles", "targets", "variants"):
-        if field_name not in header:
+        if field_name not in header.model_fields_set:
             raise RunFileError(f"{path}:1: header lacks {field_name!r}; cannot rebuild the plan")
     state.complete = last_type == "footer"
     return state
 
 
-def rebuild_provider(header: Mapping[str, Any], *, config: Config, registry: Registry,
+def rebuild_provider(header: RunHeader, *, config: Config, registry: Registry,
                      settings: Mapping[str, Any] | None = None,
                      environ: Mapping[str, str] | None = None) -> ProviderPlan:
     """The provider plan of a run, from its header; the key comes from the environment."""
-    identity = header["provider"]
+    identity = header.provider
     name, adapter = str(identity["name"]), str(identity["adapter"])
     cls = registry.load(adapter)
     if str(identity.get("adapter_version")) != cls.version:
@@ -123,20 +129,20 @@ def rebuild_provider(header: Mapping[str, Any], *, config: Config, registry: Reg
     return ProviderPlan(instance, cls, options, secrets, run_settings)
 
 
-def rebuild_articles(header: Mapping[str, Any], root: Path) -> list[Article]:
+def rebuild_articles(header: RunHeader, root: Path) -> list[Article]:
     """The run's articles, checked against the digests recorded when it started.
 
     Articles read from the user's own files (header ``inputs``) are read from
     those files again, checked against their sha256."""
-    own = rebuild_inputs(header.get("inputs") or [])
+    own = rebuild_inputs(header.inputs or [])
     read = {article.id: article for article in own}
     articles = []
-    for entry in header["articles"]:
-        if str(entry["id"]) in read:
-            articles.append(read[str(entry["id"])])
+    for entry in header.articles:
+        if entry.id in read:
+            articles.append(read[entry.id])
             continue
-        article = load_article(str(entry["id"]), root)
-        for variant, digest in entry.get("digests", {}).items():
+        article = load_article(entry.id, root)
+        for variant, digest in entry.digests.items():
             if article.digest(variant) != digest:
                 raise ArticleError(
                     f"article {article.id!r}: the {variant} text changed since the run started "
@@ -146,9 +152,9 @@ def rebuild_articles(header: Mapping[str, Any], root: Path) -> list[Article]:
     return articles
 
 
-def remaining_items(header: Mapping[str, Any], articles: list[Article],
+def remaining_items(header: RunHeader, articles: list[Article],
                     skip: set[str]) -> list[WorkItem]:
     """The run's plan (shard applied) without the segments in ``skip``."""
-    items = plan_items(articles, list(header["variants"]), list(header["targets"]))
-    shard = Shard.from_header(header.get("shard"))
+    items = plan_items(articles, list(header.variants), list(header.targets))
+    shard = Shard.from_header(header.shard)
     return [item for item in in_shard(items, shard) if item.key not in skip]

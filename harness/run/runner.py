@@ -14,9 +14,10 @@ abandoned get no line at all: a missing line means "not done yet", never "lost".
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from harness.errors import (
@@ -25,6 +26,8 @@ from harness.errors import (
     ProviderError,
     RateLimitError,
     TransientError,
+    WaitTooLongError,
+    scrub_message,
 )
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Provider
@@ -35,30 +38,13 @@ from harness.run.pacing import Backoff, Clock, Pacing, Sleep
 from harness.run.plan import WorkItem, plan_items, segment_key
 from harness.run.splitting import join_pieces
 from harness.run.truncation import SUSPECT_TRUNCATION, TruncationRule, default_rule
-from harness.runfile import RunWriter
+from harness.runfile import RunCounts, RunWriter, SegmentError, SegmentRecord, Tally
 
 __all__ = ["RunCounts", "RunStoppedError", "Runner", "WorkItem", "plan_items", "segment_key"]
 
 
 #: Work items looked up in the cache at once.
 _LOOKUP_CHUNK = 500
-
-
-@dataclass
-class RunCounts:
-    segments: int = 0
-    ok: int = 0
-    errors: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {"segments": self.segments, "ok": self.ok, "errors": self.errors}
-
-    def add(self, ok: bool) -> None:
-        self.segments += 1
-        if ok:
-            self.ok += 1
-        else:
-            self.errors += 1
 
 
 class RunStoppedError(HarnessError):
@@ -85,9 +71,10 @@ class Runner:
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
         backoff: Backoff | None = None,
-        on_record: Callable[[dict[str, Any]], None] | None = None,
+        on_record: Callable[[SegmentRecord], None] | None = None,
         cache: TranslationCache | None = None,
         truncation: TruncationRule | None = None,
+        tally: Tally | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
@@ -96,12 +83,12 @@ class Runner:
         self.backoff = backoff or Backoff()
         self.pacing = Pacing(settings.concurrency, settings.rate_limit, clock=clock, sleep=sleep)
         self.on_record = on_record
-        # Local engines (no HTTP) are cheap and their installed version can change under the
-        # same options, so only backends reached over HTTP are cached.
-        self.cache = cache if provider.uses_http else None
+        # Local engines (no HTTP, or an engine server such as APy) are cheap and their
+        # installed version can change under the same options: only hosted backends are cached.
+        self.cache = cache if provider.uses_http and provider.cache_outputs else None
         self.truncation = truncation or default_rule()
-        self.counts = RunCounts()
-        self.engines: set[str] = set()
+        # Counts of the whole file: a resumed run's tally already holds the earlier lines.
+        self.tally = tally if tally is not None else Tally()
         self.requests = 0
         self._keys = RequestKeys(provider.identity())
         self._fatal: ProviderError | None = None
@@ -132,11 +119,11 @@ class Runner:
             if self.cache is not None:
                 self.cache.flush()
         if self._fatal is not None:
-            message = str(self._fatal)
+            message = self._scrub(str(self._fatal))
             if not message.startswith(f"{self.provider.name}:"):  # adapters often name themselves
                 message = f"{self.provider.name}: {message}"
             raise RunStoppedError(message, self._fatal) from self._fatal
-        return self.counts
+        return self.tally.counts
 
     def _not_cached(self, items: Iterable[WorkItem]) -> Iterator[WorkItem]:
         """Write cache hits at once; yield the items that must be sent."""
@@ -251,6 +238,10 @@ class Runner:
                 self.pacing.release(ticket, ok=True)
                 return result, attempts, took
             took = self.clock() - started
+            if retry_after is not None and retry_after > self.settings.max_wait:
+                error = WaitTooLongError(
+                    f"the backend asks to wait {retry_after:.0f} s before the next request, "
+                    f"longer than max_wait ({self.settings.max_wait:g} s)", status=error.status)
             if error.fatal:
                 if self._fatal is None:
                     self._fatal = error
@@ -272,6 +263,9 @@ class Runner:
             )
         return result
 
+    def _scrub(self, message: str) -> str:
+        return scrub_message(message, self.provider.secrets.values())
+
     def write_result(self, item: WorkItem, translation: Translation | None,
                      error: BaseException | None, *, attempts: int = 1,
                      latency_ms: float = 0.0, cached: bool = False,
@@ -282,45 +276,44 @@ class Runner:
 
     def _record(self, item: WorkItem, translation: Translation | None,
                 error: BaseException | None, attempts: int, latency_ms: float,
-                *, cached: bool = False, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+                *, cached: bool = False, extra: dict[str, Any] | None = None) -> SegmentRecord:
         flags: list[str] = []
-        text = item.text
+        if translation is not None and len(translation.text) > max_output_chars(item.text):
+            # A backend that answers megabytes for a paragraph is broken or hostile; scoring
+            # such a line would take minutes and gigabytes.
+            error = BadResponseError(f"{len(translation.text)} characters of output for "
+                                     f"{len(item.text)} of source")
+            translation = None
         if translation is not None:
+            translation = valid_unicode(translation)
             flags = list(translation.flags)
-            if self.truncation.looks_truncated(text, translation.text, item.source_lang,
+            if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
                                                item.target_lang):
                 flags.append(SUSPECT_TRUNCATION)
-            if translation.engine:
-                self.engines.add(translation.engine)
             if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
                 self.cache.put(self._cache_key(item), translation)
-        return {
-            "id": item.key,
-            "article": item.article,
-            "segment": item.segment.id,
-            "variant": item.variant,
-            "index": item.index,
-            "source_lang": item.source_lang,
-            "target_lang": item.target_lang,
-            "source": text,
-            "output": translation.text if translation is not None else None,
-            "error": _error_record(error) if translation is None and error is not None else None,
-            "attempts": attempts,
-            "latency_ms": latency_ms,
-            "cached": cached,
-            "usage": translation.usage.as_dict() if translation is not None else {},
-            "engine": translation.engine if translation is not None else None,
-            "flags": flags,
-            **(extra or {}),
-        }
+        return SegmentRecord(
+            id=item.key, article=item.article, segment=item.segment.id, variant=item.variant,
+            index=item.index, source_lang=item.source_lang, target_lang=item.target_lang,
+            source=item.text,
+            output=translation.text if translation is not None else None,
+            error=(_error_record(error, self._scrub)
+                   if translation is None and error is not None else None),
+            attempts=attempts, latency_ms=latency_ms, cached=cached,
+            usage=translation.usage.as_dict() if translation is not None else {},
+            engine=translation.engine if translation is not None else None,
+            flags=flags,
+            detail=translation.detail or None if translation is not None else None,
+            **(extra or {}),  # kept as extra keys, e.g. the batch a segment came back in
+        )
 
-    def _write(self, records: list[dict[str, Any]]) -> None:
+    def _write(self, records: list[SegmentRecord]) -> None:
         """The lines of one request (or one cache lookup): one write, one flush."""
         if not records:
             return
         self.writer.segments(records)
         for record in records:
-            self.counts.add(record["error"] is None)
+            self.tally.add(record)
             if self.on_record is not None:
                 self.on_record(record)
 
@@ -339,9 +332,39 @@ def _sum_usage(translations: Sequence[Translation]) -> Usage:
     return Usage(total("characters"), total("input_tokens"), total("output_tokens"))
 
 
-def _error_record(error: BaseException) -> dict[str, Any]:
-    return {
-        "type": type(error).__name__,
-        "message": str(error) or type(error).__name__,
-        "status": getattr(error, "status", None),
-    }
+def _error_record(error: BaseException, scrub: Callable[[str], str]) -> SegmentError:
+    status = getattr(error, "status", None)
+    return SegmentError(type=type(error).__name__,
+                        message=scrub(str(error)) or type(error).__name__,
+                        status=status if isinstance(status, int) else None)
+
+
+#: Flag of an output whose invalid code points (lone surrogates) were replaced by U+FFFD.
+INVALID_UNICODE = "invalid_unicode"
+
+
+def max_output_chars(source: str) -> int:
+    """The longest output accepted for ``source``: generous for any script or expansion."""
+    return 50 * len(source) + 10_000
+
+
+def valid_unicode(translation: Translation) -> Translation:
+    """``translation`` with text and detail encodable as UTF-8, flagged when it was not.
+
+    JSON lets a backend send half of a surrogate pair (``"\\ud83d"``); such a string
+    cannot be written to a file or the cache.
+    """
+    try:
+        json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
+        translation.text.encode("utf-8")
+    except UnicodeEncodeError:
+        detail = json.loads(_replace_surrogates(json.dumps(translation.detail,
+                                                           ensure_ascii=False)))
+        return replace(translation, text=_replace_surrogates(translation.text), detail=detail,
+                       flags=(*translation.flags, INVALID_UNICODE))
+    return translation
+
+
+def _replace_surrogates(text: str) -> str:
+    # Through UTF-16, paired surrogates become their character and lone ones U+FFFD.
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

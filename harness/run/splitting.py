@@ -2,27 +2,35 @@
 
 Backends cut or refuse long inputs (APy silently truncates above a few thousand
 characters and still answers 200), so the runner never sends more than a
-provider's ``max_chars`` in one piece. Pieces are cut after sentence-ending
-punctuation followed by a space; a sentence that alone exceeds the limit is cut
-at the last space before it, and only a space-free run of text is cut hard.
+provider's ``max_chars`` in one piece. Pieces are cut between sentences, found
+by pysbd (the maintained port of the Golden Rules sentence-boundary rules, with
+abbreviation lists per language: "St. Petersburg" and "Mr. Smith" stay whole);
+languages pysbd lacks use its English rules. A sentence that alone exceeds the
+limit is cut at the last space before it, and only a space-free run of text is
+cut hard.
 """
 
 from __future__ import annotations
 
-import re
+from functools import cache
 
-# Sentence ends: ., !, ? or an ellipsis, optionally followed by closing quotes or
-# brackets, then whitespace. Also CJK full stops, which need no following space.
-_SENTENCE_END = re.compile(r"(?<=[.!?…][\"'”’»)\]])\s+|(?<=[.!?…])\s+|(?<=[。！？])")
+import pysbd
+from pysbd.languages import LANGUAGE_CODES
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of ``text``, each keeping its trailing punctuation."""
-    parts = [p for p in _SENTENCE_END.split(text) if p]
+@cache
+def _segmenter(lang: str) -> pysbd.Segmenter:
+    base = lang.split("-")[0].lower()
+    return pysbd.Segmenter(language=base if base in LANGUAGE_CODES else "en", clean=False)
+
+
+def sentences(text: str, lang: str = "en") -> list[str]:
+    """The sentences of ``text`` in language ``lang``, each keeping its punctuation."""
+    parts = [p.strip() for p in _segmenter(lang).segment(text) if p.strip()]
     return parts or [text]
 
 
-def split_text(text: str, max_chars: int) -> list[str]:
+def split_text(text: str, max_chars: int, lang: str = "en") -> list[str]:
     """Pieces of at most ``max_chars`` characters that ``join_pieces`` puts back together."""
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
@@ -30,7 +38,7 @@ def split_text(text: str, max_chars: int) -> list[str]:
         return [text]
     pieces: list[str] = []
     current = ""
-    for sentence in sentences(text):
+    for sentence in sentences(text, lang):
         for chunk in _hard_wrap(sentence, max_chars):
             candidate = f"{current} {chunk}" if current else chunk
             if len(candidate) <= max_chars:

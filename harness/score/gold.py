@@ -14,22 +14,22 @@ one note per language that has none.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from harness.errors import UsageError
 from harness.inputs.content import rebuild_input
 from harness.references.library import ReferenceLibrary
+from harness.runfile import RunHeader
 
 
-def own_articles(header: Mapping[str, Any]) -> set[str]:
+def own_articles(header: RunHeader) -> set[str]:
     """Ids of the articles a run read from the user's own files: no curated facts."""
-    return {str(a) for entry in header.get("inputs") or [] for a in entry.get("articles", [])}
+    return {str(a) for entry in header.inputs or [] for a in entry.get("articles", [])}
 
 
-def learn_run_references(library: ReferenceLibrary, header: Mapping[str, Any]) -> None:
+def learn_run_references(library: ReferenceLibrary, header: RunHeader) -> None:
     """Give ``library`` the reference translations of the inputs ``header`` names."""
-    for entry in header.get("inputs") or []:
+    for entry in header.inputs or []:
         try:
             loaded = rebuild_input(entry)
         except UsageError as exc:

@@ -32,7 +32,7 @@ from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, si
 from harness.references.article import Article, references_root
 from harness.references.facts import Facts
 from harness.references.library import ReferenceLibrary
-from harness.runfile import RunFile
+from harness.runfile import RunFile, RunHeader
 from harness.score.gold import learn_run_references, missing_reference_notes, own_articles
 from harness.score.textmetrics import StreamingMetric
 
@@ -156,10 +156,10 @@ def _article(book: ReferenceLibrary, article_id: str,
     return loaded.article, loaded.facts
 
 
-def _check_digests(header: dict[str, Any], book: ReferenceLibrary) -> None:
-    for entry in header.get("articles", []):
-        article, _ = _article(book, str(entry.get("id")), own_articles(header))
-        restored = entry.get("digests", {}).get("restored")
+def _check_digests(header: RunHeader, book: ReferenceLibrary) -> None:
+    for entry in header.articles:
+        article, _ = _article(book, entry.id, own_articles(header))
+        restored = entry.digests.get("restored")
         if article is not None and restored and restored != article.digest("restored"):
             book.notes.append(f"{article.id}: the run translated another version of the "
                               "article (digest differs); facts may not match")
@@ -172,24 +172,25 @@ def iter_segment_scores(path: Path, references: Path | None = None,
     run = RunFile(path)
     own = own_articles(run.header)
     for record in run.segments():
-        article, facts = _article(book, str(record["article"]), own)
-        segment_id = str(record["segment"])
+        article, facts = _article(book, record.article, own)
+        segment_id = record.segment
         try:
             restored = article.segment(segment_id).restored if article else None
         except ArticleError:
             restored = None
         if restored is None:
-            restored = str(record.get("source") or "")
-        output, error = record.get("output"), record.get("error")
+            restored = record.source
+        output = record.output
+        error = record.error.to_dict() if record.error is not None else None
         judgement = None
         if output is not None and not error:
             segment_facts = facts.for_segment(segment_id) if facts is not None else None
-            judgement = score_pair(restored, str(output), str(record["target_lang"]),
-                                   str(record.get("source_lang") or "en"), facts=segment_facts)
-        yield SegmentScore(str(record["id"]), str(record["article"]), segment_id,
-                           str(record["variant"]), str(record["target_lang"]),
-                           None if output is None else str(output), restored, judgement,
-                           error if isinstance(error, dict) else
+            judgement = score_pair(restored, output, record.target_lang,
+                                   record.source_lang or "en", facts=segment_facts)
+        yield SegmentScore(record.id, record.article, segment_id,
+                           record.variant, record.target_lang,
+                           output, restored, judgement,
+                           error if error is not None else
                            ({"type": "NoOutput", "message": "no output"} if output is None
                             else None))
 
@@ -231,21 +232,20 @@ def score_run(path: Path, references: Path | None = None,
                      "left out of spin stability")
     notes += missing_reference_notes([t for _, t in sorted(groups)],
                                      [t for (_, t), g in groups.items() if g.chrf])
-    return RunScore(path, run.run_id, dict(run.header.get("provider") or {}),
+    return RunScore(path, run.run_id, dict(run.header.provider),
                     run.footer() is not None, groups, spin, notes,
                     unreviewed=_unreviewed(run.header, book))
 
 
-def _unreviewed(header: dict[str, Any], book: ReferenceLibrary) -> list[str]:
+def _unreviewed(header: RunHeader, book: ReferenceLibrary) -> list[str]:
     """Articles judged on facts no person checked: found automatically, or proposed
     by ``harness references add`` and not yet marked ``reviewed = true``."""
     own = own_articles(header)
     out = []
-    for entry in header.get("articles") or []:
-        article_id = str(entry.get("id"))
-        _, facts = _article(book, article_id, own)
+    for entry in header.articles:
+        _, facts = _article(book, entry.id, own)
         if facts is None or not facts.reviewed:
-            out.append(article_id)
+            out.append(entry.id)
     return out
 
 

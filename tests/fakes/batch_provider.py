@@ -37,6 +37,7 @@ class BatchOptions(HttpOptions):
     base_url: str = Field("http://127.0.0.1:9", description="The fault server.")
     max_batch: int = Field(8, ge=1)
     max_chars: int = Field(4_000, ge=10)
+    check_languages: bool = Field(False, description="Ask GET /languages before translating.")
 
 
 class BatchJsonProvider(Provider):
@@ -49,6 +50,18 @@ class BatchJsonProvider(Provider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = Limits(self.options.max_batch, self.options.max_chars)
+
+    async def prepare(self) -> None:
+        if not self.options.check_languages:
+            return
+        assert self.client is not None
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        response = await self.client.get(self.options.base_url.rstrip("/") + "/languages",
+                                         headers=headers)
+        if response.status_code != 200:
+            raise TransientError(f"{NAME}: languages: {response.text[:200]}",
+                                 status=response.status_code)
+        self.languages = [str(code) for code in response.json()]
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
         assert self.client is not None
@@ -72,7 +85,9 @@ class BatchJsonProvider(Provider):
             retry_after = float(header) if header and header.isdigit() else None
             raise RateLimitError(f"{NAME}: too many requests", retry_after=retry_after)
         if status >= 500:
-            raise TransientError(f"{NAME}: server error {status}", status=status)
+            # Like most adapters, the backend's own words are kept, cut to a readable length.
+            said = response.text[:200]
+            raise TransientError(f"{NAME}: server error {status}: {said}", status=status)
         if status != 200:
             raise BadResponseError(f"{NAME}: HTTP {status}", status=status)
         try:

@@ -17,6 +17,17 @@ then ok), ``malformed`` (200 with a body that is not JSON), ``short`` and
 ``long`` (one translation too few or too many), ``truncated`` (each text cut to
 a fifth), ``quota`` (456, quota exhausted), ``auth`` (401).
 
+Hostile behaviours (nothing a well-behaved backend does, all seen in the wild or
+cheap for an attacker): ``surrogate`` (each translation ends in half an emoji, a
+lone ``\\ud83d`` escape), ``ansi`` (terminal escape sequences in the text),
+``echo-key`` (a 500 whose body repeats the caller's key after ``echo_offset``
+characters of noise), ``retry-hours`` (429 with ``Retry-After: 7200``), ``bomb``
+(a gzip body of a few hundred KB that expands to ``huge_bytes``), ``huge`` (a
+plain body of ``huge_bytes``), ``duplicate`` (a translation of several megabytes
+for each text). ``GET /languages`` answers the language list, or with
+``startup="trickle"`` sends one byte every ``trickle_seconds`` for ever, or with
+``startup="echo-key"`` fails like ``echo-key``.
+
 Run as a module to serve it on 127.0.0.1 in its own process (benchmarks,
 subprocess tests): ``python -m tests.fakes.fault_server --port 8000 --latency 0.05``.
 """
@@ -28,13 +39,14 @@ import asyncio
 import json
 import os
 import random
+import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
@@ -48,7 +60,9 @@ class FaultServer:
     def __init__(self, script: Sequence[str] = (), *, faults: Sequence[str] = FAULTS,
                  fault_rate: float = 0.0, seed: int = 0, latency: float = 0.0,
                  slow_seconds: float = 0.05, key: str | None = None,
-                 always_fail: Sequence[str] = (), record: bool = True) -> None:
+                 always_fail: Sequence[str] = (), record: bool = True,
+                 startup: str = "ok", trickle_seconds: float = 0.05,
+                 huge_bytes: int = 48 * 2**20, echo_offset: int = 188) -> None:
         self.script = list(script)
         self.faults = list(faults)
         self.fault_rate = fault_rate
@@ -58,6 +72,11 @@ class FaultServer:
         self.key = key
         self.always_fail = list(always_fail)
         self.record = record
+        self.startup = startup
+        self.trickle_seconds = trickle_seconds
+        self.huge_bytes = huge_bytes
+        self.echo_offset = echo_offset
+        self.startup_requests = 0
         self.count = 0
         self.requests: list[dict[str, Any]] = []
         self.behaviours: Counter[str] = Counter()
@@ -66,6 +85,7 @@ class FaultServer:
             # break off a response it has started.
             Route("/translate", _RawEndpoint(self._translate_endpoint), methods=["POST"]),
             Route("/stats", self._stats, methods=["GET"]),
+            Route("/languages", self._languages, methods=["GET"]),
         ])
 
     def _behaviour(self, texts: list[str]) -> str:
@@ -76,6 +96,21 @@ class FaultServer:
         if self.fault_rate and self.rng.random() < self.fault_rate:
             return self.rng.choice(self.faults)
         return "ok"
+
+    async def _languages(self, request: Request) -> Response:
+        self.startup_requests += 1
+        if self.startup == "trickle":
+            async def drip() -> AsyncIterator[bytes]:
+                yield b"["
+                while True:  # one space at a time: never a complete answer, never idle long
+                    await asyncio.sleep(self.trickle_seconds)
+                    yield b" "
+
+            return StreamingResponse(drip(), media_type="application/json")
+        if self.startup == "echo-key":
+            said = request.headers.get("authorization", "").removeprefix("Bearer ")
+            return Response("e" * self.echo_offset + f" key {said} refused", 500)
+        return JSONResponse(["en", "de", "fr", "es"])
 
     async def _stats(self, request: Request) -> Response:
         return JSONResponse({"requests": self.count, "behaviours": dict(self.behaviours)})
@@ -96,6 +131,9 @@ class FaultServer:
         if self.latency:
             await asyncio.sleep(self.latency)
         response = await self._respond(behaviour, body["target"], texts, request)
+        if behaviour == "echo-key":
+            said = request.headers.get("authorization", "").removeprefix("Bearer ")
+            response = Response("e" * self.echo_offset + f" key {said} refused", 500)
         if response is None:  # "reset": start a body, then drop the connection
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"),
@@ -137,7 +175,42 @@ class FaultServer:
             return _json({"translations": [*outputs, "extra"]})
         if behaviour == "truncated":
             return _json({"translations": [o[: max(1, len(o) // 5)] for o in outputs]})
+        if behaviour == "surrogate":
+            # ensure_ascii writes the lone surrogate as the JSON escape \ud83d.
+            return Response(json.dumps({"translations": [o + "\ud83d" for o in outputs]}), 200,
+                            media_type="application/json")
+        if behaviour == "ansi":
+            return _json({"translations": [f"\x1b[2J\x1b[31m{o}\x1b]0;owned\x07" for o in outputs]})
+        if behaviour == "echo-key":
+            return Response(status_code=500)  # the body is written by the caller
+        if behaviour == "retry-hours":
+            return JSONResponse({"error": "come back later"}, 429, headers={"Retry-After": "7200"})
+        if behaviour in ("bomb", "huge"):
+            return self._huge(len(texts), compressed=behaviour == "bomb")
+        if behaviour == "duplicate":
+            return _json({"translations": [o * (4 * 2**20 // max(1, len(o))) for o in outputs]})
         raise ValueError(f"unknown behaviour {behaviour!r}")
+
+
+    def _huge(self, count: int, *, compressed: bool) -> Response:
+        """A JSON answer of about ``huge_bytes``, streamed; gzip-compressed for "bomb"."""
+        head = b'{"translations": ["' + b'", "'.join(b"ok" for _ in range(count - 1))
+        head += b'", "' if count > 1 else b""
+        tail = b'"]}'
+        size = self.huge_bytes
+
+        async def body() -> AsyncIterator[bytes]:
+            packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS) if compressed \
+                else None
+            block = b"A" * 2**20
+            parts = [head, *([block] * (size // len(block))), tail]
+            for part in parts:
+                yield packer.compress(part) if packer is not None else part
+            if packer is not None:
+                yield packer.flush()
+
+        headers = {"Content-Encoding": "gzip"} if compressed else {}
+        return StreamingResponse(body(), media_type="application/json", headers=headers)
 
 
 class _RawEndpoint:

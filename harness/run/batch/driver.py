@@ -66,7 +66,7 @@ from harness.run.pacing import Sleep
 from harness.run.plan import Shard, WorkItem, in_shard, plan_items
 from harness.run.resume import RunState, read_state
 from harness.run.runner import RunCounts, Runner, RunStoppedError
-from harness.runfile import RunWriter
+from harness.runfile import RunHeader, RunWriter, SegmentRecord
 
 T = TypeVar("T")
 
@@ -118,13 +118,13 @@ async def execute_batch_run(
         api = load_batch_api(provider)
         chosen = await choose_targets(provider, plan, articles, targets)
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        header = build_header(plan, provider, articles, chosen, variants, shard, inputs)
-        header["batch"] = {"api": api.name}
-        path = runs_dir / f"{header['run_id']}.jsonl"
+        header = build_header(plan, provider, articles, chosen, variants, shard, inputs=inputs)
+        header.batch = {"api": api.name}
+        path = runs_dir / f"{header.run_id}.jsonl"
         with RunWriter(path) as writer:
             writer.header(header)
-            state = RunState(path, header, False, False,
-                             by_target={t: RunCounts() for t in chosen})
+            state = RunState(path, header, False, False)
+            state.by_target.update({t: RunCounts() for t in chosen})
             return await _drive(plan, provider, api, writer, items, state, BatchLog(),
                                 cache=cache, control=control, poller=poller or Poller(),
                                 wait=wait, on_start=on_start, on_record=on_record)
@@ -137,26 +137,27 @@ async def resume_batch_run(
     on_record: OnRecord | None = None,
 ) -> BatchRunResult:
     """Continue a batch run: poll the batches in flight, submit what was never submitted."""
-    state = read_state(path)
-    log = read_batches(path)
-    if state.complete:
-        return BatchRunResult(state.run_id, path, plan.instance.name, state.counts, 0.0,
-                              state.by_target, already_complete=True)
-    has_batch_api(plan)
-    async with open_provider(plan) as provider:
-        api = load_batch_api(provider)
-        await choose_targets(provider, plan, articles, state.header["targets"])
-        items = run_plan(state.header, articles)
-        with RunWriter(path, append=True) as writer:
+    # The lock comes first: a live run's file must not be repaired or appended to.
+    with RunWriter(path, append=True) as writer:
+        state = read_state(path)
+        log = read_batches(path)
+        if state.complete:
+            return BatchRunResult(state.run_id, path, plan.instance.name, state.counts, 0.0,
+                                  state.by_target, already_complete=True)
+        has_batch_api(plan)
+        async with open_provider(plan) as provider:
+            api = load_batch_api(provider)
+            await choose_targets(provider, plan, articles, state.header.targets)
+            items = run_plan(state.header, articles)
             return await _drive(plan, provider, api, writer, items, state, log, cache=cache,
                                 control=control, poller=poller or Poller(), wait=wait,
                                 on_start=on_start, on_record=on_record)
 
 
-def run_plan(header: dict[str, Any], articles: Sequence[Article]) -> list[WorkItem]:
+def run_plan(header: RunHeader, articles: Sequence[Article]) -> list[WorkItem]:
     """The run's plan in the order batch ranges refer to (shard applied)."""
-    items = plan_items(list(articles), list(header["variants"]), list(header["targets"]))
-    return list(in_shard(items, Shard.from_header(header.get("shard"))))
+    items = plan_items(list(articles), list(header.variants), list(header.targets))
+    return list(in_shard(items, Shard.from_header(header.shard)))
 
 
 async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: RunWriter,
@@ -167,14 +168,14 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
     name = plan.instance.name
     cached = 0
 
-    def record(rec: dict[str, Any]) -> None:
+    def record(rec: SegmentRecord) -> None:
         nonlocal cached
-        state.by_target.setdefault(rec["target_lang"], RunCounts()).add(rec["error"] is None)
-        cached += rec["cached"]
+        cached += rec.cached
         if on_record is not None:
             on_record(name, rec)
 
-    runner = Runner(provider, plan.settings, writer, on_record=record, cache=cache)
+    runner = Runner(provider, plan.settings, writer, on_record=record, cache=cache,
+                    tally=state.tally)
     if control is not None:
         control.attach(runner)
     covered = log.covered()
@@ -208,19 +209,17 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
             f"{exc} — the run stopped; batches already submitted keep running at the service "
             f"and finished segments are saved. Fix the cause, then resume with: "
             f"{resume_command(writer.path)}", exc.cause) from exc.cause
-    counts = runner.counts
-    total = RunCounts(state.counts.segments + counts.segments, state.counts.ok + counts.ok,
-                      state.counts.errors + counts.errors)
+    total = state.tally.counts
     still_open = len(log.open)
     finished = not still_open and not work.stopping and not runner.stopped
     if finished:
-        writer.footer(total.as_dict(), engines=sorted(state.engines | runner.engines))
-    return BatchRunResult(str(state.header["run_id"]), writer.path, name, total,
+        writer.footer(state.tally.footer())
+    return BatchRunResult(state.run_id, writer.path, name, total,
                           time.monotonic() - started, state.by_target,
                           interrupted=not finished and wait,
                           requests=runner.requests + batched,
                           cached=cached, submitted=submitted, open_batches=still_open,
-                          api=api.name)
+                          api=api.name, causes=state.tally.top_causes())
 
 
 class BatchWork:

@@ -23,7 +23,7 @@ from typing import Any
 
 from harness.run.batch.api import BatchStatus
 from harness.run.batch.parts import from_ranges, to_ranges
-from harness.runfile import RunWriter, iter_records, utc_now
+from harness.runfile import BatchRecord, RunWriter, iter_records, utc_now
 
 
 @dataclass
@@ -62,17 +62,16 @@ def read_batches(path: Path) -> BatchLog:
     """The batch lines of ``path``, read in one streaming pass."""
     log = BatchLog()
     for _, record in iter_records(path):
-        if record["type"] != "batch":
+        if not isinstance(record, BatchRecord):
             continue
-        batch_id = str(record["batch"])
-        if record.get("event") == "submitted":
+        batch_id = record.batch
+        if record.event == "submitted":
             log.batches[batch_id] = BatchEntry(
-                batch_id, str(record.get("api")), int(record.get("part", 0)),
-                int(record["count"]), [list(r) for r in record["items"]],
-                str(record.get("submitted")), dict(record.get("status") or {}))
-        elif record.get("event") == "ended" and batch_id in log.batches:
+                batch_id, record.api, record.part, record.count,
+                [list(r) for r in record.items], record.submitted, dict(record.status))
+        elif record.event == "ended" and batch_id in log.batches:
             log.batches[batch_id].ended = True
-            log.batches[batch_id].status = dict(record.get("status") or {})
+            log.batches[batch_id].status = dict(record.status)
     return log
 
 
@@ -80,14 +79,14 @@ def write_submitted(writer: RunWriter, status: BatchStatus, api: str, part: int,
                     positions: list[int]) -> BatchEntry:
     entry = BatchEntry(status.id, api, part, len(positions), to_ranges(positions), utc_now(),
                        status.as_record())
-    writer.write({"type": "batch", "event": "submitted", "batch": entry.batch_id,
-                  "api": api, "part": part, "count": entry.count, "items": entry.items,
-                  "submitted": entry.submitted, "status": entry.status})
+    writer.write(BatchRecord(event="submitted", batch=entry.batch_id, api=api, part=part,
+                             count=entry.count, items=entry.items,
+                             submitted=entry.submitted, status=entry.status))
     return entry
 
 
 def write_ended(writer: RunWriter, entry: BatchEntry, status: BatchStatus) -> None:
     entry.ended = True
     entry.status = status.as_record()
-    writer.write({"type": "batch", "event": "ended", "batch": entry.batch_id,
-                  "ended": utc_now(), "status": entry.status})
+    writer.write(BatchRecord(event="ended", batch=entry.batch_id, ended=utc_now(),
+                             status=entry.status))
