@@ -369,13 +369,18 @@ def sync_directory(path: Path) -> None:
 
 def dump_record(record: Record) -> str:
     data = record.to_dict()
-    line = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    line = _ENCODER.encode(data)
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate the runner did not catch: JSON escapes keep the line writable.
-        line = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        line = _ASCII_ENCODER.encode(data)
     return line
+
+
+# One encoder each for every line: json.dumps with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 # ---------------------------------------------------------------- reading
