@@ -8,8 +8,12 @@ exactly what the test says.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -255,3 +259,43 @@ async def test_header_values_that_would_split_the_request_are_refused() -> None:
             await client.get(url, headers={"X-Key": "a\r\nInjected: yes"})
         assert (await client.get(url)).text == "x"  # the slot was given back
     assert seen.requests and all(b"Injected" not in head for head, _ in seen.requests)
+
+
+@pytest.mark.anyio
+async def test_https_verifies_the_certificate_against_the_trusted_roots(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    seen = Seen()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.connections += 1
+        try:
+            while await read_request(reader, seen):
+                writer.write(ok(b"secret answer"))
+                await writer.drain()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    try:
+        monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        async with httpx.AsyncClient(transport=StreamTransport(2)) as client:
+            with pytest.raises(httpx.ConnectError):  # self-signed: not among the usual roots
+                await client.get(url)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        async with httpx.AsyncClient(transport=StreamTransport(2)) as client:
+            answers = [(await client.get(url)).text for _ in range(3)]
+    finally:
+        server.close()
+    assert answers == ["secret answer"] * 3
+    # The refused handshake never reached the handler; the three answers shared one connection.
+    assert len(seen.requests) == 3 and seen.connections == 1
