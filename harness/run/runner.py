@@ -355,7 +355,8 @@ def valid_unicode(translation: Translation) -> Translation:
     cannot be written to a file or the cache.
     """
     try:
-        json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
+        if translation.detail:  # most answers have none: no JSON to build for every segment
+            json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
         translation.text.encode("utf-8")
     except UnicodeEncodeError:
         detail = json.loads(_replace_surrogates(json.dumps(translation.detail,
