@@ -278,16 +278,17 @@ class Runner:
                 error: BaseException | None, attempts: int, latency_ms: float,
                 *, cached: bool = False, extra: dict[str, Any] | None = None) -> SegmentRecord:
         flags: list[str] = []
-        if translation is not None and len(translation.text) > max_output_chars(item.text):
+        text = item.text  # a property: read once
+        if translation is not None and len(translation.text) > max_output_chars(text):
             # A backend that answers megabytes for a paragraph is broken or hostile; scoring
             # such a line would take minutes and gigabytes.
             error = BadResponseError(f"{len(translation.text)} characters of output for "
-                                     f"{len(item.text)} of source")
+                                     f"{len(text)} of source")
             translation = None
         if translation is not None:
             translation = valid_unicode(translation)
             flags = list(translation.flags)
-            if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
+            if self.truncation.looks_truncated(text, translation.text, item.source_lang,
                                                item.target_lang):
                 flags.append(SUSPECT_TRUNCATION)
             if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
@@ -295,7 +296,7 @@ class Runner:
         return SegmentRecord(
             id=item.key, article=item.article, segment=item.segment.id, variant=item.variant,
             index=item.index, source_lang=item.source_lang, target_lang=item.target_lang,
-            source=item.text,
+            source=text,
             output=translation.text if translation is not None else None,
             error=(_error_record(error, self._scrub)
                    if translation is None and error is not None else None),
