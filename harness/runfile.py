@@ -126,6 +126,9 @@ class RunHeader(_Record):
     inputs: list[dict[str, Any]] | None = None
     #: A run through a provider's batch service (``--batch``): ``{"api": name}``.
     batch: dict[str, Any] | None = None
+    #: The glossary given with ``--glossary``: ``{"path": ..., "digest": ...}``, for
+    #: ``score`` and ``compare`` to judge with.
+    glossary: dict[str, str] | None = None
 
     @property
     def provider_name(self) -> str:

@@ -110,8 +110,9 @@ def test_stats_are_additive(facts: Facts) -> None:
 
 
 def test_signature_lists_settings_and_versions() -> None:
-    assert re.fullmatch(r"fidelity\|names:curated\+translit\+inflect\+fuzzy85\|numbers:[^|]+"
-                        r"\|translit:anyascii[^|]+\|fuzzy:rapidfuzz[^|]+\|v:\d+\.\d+\.\d+",
+    assert re.fullmatch(r"fidelity\|names:curated\+translit\+inflect\+skeleton\+fuzzy85"
+                        r"\|numbers:[^|]+\|translit:anyascii[^|]+\+icu[\d.]+\|fuzzy:rapidfuzz[^|]+"
+                        r"\|langid:lingua[\d.]+\|stopwords:stopwords-iso[\d.]+\|v:\d+\.\d+\.\d+",
                         signature())
 
 
@@ -305,3 +306,12 @@ def test_score_command_json_and_table(tmp_path: Path) -> None:
     assert "spin zh" in table.output and "fidelity: fidelity|names:" in table.output
     missing = runner.invoke(main, ["score", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 2 and "no such run file" in missing.output
+
+
+def test_the_signature_names_the_numbers_judges_own_settings() -> None:
+    from harness.fidelity import numbers
+    from harness.fidelity.scorer import signature
+
+    numbers_part = next(p for p in signature().split("|") if p.startswith("numbers:"))
+    assert numbers_part.startswith(numbers.SIGNATURE)
+    assert f"words>={numbers.WORD_FACT_MIN}" in numbers_part

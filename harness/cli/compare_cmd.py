@@ -19,12 +19,18 @@ from pathlib import Path
 
 import click
 
-from harness.cli.options import config_option, default_runs_dir, references_option
+from harness.cli.options import (
+    config_option,
+    default_runs_dir,
+    glossary_option,
+    references_option,
+)
 from harness.compare.build import CompareOptions, build_report
 from harness.compare.gate_table import parse_gate_table
 from harness.compare.gates import Gate, parse_gate
 from harness.compare.model import Report
 from harness.errors import EXIT_GATE_FAILED, HarnessError, UsageError
+from harness.fidelity.glossary import load_glossary
 from harness.report.html import render_html
 from harness.report.json_report import render_json
 from harness.report.junit import render_junit
@@ -81,11 +87,13 @@ def _renderer(name: str, color: bool, width: int | None = None,
 @click.option("--fact-table/--no-fact-table", default=None,
               help="Show the per-fact table in the terminal report [default: when it fits "
                    "the terminal's width].")
+@glossary_option
 def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path | None,
             formats: tuple[str, ...], output_dir: Path | None, fail_under: tuple[str, ...],
             max_regression: tuple[str, ...], allow_mismatch: bool, detail_segments: int,
             fact_rows: int, show_broken: int, color: bool | None,
-            fact_table: bool | None, config_path: Path | None) -> None:
+            fact_table: bool | None, config_path: Path | None,
+            glossary_path: Path | None) -> None:
     """Compare run files side by side: names and numbers fidelity, unexpected facts,
     spin sensitivity, chrF/BLEU, errors, latency and usage per language and variant;
     against a baseline, paired deltas with significance and newly broken facts."""
@@ -106,7 +114,8 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
     options = CompareOptions(baseline=baseline, references=references_dir,
                              allow_mismatch=allow_mismatch, gates=gates,
                              detail_segments=detail_segments, broken_shown=show_broken,
-                             fact_rows=fact_rows)
+                             fact_rows=fact_rows,
+                             glossary=load_glossary(glossary_path) if glossary_path else None)
     try:
         report = build_report(list(runs), options)
         written = _write(report, chosen, output_dir,

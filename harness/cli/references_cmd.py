@@ -1,4 +1,5 @@
-"""``harness references``: list the reference articles and check that they are sound."""
+"""``harness references``: list the reference articles, check that they are sound, show
+their facts and propose name forms from Wikidata."""
 
 from __future__ import annotations
 
@@ -6,13 +7,25 @@ import sys
 from pathlib import Path
 
 import click
+import httpx
 
-from harness.cli.options import references_option
+from harness.cli.options import references_option, split_list
 from harness.errors import EXIT_GATE_FAILED, ArticleError, UsageError
 from harness.references.add import ArticleMeta, add_article, add_text_article, read_text
 from harness.references.align import DEFAULT_MAX_CHANGED
 from harness.references.article import list_article_ids, load_article, references_root
 from harness.references.checks import check_article
+from harness.references.facts import article_facts
+from harness.references.wikidata import (
+    DEFAULT_URL,
+    URL_ENV,
+    WikidataClient,
+    glossary_csv,
+    propose,
+)
+from harness.references.wikidata import (
+    wikidata_url as wikidata_url_for,
+)
 
 
 @click.group()
@@ -141,3 +154,52 @@ def _first_line(path: Path) -> str:
     first = next((line.strip() for line in read_text(path, "plain").split("\n")
                   if line.strip()), path.stem)
     return first if len(first) <= 120 else first[:117] + "..."
+
+
+@references.command("facts")
+@click.argument("article_id")
+@click.option("--wikidata", is_flag=True,
+              help="Propose accepted forms per language from Wikidata labels and aliases.")
+@click.option("--lang", "langs", multiple=True,
+              help="Languages to propose forms for (default: those the facts have forms in).")
+@click.option("--wikidata-url", help=f"Wikidata API endpoint (default: ${URL_ENV} or "
+              f"{DEFAULT_URL}).")
+@click.option("--output", "output_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the proposals (default: <article>/wikidata-forms.csv).")
+@references_option
+def facts(article_id: str, wikidata: bool, langs: tuple[str, ...], wikidata_url: str | None,
+          output_path: Path | None, references_dir: Path | None) -> None:
+    """The article's names with their accepted forms per language; with --wikidata,
+    forms proposed from Wikidata, written as a glossary CSV (source,lang,form) to
+    review and then use with --glossary. facts.toml itself is never changed."""
+    article = load_article(article_id, references_root(references_dir))
+    article_names = article_facts(article)
+    if article_names is None:
+        raise ArticleError(f"{article.id}: the article has no facts.toml")
+    names = article_names.names
+    for name in names:
+        counts = ", ".join(f"{lang} {len(forms)}" for lang, forms in sorted(name.forms.items()))
+        click.echo(f"{name.id:<28} {name.source:<32} {counts or 'no curated forms'}")
+    if not wikidata:
+        return
+    languages = split_list(langs) or sorted({lang for n in names for lang in n.forms})
+    if not languages:
+        raise UsageError("no languages to propose forms for: give them with --lang")
+    with httpx.Client(timeout=30.0) as client:
+        proposals = propose(WikidataClient(client, wikidata_url_for(wikidata_url)),
+                            [n.source for n in names], article.language, languages)
+    target = output_path or article.path / "wikidata-forms.csv"
+    target.write_text(glossary_csv(proposals), "utf-8")
+    curated = {n.source: n.forms for n in names}
+    for proposal in proposals:
+        if proposal.entity is None:
+            click.echo(f"{proposal.source}: not found on Wikidata")
+            continue
+        found = []
+        for lang, forms in sorted(proposal.forms.items()):
+            known = set(curated.get(proposal.source, {}).get(lang, ()))
+            new = sum(1 for form in forms if form not in known)
+            found.append(f"{lang} {len(forms)} ({new} new)")
+        click.echo(f"{proposal.source}: {proposal.entity} {proposal.label!r} "
+                   f"({proposal.description}): {', '.join(found) or 'no labels'}")
+    click.echo(f"wrote {target}: review it, then use it with --glossary")

@@ -21,7 +21,13 @@ from typing import Any, TypeVar
 
 import click
 
-from harness.cli.options import config_option, default_runs_dir, references_option, split_list
+from harness.cli.options import (
+    config_option,
+    default_runs_dir,
+    glossary_option,
+    references_option,
+    split_list,
+)
 from harness.cli.own_content import own_content
 from harness.cli.run_batch import (
     cancel,
@@ -114,6 +120,7 @@ T = TypeVar("T")
               help="With --batch: first wait between polls (default 10; grows to 300).")
 @config_option
 @references_option
+@glossary_option
 def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[str, ...],
         variants: tuple[str, ...], overrides: tuple[str, ...], concurrency: int | None,
         rate: str | None, timeout: float | None, max_attempts: int | None,
@@ -122,7 +129,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
         reference_specs: tuple[str, ...], article_id: str | None, source_lang: str,
         batch: bool, status_ref: str | None, cancel_ref: str | None, no_wait: bool,
         poll: float | None, config_path: Path | None, references_dir: Path | None,
-        max_wait: float | None) -> None:
+        max_wait: float | None, glossary_path: Path | None) -> None:
     """Translate every segment of the articles (spun and restored), or of your own
     --input files (one version, original), into every target language.
 
@@ -194,6 +201,12 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
             on_start=progress.start, on_record=progress.advance)], cache)
         return
 
+    glossary = None
+    if glossary_path is not None:
+        from harness.fidelity.glossary import load_glossary
+
+        loaded_glossary = load_glossary(glossary_path)  # a bad file stops before any request
+        glossary = {"path": str(glossary_path), "digest": loaded_glossary.digest}
     option_values = parse_overrides(overrides)
     named = split_list(providers) or table.providers
     plans = [
@@ -263,7 +276,7 @@ def run(providers: tuple[str, ...], targets: tuple[str, ...], articles: tuple[st
             plan, loaded, targets=plan_targets, variants=chosen_variants, runs_dir=out_dir,
             shard=shard, cache=cache, control=control, on_start=progress.start,
             on_record=progress.advance, inputs=[item.entry() for item in inputs],
-            references=references_dir))
+            references=references_dir, glossary=glossary))
         for plan, plan_targets in runs], cache, compare=len(runs) > 1, references=root)
 
 

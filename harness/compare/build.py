@@ -31,6 +31,7 @@ from harness.compare.rows import TextMetrics, scorer_signature, segment_rows
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
 from harness.compare.store import RowStore
 from harness.errors import RunFileError, UsageError
+from harness.fidelity.glossary import Glossary
 from harness.references.article import references_root
 from harness.references.library import ReferenceLibrary
 from harness.restore.leakage import leakage_for_run
@@ -50,6 +51,7 @@ class CompareOptions:
     detail_segments: int = 40
     broken_shown: int = 50
     fact_rows: int = 200
+    glossary: Glossary | None = None
 
 
 def expand_runs(paths: list[Path]) -> list[Path]:
@@ -108,7 +110,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
         store = RowStore(Path(scratch)) if baseline_index is not None else None
         memo = JudgementMemo(Path(scratch))
-        judge = Judge(book, memo)
+        judge = Judge(book, memo, options.glossary)
         try:
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
                 collector = RunCollector(index, label, facts, details)

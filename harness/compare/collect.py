@@ -84,12 +84,15 @@ class GroupAccumulator:
             s.errors += 1
             self.error_types[row.error or "NoOutput"] += 1
             return
-        if _untranslated(row.output, row.source):
-            s.untranslated += 1
         s.names_kept += row.names_kept
         s.names_expected += row.names_expected
         s.numbers_kept += row.numbers_kept
         s.numbers_expected += row.numbers_expected
+        if row.verdict in ("untranslated", "wrong_language", "refusal"):
+            setattr(s, row.verdict, getattr(s, row.verdict) + 1)
+        elif row.verdict == "unchecked":
+            s.language_unchecked += 1
+        s.chatter += int(row.chatter)
         s.unexpected_names += row.names_unexpected
         s.unexpected_numbers += row.numbers_unexpected
         if row.chrf_stats is not None and row.bleu_stats is not None:
@@ -106,12 +109,6 @@ class GroupAccumulator:
             s.chrf = metrics.chrf_score(self.chrf)
             s.bleu = metrics.bleu_score(self.bleu, s.target)
         return s
-
-
-def _untranslated(output: str, source: str) -> bool:
-    """The output is the source again (a text with letters, so not a bare number)."""
-    return " ".join(output.split()) == " ".join(source.split()) and any(
-        ch.isalpha() for ch in source)
 
 
 def _add(totals: list[float] | None, stats: tuple[float, ...]) -> list[float]:

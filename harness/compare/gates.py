@@ -3,7 +3,9 @@
 ``--fail-under METRIC[@VARIANT]=VALUE`` checks every run (other than the
 baseline) in every target language, and in every variant unless one is named:
 ``names=0.95``, ``numbers@restored=0.98``. Rates (``names``, ``numbers``,
-``fidelity``, ``ok`` = share of segments with an output) are fractions 0..1;
+``fidelity``, ``ok`` = share of segments with an output, ``translated`` = share of
+outputs in the target language, neither untranslated nor wrong-language nor
+refused) are fractions 0..1;
 ``chrf`` and ``bleu`` are sacreBLEU points 0..100.
 
 ``--max-regression METRIC[@VARIANT]=VALUE`` checks each run against the
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from harness.compare.model import Comparison, GateResult, Report
 from harness.errors import UsageError
 
-RATE_METRICS = ("names", "numbers", "fidelity", "ok")
+RATE_METRICS = ("names", "numbers", "fidelity", "ok", "translated")
 SCORE_METRICS = ("chrf", "bleu")
 FLOOR_METRICS = RATE_METRICS + SCORE_METRICS
 REGRESSION_METRICS = ("names", "numbers", "fidelity", "chrf", "bleu", "broken", "errors")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.fidelity.glossary import Glossary
 from harness.fidelity.scorer import PairJudgement, score_pair
 from harness.references.library import ReferenceLibrary
 
@@ -69,25 +70,39 @@ class Judged:
     numbers_unexpected: int
     unexpected_texts: tuple[str, ...]
     facts: tuple[FactOutcome, ...]
+    #: The output's language verdict (:mod:`harness.fidelity.language`).
+    verdict: str = "ok"
+    #: Whether the adapter removed chatter around the translation.
+    chatter: bool = False
 
     def to_json(self) -> list[Any]:
         return [self.names_expected, self.names_kept, self.names_unexpected,
                 self.numbers_expected, self.numbers_kept, self.numbers_unexpected,
-                list(self.unexpected_texts), [f.to_json() for f in self.facts]]
+                list(self.unexpected_texts), [f.to_json() for f in self.facts], self.verdict,
+                self.chatter]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Judged:
-        *counts, unexpected, facts = data
+        *counts, unexpected, facts, verdict, chatter = data
         ne, nk, nu, me, mk, mu = (int(c) for c in counts)
         return cls(ne, nk, nu, me, mk, mu, tuple(str(t) for t in unexpected),
-                   tuple(FactOutcome.from_json(f) for f in facts))
+                   tuple(FactOutcome.from_json(f) for f in facts), str(verdict), bool(chatter))
 
 
 def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
-    """The judgement's expected names and numbers as kept/lost outcomes, source order."""
+    """The judgement's expected names and numbers as kept/lost outcomes, source order.
+    An untranslated, wrong-language or refused output loses every fact, with the
+    verdict as the reason."""
+    if judgement.language.fails:
+        verdict = judgement.language.verdict
+        return tuple(
+            [FactOutcome(f"name:{spec.id}", "name", spec.source, False, verdict)
+             for spec in judgement.names.judged]
+            + [FactOutcome(f"number:{mention.text}", "number", mention.text, False, verdict)
+               for mention in judgement.numbers.expected])
     outcomes: list[FactOutcome] = []
     found_names = {match.id: match for match in judgement.names.found}
-    for spec in judgement.names.expected:
+    for spec in judgement.names.judged:
         match = found_names.get(spec.id)
         if match is not None:
             outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, True, match.how,
@@ -116,21 +131,27 @@ def judged_from(judgement: PairJudgement) -> Judged:
         m.text for m in judgement.numbers.unexpected)
     return Judged(stats.names_expected, stats.names_kept, stats.names_unexpected,
                   stats.numbers_expected, stats.numbers_kept, stats.numbers_unexpected,
-                  unexpected, facts_of(judgement))
+                  unexpected, facts_of(judgement), judgement.verdict,
+                  bool(judgement.stats.chatter))
 
 
 class Judge:
     """Judges outputs against the facts of their restored segment, remembering results."""
 
-    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None) -> None:
+    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None,
+                 glossary: Glossary | None = None) -> None:
         self.book = book
         self.memo = memo
+        self.glossary = glossary
         self.judged = 0
         self.remembered = 0
 
     def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str) -> Judged:
-        key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output))
+                 output: str, run_source: str, flags: tuple[str, ...] = (),
+                 glossary: Glossary | None = None) -> Judged:
+        glossary = glossary or self.glossary
+        key = hashlib.blake2b("\0".join((article_id, segment, target, source_lang, output,
+                                         glossary.digest if glossary else "", *flags))
                               .encode("utf-8"), digest_size=16).hexdigest()
         if self.memo is not None:
             known = self.memo.get(key)
@@ -141,7 +162,8 @@ class Judge:
         restored = self.book.restored(article_id, segment)
         segment_facts = facts.for_segment(segment) if facts is not None and restored else None
         judgement = score_pair(restored or run_source, output, target, source_lang,
-                               facts=segment_facts)
+                               facts=segment_facts, flags=flags, glossary=glossary,
+                               sent=run_source)
         judged = judged_from(judgement)
         self.judged += 1
         if self.memo is not None:

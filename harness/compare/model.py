@@ -71,7 +71,25 @@ class GroupSummary:
     cached: int = 0
     usage: dict[str, float] = field(default_factory=dict)
     cost: float | None = None
-    untranslated: int = 0  # outputs identical to their source
+    # Outputs by language verdict (harness.fidelity.language): the first three lose
+    # every fact of their segment; ``language_unchecked`` ones were too short to tell.
+    untranslated: int = 0
+    wrong_language: int = 0
+    refusal: int = 0
+    language_unchecked: int = 0
+    # Outputs an LLM adapter found wrapped in chatter (removed before judging).
+    chatter: int = 0
+
+    @property
+    def not_translated(self) -> int:
+        return self.untranslated + self.wrong_language + self.refusal
+
+    @property
+    def translated(self) -> float | None:
+        """Share of the outputs that are in the target language (not untranslated,
+        wrong-language or refused)."""
+        outputs = self.segments - self.errors
+        return rate(outputs - self.not_translated, outputs)
 
     @property
     def names(self) -> float | None:
@@ -96,7 +114,7 @@ class GroupSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "names": self.names, "numbers": self.numbers,
-                "fidelity": self.fidelity, "ok": self.ok}
+                "fidelity": self.fidelity, "ok": self.ok, "translated": self.translated}
 
 
 @dataclass

@@ -19,6 +19,8 @@ from sacrebleu.metrics.bleu import BLEU
 from sacrebleu.metrics.chrf import CHRF
 
 from harness.compare.judging import FactOutcome, Judge
+from harness.fidelity.glossary import run_glossary
+from harness.fidelity.language import verdict_flags
 from harness.fidelity.scorer import signature as fidelity_signature
 from harness.run.langs import lang_key
 from harness.runfile import RunFile
@@ -52,6 +54,9 @@ class SegmentRow:
     facts: tuple[FactOutcome, ...] = ()
     chrf_stats: tuple[float, ...] | None = None
     bleu_stats: tuple[float, ...] | None = None
+    #: The output's language verdict: ok, untranslated, wrong_language, refusal, unchecked.
+    verdict: str = "ok"
+    chatter: bool = False
 
     @property
     def slot(self) -> str:
@@ -102,8 +107,11 @@ def _usage(raw: Any) -> dict[str, float]:
 
 
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:
-    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming."""
-    for record in RunFile(path).segments():
+    """Every segment line of run file ``path`` as a scored :class:`SegmentRow`, streaming.
+    The judge's glossary, or else the one the run's header records, adds name forms."""
+    run = RunFile(path)
+    glossary = run_glossary(run.header, judge.glossary, judge.book.notes)
+    for record in run.segments():
         target = lang_key(record.target_lang)  # "ES" and "es" are one language
         article, segment = record.article, record.segment
         output = record.output
@@ -124,7 +132,8 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
         if error is not None or output is None:
             yield SegmentRow(**base)
             continue
-        judged = judge(article, segment, target, record.source_lang or "en", output, source)
+        judged = judge(article, segment, target, record.source_lang or "en", output, source,
+                       verdict_flags(record.flags), glossary)
         chrf = bleu = None
         reference = judge.book.gold(article, segment, target)
         if reference is not None:
@@ -135,7 +144,7 @@ def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[Seg
             numbers_expected=judged.numbers_expected, numbers_kept=judged.numbers_kept,
             numbers_unexpected=judged.numbers_unexpected,
             unexpected_texts=judged.unexpected_texts, facts=judged.facts, chrf_stats=chrf,
-            bleu_stats=bleu)
+            bleu_stats=bleu, verdict=judged.verdict, chatter=judged.chatter)
 
 
 def scorer_signature() -> str:

@@ -97,9 +97,11 @@ def _scan(text: str, plain_text: str, profile: NumberProfile) -> list[_Atom]:
                 how = "native_digits"
             atoms.append(_Atom("num", start, end, value, how, alts, plain=token.isdigit()))
         elif kind == "word":
-            value_int = profile.words.get(_strip_prefix(match.group(0), profile.words))
+            key = _strip_prefix(match.group(0), profile.words)
+            value_int = profile.words.get(key)
             if value_int is not None:
-                atoms.append(_Atom("num", start, end, Decimal(value_int), "words"))
+                how = "words_ambiguous" if key in profile.ambiguous_words else "words"
+                atoms.append(_Atom("num", start, end, Decimal(value_int), how))
         elif kind == "cjk":
             cjk_value = read_cjk(match.group(0))
             if cjk_value is not None and cjk_value > 1:
@@ -364,5 +366,79 @@ def extract_numbers(text: str, lang: str) -> list[NumberMention]:
     """Every number, date and range in ``text`` read by the conventions of ``lang``."""
     profile = number_profile(lang)
     plain_text = plain_digits(text)
+    clock: list[_Atom] = []
+    if ":" in plain_text or "m" in plain_text or "h" in plain_text or "Uhr" in plain_text:
+        clock, plain_text = _clock_times(plain_text)
     atoms = _scan(text, plain_text, profile)
+    if clock:
+        atoms = sorted(atoms + clock, key=lambda atom: atom.start)
+    if "I" in text or "V" in text or "X" in text:
+        atoms = _with_roman(text, atoms)
     return _Assembler(text, atoms, profile).run()
+
+
+# Clock times: "14:30", "2:30 p.m.", "2 pm", "14h30", "14 h 30", "14.30 Uhr". The hour
+# is read on the 24-hour clock, so "2:30 p.m." and "14:30" carry the same numbers
+# (14 and 30); the span is masked so that "14.30" is not also read as a decimal.
+_CLOCK = re.compile(
+    r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3])"
+    r"(?:(?P<sep>:|\s?h\s?|\.(?=\d\d\s*Uhr))(?P<m>[0-5]\d)(?!\d))?"
+    r"(?:\s*(?P<ampm>[aApP])\.?\s?[mM]\.?(?![^\W\d_]))?"
+)
+
+
+def _clock_times(plain_text: str) -> tuple[list[_Atom], str]:
+    atoms: list[_Atom] = []
+    masked = list(plain_text)
+    for match in _CLOCK.finditer(plain_text):
+        if match["m"] is None and match["ampm"] is None:
+            continue  # a bare number
+        hour = int(match["h"])
+        if match["ampm"] and match["ampm"].lower() == "p" and hour < 12:
+            hour += 12
+        elif match["ampm"] and match["ampm"].lower() == "a" and hour == 12:
+            hour = 0
+        start = match.start("h")
+        atoms.append(_Atom("num", start, match.end("h"), Decimal(hour), "clock_time"))
+        if match["m"] is not None:
+            atoms.append(_Atom("num", match.start("m"), match.end("m"),
+                               Decimal(int(match["m"])), "clock_time"))
+        for index in range(start, match.end()):
+            masked[index] = " "
+    return atoms, "".join(masked)
+
+
+# Roman numerals as centuries and ordinals are written ("XXe siècle", "XX wiek",
+# "siglo XXI", "XIX век", "Henry VIII"): I, V and X only (2..39), two letters or
+# more or with an ordinal ending, so that "I", "DC" or "MIX" stay words.
+_ROMAN = re.compile(r"(?<![^\W_])(?P<roman>[IVX]{1,6})(?P<suffix>e|er|ème|è|º|-?го|-?й|-?м)?"
+                    r"(?![^\W_])")
+_ROMAN_VALID = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+
+def _roman_value(numeral: str) -> int:
+    total = 0
+    for index, letter in enumerate(numeral):
+        value = _ROMAN_VALUES[letter]
+        following = _ROMAN_VALUES[numeral[index + 1]] if index + 1 < len(numeral) else 0
+        total += -value if value < following else value
+    return total
+
+
+def _with_roman(text: str, atoms: list[_Atom]) -> list[_Atom]:
+    taken = [(atom.start, atom.end) for atom in atoms]
+    added = []
+    for match in _ROMAN.finditer(text):
+        numeral = match.group("roman")
+        if not _ROMAN_VALID.fullmatch(numeral) or (len(numeral) < 2 and not match["suffix"]):
+            continue
+        start, end = match.span()
+        if any(start < right and left < end for left, right in taken):
+            continue
+        value = _roman_value(numeral)
+        if value >= 2:
+            added.append(_Atom("num", start, end, Decimal(value), "roman"))
+    if not added:
+        return atoms
+    return sorted(atoms + added, key=lambda atom: atom.start)

@@ -22,10 +22,14 @@ from babel.dates import get_date_format, get_month_names
 
 from harness.errors import UnsupportedLanguageError
 from harness.fidelity.numerals import CJK_NUMERAL_CHARS
+from harness.fidelity.rbnf_words import ambiguous_words, rbnf_number_words
 
 # Letters of scripts written with spaces: a digit glued to one of them is part of a
 # name or code (F-16, COVID-19, G7), not a quantity.
-_LATIN_CYRILLIC = r"A-Za-z\u00c0-\u024f\u0400-\u04ff"
+# Letters a number glued by a hyphen belongs to: "COVID-19", "F-35", "ΚΟΒΙΝΤ-19" are
+# identifiers, compared as names, not numbers. (Hebrew and Arabic one-letter
+# prefixes, "ב-20", stay readable.)
+_LATIN_CYRILLIC = r"A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
 _NOT_AFTER_LETTER = rf"(?<![{_LATIN_CYRILLIC}])(?<![{_LATIN_CYRILLIC}]-)"
 _SPACES = " \u00a0\u202f\u2009\u2007"
 
@@ -89,6 +93,8 @@ class NumberProfile:
     year_month_gap: re.Pattern[str] | None
     range_gap: re.Pattern[str]
     between_gaps: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]
+    # Look-up keys of number words that are also common words (see rbnf_words).
+    ambiguous_words: frozenset[str] = frozenset()
 
 
 def _babel_locale(tag: str) -> Locale:
@@ -130,6 +136,12 @@ def _month_forms(
     return forms, frozenset(by_width["abbreviated"] - by_width["wide"])
 
 
+def _day_names(locale: Locale) -> set[str]:
+    """CLDR weekday names of every width and context."""
+    return {str(name) for context in locale.days.values() for names in context.values()
+            for name in names.values()}
+
+
 def _date_order(locale: Locale) -> str:
     pattern = get_date_format("short", locale=locale).pattern
     letters = [c for c in pattern if c in "dMy"]
@@ -169,11 +181,13 @@ def number_profile(tag: str) -> NumberProfile:
         for exp, forms in _data("scale_words.toml").get(lang, {}).items()
         for form in forms
     }
-    word_surfaces = {
-        form: int(value)
-        for value, forms in _data("number_words.toml").get(lang, {}).items()
-        for form in forms
-    }
+    curated_words = _data("number_words.toml").get(lang)
+    ambiguous = frozenset() if curated_words else frozenset(
+        lookup_key(w) for w in ambiguous_words(lang))
+    word_surfaces = (
+        {form: int(value) for value, forms in curated_words.items() for form in forms}
+        if curated_words else rbnf_number_words(lang) if grammar["bounded"] else {}
+    )
     months = {lookup_key(form): month for form, month in month_surfaces.items()}
     scales = {lookup_key(form): exp for form, exp in scale_surfaces.items()}
     words = {lookup_key(form): value for form, value in word_surfaces.items()}
@@ -189,6 +203,12 @@ def number_profile(tag: str) -> NumberProfile:
             return None
         return rf"(?P<{name}>{before}{prefix}(?:{alternation}){after})"
 
+    # Weekday names written with numerals (星期二, 周二, 火曜日 has none) are no numbers.
+    cjk_stopwords = [*grammar["cjk_stopwords"], *(
+        name for name in _day_names(locale)
+        if any(ch in CJK_NUMERAL_CHARS for ch in name)
+        and any(ch not in CJK_NUMERAL_CHARS for ch in name)  # not the narrow "二"
+    )] if grammar["cjk_numerals"] else []
     ordinal = grammar["ordinal_suffix"]
     ordinal_part = rf"(?:{ordinal}(?![^\W\d_]))?" if ordinal else ""
     spaces = f"[{_SPACES}]"
@@ -206,10 +226,10 @@ def number_profile(tag: str) -> NumberProfile:
         words_group("word", word_surfaces),
     ]
     if grammar["cjk_numerals"]:
-        branches.append(f"(?P<stop>{_alternation(grammar['cjk_stopwords'])})")
+        branches.append(f"(?P<stop>{_alternation(cjk_stopwords)})")
         branches.append(f"(?P<cjk>[{CJK_NUMERAL_CHARS}]+)")
     scanner = re.compile("|".join(b for b in branches if b), re.IGNORECASE)
-    listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *grammar["cjk_stopwords"]]
+    listed = [*month_surfaces, *scale_surfaces, *word_surfaces, *cjk_stopwords]
     openings = {_opening(form) for form in listed} - {""}
     if bounded:
         # Digit runs, and word starts whose first two letters open some listed form;
@@ -264,4 +284,5 @@ def number_profile(tag: str) -> NumberProfile:
             )
             for opener, joiner in grammar["between"]
         ),
+        ambiguous_words=ambiguous,
     )

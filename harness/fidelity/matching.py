@@ -10,6 +10,9 @@ The steps, tried in this order for every form before a looser step is tried:
 ``inflected``      each word may carry a case ending or an attached clitic of the
                    target language (``data/inflection.toml``): "Бастрыкина",
                    "Kirgistanie", "وروسيا", "Rusya'nın"
+``skeleton``       the same consonant skeleton in another script, through ICU's
+                   CLDR transliteration (:mod:`harness.fidelity.crossscript`):
+                   "Μπαστρίκιν", "בסטריקין" for "Bastrykin"
 ``fuzzy``          folded words that differ by a typo or a transliteration variant,
                    guarded (:mod:`harness.fidelity.fuzzy`)
 
@@ -30,10 +33,15 @@ from typing import NamedTuple
 
 from anyascii import anyascii
 
-STEPS = ("exact", "case", "transliterated", "inflected", "fuzzy")
+from harness.fidelity.transliteration import skeleton
+
+STEPS = ("exact", "case", "transliterated", "inflected", "skeleton", "fuzzy")
 # Scripts without word spaces: names are found as substrings.
 SCRIPTIO_CONTINUA = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo", "yue", "wuu"})
-_TOKEN = re.compile(r"[^\W_]+")
+# A word: letters and digits, with the combining marks that Indic, Thai, Hebrew and
+# Arabic vowel signs are (``\w`` leaves them out, which would split "बास्त्रिकिन").
+_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670"
+                    r"\u0900-\u0963\u0966-\u0dff\u0e00-\u0e4e\u0e50-\u0eff\u1000-\u109f])+")
 _SQUEEZE = re.compile(r"[\s·・･.\-‐‑–—'’\"「」『』《》()]+")
 
 
@@ -122,8 +130,8 @@ def make_form(text: str) -> Form:
 class PreparedText:
     """A translation prepared lazily: each step builds only what it needs."""
 
-    __slots__ = ("_folded", "_folded_chars", "_indexes", "_key_sets", "_low", "_squeezed",
-                 "_tokens", "_words", "continua", "lang", "raw")
+    __slots__ = ("_folded", "_folded_chars", "_indexes", "_key_sets", "_low", "_skeletons",
+                 "_squeezed", "_tokens", "_words", "continua", "lang", "raw")
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
@@ -133,6 +141,7 @@ class PreparedText:
         self._words: list[str] | None = None
         self._tokens: list[Token] | None = None
         self._folded: list[str] | None = None
+        self._skeletons: list[str] | None = None
         self._squeezed: tuple[str, list[int]] | None = None
         self._folded_chars: tuple[str, list[int]] | None = None
         self._indexes: dict[str, dict[str, list[int]]] = {}
@@ -163,6 +172,13 @@ class PreparedText:
         if self._folded is None:
             self._folded = [fold(word) for word in self.words]
         return self._folded
+
+    @property
+    def skeletons(self) -> list[str]:
+        """Each word's consonant skeleton (:mod:`harness.fidelity.transliteration`)."""
+        if self._skeletons is None:
+            self._skeletons = [skeleton(word) for word in self.words]
+        return self._skeletons
 
     @property
     def squeezed(self) -> tuple[str, list[int]]:
@@ -346,6 +362,18 @@ def _stems(form_token: str, lang: str, folded: bool = False) -> tuple[str, ...]:
             if form_token.endswith(ending) and len(form_token) - len(ending) >= rules.min_stem:
                 stems.append(form_token[: -len(ending)])
     return tuple(stems)
+
+
+def source_stems(word: str, lang: str) -> tuple[str, ...]:
+    """``word`` without each case ending of ``lang`` it may carry, longest stem first."""
+    rules = inflection_rules(lang)
+    if rules is None:
+        return ()
+    low = lower_keep_length(word)
+    return tuple(dict.fromkeys(
+        word[: len(word) - len(ending)] for ending in rules.ordered_endings
+        if low.endswith(ending) and len(word) - len(ending) >= max(rules.min_stem, 4)
+    ))
 
 
 def inflects(

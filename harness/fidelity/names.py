@@ -19,14 +19,14 @@ name ("Putin" for "Bastrykin") is one missing and one unexpected.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
-from harness.fidelity import fuzzy, matching
-from harness.fidelity.autonames import find_source_names
+from harness.fidelity import crossscript, fuzzy, matching
+from harness.fidelity.autonames import caseless, find_source_names
 from harness.fidelity.fuzzy import FUZZY_THRESHOLD
 from harness.fidelity.matching import (
     Form,
@@ -34,9 +34,10 @@ from harness.fidelity.matching import (
     Span,
     fold,
     make_form,
+    primary_language,
 )
 
-NAMES_SIGNATURE = f"names:curated+translit+inflect+fuzzy{FUZZY_THRESHOLD:.0f}"
+NAMES_SIGNATURE = f"names:curated+translit+inflect+skeleton+fuzzy{FUZZY_THRESHOLD:.0f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,9 @@ class NameSpec:
     source_forms: tuple[str, ...] = ()
     kind: str = "name"
     curated: bool = True
+    #: A name that may be a common word (one capitalised word opening a sentence):
+    #: kept when found, ``unchecked`` rather than missing when not.
+    soft: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "source": self.source, "kind": self.kind, "curated": self.curated}
@@ -105,6 +109,17 @@ class NamesJudgement:
     found: tuple[NameMatch, ...]
     missing: tuple[NameMiss, ...]
     unexpected: tuple[NameMatch, ...] = field(default=())
+    #: Why the segment's names could not be judged ("" when they could): shown,
+    #: never counted as missing.
+    unchecked: str = ""
+    #: Soft names (see :class:`NameSpec`) that were not found: neither kept nor missing.
+    unchecked_names: tuple[NameSpec, ...] = ()
+
+    @property
+    def judged(self) -> tuple[NameSpec, ...]:
+        """The expected names that count: every one but the unchecked soft ones."""
+        skipped = {spec.id for spec in self.unchecked_names}
+        return tuple(spec for spec in self.expected if spec.id not in skipped)
 
     @property
     def ok(self) -> bool:
@@ -116,6 +131,9 @@ class NamesJudgement:
             "found": [match.to_json() for match in self.found],
             "missing": [miss.to_json() for miss in self.missing],
             "unexpected": [match.to_json() for match in self.unexpected],
+            **({"unchecked": self.unchecked} if self.unchecked else {}),
+            **({"unchecked_names": [s.source for s in self.unchecked_names]}
+               if self.unchecked_names else {}),
         }
 
 
@@ -125,15 +143,60 @@ def auto_specs(source: str, source_lang: str = "en",
     and, for a country, under its CLDR name in the target language."""
     specs = []
     for name in find_source_names(source, source_lang):
-        forms = [name.text]
+        forms = [name.text, *_source_stems(name.text, source_lang)]
+        if name.tail:
+            forms.append(name.tail)
+        surname = _last_word(name.text)
+        if surname and surname not in forms:
+            forms.append(surname)
         code = _territory_codes(matching.primary_language(source_lang)).get(name.text)
         if code:
             local = _territory_name(code, target_lang)
             if local and local != name.text:
                 forms.insert(0, local)
         specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
-                              source_forms=(name.text,), curated=False))
+                              source_forms=(name.text,), curated=False, soft=name.soft))
     return tuple(specs)
+
+
+def merge_specs(base: Sequence[NameSpec], extra: Sequence[NameSpec]) -> tuple[NameSpec, ...]:
+    """``base`` with ``extra``'s forms put first on the spec of the same name (same
+    source form, case-insensitive); extra names of their own are appended."""
+    if not extra:
+        return tuple(base)
+    merged = list(base)
+    for spec in extra:
+        keys = {form.casefold() for form in (*spec.source_forms, spec.source)}
+        at = next((i for i, old in enumerate(merged)
+                   if keys & {f.casefold() for f in (*old.source_forms, old.source)}), None)
+        if at is None:
+            merged.append(spec)
+            continue
+        old = merged[at]
+        merged[at] = replace(old, forms=tuple(dict.fromkeys((*spec.forms, *old.forms))),
+                             variants=tuple(dict.fromkeys((*old.variants, *spec.variants))))
+    return tuple(merged)
+
+
+def _last_word(name: str) -> str:
+    """The last word of a two- or three-word name of capitalised words only, of five
+    letters or more: a translation may keep the surname alone ("Putin",
+    "Tokayev"), or render the given names by another convention."""
+    words = name.replace("-", " ").split()
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return ""
+    last = words[-1]
+    return last if len(last) >= 5 and last.isalpha() else ""
+
+
+def _source_stems(name: str, source_lang: str) -> tuple[str, ...]:
+    """The name with the source language's case ending taken off its last word
+    ("Бастрыкина" -> "Бастрыкин"), by the same data as the target-side step."""
+    if primary_language(source_lang) == "en":
+        return ()
+    head, _, last = name.rpartition(" ")
+    stems = matching.source_stems(last, source_lang)
+    return tuple(f"{head} {stem}" if head else stem for stem in stems)
 
 
 def _locale_territories(lang: str) -> dict[str, str]:
@@ -282,7 +345,17 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             span = matching.inflected_find(text, form)
             if span is not None:
                 return "inflected", form, span
-    if not allow_fuzzy or continua:
+    if not allow_fuzzy:
+        return None
+    # Across scripts only: where the spec has a form in the text's own script, the
+    # steps above and the guarded fuzzy step decide.
+    main_script = crossscript.main_script(text)
+    if all(crossscript.script_of(form.text) != main_script for form in forms.every):
+        for form in forms.every:
+            span = crossscript.skeleton_find(text, form)
+            if span is not None:
+                return "skeleton", form, span
+    if continua:
         return None
     initials = text.key_set("fold1")
     candidates = [form for initial, form in forms.fuzzy_forms if initial in initials]
@@ -290,6 +363,7 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
         return None
     rival_texts = _rivals(spec, rivals, text.lang)
     best: fuzzy.FuzzyResult | None = None
+    rival_refused = False
     for form in candidates:
         # A refused candidate is reported only from 60 up, and only when it is closer
         # than the best so far: weaker windows need no ratio.
@@ -299,8 +373,16 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
             continue
         if result.accepted and result.span is not None:
             return "fuzzy", form, result.span
+        rival_refused = rival_refused or result.why.startswith("closer")
         if best is None or result.score > best.score:
             best = result
+    if not rival_refused:
+        # Another language's spelling in the same script ("Kasan", "Kazań" for
+        # "Kazan"): the same skeleton, the same initial and a close spelling.
+        for form in candidates:
+            span = crossscript.skeleton_find(text, form, same_script=True)
+            if span is not None:
+                return "skeleton", form, span
     if best is not None and best.score >= _NEAR_SCORE:
         return best
     return None
@@ -334,20 +416,29 @@ def judge_names(
     ``source`` as capitalised spans. ``known``: other names (the article's), which
     count as unexpected when the translation has them and the source does not.
     """
-    specs = (tuple(expected) if expected is not None
-             else auto_specs(source, source_lang, target_lang))
+    unchecked = ""
+    if expected is None:
+        specs = auto_specs(source, source_lang, target_lang)
+        if not specs and caseless(source):
+            unchecked = ("the source script has no capitals to find names by; "
+                         "give facts, a glossary or per-pair names")
+    else:
+        specs = tuple(expected)
     known_specs = tuple(known)
     text = PreparedText(translation, target_lang)
     expected_ids = {spec.id for spec in specs}
     everyone = specs + tuple(k for k in known_specs if k.id not in expected_ids)
     found: list[NameMatch] = []
     missing: list[NameMiss] = []
+    soft_unchecked: list[NameSpec] = []
     for spec in specs:
         located = _locate(text, spec, allow_fuzzy=True, rivals=everyone)
         if isinstance(located, tuple):
             how, form, (start, end) = located
             found.append(NameMatch(spec.id, spec.source, text.raw[start:end], form.text,
                                    how, start, end))
+        elif spec.soft:
+            soft_unchecked.append(spec)
         elif located is not None:
             missing.append(NameMiss(spec.id, spec.source, located.candidate, located.score,
                                     f"fuzzy candidate refused: {located.why}"))
@@ -364,4 +455,5 @@ def judge_names(
                 how, form, (start, end) = located
                 unexpected.append(NameMatch(spec.id, spec.source, text.raw[start:end],
                                             form.text, how, start, end))
-    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected))
+    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected), unchecked,
+                          tuple(soft_unchecked))

@@ -160,7 +160,10 @@ def judge_numbers(
         expected=facts,
         found=[match for _, match in matches],
         missing=[facts[f] for f in open_facts],
-        unexpected=[mentions[m] for m in open_mentions],
+        # A number word that is also a common word ("năm": five, year) only ever
+        # confirms a fact; alone it is no evidence of an added number. Nor is a small
+        # number word (see WORD_FACT_MIN: "due", "两" for "the two leaders").
+        unexpected=[mentions[m] for m in open_mentions if _is_evidence(mentions[m])],
     )
 
 
@@ -168,7 +171,28 @@ def judge_numbers(
 def source_facts(source: str, source_lang: str = "en") -> tuple[NumberMention, ...]:
     """The numbers of a source text, cached: one source paragraph is judged against
     every target language, variant and provider of a run."""
-    return tuple(extract_numbers(source, source_lang))
+    return tuple(m for m in extract_numbers(source, source_lang) if _is_evidence(m))
+
+
+AMBIGUOUS = "words_ambiguous"
+WORD_READINGS = frozenset({"words", "cjk"})
+# Spelled "one" and "two" are read (the spinning check needs "two" = 2) but are no
+# facts: "the two leaders" is "ambos líderes", "beide", "両首脳" in faithful translations.
+WORD_FACT_MIN = 3
+
+#: The numbers judge's settings, as its part of the fidelity signature: what is read
+#: (values, dates, ranges, clock times, Roman numerals, number words from the smallest
+#: one that is a fact) and how it is matched (by value, other readings, split ranges).
+SIGNATURE = (f"numbers:value+date+range+clock+roman+words>={WORD_FACT_MIN}"
+             "+rereading+split-range")
+
+
+def _is_evidence(mention: NumberMention) -> bool:
+    """Whether a mention counts as a fact of a source or an unexpected number."""
+    if mention.how == AMBIGUOUS:
+        return False
+    return not (mention.how in WORD_READINGS and isinstance(mention.value, Decimal)
+                and mention.value < WORD_FACT_MIN)
 
 
 def _open_quantity(

@@ -36,10 +36,15 @@ Reading = tuple[Decimal, str, tuple[Decimal, ...]]
 
 
 def _grouped(groups: list[str]) -> Decimal | None:
-    """Value of digit groups joined by a grouping sign, if the groups are well formed."""
-    if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
-        return None
-    return Decimal("".join(groups))
+    """Value of digit groups joined by a grouping sign, if the groups are well formed:
+    thousands (1,234,567) or the Indian lakh and crore grouping (12,34,567: CLDR's
+    ``#,##,##0`` pattern of hi, bn, en-IN...), which no other reading takes."""
+    if 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
+        return Decimal("".join(groups))
+    if (len(groups) >= 3 and 1 <= len(groups[0]) <= 2 and len(groups[-1]) == 3
+            and all(len(g) == 2 for g in groups[1:-1])):
+        return Decimal("".join(groups))
+    return None
 
 
 def read_digits(

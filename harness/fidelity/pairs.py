@@ -3,6 +3,15 @@
 Each line has ``source``, ``translation`` and ``target_lang`` (strings), and
 optionally ``source_lang`` (default ``en``) and ``id``. Blank lines are skipped.
 A bad line is a :class:`~harness.errors.UsageError` naming ``file:line``.
+
+A pair may carry its own facts, as data sets with entity annotations do:
+
+* ``names``: ``[{"source": "Bastrykin", "forms": {"ru": ["Бастрыкин"]}}]``: names
+  the translation must have, with accepted forms per language (optional);
+* ``numbers``: values the translation must have, each a JSON number (``20000``),
+  a string read in the source language (``"May 20"``, ``"20,000"``) or
+  ``{"text": "20,000", "value": 20000}``; given, they replace the numbers read
+  from the source.
 """
 
 from __future__ import annotations
@@ -10,10 +19,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
 from harness.errors import UsageError
+from harness.fidelity.extraction import extract_numbers
+from harness.fidelity.glossary import GlossaryEntry
+from harness.fidelity.names import NameSpec
+from harness.fidelity.values import NumberMention
 
 # BCP-47: a 2-3 letter language, then subtags (script, region, variants).
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
@@ -27,6 +41,53 @@ class Pair:
     translation: str
     target_lang: str
     source_lang: str
+    names: tuple[NameSpec, ...] = ()
+    numbers: tuple[NumberMention, ...] | None = None
+
+
+def _names(raw: object, target: str, where: str) -> tuple[NameSpec, ...]:
+    if not isinstance(raw, list):
+        raise UsageError(f"{where}: 'names' must be a list of {{\"source\": ..., \"forms\": ...}}")
+    specs = []
+    for index, item in enumerate(raw, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("source"), str) \
+                or not item["source"].strip():
+            raise UsageError(f"{where}: names[{index}] needs a 'source' string")
+        forms = item.get("forms", {})
+        if not isinstance(forms, dict) or not all(
+                isinstance(v, list) and all(isinstance(f, str) for f in v) for v in forms.values()):
+            raise UsageError(f"{where}: names[{index}].forms must map languages to lists of "
+                             "strings")
+        entry = GlossaryEntry(f"pair{index}", (item["source"].strip(),),
+                              {str(k).lower().replace("_", "-"): tuple(v)
+                               for k, v in forms.items()})
+        specs.append(replace(entry.spec(target), id=f"pair:{item['source'].strip()}",
+                             kind="pair"))
+    return tuple(specs)
+
+
+def _numbers(raw: object, source_lang: str, where: str) -> tuple[NumberMention, ...]:
+    if not isinstance(raw, list):
+        raise UsageError(f"{where}: 'numbers' must be a list")
+    mentions: list[NumberMention] = []
+    for index, item in enumerate(raw, 1):
+        if isinstance(item, bool):
+            raise UsageError(f"{where}: numbers[{index}] is not a number")
+        if isinstance(item, int | float):
+            mentions.append(NumberMention(Decimal(str(item)), str(item), -1, -1, "pair"))
+        elif isinstance(item, str):
+            read = extract_numbers(item, source_lang)
+            if not read:
+                raise UsageError(f"{where}: numbers[{index}] {item!r} holds no number")
+            mentions.extend(replace(m, start=-1, end=-1, how="pair") for m in read)
+        elif (isinstance(item, dict) and isinstance(item.get("value"), int | float)
+              and not isinstance(item.get("value"), bool)):
+            text = str(item.get("text") or item["value"])
+            mentions.append(NumberMention(Decimal(str(item["value"])), text, -1, -1, "pair"))
+        else:
+            raise UsageError(f"{where}: numbers[{index}] must be a number, a string or "
+                             "{\"text\": ..., \"value\": ...}")
+    return tuple(mentions)
 
 
 def _language(value: object, key: str, where: str) -> str:
@@ -56,7 +117,10 @@ def parse_pair(text: str, where: str, line: int) -> Pair:
     raw_id = record.get("id", line)
     if not isinstance(raw_id, str | int) or isinstance(raw_id, bool):
         raise UsageError(f"{where}: 'id' must be a string or an integer")
-    return Pair(line, str(raw_id), record["source"], record["translation"], target, source_lang)
+    names = _names(record["names"], target, where) if "names" in record else ()
+    numbers = _numbers(record["numbers"], source_lang, where) if "numbers" in record else None
+    return Pair(line, str(raw_id), record["source"], record["translation"], target, source_lang,
+                names, numbers)
 
 
 def read_pairs(path: Path) -> Iterator[Pair]:

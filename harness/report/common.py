@@ -10,8 +10,8 @@ from harness.compare.model import Comparison, Delta, FactCell, GroupSummary, Rep
 from harness.report.overview import LeaderRow, Rate
 
 DASH = "—"
-SUMMARY_COLUMNS = ("names", "numbers", "fidelity", "unexpected", "chrF", "BLEU", "errors", "p50 ms",
-                   "p95 ms", "usage", "cost")
+SUMMARY_COLUMNS = ("names", "numbers", "fidelity", "unexpected", "language", "chrF", "BLEU",
+                   "errors", "p50 ms", "p95 ms", "usage", "cost")
 DELTA_METRICS = ("names", "numbers", "fidelity", "chrf", "bleu")
 # Every format shows these Δ columns, in this order: one per metric a gate can check.
 DELTA_COLUMNS = {"names": "Δ names", "numbers": "Δ numbers", "fidelity": "Δ fidelity",
@@ -142,6 +142,7 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
                    f"{kept_of(group.numbers_kept, group.numbers_expected)}".strip(),
         "fidelity": pct(group.fidelity),
         "unexpected": str(unexpected),
+        "language": language_cell(group),
         "chrF": points(group.chrf),
         "BLEU": points(group.bleu),
         "errors": f"{group.errors}/{group.segments}",
@@ -150,6 +151,16 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
         "usage": usage_text(group.usage),
         "cost": DASH if group.cost is None else f"{group.cost:.4f}",
     }
+
+
+def language_cell(group: GroupSummary) -> str:
+    """``ok``, or the outputs that failed as a whole: "2 untranslated, 1 wrong language";
+    outputs that came wrapped in chatter are added ("ok; 3 chatter")."""
+    parts = [f"{count} {what}" for count, what in (
+        (group.untranslated, "untranslated"), (group.wrong_language, "wrong language"),
+        (group.refusal, "refused")) if count]
+    text = ", ".join(parts) or "ok"
+    return f"{text}; {group.chatter} chatter" if group.chatter else text
 
 
 def comparison_for(report: Report, run: int) -> Comparison | None:

@@ -186,6 +186,7 @@ def _summary(report: Report) -> str:
             sort_keys = {"names": group.names, "numbers": group.numbers,
                          "fidelity": group.fidelity, "chrF": group.chrf, "BLEU": group.bleu,
                          "errors": group.errors, "p50 ms": group.latency.p50_ms,
+                         "language": group.not_translated,
                          "p95 ms": group.latency.p95_ms,
                          "unexpected": group.unexpected_names + group.unexpected_numbers}
         cells = [_td(row.target), _td(row.variant),

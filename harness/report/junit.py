@@ -9,7 +9,10 @@ Before it, one suite per compared run (every run but the baseline) with one
 case per fact of the article, target language and variant (classname
 ``harness.<run>.<lang>.<variant>``, name the fact), for reading: a fact the run
 lost is *skipped* with why (a regression against the baseline, lost as in the
-baseline, or lost with no baseline), a kept fact passes. Dashboards split a
+baseline, or lost with no baseline), a kept fact passes; and one ``output
+language`` case per language and variant, skipped with the count when outputs
+came back untranslated, in the wrong language or refused (the ``translated``
+gate turns that into a failure). Dashboards split a
 classname at its dots into packages, so a dot inside a run label (``gpt-4.1``)
 is written as the look-alike ONE DOT LEADER (U+2024, ``gpt-4․1``); the suite
 keeps the label as it is in its ``run`` property.
@@ -20,8 +23,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from harness.compare.model import FactCell, FactRow, Report
-from harness.report.common import column_label, fact_how
+from harness.compare.model import FactCell, FactRow, GroupSummary, Report
+from harness.report.common import column_label, fact_how, language_cell
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -62,6 +65,9 @@ def render_junit(report: Report) -> str:
                     continue
                 base = fact.cells.get(base_key) if baseline is not None else None
                 _fact_case(suite, report, run.label, column.key, fact, cell, base, counts)
+        for group in report.groups:
+            if group.run == run.index:
+                _language_case(suite, run.label, group, counts)
         _close(suite, counts, totals)
     gates = ET.SubElement(root, "testsuite", name="harness.gates")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
@@ -101,6 +107,22 @@ def _fact_case(suite: ET.Element, report: Report, label: str, column_key: str, f
         ET.SubElement(case, "skipped", message=_clean(why))
     out = ET.SubElement(case, "system-out")
     out.text = _clean(detail)
+
+
+def _language_case(suite: ET.Element, label: str, group: GroupSummary,
+                   counts: dict[str, int]) -> None:
+    """One case per language and variant: are the outputs in the target language?"""
+    case = _case(suite, f"harness.{class_part(label)}.{group.target}.{group.variant}",
+                 "output language")
+    counts["tests"] += 1
+    outputs = group.segments - group.errors
+    if group.not_translated:
+        counts["skipped"] += 1
+        ET.SubElement(case, "skipped", message=_clean(
+            f"not translated: {language_cell(group)} of {outputs} outputs"))
+    out = ET.SubElement(case, "system-out")
+    out.text = _clean(f"{outputs - group.not_translated} of {outputs} outputs in "
+                      f"{group.target}; {group.language_unchecked} too short to identify")
 
 
 def _outputs(report: Report, label: str, fact: FactRow, target: str, variant: str) -> str:

@@ -194,9 +194,11 @@ async def execute_run(
     on_record: OnRecord | None = None,
     references: Path | None = None,
     inputs: Sequence[dict[str, Any]] | None = None,
+    glossary: dict[str, str] | None = None,
 ) -> RunResult:
     """Run ``plan`` over ``articles`` into a new run file; ``inputs`` describes the
-    user's own files among them for the header.
+    user's own files among them for the header; ``glossary`` (its path and digest) is
+    recorded there too, for ``score`` and ``compare`` to judge with.
 
     ``references``, the folder the articles came from when given explicitly, is kept
     in the header so that ``--resume`` finds them again.
@@ -206,6 +208,8 @@ async def execute_run(
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
         header = build_header(plan, provider, articles, chosen, variants, shard, references,
                               inputs)
+        if glossary is not None:
+            header.glossary = glossary
         path = runs_dir / f"{header.run_id}.jsonl"
         with RunWriter(path) as writer:
             writer.header(header)

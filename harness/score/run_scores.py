@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import ArticleError, RunFileError
+from harness.fidelity.glossary import Glossary, run_glossary
+from harness.fidelity.language import verdict_flags
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
 from harness.references.article import Article, references_root
 from harness.references.facts import Facts
@@ -166,10 +168,13 @@ def _check_digests(header: RunHeader, book: ReferenceLibrary) -> None:
 
 
 def iter_segment_scores(path: Path, references: Path | None = None,
-                        *, _book: ReferenceLibrary | None = None) -> Iterator[SegmentScore]:
-    """Judge every segment line of run file ``path``, streaming."""
+                        *, _book: ReferenceLibrary | None = None,
+                        glossary: Glossary | None = None) -> Iterator[SegmentScore]:
+    """Judge every segment line of run file ``path``, streaming; ``glossary`` (or the
+    one the run's header records) adds accepted name forms."""
     book = _book or ReferenceLibrary(references_root(references))
     run = RunFile(path)
+    glossary = run_glossary(run.header, glossary, book.notes)
     own = own_articles(run.header)
     for record in run.segments():
         article, facts = _article(book, record.article, own)
@@ -186,7 +191,9 @@ def iter_segment_scores(path: Path, references: Path | None = None,
         if output is not None and not error:
             segment_facts = facts.for_segment(segment_id) if facts is not None else None
             judgement = score_pair(restored, output, record.target_lang,
-                                   record.source_lang or "en", facts=segment_facts)
+                                   record.source_lang or "en", facts=segment_facts,
+                                   flags=verdict_flags(record.flags), glossary=glossary,
+                                   sent=record.source)
         yield SegmentScore(record.id, record.article, segment_id,
                            record.variant, record.target_lang,
                            output, restored, judgement,
@@ -196,7 +203,7 @@ def iter_segment_scores(path: Path, references: Path | None = None,
 
 
 def score_run(path: Path, references: Path | None = None,
-              *, keep_segments: bool = False) -> RunScore:
+              *, keep_segments: bool = False, glossary: Glossary | None = None) -> RunScore:
     """Score run file ``path`` (see the module docstring); ``keep_segments`` keeps
     every :class:`SegmentScore` on its group for drill-down (memory grows)."""
     book = ReferenceLibrary(references_root(references))
@@ -207,7 +214,7 @@ def score_run(path: Path, references: Path | None = None,
     groups: dict[tuple[str, str], GroupScore] = {}
     spin: dict[str, StreamingMetric] = {}
     waiting: dict[tuple[str, str, str], tuple[str, str]] = {}
-    for score in iter_segment_scores(path, references, _book=book):
+    for score in iter_segment_scores(path, references, _book=book, glossary=glossary):
         key = (score.variant, score.target_lang)
         group = groups.get(key)
         if group is None:
@@ -266,10 +273,11 @@ def _pair_variants(score: SegmentScore, waiting: dict[tuple[str, str, str], tupl
     metric.add(spun, restored)
 
 
-def score_runs(paths: list[Path], references: Path | None = None) -> list[RunScore]:
+def score_runs(paths: list[Path], references: Path | None = None,
+               glossary: Glossary | None = None) -> list[RunScore]:
     scores = []
     for path in paths:
         if not path.is_file():
             raise RunFileError(f"{path}: no such run file")
-        scores.append(score_run(path, references))
+        scores.append(score_run(path, references, glossary=glossary))
     return scores

@@ -1,0 +1,165 @@
+"""The cross-script step of name matching: the same consonant skeleton in another script.
+
+Used only where a form and a word of the translation are written in different
+scripts ("Bastrykin" against "Μπαστρίκιν"): within one script the exact, case,
+inflected and fuzzy steps already decide, and a skeleton is too coarse there.
+Two skeletons (:func:`harness.fidelity.transliteration.skeleton`) agree when
+
+- they are equal, or the word's skeleton extends the form's by at most two
+  letters (a case ending: "Μπαστρίκιν", "Бастрыкина", "Bastrykinnak");
+- in a script that glues prepositions and articles to words (Hebrew, Arabic,
+  Persian, Urdu, Yiddish), the word's skeleton may start with one more letter;
+- a form skeleton of five letters or more may differ by one letter (one
+  transliteration system's choice): "brtmr" (Vladimir) = "brntmr" (Βλαντιμίρ).
+
+Skeletons shorter than three letters are never compared: too many words share them.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from harness.fidelity.matching import Form, PreparedText, Span, primary_language
+from harness.fidelity.transliteration import OPTIONAL, char_skeletons, skeleton, to_latin
+
+MIN_SKELETON = 3
+LOOSE_SKELETON = 5
+MAX_ENDING = 2
+SAME_SCRIPT_RATIO = 60.0
+CROSS_SCRIPT_RATIO = 40.0
+# Scripts that leave short vowels unwritten: only the consonants can be compared.
+_ABJADS = frozenset({"HEBREW", "ARABIC", "SYRIAC", "THAANA"})
+# Languages whose script attaches one-letter prepositions/conjunctions/articles.
+_GLUED_PREFIXES = frozenset({"he", "ar", "fa", "ur", "yi", "ps", "ug", "ckb"})
+
+
+@lru_cache(maxsize=1 << 15)
+def script_of(word: str) -> str:
+    """The first word of the Unicode name of ``word``'s first letter: LATIN, GREEK..."""
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split(" ", 1)[0]
+    return ""
+
+
+def main_script(text: PreparedText) -> str:
+    """The script most of the text's first words are written in."""
+    counts: dict[str, int] = {}
+    for word in text.words[:12]:
+        script = script_of(word)
+        if script:
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return script_of(text.raw)
+    return max(counts, key=counts.__getitem__)
+
+
+@lru_cache(maxsize=1 << 14)
+def form_skeletons(form: Form) -> tuple[str, ...]:
+    return tuple(skeleton(word) for word in form.tokens)
+
+
+def _close_vowels(want: str, word: str) -> bool:
+    """Outside abjads a transliteration keeps the vowels too: "volfsburzi" is close to
+    "wolfsburg", "profspilka" (the same consonants by chance) is not."""
+    latin = "".join(ch for ch in to_latin(word) if ch.isalpha())
+    return fuzz.ratio(want, latin[: len(want) + MAX_ENDING + 2]) >= CROSS_SCRIPT_RATIO
+
+
+def _close_spelling(want: str, got: str) -> bool:
+    if not want or not got or want[0] != got[0]:
+        return False
+    return fuzz.ratio(want, got[: len(want) + MAX_ENDING + 2]) >= SAME_SCRIPT_RATIO
+
+
+def _agrees(want: str, got: str, glued: bool) -> bool:
+    if want.startswith(OPTIONAL):
+        rest = want[len(OPTIONAL) :]
+        return _agrees(rest, got, glued) or _agrees("b" + rest, got, glued)
+    if got.startswith(OPTIONAL):
+        got = "b" + got[len(OPTIONAL) :]
+    if got == want:
+        return True
+    candidates = [got, got[1:]] if glued and len(got) > len(want) else [got]
+    for candidate in candidates:
+        if candidate.startswith(want) and len(candidate) - len(want) <= MAX_ENDING:
+            return True
+        if len(want) >= LOOSE_SKELETON:
+            for size in (len(want) - 1, len(want), len(want) + 1):
+                if Levenshtein.distance(want, candidate[:size], score_cutoff=1) <= 1:
+                    return True
+    return False
+
+
+def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) -> Span | None:
+    """The span of ``form`` written in another script of ``text``, or None.
+
+    With ``same_script`` only words in the form's own script are compared, and each
+    must also start with the form word's letter and keep a rapidfuzz ratio of at
+    least :data:`SAME_SCRIPT_RATIO` with it: "Kasan", "Kazanyban" for "Kazan", never
+    "Kissen"."""
+    wants = form_skeletons(form)
+    if not form.tokens or sum(len(w) for w in wants) < MIN_SKELETON:
+        return None
+    form_script = script_of(form.text)
+    if text.continua:
+        if same_script:
+            return None
+        joined = "".join(wants)
+        if OPTIONAL in joined:
+            return _continua_find(text, joined.replace(OPTIONAL, ""), form_script) or (
+                _continua_find(text, joined.replace(OPTIONAL, "b"), form_script)
+            )
+        return _continua_find(text, joined, form_script)
+    glued = primary_language(text.lang) in _GLUED_PREFIXES
+    words = text.words
+    skeletons = text.skeletons
+    size = len(wants)
+    for first in range(len(words) - size + 1):
+        script = script_of(words[first])
+        if not script or (script == form_script) != same_script:
+            continue
+        if same_script and not all(
+            _close_spelling(form.folded[k], text.folded[first + k]) for k in range(size)
+        ):
+            continue
+        if (
+            not same_script
+            and script not in _ABJADS
+            and not all(_close_vowels(form.folded[k], words[first + k]) for k in range(size))
+        ):
+            continue
+        if all(
+            _agrees(wants[k], skeletons[first + k], glued) if wants[k] else not skeletons[first + k]
+            for k in range(size)
+        ):
+            return text.span(first, first + size - 1)
+        if (
+            size == 1
+            and not same_script
+            and first + 1 < len(words)
+            and script_of(words[first + 1]) == script
+            and _agrees(wants[0], skeletons[first] + skeletons[first + 1], glued)
+            and len(skeletons[first]) >= 2
+        ):
+            # One name written as two words in the other script ("إسلام آباد").
+            return text.span(first, first + 1)
+    return None
+
+
+def _continua_find(text: PreparedText, want: str, form_script: str) -> Span | None:
+    if len(want) < MIN_SKELETON or script_of(text.raw) == form_script:
+        return None
+    haystack, offsets = char_skeletons(text.raw)
+    at = haystack.find(want)
+    if at >= 0:
+        return offsets[at], offsets[at + len(want) - 1] + 1
+    if len(want) >= LOOSE_SKELETON:
+        for start in range(len(haystack) - len(want) + 1):
+            if Levenshtein.distance(want, haystack[start : start + len(want)], score_cutoff=1) <= 1:
+                return offsets[start], offsets[start + len(want) - 1] + 1
+    return None
