@@ -299,3 +299,19 @@ async def test_https_verifies_the_certificate_against_the_trusted_roots(
     assert answers == ["secret answer"] * 3
     # The refused handshake never reached the handler; the three answers shared one connection.
     assert len(seen.requests) == 3 and seen.connections == 1
+
+
+@pytest.mark.anyio
+async def test_a_request_the_server_does_not_read_fails_with_write_timeout() -> None:
+    async def deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)  # never reads: the request fills the socket buffers
+
+    server = await asyncio.start_server(deaf, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with httpx.AsyncClient(transport=StreamTransport(1),
+                                     timeout=httpx.Timeout(5, write=0.2)) as client:
+            with pytest.raises(httpx.WriteTimeout):
+                await client.post(f"http://127.0.0.1:{port}/", content=b"x" * 50_000_000)
+    finally:
+        server.close()

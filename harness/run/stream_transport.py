@@ -84,11 +84,14 @@ class StreamTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}",
                                             request=request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        try:
-            async with asyncio.timeout(timeouts.get("pool")):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise httpx.PoolTimeout("no free connection in time", request=request) from None
+        if self._slots.locked():  # every connection busy: wait, up to the pool timeout
+            try:
+                async with asyncio.timeout(timeouts.get("pool")):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise httpx.PoolTimeout("no free connection in time", request=request) from None
+        else:
+            await self._slots.acquire()  # a free slot: returns at once, no timer needed
         connection: _Connection | None = None
         try:
             origin = (scheme, request.url.raw_host.decode("ascii"),
@@ -184,10 +187,14 @@ def _chunk(data: bytes) -> bytes:
 
 async def _write(connection: _Connection, data: bytes, timeout: float | None,
                  request: httpx.Request) -> None:
+    writer = connection.writer
     try:
-        connection.writer.write(data)
-        async with asyncio.timeout(timeout):
-            await connection.writer.drain()
+        writer.write(data)
+        if writer.transport.get_write_buffer_size():  # not all sent yet: drain may wait
+            async with asyncio.timeout(timeout):
+                await writer.drain()
+        else:
+            await writer.drain()  # returns at once; raises if the connection was lost
     except TimeoutError:
         raise httpx.WriteTimeout("request not sent in time", request=request) from None
     except OSError as exc:
