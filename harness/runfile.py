@@ -40,7 +40,7 @@ import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -318,6 +318,10 @@ class RunWriter:
     def segment(self, record: SegmentRecord) -> None:
         self.write(record)
 
+    def segments(self, records: Iterable[SegmentRecord]) -> None:
+        """Several segment lines (the segments of one request) in one write and one flush."""
+        self._write_text("".join([dump_record(record) + "\n" for record in records]))
+
     def footer(self, footer: Footer) -> None:
         """The last line; synced to disk, since its presence says the run is complete."""
         self.write(footer)
@@ -368,13 +372,18 @@ def sync_directory(path: Path) -> None:
 
 def dump_record(record: Record) -> str:
     data = record.to_dict()
-    line = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    line = _ENCODER.encode(data)
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate the runner did not catch: JSON escapes keep the line writable.
-        line = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+        line = _ASCII_ENCODER.encode(data)
     return line
+
+
+# One encoder each for every line: json.dumps with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 # ---------------------------------------------------------------- reading

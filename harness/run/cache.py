@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,19 +57,47 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
 def request_key(identity: Mapping[str, Any], source_lang: str, target_lang: str,
                 text: str) -> str:
     """sha256 of the canonical request. ``identity`` is ``Provider.identity()`` (no secrets)."""
-    canonical = json.dumps(
-        {
-            "format": CACHE_FORMAT,
-            "adapter": identity["adapter"],
-            "adapter_version": identity["adapter_version"],
-            "options": identity["options"],
-            "source_lang": source_lang,
-            "target_lang": target_lang,
-            "text": text,
-        },
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return RequestKeys(identity)(source_lang, target_lang, text)
+
+
+class RequestKeys:
+    """:func:`request_key` for many texts of one provider: the canonical JSON up to the text
+    is built once per language pair (``text`` sorts last among the keys, so the rest of the
+    document does not depend on it)."""
+
+    def __init__(self, identity: Mapping[str, Any]) -> None:
+        self._identity = identity
+        self._prefixes: dict[tuple[str, str], bytes] = {}
+
+    def __call__(self, source_lang: str, target_lang: str, text: str) -> str:
+        prefix = self._prefixes.get((source_lang, target_lang))
+        if prefix is None:
+            prefix = self._prefix(source_lang, target_lang)
+            self._prefixes[(source_lang, target_lang)] = prefix
+        digest = hashlib.sha256(prefix)
+        digest.update(_json_string(text).encode("utf-8"))
+        digest.update(b"}")
+        return digest.hexdigest()
+
+    def _prefix(self, source_lang: str, target_lang: str) -> bytes:
+        head = json.dumps(
+            {
+                "format": CACHE_FORMAT,
+                "adapter": self._identity["adapter"],
+                "adapter_version": self._identity["adapter_version"],
+                "options": self._identity["options"],
+                "source_lang": source_lang,
+                "target_lang": target_lang,
+            },
+            sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        )
+        return (head[:-1] + ',"text":').encode("utf-8")
+
+
+# What json.dumps(..., ensure_ascii=False) writes for a string, without its per-call setup.
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+#: Keys per ``SELECT ... IN (...)``: well under SQLite's limit of bound parameters.
+_LOOKUP_CHUNK = 500
 
 
 class TranslationCache:
@@ -98,21 +126,34 @@ class TranslationCache:
         return cls(default_cache_dir(environ) / CACHE_FILENAME)
 
     def get(self, key: str) -> Translation | None:
-        raw = self._pending.get(key)
-        if raw is None:
-            row = self._db.execute(
-                "SELECT value FROM translations WHERE key = ?", (key,)
-            ).fetchone()
-            raw = row[0] if row else None
-        if raw is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        value = json.loads(raw)
-        return Translation(
-            value["text"], Usage(**value.get("usage", {})), value.get("engine"),
-            tuple(value.get("flags", ())), value.get("detail", {}),
-        )
+        return self.get_many([key]).get(key)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
+        """The cached translations among ``keys``: one ``SELECT ... IN`` per chunk of keys."""
+        raw = self._lookup(keys, "key, value")
+        self.hits += len(raw)
+        self.misses += len(keys) - len(raw)
+        return {key: _translation(value) for key, value in raw.items() if value is not None}
+
+    def held(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are cached, without reading their values (the dry run)."""
+        return set(self._lookup(keys, "key, NULL"))
+
+    def _lookup(self, keys: Sequence[str], columns: str) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        wanted = []
+        for key in keys:
+            pending = self._pending.get(key)
+            if pending is not None:
+                found[key] = pending
+            else:
+                wanted.append(key)
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            chunk = wanted[start:start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(self._db.execute(
+                f"SELECT {columns} FROM translations WHERE key IN ({marks})", chunk))
+        return found
 
     def put(self, key: str, translation: Translation) -> None:
         self._pending[key] = json.dumps(
@@ -158,3 +199,11 @@ class TranslationCache:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _translation(raw: str) -> Translation:
+    value = json.loads(raw)
+    return Translation(
+        value["text"], Usage(**value.get("usage", {})), value.get("engine"),
+        tuple(value.get("flags", ())), value.get("detail", {}),
+    )

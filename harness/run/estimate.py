@@ -25,10 +25,10 @@ from typing import Any
 from harness.models import LangPair
 from harness.references.article import Article
 from harness.run.batching import make_batches, request_count
-from harness.run.cache import TranslationCache, request_key
+from harness.run.cache import RequestKeys, TranslationCache
 from harness.run.execution import choose_targets, open_provider
 from harness.run.instances import ProviderPlan
-from harness.run.plan import Shard, in_shard, plan_items
+from harness.run.plan import Shard, WorkItem, in_shard, plan_items
 from harness.run.prices import price_table
 
 CHARS_PER_TOKEN = 4
@@ -64,15 +64,22 @@ async def estimate_run(plan: ProviderPlan, articles: Sequence[Article], *,
             chosen = await choose_targets(provider, plan, articles, targets)
         identity = provider.identity()
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        to_send = [item for item in items
-                   if cache is None or cache.get(request_key(
-                       identity, item.source_lang, item.target_lang, item.text)) is None]
+        to_send = items if cache is None else _not_cached(items, cache, identity)
         requests = sum(request_count(batch, provider.limits)
                        for batch in make_batches(to_send, provider.limits))
     characters = sum(len(item.text) for item in to_send)
     cost, source = price(plan, characters, identity)
     return Estimate(plan.instance.name, chosen, len(items), len(items) - len(to_send), requests,
                     characters, cost, source)
+
+
+def _not_cached(items: list[WorkItem], cache: TranslationCache,
+                identity: dict[str, Any]) -> list[WorkItem]:
+    """The items the cache does not hold: one grouped lookup, no values read."""
+    keys = RequestKeys(identity)
+    wanted = [keys(item.source_lang, item.target_lang, item.text) for item in items]
+    held = cache.held(wanted)
+    return [item for item, key in zip(items, wanted, strict=True) if key not in held]
 
 
 def price(plan: ProviderPlan, characters: int,

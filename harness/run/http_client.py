@@ -1,14 +1,13 @@
-"""The HTTP client a provider gets: pooled to its concurrency, spread over small pools.
+"""The HTTP client a provider gets: as many keep-alive connections as requests in flight.
 
-httpcore's connection pool scans all its connections for every request it
-assigns, so its cost grows with the square of the connections in use: measured
-here, 64 concurrent requests to a 50 ms backend through one pool of 64
-connections ran at about 100 requests/s instead of 1,280 (see also
-encode/httpx#3215). :class:`SpreadTransport` keeps the pools small (at most
-:data:`POOL_SIZE` connections each) and sends each request to the least busy
-one, which keeps the client's cost flat as concurrency grows.
+Adapters speak httpx's API; underneath, requests go through
+:class:`~harness.run.stream_transport.StreamTransport` (HTTP/1.1 over asyncio
+streams). httpx's own transport (httpcore over anyio) costs more per request
+than a fast backend takes to answer once dozens of requests are in flight:
+measured with ``tests/benchmarks/bench_engine.py`` against a 50 ms backend at
+concurrency 64 (see also encode/httpx#3215).
 
-Answers are limited in size as they arrive: :class:`SpreadTransport` decodes
+Answers are limited in size as they arrive: :class:`ProviderTransport` decodes
 ``gzip``/``deflate`` itself (the only encodings the client asks for) and fails the
 request with a :class:`~harness.errors.BadResponseError` once the decoded body
 passes :data:`MAX_RESPONSE_BYTES`, so neither a huge body nor a compression bomb
@@ -20,44 +19,23 @@ client is left to httpx's own transport, which honours it (without the size limi
 
 from __future__ import annotations
 
-import math
 import os
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 
 from harness import __version__
 from harness.errors import BadResponseError
 from harness.run.config import RunSettings
+from harness.run.stream_transport import StreamTransport
 
-POOL_SIZE = 4
 #: The largest answer body accepted, after decoding. A batch of 50 paragraphs of 5,000
 #: characters is about 1 MB of JSON; 32 MiB leaves room for chatty LLM answers.
 MAX_RESPONSE_BYTES = 32 * 2**20
 _ACCEPTED_ENCODINGS = "gzip, deflate"
 _PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
                     "all_proxy")
-
-
-class _ReleasingStream(httpx.AsyncByteStream):
-    """A response body that reports when it is closed (its connection is free again)."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, on_close: Callable[[], None]) -> None:
-        self._stream = stream
-        self._on_close: Callable[[], None] | None = on_close
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            if self._on_close is not None:
-                self._on_close()
-                self._on_close = None
 
 
 class _LimitedStream(httpx.AsyncByteStream):
@@ -108,32 +86,18 @@ class _LimitedStream(httpx.AsyncByteStream):
         await self._stream.aclose()
 
 
-class SpreadTransport(httpx.AsyncBaseTransport):
-    """Several small connection pools; each request goes to the least busy one."""
+class ProviderTransport(StreamTransport):
+    """:class:`StreamTransport` with answers decoded here and limited in size."""
 
-    def __init__(self, connections: int, pool_size: int = POOL_SIZE,
+    def __init__(self, connections: int,
                  max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
+        super().__init__(connections)
         self.max_response_bytes = max_response_bytes
-        count = max(1, math.ceil(connections / pool_size))
-        per_pool = max(1, math.ceil(connections / count))
-        limits = httpx.Limits(max_connections=per_pool, max_keepalive_connections=per_pool)
-        self._pools = [httpx.AsyncHTTPTransport(limits=limits) for _ in range(count)]
-        self._busy = [0] * count
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        index = min(range(len(self._pools)), key=self._busy.__getitem__)
-        self._busy[index] += 1
-
-        def release() -> None:
-            self._busy[index] -= 1
-
-        try:
-            response = await self._pools[index].handle_async_request(request)
-        except BaseException:
-            release()
-            raise
+        response = await super().handle_async_request(request)
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        stream: httpx.AsyncByteStream = _ReleasingStream(response.stream, release)
+        stream = response.stream
         encoding = response.headers.get("content-encoding", "").strip().lower()
         if encoding in ("", "identity"):
             encoding = ""
@@ -141,20 +105,17 @@ class SpreadTransport(httpx.AsyncBaseTransport):
             await stream.aclose()
             raise BadResponseError(f"{request.url.host} answered with content-encoding "
                                    f"{encoding!r}, which was not asked for")
+        limited = _LimitedStream(stream, encoding, self.max_response_bytes, request.url.host)
+        if not encoding:
+            response.stream = limited
+            return response
         # Decoded here, so the headers must not make httpx decode (or count) it again.
         headers = [(name, value) for name, value in response.headers.raw
-                   if name.lower() not in (b"content-encoding", b"content-length")] \
-            if encoding else response.headers.raw
+                   if name.lower() not in (b"content-encoding", b"content-length")]
         return httpx.Response(
             status_code=response.status_code, headers=headers,
-            stream=_LimitedStream(stream, encoding, self.max_response_bytes,
-                                  request.url.host),
-            extensions=response.extensions,
+            stream=limited, extensions=response.extensions,
         )
-
-    async def aclose(self) -> None:
-        for pool in self._pools:
-            await pool.aclose()
 
 
 def build_client(settings: RunSettings) -> httpx.AsyncClient:
@@ -165,7 +126,7 @@ def build_client(settings: RunSettings) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(settings.timeout),
         limits=limits,
-        transport=None if proxied else SpreadTransport(connections),
+        transport=None if proxied else ProviderTransport(connections),
         headers={"User-Agent": f"harness/{__version__}",
                  "Accept-Encoding": _ACCEPTED_ENCODINGS},
         follow_redirects=False,

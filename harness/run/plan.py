@@ -58,13 +58,15 @@ def plan_items(
     ``source_lang`` defaults to each article's own language. An article is sent
     only in the variants it has (a plain text has one, ``original``).
     """
-    return [
-        WorkItem(article.id, seg, index, variant, source_lang or article.language, target)
-        for article in articles
-        for target in targets
-        for variant in variants if variant in article.variants
-        for index, seg in enumerate(article.segments)
-    ]
+    items: list[WorkItem] = []
+    for article in articles:
+        language = source_lang or article.language  # properties: read once per article
+        sendable = [variant for variant in variants if variant in article.variants]
+        items += [WorkItem(article.id, seg, index, variant, language, target)
+                  for target in targets
+                  for variant in sendable
+                  for index, seg in enumerate(article.segments)]
+    return items
 
 
 @dataclass(frozen=True, slots=True)

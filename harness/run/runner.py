@@ -32,7 +32,7 @@ from harness.errors import (
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Provider
 from harness.run.batching import Batch, make_batches, piece_groups
-from harness.run.cache import TranslationCache, request_key
+from harness.run.cache import RequestKeys, TranslationCache
 from harness.run.config import RunSettings
 from harness.run.pacing import Backoff, Clock, Pacing, Sleep
 from harness.run.plan import WorkItem, plan_items, segment_key
@@ -41,6 +41,10 @@ from harness.run.truncation import SUSPECT_TRUNCATION, TruncationRule, default_r
 from harness.runfile import RunCounts, RunWriter, SegmentError, SegmentRecord, Tally
 
 __all__ = ["RunCounts", "RunStoppedError", "Runner", "WorkItem", "plan_items", "segment_key"]
+
+
+#: Work items looked up in the cache at once.
+_LOOKUP_CHUNK = 500
 
 
 class RunStoppedError(HarnessError):
@@ -86,7 +90,7 @@ class Runner:
         # Counts of the whole file: a resumed run's tally already holds the earlier lines.
         self.tally = tally if tally is not None else Tally()
         self.requests = 0
-        self._identity = provider.identity()
+        self._keys = RequestKeys(provider.identity())
         self._fatal: ProviderError | None = None
         self._stopping = False
 
@@ -124,16 +128,28 @@ class Runner:
     def _not_cached(self, items: Iterable[WorkItem]) -> Iterator[WorkItem]:
         """Write cache hits at once; yield the items that must be sent."""
         cache = self.cache
+        if cache is None:
+            yield from items
+            return
+        chunk: list[WorkItem] = []
         for item in items:
-            if cache is not None:
-                hit = cache.get(self._cache_key(item))
-                if hit is not None:
-                    self._emit(item, hit, None, 0, 0.0, cached=True)
-                    continue
-            yield item
+            chunk.append(item)
+            if len(chunk) >= _LOOKUP_CHUNK:
+                yield from self._serve_cached(cache, chunk)
+                chunk = []
+        yield from self._serve_cached(cache, chunk)
+
+    def _serve_cached(self, cache: TranslationCache, items: list[WorkItem]) -> list[WorkItem]:
+        """Write the hits among ``items`` (one lookup, one write); return the misses."""
+        keys = [self._cache_key(item) for item in items]
+        hits = cache.get_many(keys)
+        misses = [item for item, key in zip(items, keys, strict=True) if key not in hits]
+        self._write([self._record(item, hits[key], None, 0, 0.0, cached=True)
+                     for item, key in zip(items, keys, strict=True) if key in hits])
+        return misses
 
     def _cache_key(self, item: WorkItem) -> str:
-        return request_key(self._identity, item.source_lang, item.target_lang, item.text)
+        return self._keys(item.source_lang, item.target_lang, item.text)
 
     async def _worker(self, queue: Iterator[Batch]) -> None:
         for batch in queue:  # a shared iterator: each batch goes to exactly one worker
@@ -164,9 +180,11 @@ class Runner:
                 error, attempts, seconds = failed.error, failed.attempts, failed.seconds
         # The backend's time only: pacing, backoff and Retry-After waits are the harness's.
         latency_ms = round(seconds * 1000 / len(batch.items), 3)
-        for position, item in enumerate(batch.items):
-            translation = outputs[position] if outputs is not None else None
-            self._emit(item, translation, error, attempts, latency_ms)
+        self._write([
+            self._record(item, outputs[position] if outputs is not None else None, error,
+                         attempts, latency_ms)
+            for position, item in enumerate(batch.items)
+        ])
 
     async def _send_pieces(self, item: WorkItem, pieces: list[str],
                            pair: LangPair) -> tuple[Translation, int, float]:
@@ -253,30 +271,32 @@ class Runner:
                      latency_ms: float = 0.0, cached: bool = False,
                      extra: dict[str, Any] | None = None) -> None:
         """Write a segment that was answered elsewhere (a batch service) as a run would."""
-        self._emit(item, translation, error, attempts, latency_ms, cached=cached, extra=extra)
+        self._write([self._record(item, translation, error, attempts, latency_ms,
+                                  cached=cached, extra=extra)])
 
-    def _emit(self, item: WorkItem, translation: Translation | None,
-              error: BaseException | None, attempts: int, latency_ms: float,
-              *, cached: bool = False, extra: dict[str, Any] | None = None) -> None:
+    def _record(self, item: WorkItem, translation: Translation | None,
+                error: BaseException | None, attempts: int, latency_ms: float,
+                *, cached: bool = False, extra: dict[str, Any] | None = None) -> SegmentRecord:
         flags: list[str] = []
-        if translation is not None and len(translation.text) > max_output_chars(item.text):
+        text = item.text  # a property: read once
+        if translation is not None and len(translation.text) > max_output_chars(text):
             # A backend that answers megabytes for a paragraph is broken or hostile; scoring
             # such a line would take minutes and gigabytes.
             error = BadResponseError(f"{len(translation.text)} characters of output for "
-                                     f"{len(item.text)} of source")
+                                     f"{len(text)} of source")
             translation = None
         if translation is not None:
             translation = valid_unicode(translation)
             flags = list(translation.flags)
-            if self.truncation.looks_truncated(item.text, translation.text, item.source_lang,
+            if self.truncation.looks_truncated(text, translation.text, item.source_lang,
                                                item.target_lang):
                 flags.append(SUSPECT_TRUNCATION)
             if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
                 self.cache.put(self._cache_key(item), translation)
-        record = SegmentRecord(
+        return SegmentRecord(
             id=item.key, article=item.article, segment=item.segment.id, variant=item.variant,
             index=item.index, source_lang=item.source_lang, target_lang=item.target_lang,
-            source=item.text,
+            source=text,
             output=translation.text if translation is not None else None,
             error=(_error_record(error, self._scrub)
                    if translation is None and error is not None else None),
@@ -287,10 +307,16 @@ class Runner:
             detail=translation.detail or None if translation is not None else None,
             **(extra or {}),  # kept as extra keys, e.g. the batch a segment came back in
         )
-        self.tally.add(record)
-        self.writer.segment(record)
-        if self.on_record is not None:
-            self.on_record(record)
+
+    def _write(self, records: list[SegmentRecord]) -> None:
+        """The lines of one request (or one cache lookup): one write, one flush."""
+        if not records:
+            return
+        self.writer.segments(records)
+        for record in records:
+            self.tally.add(record)
+            if self.on_record is not None:
+                self.on_record(record)
 
 
 class _Failed(Exception):  # noqa: N818 - internal carrier of a segment's final error
@@ -330,7 +356,8 @@ def valid_unicode(translation: Translation) -> Translation:
     cannot be written to a file or the cache.
     """
     try:
-        json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
+        if translation.detail:  # most answers have none: no JSON to build for every segment
+            json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
         translation.text.encode("utf-8")
     except UnicodeEncodeError:
         detail = json.loads(_replace_surrogates(json.dumps(translation.detail,
