@@ -167,8 +167,7 @@ _WORD = re.compile(r"[A-Za-z0-9_\-+/=.]{" + str(_KEY_PIECE) + ",}")
 REDACTED = "[redacted]"
 
 
-def scrub_message(text: str, secrets: Iterable[str] = (),
-                  limit: int | None = MESSAGE_CHARS) -> str:
+def scrub_message(text: str, secrets: Iterable[str] = (), limit: int | None = MESSAGE_CHARS) -> str:
     """One line without secrets, URL passwords or terminal control sequences.
 
     Removed: every secret as written and as HTTP and JSON libraries quote it, every
@@ -179,8 +178,12 @@ def scrub_message(text: str, secrets: Iterable[str] = (),
     """
     keys = [key for key in secrets if key]
     for key in keys:
-        for form in {key, key.strip(), key.encode("unicode_escape").decode("ascii"),
-                     repr(key)[1:-1]}:
+        for form in {
+            key,
+            key.strip(),
+            key.encode("unicode_escape").decode("ascii"),
+            repr(key)[1:-1],
+        }:
             if len(form) >= _KEY_PIECE:
                 text = text.replace(form, REDACTED)
     if keys:

@@ -38,11 +38,15 @@ class Usage:
     output_tokens: int | None = None
 
     def as_dict(self) -> dict[str, int]:
-        return {k: v for k, v in (
-            ("characters", self.characters),
-            ("input_tokens", self.input_tokens),
-            ("output_tokens", self.output_tokens),
-        ) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("characters", self.characters),
+                ("input_tokens", self.input_tokens),
+                ("output_tokens", self.output_tokens),
+            )
+            if v is not None
+        }
 
 
 @dataclass(frozen=True, slots=True)

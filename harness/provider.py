@@ -97,8 +97,9 @@ class Provider(ABC, Generic[OptionsT]):
         client: httpx.AsyncClient | None = None,
         secrets: Mapping[str, str] | None = None,
     ) -> None:
-        self.options: OptionsT = (options if options is not None
-                                  else cast("OptionsT", self.Options()))
+        self.options: OptionsT = (
+            options if options is not None else cast("OptionsT", self.Options())
+        )
         self.client = client
         self.secrets: Mapping[str, str] = dict(secrets or {})
 

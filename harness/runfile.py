@@ -77,8 +77,9 @@ def new_run_id(instance: str) -> str:
 class _Record(BaseModel):
     """Strict JSON types, no NaN or infinity; keys this version does not know are kept."""
 
-    model_config = ConfigDict(extra="allow", strict=True, allow_inf_nan=False,
-                              populate_by_name=True)
+    model_config = ConfigDict(
+        extra="allow", strict=True, allow_inf_nan=False, populate_by_name=True
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The record as written: known fields first, then the extra keys it was read with."""
@@ -218,7 +219,10 @@ class BatchRecord(_Record):
 
 Record = RunHeader | SegmentRecord | Footer | BatchRecord
 _MODELS: dict[str, type[RunHeader] | type[SegmentRecord] | type[Footer] | type[BatchRecord]] = {
-    "header": RunHeader, "segment": SegmentRecord, "footer": Footer, "batch": BatchRecord,
+    "header": RunHeader,
+    "segment": SegmentRecord,
+    "footer": Footer,
+    "batch": BatchRecord,
 }
 
 
@@ -249,8 +253,9 @@ class Tally:
         return self.causes.most_common(count)
 
     def footer(self) -> Footer:
-        return Footer(finished=utc_now(), counts=self.counts.model_copy(),
-                      engines=sorted(self.engines))
+        return Footer(
+            finished=utc_now(), counts=self.counts.model_copy(), engines=sorted(self.engines)
+        )
 
 
 # ---------------------------------------------------------------- writing
@@ -397,8 +402,9 @@ def _parse(raw: bytes, path: Path, number: int, *, last: bool) -> tuple[str, dic
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RunFileError(f"{path}:{number}: not UTF-8 text (bad byte at column "
-                           f"{exc.start + 1})") from None
+        raise RunFileError(
+            f"{path}:{number}: not UTF-8 text (bad byte at column {exc.start + 1})"
+        ) from None
     try:
         data = json.loads(line, parse_constant=_reject_constant)
     except ValueError as exc:
@@ -410,8 +416,9 @@ def _parse(raw: bytes, path: Path, number: int, *, last: bool) -> tuple[str, dic
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         raise RunFileError(f"{path}:{number}: not valid JSON ({reason})") from None
     if not isinstance(data, dict) or data.get("type") not in RECORD_TYPES:
-        raise RunFileError(f"{path}:{number}: not a run-file record "
-                           "(header, segment, batch or footer)")
+        raise RunFileError(
+            f"{path}:{number}: not a run-file record (header, segment, batch or footer)"
+        )
     return line, data
 
 
@@ -437,8 +444,10 @@ def parse_record(data: dict[str, Any], path: Path, number: int) -> Record:
         first = errors[0]
         shown = repr(first["input"])
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        raise RunFileError(f"{path}:{number}: {kind} field {_where(first['loc'])}: "
-                           f"{first['msg'].lower()} (found {shown})") from None
+        raise RunFileError(
+            f"{path}:{number}: {kind} field {_where(first['loc'])}: "
+            f"{first['msg'].lower()} (found {shown})"
+        ) from None
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

@@ -47,29 +47,60 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 #: TranslateTextRequest.Text: "BoundedLengthString", at most 10,000 bytes of UTF-8.
 MAX_TEXT_BYTES = 10_000
 
-_RATE = {"TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException",
-         "RequestLimitExceeded", "LimitExceededException", "ProvisionedThroughputExceededException"}
-_TRANSIENT = {"InternalServerException", "ServiceUnavailableException", "InternalFailure",
-              "InternalServerError", "ServiceUnavailable", "RequestTimeout",
-              "RequestTimeoutException"}
-_AUTH = {"UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignature",
-         "IncompleteSignatureException", "MissingAuthenticationToken",
-         "MissingAuthenticationTokenException", "AccessDeniedException", "AccessDenied",
-         "ExpiredTokenException", "ExpiredToken", "InvalidClientTokenId",
-         "SignatureDoesNotMatch", "NotAuthorized", "NotAuthorizedException", "AuthFailure",
-         "RequestExpired", "InvalidAccessKeyId", "OptInRequired"}
+_RATE = {
+    "TooManyRequestsException",
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "ProvisionedThroughputExceededException",
+}
+_TRANSIENT = {
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+}
+_AUTH = {
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignature",
+    "IncompleteSignatureException",
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    "AccessDeniedException",
+    "AccessDenied",
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "NotAuthorized",
+    "NotAuthorizedException",
+    "AuthFailure",
+    "RequestExpired",
+    "InvalidAccessKeyId",
+    "OptInRequired",
+}
 _QUOTA = {"ServiceQuotaExceededException"}
 
 
 class AmazonOptions(ApiOptions):
-    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$",
-                        description="AWS region that signs and serves the requests.")
+    region: str = Field(
+        "us-east-1",
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$",
+        description="AWS region that signs and serves the requests.",
+    )
     base_url: str = Field(
         "https://translate.{region}.amazonaws.com",
         description="Endpoint; '{region}' is replaced by the region option.",
     )
     formality: Literal["FORMAL", "INFORMAL"] | None = Field(
-        None, description="Formality of the output (ignored for targets without support).",
+        None,
+        description="Formality of the output (ignored for targets without support).",
     )
     profanity: bool = Field(False, description="Mask profane words in the output.")
     brevity: bool = Field(False, description="Shorter translations (Settings.Brevity=ON).")
@@ -107,8 +138,9 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
     credentials = (
         Credential("AWS_ACCESS_KEY_ID", help="AWS access key id"),
         Credential("AWS_SECRET_ACCESS_KEY", help="AWS secret access key"),
-        Credential("AWS_SESSION_TOKEN", required=False,
-                   help="session token of temporary credentials"),
+        Credential(
+            "AWS_SESSION_TOKEN", required=False, help="session token of temporary credentials"
+        ),
     )
     limits = Limits(max_batch=1, max_chars=5_000)
     table_name = "amazon"
@@ -133,8 +165,12 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
 
     def signed_headers(self, url: str, body: bytes) -> dict[str, str]:
         """Headers of a SigV4-signed TranslateText call carrying ``body``."""
-        request = self._aws_request(method="POST", url=url, data=body,
-                                    headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET})
+        request = self._aws_request(
+            method="POST",
+            url=url,
+            data=body,
+            headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET},
+        )
         credentials = self._aws_credentials(
             self.secrets.get("AWS_ACCESS_KEY_ID", ""),
             self.secrets.get("AWS_SECRET_ACCESS_KEY", ""),
@@ -152,8 +188,12 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
         usage = Usage(characters=len(segment.text))
         if len(outputs) == 1:
             return Translation(outputs[0], usage)
-        return Translation(join_pieces(outputs, pair.target), usage, flags=("split",),
-                           detail={"pieces": len(pieces)})
+        return Translation(
+            join_pieces(outputs, pair.target),
+            usage,
+            flags=("split",),
+            detail={"pieces": len(pieces)},
+        )
 
     async def _request(self, text: str, pair: LangPair) -> str:
         payload: dict[str, Any] = {
@@ -171,8 +211,9 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
         response = await self.post(url, content=body, headers=self.signed_headers(url, body))
         data = self.read_json(response)
         if not isinstance(data, dict) or "TranslatedText" not in data:
-            raise BadResponseError(f"{self.name}: the answer has no TranslatedText",
-                                   status=response.status_code)
+            raise BadResponseError(
+                f"{self.name}: the answer has no TranslatedText", status=response.status_code
+            )
         return self.text_of(data["TranslatedText"], "TranslatedText")
 
     def error_for(self, response: httpx.Response) -> ProviderError:
@@ -185,15 +226,20 @@ class AmazonProvider(HostedProvider[AmazonOptions]):
         message = ""
         if isinstance(body, dict):
             message = str(body.get("message") or body.get("Message") or "")
-        text = (f"{self.name}: {kind or f'HTTP {status}'}: "
-                f"{self.scrub(message) or response.reason_phrase}")
+        text = (
+            f"{self.name}: {kind or f'HTTP {status}'}: "
+            f"{self.scrub(message) or response.reason_phrase}"
+        )
         if kind in _RATE:
             return RateLimitError(text, status=status, retry_after=retry_after(response))
         if kind in _TRANSIENT:
             return TransientError(text, status=status, retry_after=retry_after(response))
         if kind in _AUTH:
-            return AuthError(f"{text} (check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
-                             "AWS_SESSION_TOKEN and the region)", status=status)
+            return AuthError(
+                f"{text} (check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+                "AWS_SESSION_TOKEN and the region)",
+                status=status,
+            )
         if kind in _QUOTA:
             return QuotaError(text, status=status)
         # Request errors (InvalidRequestException, UnsupportedLanguagePairException, ...)
@@ -206,7 +252,6 @@ def byte_pieces(text: str, limit: int) -> list[str]:
     if len(text.encode("utf-8")) <= limit:
         return [text]
     # A code point takes at most 4 bytes, so a chunk of limit // 4 characters always fits.
-    chunks = [chunk for sentence in sentences(text)
-              for chunk in split_text(sentence, limit // 4)]
+    chunks = [chunk for sentence in sentences(text) for chunk in split_text(sentence, limit // 4)]
     runs = pack(chunks, lambda chunk: len(chunk.encode("utf-8")), fixed=0, limit=limit)
     return [" ".join(run) for run in runs]

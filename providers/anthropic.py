@@ -71,20 +71,27 @@ class AnthropicProvider(ChatProvider[AnthropicOptions]):
 
     def chat_request(self, system: str, text: str) -> httpx.Request:
         headers = {"x-api-key": self.key or "", "anthropic-version": API_VERSION}
-        return self.request("POST", f"{self.options.base_url}/v1/messages",
-                            headers=headers, json=self.request_body(system, text))
+        return self.request(
+            "POST",
+            f"{self.options.base_url}/v1/messages",
+            headers=headers,
+            json=self.request_body(system, text),
+        )
 
     def read_reply(self, response: httpx.Response) -> ChatReply:
         body = json_body(response)
         blocks = body.get("content") if isinstance(body, dict) else None
-        if not isinstance(body, dict) or body.get("type") != "message" or not isinstance(
-            blocks, list
+        if (
+            not isinstance(body, dict)
+            or body.get("type") != "message"
+            or not isinstance(blocks, list)
         ):
             raise BadResponseError(f"{self.name}: the answer is not a message", status=200)
         texts = [
             block["text"]
             for block in blocks
-            if isinstance(block, dict) and block.get("type") == "text"
+            if isinstance(block, dict)
+            and block.get("type") == "text"
             and isinstance(block.get("text"), str)
         ]
         stop = body.get("stop_reason")
@@ -114,8 +121,9 @@ class AnthropicProvider(ChatProvider[AnthropicOptions]):
             error = {}
         details = error.get("details")
         code = details.get("error_code") if isinstance(details, dict) else None
-        return ChatError(str(error.get("type") or "error"), str(code or ""),
-                         str(error.get("message") or ""))
+        return ChatError(
+            str(error.get("type") or "error"), str(code or ""), str(error.get("message") or "")
+        )
 
     def is_quota(self, status: int, error: ChatError) -> bool:
         return status == 402 or error.kind == "billing_error" or error.code in SPEND_LIMIT_CODES

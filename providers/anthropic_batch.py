@@ -40,9 +40,16 @@ _OPEN, _CLOSE = b'{"requests":[', b"]}"
 # The HTTP status each error type of the API stands for (error documentation), so that
 # an errored result is classified by the adapter's own error_for.
 ERROR_STATUS = {
-    "invalid_request_error": 400, "authentication_error": 401, "billing_error": 402,
-    "permission_error": 403, "not_found_error": 404, "request_too_large": 413,
-    "rate_limit_error": 429, "api_error": 500, "timeout_error": 504, "overloaded_error": 529,
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "billing_error": 402,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
 }
 
 
@@ -64,8 +71,12 @@ class AnthropicBatchApi:
 
     def entry(self, request: BatchRequest) -> bytes:
         prompt = self._prompt(request.pair)
-        return compact({"custom_id": request.custom_id,
-                        "params": self.provider.request_body(prompt, request.text)})
+        return compact(
+            {
+                "custom_id": request.custom_id,
+                "params": self.provider.request_body(prompt, request.text),
+            }
+        )
 
     def _prompt(self, pair: LangPair) -> str:
         # One prompt per direction, not per request: a batch holds up to 100,000 requests.
@@ -83,13 +94,18 @@ class AnthropicBatchApi:
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {**self.headers(), **kwargs.pop("headers", {})}
-        return await call_json(self.provider, self.name, method,
-                               f"{self.base_url}{path}", headers=headers, **kwargs)
+        return await call_json(
+            self.provider, self.name, method, f"{self.base_url}{path}", headers=headers, **kwargs
+        )
 
     async def submit(self, entries: list[bytes], label: str) -> BatchStatus:
         body = _OPEN + b",".join(entries) + _CLOSE
-        created = await self._json("POST", "/v1/messages/batches", content=body,
-                                   headers={"content-type": "application/json"})
+        created = await self._json(
+            "POST",
+            "/v1/messages/batches",
+            content=body,
+            headers={"content-type": "application/json"},
+        )
         return self._status(created)
 
     async def status(self, batch_id: str) -> BatchStatus:
@@ -100,25 +116,41 @@ class AnthropicBatchApi:
 
     def _status(self, body: dict[str, Any]) -> BatchStatus:
         batch_id, state = body.get("id"), body.get("processing_status")
-        if body.get("type") != "message_batch" or not isinstance(batch_id, str) \
-                or not isinstance(state, str):
+        if (
+            body.get("type") != "message_batch"
+            or not isinstance(batch_id, str)
+            or not isinstance(state, str)
+        ):
             raise BadResponseError(f"{self.name}: the answer is not a message batch", status=200)
         counts = body.get("request_counts") or {}
-        number = {k: int(counts.get(k) or 0)
-                  for k in ("processing", "succeeded", "errored", "canceled", "expired")}
-        detail = {key: body[key] for key in ("results_url", "expires_at", "ended_at",
-                                             "cancel_initiated_at") if body.get(key)}
-        return BatchStatus(batch_id, state, state == "ended", sum(number.values()),
-                           number["succeeded"],
-                           number["errored"] + number["canceled"] + number["expired"], detail)
+        number = {
+            k: int(counts.get(k) or 0)
+            for k in ("processing", "succeeded", "errored", "canceled", "expired")
+        }
+        detail = {
+            key: body[key]
+            for key in ("results_url", "expires_at", "ended_at", "cancel_initiated_at")
+            if body.get(key)
+        }
+        return BatchStatus(
+            batch_id,
+            state,
+            state == "ended",
+            sum(number.values()),
+            number["succeeded"],
+            number["errored"] + number["canceled"] + number["expired"],
+            detail,
+        )
 
     async def results(self, status: BatchStatus) -> AsyncIterator[tuple[str, Any]]:
         url = status.detail.get("results_url")
         if not url:
             return
         if not str(url).startswith(f"{self.base_url}/"):
-            raise BadResponseError(f"{self.name}: results_url is not on base_url; the key is "
-                                   "not sent elsewhere", status=200)
+            raise BadResponseError(
+                f"{self.name}: results_url is not on base_url; the key is not sent elsewhere",
+                status=200,
+            )
         async for line in jsonl_lines(self.provider, self.name, str(url), self.headers()):
             custom_id = line.get("custom_id")
             if isinstance(custom_id, str):

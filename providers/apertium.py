@@ -82,13 +82,16 @@ class ApertiumProvider(Provider[ApertiumOptions]):
             command += ["-d", self.options.datadir]
         return command
 
-    async def _engine(self, arguments: list[str], stdin: bytes | None,
-                      timeout: float | None = None) -> tuple[int, bytes, bytes]:
+    async def _engine(
+        self, arguments: list[str], stdin: bytes | None, timeout: float | None = None
+    ) -> tuple[int, bytes, bytes]:
         """Run the engine with ``arguments``: its exit status, output and error output."""
         process = await asyncio.create_subprocess_exec(
-            *self._command(), *arguments,
+            *self._command(),
+            *arguments,
             stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # Ctrl-C on the harness must not kill it mid-request
         )
         try:
@@ -112,8 +115,9 @@ class ApertiumProvider(Provider[ApertiumOptions]):
         except OSError as exc:
             raise UsageError(f"apertium: cannot run {self.options.binary!r}: {exc}") from exc
         except TimeoutError as exc:
-            raise UsageError(f"apertium: {self.options.binary!r} did not answer within "
-                             f"{_QUERY_SECONDS:g} s") from exc
+            raise UsageError(
+                f"apertium: {self.options.binary!r} did not answer within {_QUERY_SECONDS:g} s"
+            ) from exc
         lines = (out or err).decode("utf-8", errors="replace").strip().splitlines()
         self._version = lines[0] if lines else "unknown"
         text = listing.decode("utf-8", errors="replace")
@@ -142,15 +146,19 @@ class ApertiumProvider(Provider[ApertiumOptions]):
     def default_targets(self, source: str) -> list[str]:
         """Every installed target of ``source`` without a regional or orthographic variant:
         ``ca-valencia`` is there for ``--to``, but the default run covers each language once."""
-        return sorted({p.target for p in self.modes_by_pair if p.source == source
-                       and "-" not in p.target})
+        return sorted(
+            {p.target for p in self.modes_by_pair if p.source == source and "-" not in p.target}
+        )
 
     def check_pair(self, pair: LangPair) -> None:
         if pair not in self.modes_by_pair:
-            installed = ", ".join(
-                f"{p.source}->{p.target} ({m})" for p, m in sorted(
-                    self.modes_by_pair.items(), key=lambda kv: str(kv[0]))
-            ) or "none (install e.g. the Debian package apertium-eng-spa)"
+            installed = (
+                ", ".join(
+                    f"{p.source}->{p.target} ({m})"
+                    for p, m in sorted(self.modes_by_pair.items(), key=lambda kv: str(kv[0]))
+                )
+                or "none (install e.g. the Debian package apertium-eng-spa)"
+            )
             raise UnsupportedLanguageError(
                 f"apertium has no installed pair {pair.source}->{pair.target}; "
                 f"installed: {installed}"

@@ -36,7 +36,9 @@ class ApyOptions(HttpOptions):
     base_url: str = Field("http://127.0.0.1:2737", description="Base URL of the APy server.")
     mark_unknown: bool = Field(False, description="Keep '*' marks on unknown words.")
     max_chars: int = Field(
-        2_000, ge=100, le=20_000,
+        2_000,
+        ge=100,
+        le=20_000,
         description="Longest text sent in one request; longer paragraphs are split at sentences.",
     )
 
@@ -81,8 +83,9 @@ class ApertiumApyProvider(HttpProvider[ApyOptions]):
     def default_targets(self, source: str) -> list[str]:
         """As ``apertium``: every language once, without a regional or orthographic
         variant (``ca-valencia`` is there for ``--to``)."""
-        return sorted({p.target for p in self._pairs or [] if p.source == source
-                       and "-" not in p.target})
+        return sorted(
+            {p.target for p in self._pairs or [] if p.source == source and "-" not in p.target}
+        )
 
     def check_pair(self, pair: LangPair) -> None:
         if self._pairs is not None and pair not in self._pairs:
@@ -101,8 +104,7 @@ class ApertiumApyProvider(HttpProvider[ApyOptions]):
             "q": segment.text,
             "markUnknown": "yes" if self.options.mark_unknown else "no",
         }
-        response = await self.send_checked(self.request("POST", self._url("/translate"),
-                                                        data=form))
+        response = await self.send_checked(self.request("POST", self._url("/translate"), data=form))
         try:
             text = response.json()["responseData"]["translatedText"]
         except (ValueError, KeyError, TypeError) as exc:

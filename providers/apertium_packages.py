@@ -23,7 +23,11 @@ def installed_packages(prefix: str = "apertium") -> dict[str, str]:
     try:
         listing = subprocess.run(
             [dpkg, "-W", "-f", "${db:Status-Abbrev}\\t${Package}\\t${Version}\\n", f"{prefix}*"],
-            capture_output=True, text=True, timeout=30, check=False)
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return {}
     packages = {}

@@ -45,21 +45,24 @@ DEFAULT_URL = "https://api.cognitive.microsofttranslator.com"
 
 class AzureOptions(ApiOptions):
     base_url: str = Field(
-        DEFAULT_URL, description="Translator endpoint: the global host, a regional one "
-                                 "(e.g. https://api-eur.cognitive.microsofttranslator.com) or a "
-                                 "custom domain.",
+        DEFAULT_URL,
+        description="Translator endpoint: the global host, a regional one "
+        "(e.g. https://api-eur.cognitive.microsofttranslator.com) or a "
+        "custom domain.",
     )
     region: str | None = Field(
-        None, pattern=r"^[a-z0-9]+$",
+        None,
+        pattern=r"^[a-z0-9]+$",
         description="Azure region of the resource (e.g. 'westeurope'); required for regional "
-                    "and multi-service resources, sent as Ocp-Apim-Subscription-Region.",
+        "and multi-service resources, sent as Ocp-Apim-Subscription-Region.",
     )
     category: str | None = Field(
-        None, description="Custom Translator category id; unset: the general model.",
+        None,
+        description="Custom Translator category id; unset: the general model.",
     )
     profanity_action: Literal["NoAction", "Marked", "Deleted"] | None = Field(
-        None, description="What to do with profanity in the output (Translator's default: "
-                          "NoAction).",
+        None,
+        description="What to do with profanity in the output (Translator's default: NoAction).",
     )
 
 
@@ -89,8 +92,12 @@ class AzureProvider(HostedProvider[AzureOptions]):
     table_name = "azure"
 
     def _params(self, pair: LangPair) -> list[tuple[str, str]]:
-        params = [("api-version", "3.0"), ("from", self.source_code(pair)),
-                  ("to", self.target_code(pair)), ("textType", "plain")]
+        params = [
+            ("api-version", "3.0"),
+            ("from", self.source_code(pair)),
+            ("to", self.target_code(pair)),
+            ("textType", "plain"),
+        ]
         if self.options.category:
             params.append(("category", self.options.category))
         if self.options.profanity_action:
@@ -106,27 +113,35 @@ class AzureProvider(HostedProvider[AzureOptions]):
         if self.options.region:
             headers["Ocp-Apim-Subscription-Region"] = self.options.region
         body = json_bytes([{"Text": segment.text} for segment in batch])
-        response = await self.post(f"{self.base_url}/translate", content=body,
-                                   headers=headers, params=self._params(pair))
+        response = await self.post(
+            f"{self.base_url}/translate", content=body, headers=headers, params=self._params(pair)
+        )
         items = self.read_json(response)
         if not isinstance(items, list):
-            raise BadResponseError(f"{self.name}: the answer is not an array",
-                                   status=response.status_code)
+            raise BadResponseError(
+                f"{self.name}: the answer is not an array", status=response.status_code
+            )
         self.aligned(batch, items, "results")
         texts: list[str] = []
         for index, item in enumerate(items):
             translations = item.get("translations") if isinstance(item, dict) else None
-            if not isinstance(translations, list) or not translations or not isinstance(
-                    translations[0], dict):
+            if (
+                not isinstance(translations, list)
+                or not translations
+                or not isinstance(translations[0], dict)
+            ):
                 raise BadResponseError(f"{self.name}: result {index} has no translations")
-            texts.append(self.text_of(translations[0].get("text"),
-                                      f"[{index}].translations[0].text"))
+            texts.append(
+                self.text_of(translations[0].get("text"), f"[{index}].translations[0].text")
+            )
         lengths = [len(segment.text) for segment in batch]
         metered = response.headers.get("x-metered-usage", "").strip()
         characters = spread(int(metered), lengths) if metered.isdigit() else lengths
         engine = response.headers.get("x-mt-system") or None
-        return [Translation(text, Usage(characters=count), engine)
-                for text, count in zip(texts, characters, strict=True)]
+        return [
+            Translation(text, Usage(characters=count), engine)
+            for text, count in zip(texts, characters, strict=True)
+        ]
 
     def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
@@ -142,11 +157,11 @@ class AzureProvider(HostedProvider[AzureOptions]):
         text = f"{self.name}: {label}: {self.scrub(message) or response.reason_phrase}"
         family = code // 1000 if code is not None and code >= 100_000 else status
         if code == 403001:
-            return QuotaError(f"{text} (the free-tier character quota is used up)",
-                              status=status)
+            return QuotaError(f"{text} (the free-tier character quota is used up)", status=status)
         if family in (401, 403) or status in (401, 403):
-            return AuthError(f"{text} (check AZURE_TRANSLATOR_KEY and the region option)",
-                             status=status)
+            return AuthError(
+                f"{text} (check AZURE_TRANSLATOR_KEY and the region option)", status=status
+            )
         if family == 429 or status == 429:
             return RateLimitError(text, status=status, retry_after=retry_after(response))
         if family == 408 or family >= 500 or status >= 500:

@@ -19,8 +19,9 @@ from harness.kit.chat import ChatProvider
 from harness.kit.http import json_body, transport_error
 
 
-async def call_json(provider: ChatProvider[Any], name: str, method: str, url: str,
-                    **kwargs: Any) -> dict[str, Any]:
+async def call_json(
+    provider: ChatProvider[Any], name: str, method: str, url: str, **kwargs: Any
+) -> dict[str, Any]:
     """One request whose answer is a JSON object; a harness error otherwise."""
     response = await provider.send(provider.request(method, url, **kwargs))
     if response.status_code != 200:
@@ -31,8 +32,9 @@ async def call_json(provider: ChatProvider[Any], name: str, method: str, url: st
     return body
 
 
-async def jsonl_lines(provider: ChatProvider[Any], name: str, url: str,
-                      headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+async def jsonl_lines(
+    provider: ChatProvider[Any], name: str, url: str, headers: dict[str, str]
+) -> AsyncIterator[dict[str, Any]]:
     """The objects of a JSONL download, streamed (result files can be hundreds of MB)."""
     request = provider.request("GET", url, headers=headers)
     try:
@@ -52,11 +54,11 @@ async def jsonl_lines(provider: ChatProvider[Any], name: str, url: str,
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise BadResponseError(f"{name}: result line {number} is not JSON",
-                                       status=200) from exc
+                raise BadResponseError(
+                    f"{name}: result line {number} is not JSON", status=200
+                ) from exc
             if not isinstance(record, dict):
-                raise BadResponseError(f"{name}: result line {number} is not an object",
-                                       status=200)
+                raise BadResponseError(f"{name}: result line {number} is not an object", status=200)
             yield record
     except httpx.TransportError as exc:
         raise transport_error(name, exc) from None

@@ -42,29 +42,37 @@ class DeepLOptions(ApiOptions):
     base_url: str = Field(
         PRO_URL,
         description="API host. If not set, a key ending in ':fx' (Free plan) uses "
-                    f"{FREE_URL}, any other key {PRO_URL}.",
+        f"{FREE_URL}, any other key {PRO_URL}.",
     )
     formality: Literal["default", "more", "less", "prefer_more", "prefer_less"] | None = Field(
-        None, description="Formality of the output; 'more'/'less' fail for targets without "
-                          "formality support, 'prefer_*' fall back silently.",
+        None,
+        description="Formality of the output; 'more'/'less' fail for targets without "
+        "formality support, 'prefer_*' fall back silently.",
     )
-    model_type: Literal[
-        "quality_optimized", "prefer_quality_optimized", "latency_optimized"
-    ] | None = Field(None, description="Which DeepL model to use; the answer then names the "
-                                       "model used (recorded as the engine).")
+    model_type: (
+        Literal["quality_optimized", "prefer_quality_optimized", "latency_optimized"] | None
+    ) = Field(
+        None,
+        description="Which DeepL model to use; the answer then names the "
+        "model used (recorded as the engine).",
+    )
     split_sentences: Literal["0", "1", "nonewlines"] | None = Field(
-        None, description="Sentence splitting: '0' none, '1' at punctuation and newlines "
-                          "(DeepL's default), 'nonewlines' at punctuation only.",
+        None,
+        description="Sentence splitting: '0' none, '1' at punctuation and newlines "
+        "(DeepL's default), 'nonewlines' at punctuation only.",
     )
     preserve_formatting: bool | None = Field(
-        None, description="Keep the source's formatting (punctuation, upper/lower case at the "
-                          "start of sentences) instead of correcting it.",
+        None,
+        description="Keep the source's formatting (punctuation, upper/lower case at the "
+        "start of sentences) instead of correcting it.",
     )
     context: str | None = Field(
-        None, description="Text that shapes the translation but is not translated or billed.",
+        None,
+        description="Text that shapes the translation but is not translated or billed.",
     )
-    glossary_id: str | None = Field(None, description="Glossary to apply (needs a glossary "
-                                                      "made for this language pair).")
+    glossary_id: str | None = Field(
+        None, description="Glossary to apply (needs a glossary made for this language pair)."
+    )
 
     @field_validator("split_sentences", mode="before")
     @classmethod
@@ -96,28 +104,39 @@ class DeepLProvider(HostedProvider[DeepLOptions]):
             "target_lang": self.target_code(pair),
             "show_billed_characters": True,
         }
-        for option in ("formality", "model_type", "split_sentences", "preserve_formatting",
-                       "context", "glossary_id"):
+        for option in (
+            "formality",
+            "model_type",
+            "split_sentences",
+            "preserve_formatting",
+            "context",
+            "glossary_id",
+        ):
             value = getattr(self.options, option)
             if value is not None:
                 payload[option] = value
         return payload
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        return await self.send_json_batches(batch, self._payload(pair), "text",
-                                            MAX_BODY_BYTES, self._request)
+        return await self.send_json_batches(
+            batch, self._payload(pair), "text", MAX_BODY_BYTES, self._request
+        )
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
         response = await self.post(
-            f"{self.base_url}/v2/translate", content=body,
-            headers={"Authorization": f"DeepL-Auth-Key {self.key}",
-                     "Content-Type": "application/json"},
+            f"{self.base_url}/v2/translate",
+            content=body,
+            headers={
+                "Authorization": f"DeepL-Auth-Key {self.key}",
+                "Content-Type": "application/json",
+            },
         )
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise BadResponseError(f"{self.name}: the answer has no 'translations' list",
-                                   status=response.status_code)
+            raise BadResponseError(
+                f"{self.name}: the answer has no 'translations' list", status=response.status_code
+            )
         self.aligned(run, items, "translations")
         out: list[Translation] = []
         for index, (segment, item) in enumerate(zip(run, items, strict=True)):
@@ -127,8 +146,11 @@ class DeepLProvider(HostedProvider[DeepLOptions]):
             billed = item.get("billed_characters")
             characters = billed if isinstance(billed, int) else len(segment.text)
             engine = item.get("model_type_used")
-            out.append(Translation(text, Usage(characters=characters),
-                                   engine if isinstance(engine, str) else None))
+            out.append(
+                Translation(
+                    text, Usage(characters=characters), engine if isinstance(engine, str) else None
+                )
+            )
         return out
 
     def error_for(self, response: httpx.Response) -> ProviderError:
@@ -138,9 +160,7 @@ class DeepLProvider(HostedProvider[DeepLOptions]):
         if status == 456:
             return QuotaError(f"{text} (the character quota is used up)", status=status)
         if status in (401, 403):
-            return AuthError(f"{text} (check DEEPL_API_KEY; Free keys end in ':fx')",
-                             status=status)
+            return AuthError(f"{text} (check DEEPL_API_KEY; Free keys end in ':fx')", status=status)
         if status == 529:
             return TransientError(text, status=status, retry_after=retry_after(response))
         return self.status_error(response, message)
-

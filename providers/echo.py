@@ -19,5 +19,6 @@ class EchoProvider(Provider):
     limits = Limits(max_batch=1000, max_chars=1_000_000)
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        return [Translation(seg.text, Usage(characters=len(seg.text)), engine="echo")
-                for seg in batch]
+        return [
+            Translation(seg.text, Usage(characters=len(seg.text)), engine="echo") for seg in batch
+        ]

@@ -35,12 +35,14 @@ MAX_BODY_BYTES = 100_000
 
 
 class GoogleOptions(ApiOptions):
-    base_url: str = Field(DEFAULT_URL, description="API host (the path /language/translate/v2 "
-                                                   "is added).")
+    base_url: str = Field(
+        DEFAULT_URL, description="API host (the path /language/translate/v2 is added)."
+    )
     model: str | None = Field(
-        "nmt", description="Translation model ('nmt'; 'base' is mapped to NMT by Google). "
-                           "Google names it in the answer, recorded as the engine. "
-                           "Empty: do not send a model.",
+        "nmt",
+        description="Translation model ('nmt'; 'base' is mapped to NMT by Google). "
+        "Google names it in the answer, recorded as the engine. "
+        "Empty: do not send a model.",
     )
 
 
@@ -49,8 +51,11 @@ class GoogleProvider(HostedProvider[GoogleOptions]):
     version = "1"
     description = "Google Cloud Translation Basic (v2), API key."
     Options = GoogleOptions
-    credentials = (Credential("GOOGLE_API_KEY", help="Google Cloud API key with the Cloud "
-                                                     "Translation API enabled"),)
+    credentials = (
+        Credential(
+            "GOOGLE_API_KEY", help="Google Cloud API key with the Cloud Translation API enabled"
+        ),
+    )
     limits = Limits(max_batch=MAX_STRINGS, max_chars=5_000)
     table_name = "google"
 
@@ -66,12 +71,14 @@ class GoogleProvider(HostedProvider[GoogleOptions]):
         return payload
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
-        return await self.send_json_batches(batch, self._payload(pair), "q",
-                                            MAX_BODY_BYTES, self._request)
+        return await self.send_json_batches(
+            batch, self._payload(pair), "q", MAX_BODY_BYTES, self._request
+        )
 
     async def _request(self, run: Sequence[Segment], body: bytes) -> list[Translation]:
         response = await self.post(
-            f"{self.base_url}/language/translate/v2", content=body,
+            f"{self.base_url}/language/translate/v2",
+            content=body,
             params=[("key", self.key or "")],
             headers={"Content-Type": "application/json"},
         )
@@ -79,18 +86,22 @@ class GoogleProvider(HostedProvider[GoogleOptions]):
         inner = data.get("data") if isinstance(data, dict) else None
         items = inner.get("translations") if isinstance(inner, dict) else None
         if not isinstance(items, list):
-            raise BadResponseError(f"{self.name}: the answer has no 'data.translations' list",
-                                   status=response.status_code)
+            raise BadResponseError(
+                f"{self.name}: the answer has no 'data.translations' list",
+                status=response.status_code,
+            )
         self.aligned(run, items, "translations")
         out: list[Translation] = []
         for index, (segment, item) in enumerate(zip(run, items, strict=True)):
             if not isinstance(item, dict):
                 raise BadResponseError(f"{self.name}: translation {index} is not an object")
-            text = self.text_of(item.get("translatedText"), f"translations[{index}]."
-                                                            "translatedText")
+            text = self.text_of(item.get("translatedText"), f"translations[{index}].translatedText")
             model = item.get("model")
-            out.append(Translation(text, code_points(segment.text),
-                                   model if isinstance(model, str) else None))
+            out.append(
+                Translation(
+                    text, code_points(segment.text), model if isinstance(model, str) else None
+                )
+            )
         return out
 
     def error_for(self, response: httpx.Response) -> ProviderError:

@@ -20,10 +20,20 @@ from harness.kit.http import retry_after
 from providers.hosted import HostedProvider
 
 _DAILY = ("daily limit exceeded", "dailylimitexceeded", "per day", "dailylimit")
-_RATE = ("user rate limit exceeded", "userratelimitexceeded", "ratelimitexceeded",
-         "rate limit exceeded", "per minute")
-_BAD_KEY = ("api key not valid", "api_key_invalid", "keyinvalid", "api key expired",
-            "api_key_expired")
+_RATE = (
+    "user rate limit exceeded",
+    "userratelimitexceeded",
+    "ratelimitexceeded",
+    "rate limit exceeded",
+    "per minute",
+)
+_BAD_KEY = (
+    "api key not valid",
+    "api_key_invalid",
+    "keyinvalid",
+    "api key expired",
+    "api_key_expired",
+)
 _BILLING = ("billing_disabled", "billingnotenabled", "billing to be enabled")
 
 
@@ -55,8 +65,10 @@ def google_error(provider: HostedProvider[Any], response: httpx.Response) -> Pro
         message = response.text
     text = f"{provider.name}: HTTP {status}: {provider.scrub(message) or response.reason_phrase}"
     if any(marker in words for marker in _DAILY):
-        return QuotaError(f"{text} (the daily quota is used up; it resets at midnight "
-                          "Pacific time)", status=status)
+        return QuotaError(
+            f"{text} (the daily quota is used up; it resets at midnight Pacific time)",
+            status=status,
+        )
     if any(marker in words for marker in _RATE) or status == 429:
         return RateLimitError(text, status=status, retry_after=retry_after(response))
     if any(marker in words for marker in _BILLING):

@@ -41,31 +41,34 @@ DEFAULT_URL = "https://translation.googleapis.com"
 
 
 class GoogleV3Options(ApiOptions):
-    base_url: str = Field(DEFAULT_URL, description="API host (the path /v3/projects/... "
-                                                   "is added).")
+    base_url: str = Field(DEFAULT_URL, description="API host (the path /v3/projects/... is added).")
     project: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$",
         description="Google Cloud project id or number (required).",
     )
     location: str = Field(
-        "global", pattern=r"^[a-z0-9-]+$",
+        "global",
+        pattern=r"^[a-z0-9-]+$",
         description="'global' or a region such as 'us-central1' (AutoML models and "
-                    "glossaries need a region).",
+        "glossaries need a region).",
     )
     model: str | None = Field(
-        None, description="Model: 'general/nmt', 'general/translation-llm', an AutoML model "
-                          "id, or a full 'projects/.../models/...' name. Google names the "
-                          "model in the answer, recorded as the engine. Unset: Google's "
-                          "default NMT model.",
+        None,
+        description="Model: 'general/nmt', 'general/translation-llm', an AutoML model "
+        "id, or a full 'projects/.../models/...' name. Google names the "
+        "model in the answer, recorded as the engine. Unset: Google's "
+        "default NMT model.",
     )
     quota_project: str | None = Field(
-        None, description="Project billed for the request when the token belongs to a user "
-                          "(sent as x-goog-user-project).",
+        None,
+        description="Project billed for the request when the token belongs to a user "
+        "(sent as x-goog-user-project).",
     )
     token_command: str | None = Field(
-        None, description="Command that prints an access token, e.g. 'gcloud auth "
-                          "print-access-token'; run again when the token expires (401). "
-                          "Used when GOOGLE_ACCESS_TOKEN is unset.",
+        None,
+        description="Command that prints an access token, e.g. 'gcloud auth "
+        "print-access-token'; run again when the token expires (401). "
+        "Used when GOOGLE_ACCESS_TOKEN is unset.",
     )
 
 
@@ -74,9 +77,13 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
     version = "1"
     description = "Google Cloud Translation Advanced (v3), OAuth access token."
     Options = GoogleV3Options
-    credentials = (Credential("GOOGLE_ACCESS_TOKEN", option="token_command",
-                              help="OAuth 2 access token, e.g. from "
-                                   "'gcloud auth print-access-token'"),)
+    credentials = (
+        Credential(
+            "GOOGLE_ACCESS_TOKEN",
+            option="token_command",
+            help="OAuth 2 access token, e.g. from 'gcloud auth print-access-token'",
+        ),
+    )
     limits = Limits(max_batch=1024, max_chars=30_000)
     table_name = "google"
 
@@ -131,18 +138,21 @@ class GoogleV3Provider(HostedProvider[GoogleV3Options]):
         data = self.read_json(response)
         items = data.get("translations") if isinstance(data, dict) else None
         if not isinstance(items, list):
-            raise BadResponseError(f"{self.name}: the answer has no 'translations' list",
-                                   status=response.status_code)
+            raise BadResponseError(
+                f"{self.name}: the answer has no 'translations' list", status=response.status_code
+            )
         self.aligned(batch, items, "translations")
         out: list[Translation] = []
         for index, (segment, item) in enumerate(zip(batch, items, strict=True)):
             if not isinstance(item, dict):
                 raise BadResponseError(f"{self.name}: translation {index} is not an object")
-            text = self.text_of(item.get("translatedText"),
-                                f"translations[{index}].translatedText")
+            text = self.text_of(item.get("translatedText"), f"translations[{index}].translatedText")
             reported = item.get("model")
-            out.append(Translation(text, code_points(segment.text),
-                                   reported if isinstance(reported, str) else None))
+            out.append(
+                Translation(
+                    text, code_points(segment.text), reported if isinstance(reported, str) else None
+                )
+            )
         return out
 
     def error_for(self, response: httpx.Response) -> ProviderError:

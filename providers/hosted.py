@@ -44,8 +44,10 @@ class ApiOptions(HttpOptions):
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"{value!r} is not an http:// or https:// URL")
         if url.query:
-            raise ValueError("base_url must not carry a query string (keys come from the "
-                             "environment, never from options)")
+            raise ValueError(
+                "base_url must not carry a query string (keys come from the "
+                "environment, never from options)"
+            )
         return value.rstrip("/")
 
 
@@ -117,14 +119,23 @@ class HostedProvider(HttpProvider[ApiOptionsT]):
     def base_url(self) -> str:
         return self.options.base_url
 
-    async def post(self, url: str, *, content: bytes, headers: Mapping[str, str],
-                   params: Sequence[tuple[str, str]] = ()) -> httpx.Response:
+    async def post(
+        self,
+        url: str,
+        *,
+        content: bytes,
+        headers: Mapping[str, str],
+        params: Sequence[tuple[str, str]] = (),
+    ) -> httpx.Response:
         """POST ``content`` and return a 200 answer; anything else raises :meth:`error_for`.
 
         Transport failures become TransientError (see the kit).
         """
-        response = await self.send(self.request("POST", url, content=content, headers=headers,
-                                                params=tuple(params) or None))
+        response = await self.send(
+            self.request(
+                "POST", url, content=content, headers=headers, params=tuple(params) or None
+            )
+        )
         if response.status_code != 200:
             raise self.error_for(response)
         return response

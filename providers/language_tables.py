@@ -51,8 +51,10 @@ class LanguageTable:
 
     def check(self, provider: str, pair: LangPair) -> None:
         """Raise :class:`UnsupportedLanguageError` naming the language and the offer."""
-        for role, table, code in (("source", self.source, pair.source),
-                                  ("target", self.target, pair.target)):
+        for role, table, code in (
+            ("source", self.source, pair.source),
+            ("target", self.target, pair.target),
+        ):
             if self._lookup(table, code) is None:
                 raise UnsupportedLanguageError(
                     f"{provider} does not support {role} language {code!r}; "

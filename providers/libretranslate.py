@@ -44,14 +44,22 @@ MODEL_ALIASES = {"zh-hans": "zh", "zh-hant": "zt", "pt-br": "pb"}
 
 
 class LibreTranslateOptions(ApiOptions):
-    base_url: str = Field(DEFAULT_URL, description="Server URL (self-hosted servers listen on "
-                                                   "http://127.0.0.1:5000 by default).")
-    batch_limit: int = Field(25, ge=1, le=1000, description="Texts per request; keep it at or "
-                                                            "under the server's --batch-limit.")
+    base_url: str = Field(
+        DEFAULT_URL,
+        description="Server URL (self-hosted servers listen on http://127.0.0.1:5000 by default).",
+    )
+    batch_limit: int = Field(
+        25,
+        ge=1,
+        le=1000,
+        description="Texts per request; keep it at or under the server's --batch-limit.",
+    )
     char_limit: int = Field(
-        5_000, ge=100, description="Characters per request (and so per text); keep it at or "
-                                   "under the server's --char-limit. Lowered automatically to "
-                                   "the charLimit the server announces.",
+        5_000,
+        ge=100,
+        description="Characters per request (and so per text); keep it at or "
+        "under the server's --char-limit. Lowered automatically to "
+        "the charLimit the server announces.",
     )
 
 
@@ -60,14 +68,18 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
     version = "1"
     description = "LibreTranslate server (self-hosted or hosted)."
     Options = LibreTranslateOptions
-    credentials = (Credential("LIBRETRANSLATE_API_KEY", required=False,
-                              help="API key, for servers started with --api-keys"),)
+    credentials = (
+        Credential(
+            "LIBRETRANSLATE_API_KEY",
+            required=False,
+            help="API key, for servers started with --api-keys",
+        ),
+    )
     table_name = "libretranslate"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.limits = Limits(max_batch=self.options.batch_limit,
-                             max_chars=self.options.char_limit)
+        self.limits = Limits(max_batch=self.options.batch_limit, max_chars=self.options.char_limit)
         #: LibreTranslate source code -> target codes, as the server listed them (lower case).
         self._offer: dict[str, set[str]] | None = None
         self._server_codes: dict[str, str] = {}
@@ -85,12 +97,15 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
                 code = entry["code"]
                 self._server_codes.setdefault(code.lower(), code)
                 targets = entry.get("targets")
-                offer[code.lower()] = ({str(t).lower() for t in targets}
-                                       if isinstance(targets, list) else None)
+                offer[code.lower()] = (
+                    {str(t).lower() for t in targets} if isinstance(targets, list) else None
+                )
             # Servers older than the "targets" field translate between any two listed codes.
             every = set(offer)
-            self._offer = {source: (every - {source} if targets is None else targets)
-                           for source, targets in offer.items()} or None
+            self._offer = {
+                source: (every - {source} if targets is None else targets)
+                for source, targets in offer.items()
+            } or None
         settings = await self._get("/frontend/settings")
         limit = settings.get("charLimit") if isinstance(settings, dict) else None
         if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
@@ -116,8 +131,10 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
         if self._server_codes and code.lower() not in self._server_codes:
             alias = MODEL_ALIASES.get(code.lower())
             if alias is None:
-                alias = next((public for public, model in MODEL_ALIASES.items()
-                              if model == code.lower()), None)
+                alias = next(
+                    (public for public, model in MODEL_ALIASES.items() if model == code.lower()),
+                    None,
+                )
             if alias is not None and alias in self._server_codes:
                 return self._server_codes[alias]
         return code
@@ -131,8 +148,11 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
     def language_table(self) -> Mapping[str, str] | None:
         if self._offer is None:
             return self.table.target
-        return {bcp: code for bcp, code in self.table.target.items()
-                if code.lower() in self._all_targets()}
+        return {
+            bcp: code
+            for bcp, code in self.table.target.items()
+            if code.lower() in self._all_targets()
+        }
 
     def _all_targets(self) -> set[str]:
         return set().union(*self._offer.values()) if self._offer else set()
@@ -145,14 +165,17 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
             source, target = self.source_code(pair), self.target_code(pair)
         except KeyError as exc:
             offered = ", ".join(sorted(self._server_codes.values()))
-            raise self.unsupported(pair, f"{exc.args[0]!r} is not a language it knows; "
-                                         f"it has {offered}") from None
+            raise self.unsupported(
+                pair, f"{exc.args[0]!r} is not a language it knows; it has {offered}"
+            ) from None
         targets = self._offer.get(source.lower())
         if targets is None:
             raise self.unsupported(pair, f"it has no models from {source!r}")
         if target.lower() not in targets:
-            raise self.unsupported(pair, f"from {source!r} it translates into "
-                                         f"{', '.join(sorted(targets)) or 'nothing'}")
+            raise self.unsupported(
+                pair,
+                f"from {source!r} it translates into {', '.join(sorted(targets)) or 'nothing'}",
+            )
 
     def unsupported(self, pair: LangPair, why: str) -> UnsupportedLanguageError:
         return UnsupportedLanguageError(
@@ -171,19 +194,24 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
         }
         if self.key:
             payload["api_key"] = self.key
-        response = await self.post(f"{self.base_url}/translate", content=json_bytes(payload),
-                                   headers={"Content-Type": "application/json"})
+        response = await self.post(
+            f"{self.base_url}/translate",
+            content=json_bytes(payload),
+            headers={"Content-Type": "application/json"},
+        )
         data = self.read_json(response)
         outputs = data.get("translatedText") if isinstance(data, dict) else None
         if isinstance(outputs, str) and len(batch) == 1:
             outputs = [outputs]  # servers older than batch support answer a string
         if not isinstance(outputs, list):
-            raise BadResponseError(f"{self.name}: the answer has no 'translatedText' list",
-                                   status=response.status_code)
+            raise BadResponseError(
+                f"{self.name}: the answer has no 'translatedText' list", status=response.status_code
+            )
         self.aligned(batch, outputs, "translations")
-        return [Translation(self.text_of(text, f"translatedText[{index}]"),
-                            code_points(segment.text))
-                for index, (segment, text) in enumerate(zip(batch, outputs, strict=True))]
+        return [
+            Translation(self.text_of(text, f"translatedText[{index}]"), code_points(segment.text))
+            for index, (segment, text) in enumerate(zip(batch, outputs, strict=True))
+        ]
 
     def error_for(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
@@ -193,9 +221,12 @@ class LibreTranslateProvider(HostedProvider[LibreTranslateOptions]):
         if "api key" in lowered and status in (400, 401, 403):
             return AuthError(f"{text} (set LIBRETRANSLATE_API_KEY)", status=status)
         if status == 403 and "limit" in lowered:
-            return QuotaError(f"{text} (the server banned this client for too many limit "
-                              "violations)", status=status)
+            return QuotaError(
+                f"{text} (the server banned this client for too many limit violations)",
+                status=status,
+            )
         if status == 400 and "limit" in lowered:
-            return ProviderError(f"{text} (lower the batch_limit/char_limit options to the "
-                                 "server's)", status=status)
+            return ProviderError(
+                f"{text} (lower the batch_limit/char_limit options to the server's)", status=status
+            )
         return self.status_error(response, message)

@@ -27,12 +27,14 @@ from harness.models import Usage
 from harness.provider import Credential
 
 # error.type / error.code values that mean money or quota, not speed (provider-apis §8).
-QUOTA_CODES = frozenset({
-    "insufficient_quota",
-    "billing_hard_limit_reached",
-    "billing_not_active",
-    "credit_balance_exhausted",
-})
+QUOTA_CODES = frozenset(
+    {
+        "insufficient_quota",
+        "billing_hard_limit_reached",
+        "billing_not_active",
+        "credit_balance_exhausted",
+    }
+)
 # A 400 that concerns this one paragraph, not the configuration.
 SEGMENT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
 RESET_HEADERS = ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
@@ -97,8 +99,12 @@ class OpenAIProvider(ChatProvider[OpenAIOptions]):
         return body
 
     def chat_request(self, system: str, text: str) -> httpx.Request:
-        return self.request("POST", f"{self.options.base_url}/chat/completions",
-                            headers=self.request_headers(), json=self.request_body(system, text))
+        return self.request(
+            "POST",
+            f"{self.options.base_url}/chat/completions",
+            headers=self.request_headers(),
+            json=self.request_body(system, text),
+        )
 
     def read_reply(self, response: httpx.Response) -> ChatReply:
         body = json_body(response)
@@ -142,8 +148,11 @@ class OpenAIProvider(ChatProvider[OpenAIOptions]):
             error = {"message": error}
         if not isinstance(error, dict):
             error = {}
-        return ChatError(str(error.get("type") or ""), str(error.get("code") or ""),
-                         str(error.get("message") or ""))
+        return ChatError(
+            str(error.get("type") or ""),
+            str(error.get("code") or ""),
+            str(error.get("message") or ""),
+        )
 
     def is_quota(self, status: int, error: ChatError) -> bool:
         return status == 429 and (error.kind in QUOTA_CODES or error.code in QUOTA_CODES)

@@ -52,8 +52,14 @@ class OpenAIBatchApi:
 
     def entry(self, request: BatchRequest) -> bytes:
         prompt = self._prompt(request.pair)
-        return compact({"custom_id": request.custom_id, "method": "POST", "url": ENDPOINT,
-                        "body": self.provider.request_body(prompt, request.text)})
+        return compact(
+            {
+                "custom_id": request.custom_id,
+                "method": "POST",
+                "url": ENDPOINT,
+                "body": self.provider.request_body(prompt, request.text),
+            }
+        )
 
     def _prompt(self, pair: LangPair) -> str:
         # One prompt per direction, not per request: a batch holds up to 100,000 requests.
@@ -67,21 +73,36 @@ class OpenAIBatchApi:
         return count  # one newline after every line
 
     async def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        return await call_json(self.provider, self.name, method,
-                               f"{self.base_url}{path}",
-                               headers=self.provider.request_headers(), **kwargs)
+        return await call_json(
+            self.provider,
+            self.name,
+            method,
+            f"{self.base_url}{path}",
+            headers=self.provider.request_headers(),
+            **kwargs,
+        )
 
     async def submit(self, entries: list[bytes], label: str) -> BatchStatus:
         content = b"".join(entry + b"\n" for entry in entries)
         uploaded = await self._json(
-            "POST", "/files", data={"purpose": "batch"},
-            files={"file": ("harness-batch.jsonl", content, "application/jsonl")})
+            "POST",
+            "/files",
+            data={"purpose": "batch"},
+            files={"file": ("harness-batch.jsonl", content, "application/jsonl")},
+        )
         file_id = uploaded.get("id")
         if not isinstance(file_id, str):
             raise BadResponseError(f"{self.name}: the file upload answer has no id", status=200)
-        created = await self._json("POST", "/batches", json={
-            "input_file_id": file_id, "endpoint": ENDPOINT, "completion_window": "24h",
-            "metadata": {"harness_run": label[:512]}})
+        created = await self._json(
+            "POST",
+            "/batches",
+            json={
+                "input_file_id": file_id,
+                "endpoint": ENDPOINT,
+                "completion_window": "24h",
+                "metadata": {"harness_run": label[:512]},
+            },
+        )
         return self._status(created)
 
     async def status(self, batch_id: str) -> BatchStatus:
@@ -92,21 +113,34 @@ class OpenAIBatchApi:
 
     def _status(self, body: dict[str, Any]) -> BatchStatus:
         batch_id, state = body.get("id"), body.get("status")
-        if body.get("object") != "batch" or not isinstance(batch_id, str) \
-                or not isinstance(state, str):
+        if (
+            body.get("object") != "batch"
+            or not isinstance(batch_id, str)
+            or not isinstance(state, str)
+        ):
             raise BadResponseError(f"{self.name}: the answer is not a batch", status=200)
         counts = body.get("request_counts") or {}
-        detail: dict[str, Any] = {key: body.get(key) for key in (
-            "input_file_id", "output_file_id", "error_file_id", "expires_at")
-            if body.get(key) is not None}
-        errors = (body.get("errors") or {}).get("data") if isinstance(body.get("errors"),
-                                                                      dict) else None
+        detail: dict[str, Any] = {
+            key: body.get(key)
+            for key in ("input_file_id", "output_file_id", "error_file_id", "expires_at")
+            if body.get(key) is not None
+        }
+        errors = (
+            (body.get("errors") or {}).get("data") if isinstance(body.get("errors"), dict) else None
+        )
         if errors:
-            detail["reason"] = "; ".join(f"{e.get('code')}: {e.get('message')}"
-                                         for e in errors[:3] if isinstance(e, dict))
-        return BatchStatus(batch_id, state, state in ENDED, int(counts.get("total") or 0),
-                           int(counts.get("completed") or 0), int(counts.get("failed") or 0),
-                           detail)
+            detail["reason"] = "; ".join(
+                f"{e.get('code')}: {e.get('message')}" for e in errors[:3] if isinstance(e, dict)
+            )
+        return BatchStatus(
+            batch_id,
+            state,
+            state in ENDED,
+            int(counts.get("total") or 0),
+            int(counts.get("completed") or 0),
+            int(counts.get("failed") or 0),
+            detail,
+        )
 
     async def results(self, status: BatchStatus) -> AsyncIterator[tuple[str, Any]]:
         for key in ("output_file_id", "error_file_id"):
@@ -114,8 +148,9 @@ class OpenAIBatchApi:
             if not file_id:
                 continue
             url = f"{self.base_url}/files/{file_id}/content"
-            async for line in jsonl_lines(self.provider, self.name, url,
-                                          self.provider.request_headers()):
+            async for line in jsonl_lines(
+                self.provider, self.name, url, self.provider.request_headers()
+            ):
                 custom_id = line.get("custom_id")
                 if isinstance(custom_id, str):
                     yield custom_id, line
@@ -129,7 +164,10 @@ class OpenAIBatchApi:
             return self.provider.to_translation(self.provider.read_reply(reply), segment, pair)
         error = result.get("error")
         if isinstance(error, dict):
-            raise BatchFailedError(f"{self.name}: {error.get('code') or 'error'}: "
-                                   f"{error.get('message') or 'no message'}")
-        raise BadResponseError(f"{self.name}: a result line has neither response nor error",
-                               status=200)
+            raise BatchFailedError(
+                f"{self.name}: {error.get('code') or 'error'}: "
+                f"{error.get('message') or 'no message'}"
+            )
+        raise BadResponseError(
+            f"{self.name}: a result line has neither response nor error", status=200
+        )

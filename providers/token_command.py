@@ -48,22 +48,30 @@ class TokenCommand:
         name = self.argv[0]
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, start_new_session=True)
+                *self.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+            )
         except OSError as exc:
-            raise AuthError(f"{self.owner}: token_command {name!r} could not start: "
-                            f"{exc.strerror}") from None
+            raise AuthError(
+                f"{self.owner}: token_command {name!r} could not start: {exc.strerror}"
+            ) from None
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), TIMEOUT_SECONDS)
         except TimeoutError:
             process.kill()
             await process.wait()
-            raise AuthError(f"{self.owner}: token_command {name!r} gave no token within "
-                            f"{TIMEOUT_SECONDS:.0f} s") from None
+            raise AuthError(
+                f"{self.owner}: token_command {name!r} gave no token within {TIMEOUT_SECONDS:.0f} s"
+            ) from None
         if process.returncode != 0:
             reason = stderr.decode("utf-8", "replace").strip().splitlines()
-            raise AuthError(f"{self.owner}: token_command {name!r} exited with status "
-                            f"{process.returncode}: {reason[0] if reason else 'no message'}")
+            raise AuthError(
+                f"{self.owner}: token_command {name!r} exited with status "
+                f"{process.returncode}: {reason[0] if reason else 'no message'}"
+            )
         lines = stdout.decode("utf-8", "replace").split()
         if not lines:
             raise AuthError(f"{self.owner}: token_command {name!r} printed no token")

@@ -30,8 +30,10 @@ GOOD = {
     "migrantes de Rusia porque el Kremlin lucha por satisfacer la entrada línea.",
 }
 
-INJECTED = ('<script>document.documentElement.setAttribute("data-pwned","1")</script>'
-            "<img src=x onerror=\"document.title='pwned'\"> <b>| pipe</b>")
+INJECTED = (
+    '<script>document.documentElement.setAttribute("data-pwned","1")</script>'
+    "<img src=x onerror=\"document.title='pwned'\"> <b>| pipe</b>"
+)
 
 BAD = {
     **GOOD,
@@ -43,45 +45,76 @@ BAD = {
 }
 
 
-def write_run(path: Path, provider: str, outputs: dict[tuple[str, str], str | None], *,
-              target: str = "es", digest_override: str | None = None,
-              footer: bool = True) -> Path:
+def write_run(
+    path: Path,
+    provider: str,
+    outputs: dict[tuple[str, str], str | None],
+    *,
+    target: str = "es",
+    digest_override: str | None = None,
+    footer: bool = True,
+) -> Path:
     """A run file with one segment line per (segment, variant) in ``outputs``."""
     digests = {v: ARTICLE.digest(v) for v in ("spun", "restored")}
     if digest_override is not None:
         digests["restored"] = digest_override
     header: dict[str, Any] = {
-        "type": "header", "schema": 1, "run_id": f"20260101T000000Z-{provider}-0000",
-        "created": "2026-01-01T00:00:00.000Z", "harness_version": "0.1.0",
-        "provider": {"name": provider, "adapter": provider, "adapter_version": "1",
-                     "options": {}},
+        "type": "header",
+        "schema": 1,
+        "run_id": f"20260101T000000Z-{provider}-0000",
+        "created": "2026-01-01T00:00:00.000Z",
+        "harness_version": "0.1.0",
+        "provider": {"name": provider, "adapter": provider, "adapter_version": "1", "options": {}},
         "articles": [{"id": SEED_ID, "title": ARTICLE.title, "digests": digests}],
-        "source_lang": "en", "targets": [target], "variants": ["spun", "restored"],
+        "source_lang": "en",
+        "targets": [target],
+        "variants": ["spun", "restored"],
     }
     lines = [header]
     ok = errors = 0
     for (segment, variant), output in outputs.items():
         seg = ARTICLE.segment(segment)
-        error = None if output is not None else {"type": "TransientError",
-                                                 "message": "503 overloaded", "status": 503}
+        error = (
+            None
+            if output is not None
+            else {"type": "TransientError", "message": "503 overloaded", "status": 503}
+        )
         ok += output is not None
         errors += output is None
-        lines.append({
-            "type": "segment", "id": f"{SEED_ID}/{segment}/{variant}/{target}",
-            "article": SEED_ID, "segment": segment, "variant": variant,
-            "index": int(segment[1:]) - 1, "source_lang": "en", "target_lang": target,
-            "source": seg.text(variant), "output": output, "error": error,
-            "attempts": 1 if output is not None else 5, "latency_ms": 120.0 + len(lines),
-            "cached": False, "usage": {"characters": len(seg.text(variant))},
-            "engine": None, "flags": [],
-        })
+        lines.append(
+            {
+                "type": "segment",
+                "id": f"{SEED_ID}/{segment}/{variant}/{target}",
+                "article": SEED_ID,
+                "segment": segment,
+                "variant": variant,
+                "index": int(segment[1:]) - 1,
+                "source_lang": "en",
+                "target_lang": target,
+                "source": seg.text(variant),
+                "output": output,
+                "error": error,
+                "attempts": 1 if output is not None else 5,
+                "latency_ms": 120.0 + len(lines),
+                "cached": False,
+                "usage": {"characters": len(seg.text(variant))},
+                "engine": None,
+                "flags": [],
+            }
+        )
     if footer:
-        lines.append({"type": "footer", "finished": "2026-01-01T00:00:01.000Z",
-                      "counts": {"segments": ok + errors, "ok": ok, "errors": errors},
-                      "interrupted": False})
+        lines.append(
+            {
+                "type": "footer",
+                "finished": "2026-01-01T00:00:01.000Z",
+                "counts": {"segments": ok + errors, "ok": ok, "errors": errors},
+                "interrupted": False,
+            }
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
+    )
     return path
 
 
@@ -95,8 +128,18 @@ def write_fixture_runs(folder: Path) -> dict[str, Path]:
     }
 
 
-MANY_LABELS = ("gpt-4.1", "gpt-4.1-mini", "deepl-formal", "google-v3", "azure", "amazon",
-               "libretranslate", "claude-3.5", "apertium-apy", "apertium-next")
+MANY_LABELS = (
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "deepl-formal",
+    "google-v3",
+    "azure",
+    "amazon",
+    "libretranslate",
+    "claude-3.5",
+    "apertium-apy",
+    "apertium-next",
+)
 
 
 def write_many_runs(folder: Path, baseline: Path, count: int = 10) -> list[Path]:
@@ -119,7 +162,8 @@ def write_many_runs(folder: Path, baseline: Path, count: int = 10) -> list[Path]
             out.append(line)
         path = folder / f"{label}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in out),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in out), encoding="utf-8"
+        )
         paths.append(path)
     return paths

@@ -15,8 +15,9 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory,
-                  monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test gets its own translation cache, never the user's."""
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv(CACHE_DIR_ENV, str(folder))

@@ -35,15 +35,22 @@ def seed_article() -> Article:
     return load_article(SEED_ID, REFERENCES)
 
 
-def batch_plan(base_url: str, *, environ: dict[str, str] | None = None,
-               **settings: Any) -> ProviderPlan:
+def batch_plan(
+    base_url: str, *, environ: dict[str, str] | None = None, **settings: Any
+) -> ProviderPlan:
     options = {"base_url": base_url}
     for key in ("max_batch", "max_chars", "check_languages"):
         if key in settings:
             options[key] = settings.pop(key)
     config = Config(None, RunSettings(), {})
-    return plan_provider(batch_provider.NAME, config=config, registry=batch_provider.registry(),
-                         overrides=options, settings=settings, environ=environ or {})
+    return plan_provider(
+        batch_provider.NAME,
+        config=config,
+        registry=batch_provider.registry(),
+        overrides=options,
+        settings=settings,
+        environ=environ or {},
+    )
 
 
 def segment_lines(path: Path) -> list[dict[str, Any]]:

@@ -47,5 +47,12 @@ def only_run_file(runs_dir: Path) -> Path:
 def harness_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """``python -m harness ARGS`` in a child process, without the caller's HARNESS_ settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )

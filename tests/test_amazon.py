@@ -30,8 +30,14 @@ SEGMENTS = [Segment("a", "On May 20, 20,000 people signed."), Segment("b", "Це
 async def test_signed_requests_pass_full_signature_verification() -> None:
     fake = AmazonFake(region="eu-west-1")
     with serve(fake.app) as url:
-        async with adapter(AmazonProvider, SECRETS, base_url=url, region="eu-west-1",
-                           formality="FORMAL", profanity=True) as amazon:
+        async with adapter(
+            AmazonProvider,
+            SECRETS,
+            base_url=url,
+            region="eu-west-1",
+            formality="FORMAL",
+            profanity=True,
+        ) as amazon:
             result = await amazon.translate(SEGMENTS, LangPair("en", "zh-Hant"))
     assert [t.text for t in result] == [f"[zh-TW] {s.text}" for s in SEGMENTS]
     assert [t.usage.characters for t in result] == [len(s.text) for s in SEGMENTS]
@@ -41,12 +47,16 @@ async def test_signed_requests_pass_full_signature_verification() -> None:
     assert request.headers["content-type"] == "application/x-amz-json-1.1"
     assert request.headers["x-amz-target"] == "AWSShineFrontendService_20170701.TranslateText"
     assert request.headers["authorization"].startswith(
-        f"AWS4-HMAC-SHA256 Credential={TEST_ACCESS_KEY}/")
+        f"AWS4-HMAC-SHA256 Credential={TEST_ACCESS_KEY}/"
+    )
     assert "/eu-west-1/translate/aws4_request" in request.headers["authorization"]
     assert TEST_SECRET_KEY not in str(request)
-    assert request.json() == {"Text": SEGMENTS[0].text, "SourceLanguageCode": "en",
-                              "TargetLanguageCode": "zh-TW",
-                              "Settings": {"Formality": "FORMAL", "Profanity": "MASK"}}
+    assert request.json() == {
+        "Text": SEGMENTS[0].text,
+        "SourceLanguageCode": "en",
+        "TargetLanguageCode": "zh-TW",
+        "Settings": {"Formality": "FORMAL", "Profanity": "MASK"},
+    }
 
 
 @pytest.mark.anyio
@@ -71,17 +81,22 @@ async def test_the_fake_rejects_a_tampered_body() -> None:
             headers = amazon.signed_headers(f"{url}/", signed)
         async with httpx.AsyncClient() as client:
             good = await client.post(f"{url}/", content=signed, headers=headers)
-            bad = await client.post(f"{url}/", content=signed.replace(b'"a"', b'"b"'),
-                                    headers=headers)
+            bad = await client.post(
+                f"{url}/", content=signed.replace(b'"a"', b'"b"'), headers=headers
+            )
     assert good.status_code == 200
     assert bad.status_code == 403 and bad.json()["__type"] == "InvalidSignatureException"
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("secrets", [
-    {"AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": "not-the-secret-4321"},
-    {"AWS_ACCESS_KEY_ID": "AKIAUNKNOWN000000000", "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY},
-], ids=["wrong-secret", "unknown-key-id"])
+@pytest.mark.parametrize(
+    "secrets",
+    [
+        {"AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": "not-the-secret-4321"},
+        {"AWS_ACCESS_KEY_ID": "AKIAUNKNOWN000000000", "AWS_SECRET_ACCESS_KEY": TEST_SECRET_KEY},
+    ],
+    ids=["wrong-secret", "unknown-key-id"],
+)
 async def test_bad_credentials_are_auth_errors(secrets: dict[str, str]) -> None:
     fake = AmazonFake()
     with serve(fake.app) as url:
@@ -102,20 +117,35 @@ async def test_wrong_region_fails_signature_scope() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "kind"), [
-    (400, {"__type": "com.amazonaws.translate#TooManyRequestsException:http://internal",
-           "message": "slow"}, {}, RateLimitError),
-    (400, {"message": "slow"}, {"X-Amzn-ErrorType": "TooManyRequestsException:http://x"},
-     RateLimitError),
-    (500, {"__type": "InternalServerException", "Message": "oops"}, {}, TransientError),
-    (503, {"__type": "ServiceUnavailableException"}, {}, TransientError),
-    (400, {"__type": "UnsupportedLanguagePairException", "message": "no"}, {}, ProviderError),
-    (502, b"Bad Gateway", {}, TransientError),
-    (403, {"__type": "SomeFutureAuthException", "message": "no"}, {}, AuthError),
-    (429, {"__type": "SomeFutureThrottle"}, {"Retry-After": "2"}, RateLimitError),
-])
-async def test_errors_are_classified_by_type(status: int, body: object, headers: dict[str, str],
-                                             kind: type[ProviderError]) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind"),
+    [
+        (
+            400,
+            {
+                "__type": "com.amazonaws.translate#TooManyRequestsException:http://internal",
+                "message": "slow",
+            },
+            {},
+            RateLimitError,
+        ),
+        (
+            400,
+            {"message": "slow"},
+            {"X-Amzn-ErrorType": "TooManyRequestsException:http://x"},
+            RateLimitError,
+        ),
+        (500, {"__type": "InternalServerException", "Message": "oops"}, {}, TransientError),
+        (503, {"__type": "ServiceUnavailableException"}, {}, TransientError),
+        (400, {"__type": "UnsupportedLanguagePairException", "message": "no"}, {}, ProviderError),
+        (502, b"Bad Gateway", {}, TransientError),
+        (403, {"__type": "SomeFutureAuthException", "message": "no"}, {}, AuthError),
+        (429, {"__type": "SomeFutureThrottle"}, {"Retry-After": "2"}, RateLimitError),
+    ],
+)
+async def test_errors_are_classified_by_type(
+    status: int, body: object, headers: dict[str, str], kind: type[ProviderError]
+) -> None:
     fake = AmazonFake()
     fake.fail_next(status, body, headers)
     with serve(fake.app) as url:

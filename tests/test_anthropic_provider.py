@@ -137,12 +137,23 @@ async def test_permission_error_is_an_auth_error(fake: tuple[FakeAnthropic, str]
 async def test_rate_limit_waits_as_told(fake: tuple[FakeAnthropic, str]) -> None:
     server, url = fake
     reset = (datetime.now(UTC) + timedelta(seconds=40)).isoformat().replace("+00:00", "Z")
-    server.fail(429, "rate_limit_error", "Number of requests has exceeded your rate limit.",
-                headers={"retry-after": "12", "anthropic-ratelimit-requests-limit": "50",
-                         "anthropic-ratelimit-requests-remaining": "0",
-                         "anthropic-ratelimit-requests-reset": reset})
-    server.fail(429, "rate_limit_error", "Number of requests has exceeded your rate limit.",
-                headers={"anthropic-ratelimit-requests-reset": reset})
+    server.fail(
+        429,
+        "rate_limit_error",
+        "Number of requests has exceeded your rate limit.",
+        headers={
+            "retry-after": "12",
+            "anthropic-ratelimit-requests-limit": "50",
+            "anthropic-ratelimit-requests-remaining": "0",
+            "anthropic-ratelimit-requests-reset": reset,
+        },
+    )
+    server.fail(
+        429,
+        "rate_limit_error",
+        "Number of requests has exceeded your rate limit.",
+        headers={"anthropic-ratelimit-requests-reset": reset},
+    )
     first = await failure(url)
     second = await failure(url)
     assert isinstance(first, RateLimitError) and first.retry_after == 12
@@ -151,10 +162,13 @@ async def test_rate_limit_waits_as_told(fake: tuple[FakeAnthropic, str]) -> None
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "type_", "code"), [
-    (429, "rate_limit_error", "enforced_spend_limit_reached"),
-    (402, "billing_error", None),
-])
+@pytest.mark.parametrize(
+    ("status", "type_", "code"),
+    [
+        (429, "rate_limit_error", "enforced_spend_limit_reached"),
+        (402, "billing_error", None),
+    ],
+)
 async def test_spend_limit_and_billing_are_fatal(
     fake: tuple[FakeAnthropic, str], status: int, type_: str, code: str | None
 ) -> None:
@@ -177,12 +191,13 @@ async def test_overload_is_transient(
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("status", [413, 400])
-async def test_rejected_requests_stop_the_run(
-    fake: tuple[FakeAnthropic, str], status: int
-) -> None:
+async def test_rejected_requests_stop_the_run(fake: tuple[FakeAnthropic, str], status: int) -> None:
     server, url = fake
-    server.fail(status, "request_too_large" if status == 413 else "invalid_request_error",
-                "Request exceeds the maximum allowed number of bytes.")
+    server.fail(
+        status,
+        "request_too_large" if status == 413 else "invalid_request_error",
+        "Request exceeds the maximum allowed number of bytes.",
+    )
     exc = await failure(url)
     assert isinstance(exc, RequestRejectedError) and exc.fatal and exc.status == status
 
@@ -199,12 +214,20 @@ async def test_fake_server_refuses_a_system_role(fake: tuple[FakeAnthropic, str]
     """The fake enforces the documented rule the adapter relies on (system is top-level)."""
     _, url = fake
     async with httpx.AsyncClient() as client:
-        response = await client.post(f"{url}/v1/messages", headers={
-            "x-api-key": KEY, "anthropic-version": "2023-06-01"}, json={
-            "model": "claude-test", "max_tokens": 10,
-            "messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "y"}]})
-        missing = await client.post(f"{url}/v1/messages", headers={"x-api-key": KEY}, json={
-            "model": "claude-test", "max_tokens": 10, "messages": []})
+        response = await client.post(
+            f"{url}/v1/messages",
+            headers={"x-api-key": KEY, "anthropic-version": "2023-06-01"},
+            json={
+                "model": "claude-test",
+                "max_tokens": 10,
+                "messages": [{"role": "system", "content": "x"}, {"role": "user", "content": "y"}],
+            },
+        )
+        missing = await client.post(
+            f"{url}/v1/messages",
+            headers={"x-api-key": KEY},
+            json={"model": "claude-test", "max_tokens": 10, "messages": []},
+        )
     assert response.status_code == 400 and "system" in response.json()["error"]["message"]
     assert missing.status_code == 400 and "anthropic-version" in missing.text
 
@@ -212,7 +235,9 @@ async def test_fake_server_refuses_a_system_role(fake: tuple[FakeAnthropic, str]
 class TestAnthropicConformance(ProviderConformance):
     provider_class = AnthropicProvider
     options: ClassVar[dict[str, Any]] = {
-        "base_url": "https://anthropic.test", "model": "claude-test"}
+        "base_url": "https://anthropic.test",
+        "model": "claude-test",
+    }
     pair = EN_DE
 
     def request_texts(self, request: httpx.Request) -> list[str]:

@@ -14,8 +14,10 @@ from harness.models import LangPair, Segment
 from providers.apertium import ApertiumOptions, ApertiumProvider
 from tests.helpers import APERTIUM_MISSING, APERTIUM_SKIP_REASON, REPO, only_run_file, read_jsonl
 
-pytestmark = [pytest.mark.apertium, pytest.mark.skipif(APERTIUM_MISSING,
-                                                      reason=APERTIUM_SKIP_REASON)]
+pytestmark = [
+    pytest.mark.apertium,
+    pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON),
+]
 SEED_LANGS = ["ca", "eo", "es", "gl"]
 
 
@@ -43,8 +45,11 @@ async def test_unsupported_target_lists_what_is_installed() -> None:
 @pytest.mark.anyio
 async def test_batch_translation_is_aligned_and_real() -> None:
     provider = ApertiumProvider()
-    batch = [Segment("a", "The dog is big."), Segment("b", "Bastrykin said on May 20."),
-             Segment("c", "Hello world.")]
+    batch = [
+        Segment("a", "The dog is big."),
+        Segment("b", "Bastrykin said on May 20."),
+        Segment("c", "Hello world."),
+    ]
     out = await provider.translate(batch, LangPair("en", "es"))
     # Alignment: the batch gives what each segment gives when translated alone.
     alone = [(await provider.translate([seg], LangPair("en", "es")))[0].text for seg in batch]
@@ -60,14 +65,22 @@ async def test_unknown_word_marks_follow_the_option() -> None:
     text = [Segment("a", "The zorblax is here.")]
     plain = await ApertiumProvider().translate(text, LangPair("en", "es"))
     marked = await ApertiumProvider(ApertiumOptions(mark_unknown=True)).translate(
-        text, LangPair("en", "es"))
+        text, LangPair("en", "es")
+    )
     assert "*" not in plain[0].text and "*zorblax" in marked[0].text
 
 
 def _harness(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_apertium_run_writes_88_translated_segment_lines(tmp_path: Path) -> None:
@@ -84,7 +97,8 @@ def test_apertium_run_writes_88_translated_segment_lines(tmp_path: Path) -> None
     assert len(segments) == 2 * 4 * 11 == 88
     assert all(r["output"] and r["error"] is None for r in segments)
     assert {(r["variant"], r["target_lang"]) for r in segments} == {
-        (v, t) for v in ("spun", "restored") for t in SEED_LANGS}
+        (v, t) for v in ("spun", "restored") for t in SEED_LANGS
+    }
     assert footer["counts"] == {"segments": 88, "ok": 88, "errors": 0}
     by_id = {r["id"]: r for r in segments}
     restored = by_id["ki-2025-05-20-naturalized-migrants/p06/restored/es"]["output"]
@@ -92,8 +106,7 @@ def test_apertium_run_writes_88_translated_segment_lines(tmp_path: Path) -> None
 
 
 def test_unsupported_language_fails_before_any_run_file(tmp_path: Path) -> None:
-    result = _harness("run", "--provider", "apertium", "--to", "es,fr", "--runs-dir",
-                      str(tmp_path))
+    result = _harness("run", "--provider", "apertium", "--to", "es,fr", "--runs-dir", str(tmp_path))
     assert result.returncode == 2
     assert "no installed pair en->fr" in result.stderr and "en->es (eng-spa)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -143,8 +156,9 @@ async def test_engine_runs_off_the_event_loop_in_a_session_of_its_own(tmp_path: 
     import anyio
 
     wrapper = tmp_path / "apertium-wrapper"
-    wrapper.write_text(ENGINE_WRAPPER.format(python=sys.executable, folder=str(tmp_path)),
-                       encoding="utf-8")
+    wrapper.write_text(
+        ENGINE_WRAPPER.format(python=sys.executable, folder=str(tmp_path)), encoding="utf-8"
+    )
     wrapper.chmod(0o755)
     provider = ApertiumProvider(ApertiumOptions(binary=str(wrapper)))
 

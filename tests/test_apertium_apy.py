@@ -119,8 +119,9 @@ async def test_long_paragraph_survives_whole(apy: ApyServer, tmp_path: Path) -> 
 
 @pytest.mark.anyio
 async def test_unreachable_server_is_transient() -> None:
-    provider = ApertiumApyProvider(ApyOptions(base_url="http://127.0.0.1:9"),
-                                   client=httpx.AsyncClient(timeout=5))
+    provider = ApertiumApyProvider(
+        ApyOptions(base_url="http://127.0.0.1:9"), client=httpx.AsyncClient(timeout=5)
+    )
     with pytest.raises(TransientError, match="cannot reach"):
         await provider.translate([Segment("a", "Hello.")], LangPair("en", "es"))
     assert provider.client is not None
@@ -129,9 +130,25 @@ async def test_unreachable_server_is_transient() -> None:
 
 def test_harness_run_through_apy_writes_88_segments(apy: ApyServer, tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "--provider", "apertium-apy",
-         "-o", f"base_url={apy.base_url}", "--to", "es,ca,gl,eo", "--runs-dir", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "run",
+            "--provider",
+            "apertium-apy",
+            "-o",
+            f"base_url={apy.base_url}",
+            "--to",
+            "es,ca,gl,eo",
+            "--runs-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     segments = [r for r in read_jsonl(only_run_file(tmp_path)) if r["type"] == "segment"]
@@ -147,16 +164,34 @@ def test_stop_ends_the_whole_process_group() -> None:
         os.killpg(group, 0)  # signal 0 only checks that some process of the group exists
 
 
-def test_apy_defaults_to_apertiums_targets_and_is_never_cached(apy: ApyServer,
-                                                               tmp_path: Path) -> None:
+def test_apy_defaults_to_apertiums_targets_and_is_never_cached(
+    apy: ApyServer, tmp_path: Path
+) -> None:
     env = {**os.environ, "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
     headers, segments = [], []
     for attempt in ("first", "second"):
         out = tmp_path / attempt
         result = subprocess.run(
-            [sys.executable, "-m", "harness", "run", "--provider", "apertium-apy",
-             "-o", f"base_url={apy.base_url}", "--variant", "restored", "--runs-dir", str(out)],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "run",
+                "--provider",
+                "apertium-apy",
+                "-o",
+                f"base_url={apy.base_url}",
+                "--variant",
+                "restored",
+                "--runs-dir",
+                str(out),
+            ],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
         )
         assert result.returncode == 0, result.stderr
         lines = read_jsonl(only_run_file(out))

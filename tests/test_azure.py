@@ -28,13 +28,19 @@ SEGMENTS = [Segment("a", "Short."), Segment("b", "A much longer paragraph than t
 async def test_request_follows_the_wire_format() -> None:
     fake = AzureFake(region="westeurope")
     with serve(fake.app) as url:
-        async with adapter(AzureProvider, SECRETS, base_url=url, region="westeurope",
-                           profanity_action="Marked") as azure:
+        async with adapter(
+            AzureProvider, SECRETS, base_url=url, region="westeurope", profanity_action="Marked"
+        ) as azure:
             result = await azure.translate(SEGMENTS, LangPair("en", "zh-Hans"))
     request = fake.requests[0]
     assert request.path == "/translate"
-    assert request.query == [("api-version", "3.0"), ("from", "en"), ("to", "zh-Hans"),
-                             ("textType", "plain"), ("profanityAction", "Marked")]
+    assert request.query == [
+        ("api-version", "3.0"),
+        ("from", "en"),
+        ("to", "zh-Hans"),
+        ("textType", "plain"),
+        ("profanityAction", "Marked"),
+    ]
     assert request.headers["ocp-apim-subscription-key"] == KEY
     assert request.headers["ocp-apim-subscription-region"] == "westeurope"
     assert request.headers["content-type"].startswith("application/json")
@@ -48,8 +54,9 @@ async def test_request_follows_the_wire_format() -> None:
 @pytest.mark.anyio
 async def test_metered_usage_is_spread_by_length() -> None:
     fake = AzureFake()
-    fake.fail_next(200, [{"translations": [{"text": "x", "to": "de"}]}] * 2,
-                   {"X-Metered-Usage": "100"})
+    fake.fail_next(
+        200, [{"translations": [{"text": "x", "to": "de"}]}] * 2, {"X-Metered-Usage": "100"}
+    )
     with serve(fake.app) as url:
         async with adapter(AzureProvider, SECRETS, base_url=url) as azure:
             result = await azure.translate(SEGMENTS, LangPair("en", "de"))
@@ -67,8 +74,9 @@ def test_spread_keeps_the_total() -> None:
 async def test_wrong_key_and_missing_region_are_auth_errors() -> None:
     fake = AzureFake(region="westeurope")
     with serve(fake.app) as url:
-        async with adapter(AzureProvider, {"AZURE_TRANSLATOR_KEY": "nope-5678"},
-                           base_url=url, region="westeurope") as azure:
+        async with adapter(
+            AzureProvider, {"AZURE_TRANSLATOR_KEY": "nope-5678"}, base_url=url, region="westeurope"
+        ) as azure:
             with pytest.raises(AuthError, match="401000") as wrong:
                 await azure.translate(SEGMENTS, LangPair("en", "de"))
         async with adapter(AzureProvider, SECRETS, base_url=url) as azure:
@@ -89,16 +97,24 @@ async def test_free_quota_gone_is_fatal() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "body", "headers", "kind"), [
-    (429, {"error": {"code": 429001, "message": "too many"}}, {"Retry-After": "9"},
-     RateLimitError),
-    (408, {"error": {"code": 408001, "message": "warming up"}}, {}, TransientError),
-    (503, {"error": {"code": 503000, "message": "unavailable"}}, {}, TransientError),
-    (401, b"", {}, AuthError),  # reported to come back with an empty body
-    (400, {"error": {"code": 400036, "message": "bad to"}}, {}, ProviderError),
-])
-async def test_error_mapping(status: int, body: object, headers: dict[str, str],
-                             kind: type[ProviderError]) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind"),
+    [
+        (
+            429,
+            {"error": {"code": 429001, "message": "too many"}},
+            {"Retry-After": "9"},
+            RateLimitError,
+        ),
+        (408, {"error": {"code": 408001, "message": "warming up"}}, {}, TransientError),
+        (503, {"error": {"code": 503000, "message": "unavailable"}}, {}, TransientError),
+        (401, b"", {}, AuthError),  # reported to come back with an empty body
+        (400, {"error": {"code": 400036, "message": "bad to"}}, {}, ProviderError),
+    ],
+)
+async def test_error_mapping(
+    status: int, body: object, headers: dict[str, str], kind: type[ProviderError]
+) -> None:
     fake = AzureFake()
     fake.fail_next(status, body, headers)
     with serve(fake.app) as url:
@@ -127,18 +143,26 @@ async def test_the_fake_refuses_requests_over_the_limits() -> None:
         async with adapter(AzureProvider, SECRETS, base_url=url) as azure:
             await azure.translate([Segment("a", "x" * 50_000)], LangPair("en", "de"))
             with pytest.raises(ProviderError, match="400077"):
-                await azure.translate([Segment("a", "x" * 25_001), Segment("b", "y" * 25_000)],
-                                      LangPair("en", "de"))
+                await azure.translate(
+                    [Segment("a", "x" * 25_001), Segment("b", "y" * 25_000)], LangPair("en", "de")
+                )
             with pytest.raises(ProviderError, match="400072"):
-                await azure.translate([Segment(str(n), "z") for n in range(1001)],
-                                      LangPair("en", "de"))
+                await azure.translate(
+                    [Segment(str(n), "z") for n in range(1001)], LangPair("en", "de")
+                )
     assert AzureProvider.limits.max_batch == 1000 and AzureProvider.limits.max_chars == 50_000
 
 
 def test_language_codes() -> None:
     azure = AzureProvider()
-    for lang, code in [("pt-PT", "pt-pt"), ("pt", "pt"), ("zh-TW", "zh-Hant"), ("sr", "sr-Cyrl"),
-                       ("fr-CA", "fr-ca"), ("ckb", "ku")]:
+    for lang, code in [
+        ("pt-PT", "pt-pt"),
+        ("pt", "pt"),
+        ("zh-TW", "zh-Hant"),
+        ("sr", "sr-Cyrl"),
+        ("fr-CA", "fr-ca"),
+        ("ckb", "ku"),
+    ]:
         assert azure.target_code(LangPair("en", lang)) == code
     with pytest.raises(UnsupportedLanguageError):
         azure.check_pair(LangPair("en", "qaa"))

@@ -40,9 +40,26 @@ def harness(*args: str) -> Result:
 
 
 def batch_run(url: str, runs: Path, *extra: str) -> Result:
-    return harness("run", "-p", "anthropic", "-o", f"base_url={url}", "-o", "model=claude-test",
-                   "--to", "uk", "--batch", "--poll", "0", "--runs-dir", str(runs),
-                   "--references", str(REFERENCES), "--no-cache", *extra)
+    return harness(
+        "run",
+        "-p",
+        "anthropic",
+        "-o",
+        f"base_url={url}",
+        "-o",
+        "model=claude-test",
+        "--to",
+        "uk",
+        "--batch",
+        "--poll",
+        "0",
+        "--runs-dir",
+        str(runs),
+        "--references",
+        str(REFERENCES),
+        "--no-cache",
+        *extra,
+    )
 
 
 def only_run(runs: Path) -> Path:
@@ -59,7 +76,8 @@ def created(server: FakeAnthropicBatches) -> list[Any]:
 
 
 def test_a_batch_run_posts_the_requests_inline_and_joins_the_results(
-        fake: tuple[FakeAnthropicBatches, str], tmp_path: Path) -> None:
+    fake: tuple[FakeAnthropicBatches, str], tmp_path: Path
+) -> None:
     server, url = fake
     result = batch_run(url, tmp_path / "runs")
     assert result.exit_code == 0, result.output
@@ -85,19 +103,41 @@ def test_a_batch_run_posts_the_requests_inline_and_joins_the_results(
 
 
 def test_batch_params_and_outputs_are_the_synchronous_ones(
-        fake: tuple[FakeAnthropicBatches, str], tmp_path: Path) -> None:
+    fake: tuple[FakeAnthropicBatches, str], tmp_path: Path
+) -> None:
     server, url = fake
-    options = ("-o", "temperature=0.5", "-o", "max_tokens=300",
-               "-o", "system_prompt=Render {source} as {target}.")
+    options = (
+        "-o",
+        "temperature=0.5",
+        "-o",
+        "max_tokens=300",
+        "-o",
+        "system_prompt=Render {source} as {target}.",
+    )
     assert batch_run(url, tmp_path / "batch", *options).exit_code == 0
     sync = FakeAnthropic(key=KEY)
     with serve(sync.app) as sync_url:
-        result = harness("run", "-p", "anthropic", "-o", f"base_url={sync_url}", "-o",
-                         "model=claude-test", "--to", "uk", "--runs-dir", str(tmp_path / "sync"),
-                         "--references", str(REFERENCES), "--no-cache", *options)
+        result = harness(
+            "run",
+            "-p",
+            "anthropic",
+            "-o",
+            f"base_url={sync_url}",
+            "-o",
+            "model=claude-test",
+            "--to",
+            "uk",
+            "--runs-dir",
+            str(tmp_path / "sync"),
+            "--references",
+            str(REFERENCES),
+            "--no-cache",
+            *options,
+        )
         assert result.exit_code == 0, result.output
     assert sorted(json.dumps(r.body, sort_keys=True) for r in sync.requests) == sorted(
-        json.dumps(r["params"], sort_keys=True) for r in created(server)[0].body["requests"])
+        json.dumps(r["params"], sort_keys=True) for r in created(server)[0].body["requests"]
+    )
 
     def outcome(path: Path) -> dict[str, Any]:
         return {s["id"]: (s["output"], s["flags"], s["usage"]) for s in segments(path)}
@@ -105,8 +145,7 @@ def test_batch_params_and_outputs_are_the_synchronous_ones(
     assert outcome(only_run(tmp_path / "batch")) == outcome(only_run(tmp_path / "sync"))
 
 
-def test_errored_expired_and_split_batches(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_errored_expired_and_split_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two batches (the limit is 12 requests): one expires after 5, one has errored requests."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setattr(AnthropicBatchApi, "limits", BatchLimits(12, 256_000_000))
@@ -124,17 +163,23 @@ def test_errored_expired_and_split_batches(
     by_custom = {AnthropicBatchApi.custom_id(_api(), key): key for key in written}
     expired = [by_custom[r["custom_id"]] for r in first[5:]]
     assert all("expired before it ran" in written[k]["error"]["message"] for k in expired)
-    overloaded = [s for s in written.values() if s["error"]
-                  and s["error"]["type"] == "TransientError"]
-    assert overloaded and all("Bastrykin" in s["source"] and s["error"]["status"] == 529
-                              for s in overloaded)
+    overloaded = [
+        s for s in written.values() if s["error"] and s["error"]["type"] == "TransientError"
+    ]
+    assert overloaded and all(
+        "Bastrykin" in s["source"] and s["error"]["status"] == 529 for s in overloaded
+    )
     second_ids = {by_custom[r["custom_id"]] for r in second}
-    assert all(written[k]["output"] == fake_translation(written[k]["source"])
-               for k in second_ids if "Bastrykin" not in written[k]["source"])
+    assert all(
+        written[k]["output"] == fake_translation(written[k]["source"])
+        for k in second_ids
+        if "Bastrykin" not in written[k]["source"]
+    )
     footer = read_jsonl(path)[-1]
     assert footer["counts"]["segments"] == SEGMENTS
     assert footer["counts"]["errors"] == len(expired) + sum(
-        1 for s in overloaded if s["id"] not in expired)
+        1 for s in overloaded if s["id"] not in expired
+    )
 
 
 def test_cancel_then_resume(fake: tuple[FakeAnthropicBatches, str], tmp_path: Path) -> None:
@@ -146,8 +191,19 @@ def test_cancel_then_resume(fake: tuple[FakeAnthropicBatches, str], tmp_path: Pa
     result = harness("run", "--batch", "--cancel", str(path), "--references", str(REFERENCES))
     assert result.exit_code == 0, result.output
     assert "canceling" in result.output
-    assert harness("run", "--resume", str(path), "--poll", "0", "--no-cache",
-                   "--references", str(REFERENCES)).exit_code == 0
+    assert (
+        harness(
+            "run",
+            "--resume",
+            str(path),
+            "--poll",
+            "0",
+            "--no-cache",
+            "--references",
+            str(REFERENCES),
+        ).exit_code
+        == 0
+    )
     written = segments(path)
     assert sum(s["error"] is None for s in written) == 3
     assert all("canceled before it ran" in s["error"]["message"] for s in written if s["error"])
@@ -161,8 +217,10 @@ def _api(base_url: str = "http://127.0.0.1:9") -> AnthropicBatchApi:
 
 def test_custom_ids_fit_the_pattern_and_stay_unique() -> None:
     api = _api()
-    keys = [f"{'a' * 60}/p{n:02d}/spun/pt-BR" for n in range(200)] + ["x/p01/spun/de",
-                                                                       "x_p01/spun/de"]
+    keys = [f"{'a' * 60}/p{n:02d}/spun/pt-BR" for n in range(200)] + [
+        "x/p01/spun/de",
+        "x_p01/spun/de",
+    ]
     ids = [api.custom_id(key) for key in keys]
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", cid) for cid in ids)
@@ -179,10 +237,12 @@ async def test_results_on_another_host_are_refused_and_get_no_key() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         options = AnthropicOptions(base_url="http://127.0.0.1:9", model="claude-test")
-        api = AnthropicBatchApi(AnthropicProvider(options, client=client,
-                                                  secrets={"ANTHROPIC_API_KEY": KEY}))
-        status = BatchStatus("msgbatch_1", "ended", True,
-                             detail={"results_url": "http://elsewhere.example/results"})
+        api = AnthropicBatchApi(
+            AnthropicProvider(options, client=client, secrets={"ANTHROPIC_API_KEY": KEY})
+        )
+        status = BatchStatus(
+            "msgbatch_1", "ended", True, detail={"results_url": "http://elsewhere.example/results"}
+        )
         with pytest.raises(BadResponseError, match="not on base_url"):
             [item async for item in api.results(status)]
     assert seen == []

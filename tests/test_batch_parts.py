@@ -38,8 +38,9 @@ def test_parts_are_cut_by_count_and_by_bytes_with_framing() -> None:
 
 
 def test_sizes_only_mode_keeps_no_entries() -> None:
-    parts = list(split_parts(((n, b"abc") for n in range(5)), BatchLimits(2, 100),
-                             jsonl_framing, keep=False))
+    parts = list(
+        split_parts(((n, b"abc") for n in range(5)), BatchLimits(2, 100), jsonl_framing, keep=False)
+    )
     assert [p.entries for p in parts] == [[], [], []]
     assert [p.size for p in parts] == [8, 8, 4]
 
@@ -68,8 +69,16 @@ async def test_creating_a_batch_is_not_retried_when_it_may_have_happened() -> No
 
     runner = SimpleNamespace(settings=SimpleNamespace(max_attempts=3))
     api = SimpleNamespace(name="fake-batch")
-    work = BatchWork(SimpleNamespace(identity=dict), api, runner, None, [], None, None,
-                       Poller(first=2.0, sleep=sleep))
+    work = BatchWork(
+        SimpleNamespace(identity=dict),
+        api,
+        runner,
+        None,
+        [],
+        None,
+        None,
+        Poller(first=2.0, sleep=sleep),
+    )
     attempts = 0
 
     async def dropped() -> None:

@@ -224,8 +224,7 @@ def test_a_missing_engine_is_one_usage_line(
     assert not list(tmp_path.glob("*.jsonl"))
 
 
-def test_a_missing_sentence_splitter_fails_before_any_work(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_sentence_splitter_fails_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "sentence_splitter", None)  # import fails
     bergamot_engine._splitter.cache_clear()
     try:

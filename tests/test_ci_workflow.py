@@ -38,7 +38,8 @@ WORKFLOW = REPO / ".github" / "workflows" / "harness.yml"
 ENGINES = ("apertium", "bergamot")
 BASELINES = {engine: REPO / "runs" / "baseline" / f"{engine}.jsonl" for engine in ENGINES}
 REAL_ENGINES = (
-    pytest.mark.apertium, pytest.mark.bergamot,
+    pytest.mark.apertium,
+    pytest.mark.bergamot,
     pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON),
     pytest.mark.skipif(BERGAMOT_MISSING, reason=BERGAMOT_SKIP_REASON),
 )
@@ -85,17 +86,25 @@ def engine_steps(engine: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 ACTIONLINT = shutil.which("actionlint") or shutil.which(
-    "actionlint", path=str(Path(sys.executable).parent))
+    "actionlint", path=str(Path(sys.executable).parent)
+)
 
 
-@pytest.mark.skipif(ACTIONLINT is None,
-                    reason="actionlint is not installed (pip install -e '.[test]')")
+@pytest.mark.skipif(
+    ACTIONLINT is None, reason="actionlint is not installed (pip install -e '.[test]')"
+)
 def test_workflows_pass_actionlint() -> None:
     assert ACTIONLINT is not None
     workflows = sorted(WORKFLOW.parent.glob("*.yml"))
     assert WORKFLOW in workflows
-    result = subprocess.run([ACTIONLINT, "-no-color", *map(str, workflows)], cwd=REPO,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [ACTIONLINT, "-no-color", *map(str, workflows)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -112,10 +121,14 @@ def test_workflow_triggers_comments_reports_and_keeps_the_run_files() -> None:
     cache = next(s for s in uses if s["uses"].startswith("actions/cache@"))
     assert "pip" in cache["with"]["path"] and "hashFiles('pyproject.toml')" in cache["with"]["key"]
     assert steps.index(cache) < steps.index(next(s for s in steps if s.get("run") == ".ci/setup"))
-    kept = " ".join(s["with"]["path"] for s in uses
-                    if s["uses"].startswith("actions/upload-artifact@"))
-    comments = {s["with"]["header"]: s for s in uses
-                if s["uses"].startswith("marocchino/sticky-pull-request-comment@")}
+    kept = " ".join(
+        s["with"]["path"] for s in uses if s["uses"].startswith("actions/upload-artifact@")
+    )
+    comments = {
+        s["with"]["header"]: s
+        for s in uses
+        if s["uses"].startswith("marocchino/sticky-pull-request-comment@")
+    }
     reporter = next(s for s in uses if s["uses"].startswith("dorny/test-reporter@"))
     assert reporter["with"]["reporter"] == "java-junit"
     for engine in ENGINES:
@@ -141,18 +154,29 @@ def _workspace(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     shim.parent.mkdir(parents=True)
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m harness "$@"\n', encoding="utf-8")
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-           "HARNESS_REFERENCES": str(REPO / "references"), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "HARNESS_REFERENCES": str(REPO / "references"),
+        "NO_COLOR": "1",
+    }
     env.pop("HARNESS_RUNS_DIR", None)
     return work, env
 
 
-def run_step(step: dict[str, Any], work: Path, env: dict[str, str]
-             ) -> subprocess.CompletedProcess[str]:
+def run_step(
+    step: dict[str, Any], work: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     # GitHub runs `run:` blocks as `bash --noprofile --norc -eo pipefail {0}`.
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                           step["run"]], cwd=work, env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 @pytest.mark.apertium
@@ -179,10 +203,10 @@ def test_workflow_steps_pass_and_write_the_summary_and_artifacts(tmp_path: Path)
         assert "apertium-eng-spa" in header["provider"]["packages"]
 
 
-@pytest.mark.parametrize("engine", [pytest.param(engine, marks=REAL_ENGINES)
-                                    for engine in ENGINES])
+@pytest.mark.parametrize("engine", [pytest.param(engine, marks=REAL_ENGINES) for engine in ENGINES])
 def test_a_regression_fails_the_compare_step_and_still_writes_the_summary(
-        tmp_path: Path, engine: str) -> None:
+    tmp_path: Path, engine: str
+) -> None:
     work, env = _workspace(tmp_path)
     translate, compare = engine_steps(engine)
     assert run_step(translate, work, env).returncode == 0

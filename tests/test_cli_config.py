@@ -25,12 +25,25 @@ from tests.compare_fixtures import ARTICLE, BAD, GOOD, write_run
 from tests.helpers import REFERENCES, read_jsonl
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    ("ES", "es"), ("es_ES", "es"), ("es-es", "es"), ("spa", "es"), ("eng", "en"),
-    ("iw", "he"), ("zh-CN", "zh"), ("zh-TW", "zh-TW"), ("pt-PT", "pt-PT"),
-    ("zh-hans", "zh-Hans"), ("zh-Hans-CN", "zh-Hans"),
-    ("sr-Latn", "sr-Latn"), ("ca-ES-valencia", "ca-valencia"), ("Eo", "eo"),
-])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("ES", "es"),
+        ("es_ES", "es"),
+        ("es-es", "es"),
+        ("spa", "es"),
+        ("eng", "en"),
+        ("iw", "he"),
+        ("zh-CN", "zh"),
+        ("zh-TW", "zh-TW"),
+        ("pt-PT", "pt-PT"),
+        ("zh-hans", "zh-Hans"),
+        ("zh-Hans-CN", "zh-Hans"),
+        ("sr-Latn", "sr-Latn"),
+        ("ca-ES-valencia", "ca-valencia"),
+        ("Eo", "eo"),
+    ],
+)
 def test_language_codes_are_normalised_once(code: str, expected: str) -> None:
     assert normalise_lang(code) == expected
 
@@ -60,8 +73,12 @@ class _PortugueseOnly(Provider):
 
 def test_a_code_the_provider_lacks_gets_a_suggestion() -> None:
     # Only the start-up timeout and the instance's name are read from the plan.
-    plan = cast(Any, SimpleNamespace(settings=SimpleNamespace(timeout=5.0),
-                                     instance=SimpleNamespace(name="pt-only")))
+    plan = cast(
+        Any,
+        SimpleNamespace(
+            settings=SimpleNamespace(timeout=5.0), instance=SimpleNamespace(name="pt-only")
+        ),
+    )
     with pytest.raises(UnsupportedLanguageError, match="did you mean --to pt\\?"):
         asyncio.run(choose_targets(_PortugueseOnly(), plan, [ARTICLE], ["pt-PT"]))
     with pytest.raises(UnsupportedLanguageError) as refused:
@@ -70,13 +87,23 @@ def test_a_code_the_provider_lacks_gets_a_suggestion() -> None:
 
 
 def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args],
-                              env={"HARNESS_REFERENCES": str(REFERENCES), **(env or {})})
+    return CliRunner().invoke(
+        main, [str(a) for a in args], env={"HARNESS_REFERENCES": str(REFERENCES), **(env or {})}
+    )
 
 
 def test_run_writes_one_normalised_target_for_es_written_three_ways(tmp_path: Path) -> None:
-    result = invoke("run", "--provider", "echo", "--to", "ES,es_ES,spa", "--variant", "restored",
-                    "--runs-dir", tmp_path)
+    result = invoke(
+        "run",
+        "--provider",
+        "echo",
+        "--to",
+        "ES,es_ES,spa",
+        "--variant",
+        "restored",
+        "--runs-dir",
+        tmp_path,
+    )
     assert result.exit_code == 0, result.output
     header, *segments = read_jsonl(next(tmp_path.glob("*.jsonl")))
     assert header["targets"] == ["es"]
@@ -100,7 +127,8 @@ def test_compare_never_splits_lower_and_upper_case_codes(tmp_path: Path) -> None
 
 
 def test_init_writes_a_starter_file_that_parses_and_keeps_an_existing_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     first = invoke("init")
     assert first.exit_code == 0, first.output
@@ -119,14 +147,17 @@ def test_init_writes_a_starter_file_that_parses_and_keeps_an_existing_one(
 
 
 def test_run_and_compare_take_their_plan_and_gates_from_the_config(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write_run(tmp_path / "baseline" / "good.jsonl", "good", dict(GOOD))
     (tmp_path / "harness.toml").write_text(
         '[run]\nproviders = ["echo"]\ntargets = ["ES"]\nvariants = ["restored"]\n'
         'articles = ["' + ARTICLE.id + '"]\n\n'
         '[gates]\nbaseline = "baseline/good.jsonl"\nruns = ["runs"]\n'
-        '[gates.fail_under]\n"names@restored" = 0.99\n', encoding="utf-8")
+        '[gates.fail_under]\n"names@restored" = 0.99\n',
+        encoding="utf-8",
+    )
     ran = invoke("run")
     assert ran.exit_code == 0, ran.output
     header = read_jsonl(next((tmp_path / "runs").glob("*.jsonl")))[0]
@@ -142,15 +173,19 @@ def test_run_and_compare_take_their_plan_and_gates_from_the_config(
     assert {g["gate"] for g in json.loads(loose.stdout)["gates"]} == {"fail-under names=0"}
 
 
-@pytest.mark.parametrize(("toml", "message"), [
-    ('[run]\nprovider = ["echo"]\n', "unknown key(s) provider"),
-    ('[run]\ntargets = ["xx"]\n', "'xx' is not a language code"),
-    ('[gates.fail_under]\nnames = 2\n', "fraction between 0 and 1"),
-    ('[gates]\nfail_under = ["names=0.9"]\n', "must be a table"),
-    ("run = 3\n", "[run] must be a table"),
-])
-def test_bad_tables_are_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      toml: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[run]\nprovider = ["echo"]\n', "unknown key(s) provider"),
+        ('[run]\ntargets = ["xx"]\n', "'xx' is not a language code"),
+        ("[gates.fail_under]\nnames = 2\n", "fraction between 0 and 1"),
+        ('[gates]\nfail_under = ["names=0.9"]\n', "must be a table"),
+        ("run = 3\n", "[run] must be a table"),
+    ],
+)
+def test_bad_tables_are_config_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, toml: str, message: str
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "harness.toml").write_text(toml, encoding="utf-8")
     write_run(tmp_path / "runs" / "good.jsonl", "good", dict(GOOD))
@@ -161,33 +196,48 @@ def test_bad_tables_are_config_errors(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "Traceback" not in result.output
 
 
-def test_an_instance_shadowing_an_adapter_is_a_warning(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_instance_shadowing_an_adapter_is_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "harness.toml").write_text('[providers.deepl]\nadapter = "echo"\n',
-                                           encoding="utf-8")
-    result = invoke("run", "--provider", "deepl", "--to", "es", "--variant", "restored",
-                    "--runs-dir", tmp_path / "runs")
+    (tmp_path / "harness.toml").write_text(
+        '[providers.deepl]\nadapter = "echo"\n', encoding="utf-8"
+    )
+    result = invoke(
+        "run",
+        "--provider",
+        "deepl",
+        "--to",
+        "es",
+        "--variant",
+        "restored",
+        "--runs-dir",
+        tmp_path / "runs",
+    )
     assert result.exit_code == 0, result.output
     assert "warning" in result.output and "shadows the adapter 'deepl'" in result.output
 
 
 def _dry_run_rows(output: str) -> dict[str, list[str]]:
-    return {line.split()[0]: line.split() for line in output.splitlines()[1:]
-            if line and not line.startswith(("nothing", "cost of"))}
+    return {
+        line.split()[0]: line.split()
+        for line in output.splitlines()[1:]
+        if line and not line.startswith(("nothing", "cost of"))
+    }
 
 
 def test_dry_run_prices_from_the_dated_table_unless_the_instance_has_prices(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from harness.run.prices import price_table
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "harness.toml").write_text(
         '[providers.deepl-cheap]\nadapter = "deepl"\nprice_per_million_chars = 5.0\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     env = {"DEEPL_API_KEY": "dry-run-key", "OPENAI_API_KEY": "dry-run-key"}
-    result = invoke("run", "--dry-run", "-p", "deepl", "-p", "deepl-cheap", "--to", "es",
-                    env=env)
+    result = invoke("run", "--dry-run", "-p", "deepl", "-p", "deepl-cheap", "--to", "es", env=env)
     assert result.exit_code == 0, result.output
     rows = _dry_run_rows(result.stdout)
     characters = int(rows["deepl"][5])
@@ -195,13 +245,15 @@ def test_dry_run_prices_from_the_dated_table_unless_the_instance_has_prices(
     listed = table.lookup("deepl", None)
     assert listed is not None
     assert float(rows["deepl"][7]) == pytest.approx(
-        characters * listed["price_per_million_chars"] / 1e6, abs=1e-4)
+        characters * listed["price_per_million_chars"] / 1e6, abs=1e-4
+    )
     assert float(rows["deepl-cheap"][7]) == pytest.approx(characters * 5.0 / 1e6, abs=1e-4)
     assert f"price table of {table.as_of}, {table.currency}" in result.stdout
     assert "cost of deepl-cheap: the instance's price_per_million_* settings" in result.stdout
     # A model the table does not know gets no estimate rather than a guess.
-    unknown = invoke("run", "--dry-run", "-p", "openai", "-o", "model=no-such-model",
-                     "--to", "es", env=env)
+    unknown = invoke(
+        "run", "--dry-run", "-p", "openai", "-o", "model=no-such-model", "--to", "es", env=env
+    )
     assert unknown.exit_code == 0, unknown.output
     assert _dry_run_rows(unknown.stdout)["openai"][7] == "-"
 
@@ -214,15 +266,18 @@ def test_own_content_language_flags_are_normalised_too() -> None:
         parse_references(("es=a.txt", "es_ES=b.txt"))
 
 
-def test_run_takes_its_own_content_from_the_config(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_takes_its_own_content_from_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "texts").mkdir()
-    (tmp_path / "texts" / "mine.txt").write_text("The fund grew by 20,000 euros.\n",
-                                                 encoding="utf-8")
+    (tmp_path / "texts" / "mine.txt").write_text(
+        "The fund grew by 20,000 euros.\n", encoding="utf-8"
+    )
     (tmp_path / "harness.toml").write_text(
         '[run]\nproviders = ["echo"]\ntargets = ["de"]\ninputs = ["texts/mine.txt"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = invoke("run", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     lines = read_jsonl(next((tmp_path / "runs").glob("*.jsonl")))

@@ -1,24 +1,33 @@
-"""Lint and types are part of the test suite, so one command checks everything."""
+"""Format, lint and types are part of the test suite, so one command checks everything.
+
+ruff and mypy are test dependencies (``pip install -e '.[test]'``): a missing one fails
+here rather than skipping, so a broken install cannot pass for a clean tree.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-import pytest
-
 from tests.helpers import REPO
 
 
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run("ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_ruff_is_clean() -> None:
-    pytest.importorskip("ruff", reason="ruff is not installed (pip install -e '.[test]')")
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise",
-                             "."], cwd=REPO, capture_output=True, text=True, check=False)
+    result = _run("ruff", "check", "--output-format", "concise", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_is_clean() -> None:
-    pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
-    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True,
-                            text=True, check=False)
+    result = _run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -25,25 +25,31 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def report(runs: dict[str, Path]) -> Report:
-    return build_report([runs["bad"], runs["same"]], CompareOptions(
-        baseline=runs["good"], references=REFERENCES,
-        gates=[parse_gate("fail-under", "names@restored=0.9"),
-               parse_gate("max-regression", "broken=0")]))
+    return build_report(
+        [runs["bad"], runs["same"]],
+        CompareOptions(
+            baseline=runs["good"],
+            references=REFERENCES,
+            gates=[
+                parse_gate("fail-under", "names@restored=0.9"),
+                parse_gate("max-regression", "broken=0"),
+            ],
+        ),
+    )
 
 
 def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, ["compare", "--references", str(REFERENCES),
-                                     *[str(a) for a in args]])
+    return CliRunner().invoke(
+        main, ["compare", "--references", str(REFERENCES), *[str(a) for a in args]]
+    )
 
 
-def test_newly_broken_fact_names_the_fact_language_segment_and_both_outputs(
-        report: Report) -> None:
+def test_newly_broken_fact_names_the_fact_language_segment_and_both_outputs(report: Report) -> None:
     bad = next(c for c in report.comparisons if report.run_label(c.run) == "bad")
     broken = [f for f in bad.newly_broken if f.label == "Alexander Bastrykin"]
     assert len(broken) == 1
     fact = broken[0]
-    assert (fact.target, fact.variant, fact.segment, fact.kind) == ("es", "restored", "p01",
-                                                                    "name")
+    assert (fact.target, fact.variant, fact.segment, fact.kind) == ("es", "restored", "p01", "name")
     assert fact.baseline_output == GOOD[("p01", "restored")]
     assert fact.candidate_output == BAD[("p01", "restored")]
     assert bad.facts_broken >= 1
@@ -61,8 +67,9 @@ def test_groups_count_facts_errors_and_usage(report: Report) -> None:
     assert report.runs[0].baseline and report.runs[0].label == "good"
     assert good.names_kept == good.names_expected > 0
     assert spun.errors == 1 and spun.error_types == {"TransientError": 1}
-    assert good.usage["characters"] == sum(len(s) for (_, v), s in
-                                           _sources().items() if v == "restored")
+    assert good.usage["characters"] == sum(
+        len(s) for (_, v), s in _sources().items() if v == "restored"
+    )
     assert good.latency.p50_ms is not None and 120 <= good.latency.p50_ms <= 130
     # Two paired segments per group: the report warns that p-values mean little.
     assert any("indicative only" in note for note in report.notes)
@@ -70,8 +77,10 @@ def test_groups_count_facts_errors_and_usage(report: Report) -> None:
 
 def _sources() -> dict[tuple[str, str], str]:
     from tests.compare_fixtures import ARTICLE
-    return {(s, v): ARTICLE.segment(s).text(v) for s in ("p01", "p02")
-            for v in ("restored", "spun")}
+
+    return {
+        (s, v): ARTICLE.segment(s).text(v) for s in ("p01", "p02") for v in ("restored", "spun")
+    }
 
 
 def test_per_fact_table_says_kept_how_or_lost(report: Report) -> None:
@@ -100,22 +109,40 @@ def test_json_report_follows_its_schema(report: Report) -> None:
 
 
 def test_cli_writes_every_format_and_exits_1_on_a_failed_gate(
-        runs: dict[str, Path], tmp_path: Path) -> None:
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    result = invoke(runs["bad"], "--baseline", runs["good"], "--output-dir", out,
-                    *[a for f in ("terminal", "markdown", "json", "junit", "html")
-                      for a in ("--format", f)],
-                    "--max-regression", "broken=0", "--fail-under", "numbers@restored=0.5")
+    result = invoke(
+        runs["bad"],
+        "--baseline",
+        runs["good"],
+        "--output-dir",
+        out,
+        *[a for f in ("terminal", "markdown", "json", "junit", "html") for a in ("--format", f)],
+        "--max-regression",
+        "broken=0",
+        "--fail-under",
+        "numbers@restored=0.5",
+    )
     assert result.exit_code == 1, result.output
     assert "gate failed: max-regression broken=0" in result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["compare.html", "compare.json", "compare.junit.xml", "compare.md",
-                     "compare.txt"]
+    assert names == [
+        "compare.html",
+        "compare.json",
+        "compare.junit.xml",
+        "compare.md",
+        "compare.txt",
+    ]
     markdown = (out / "compare.md").read_text("utf-8")
     assert markdown.startswith("## ❌")
     # The overview first: verdict, leaderboard, then the tables behind it.
-    assert (markdown.index("FAILED") < markdown.index("Leaderboard")
-            < markdown.index("Side by side") < markdown.index("#### bad vs good"))
+    assert (
+        markdown.index("FAILED")
+        < markdown.index("Leaderboard")
+        < markdown.index("Side by side")
+        < markdown.index("#### bad vs good")
+    )
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown
     assert "<details>" in markdown
     junit = ET.parse(out / "compare.junit.xml").getroot()
@@ -127,8 +154,11 @@ def test_cli_writes_every_format_and_exits_1_on_a_failed_gate(
     assert len(failures) == failed_gates and junit.get("failures") == str(failed_gates)
     assert all((case.get("classname") or "").startswith("harness.gates.") for case in failures)
     assert any("Alexander Bastrykin" in (case.findtext("failure") or "") for case in failures)
-    lost = [case.find("skipped") for case in junit.iter("testcase")
-            if "Alexander Bastrykin" in (case.get("name") or "")]
+    lost = [
+        case.find("skipped")
+        for case in junit.iter("testcase")
+        if "Alexander Bastrykin" in (case.get("name") or "")
+    ]
     assert any(s is not None and "regression" in (s.get("message") or "") for s in lost)
     html = (out / "compare.html").read_text("utf-8")
     assert INJECTED not in html
@@ -137,20 +167,30 @@ def test_cli_writes_every_format_and_exits_1_on_a_failed_gate(
 
 
 def test_cli_passes_with_exit_0_when_gates_hold(runs: dict[str, Path]) -> None:
-    result = invoke(runs["same"], "--baseline", runs["good"], "--max-regression",
-                    "fidelity=0.0", "--max-regression", "broken=0")
+    result = invoke(
+        runs["same"],
+        "--baseline",
+        runs["good"],
+        "--max-regression",
+        "fidelity=0.0",
+        "--max-regression",
+        "broken=0",
+    )
     assert result.exit_code == 0, result.output
     assert "same vs good: 0 newly broken facts, 0 fixed" in result.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--fail-under", "names"], "expected METRIC=VALUE"),
-    (["--fail-under", "nmes=0.9"], "unknown metric 'nmes'"),
-    (["--fail-under", "names=1.5"], "fraction between 0 and 1"),
-    (["--fail-under", "names@twisted=0.5"], "unknown variant"),
-    (["--max-regression", "fidelity=0.02"], "needs --baseline"),
-    (["--format", "json", "--format", "html"], "need --output-dir"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--fail-under", "names"], "expected METRIC=VALUE"),
+        (["--fail-under", "nmes=0.9"], "unknown metric 'nmes'"),
+        (["--fail-under", "names=1.5"], "fraction between 0 and 1"),
+        (["--fail-under", "names@twisted=0.5"], "unknown variant"),
+        (["--max-regression", "fidelity=0.02"], "needs --baseline"),
+        (["--format", "json", "--format", "html"], "need --output-dir"),
+    ],
+)
 def test_usage_errors_exit_2(runs: dict[str, Path], args: list[str], message: str) -> None:
     result = invoke(runs["good"], *args)
     assert result.exit_code == 2
@@ -163,7 +203,8 @@ def test_missing_run_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_runs_of_different_texts_are_refused_unless_allowed(
-        runs: dict[str, Path], tmp_path: Path) -> None:
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
     other = write_run(tmp_path / "other.jsonl", "other", GOOD, digest_override="0" * 64)
     refused = invoke(other, "--baseline", runs["good"])
     assert refused.exit_code == 2
@@ -175,9 +216,14 @@ def test_runs_of_different_texts_are_refused_unless_allowed(
 
 
 def test_interrupted_run_and_unpaired_segments_are_noted(
-        runs: dict[str, Path], tmp_path: Path) -> None:
-    partial = write_run(tmp_path / "partial.jsonl", "partial",
-                        {k: v for k, v in GOOD.items() if k[0] == "p01"}, footer=False)
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    partial = write_run(
+        tmp_path / "partial.jsonl",
+        "partial",
+        {k: v for k, v in GOOD.items() if k[0] == "p01"},
+        footer=False,
+    )
     result = invoke(partial, "--baseline", runs["good"], "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -204,8 +250,9 @@ def test_judge_remembers_judgements_and_matches_the_scorer(tmp_path: Path) -> No
     # Facts come from the restored segment, also for a spun output.
     facts = article_facts(ARTICLE)
     assert facts is not None
-    direct = score_pair(ARTICLE.segment("p01").restored, output, "es",
-                        facts=facts.for_segment("p01"))
+    direct = score_pair(
+        ARTICLE.segment("p01").restored, output, "es", facts=facts.for_segment("p01")
+    )
     assert first == judged_from(direct)
     assert first.names_expected > 0 and other.names_kept < first.names_kept
 
@@ -214,8 +261,9 @@ def test_runs_of_articles_outside_the_references_are_noted(tmp_path: Path) -> No
     run = write_run(tmp_path / "good.jsonl", "good", GOOD)
     empty = tmp_path / "no-references"
     empty.mkdir()
-    result = CliRunner().invoke(main, ["compare", str(run), "--references", str(empty),
-                                       "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["compare", str(run), "--references", str(empty), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     notes = json.loads(result.output)["notes"]
     assert any("not among the references" in note for note in notes)
@@ -224,8 +272,17 @@ def test_runs_of_articles_outside_the_references_are_noted(tmp_path: Path) -> No
 def test_a_runtime_failure_exits_3_not_1(runs: dict[str, Path], tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory", encoding="utf-8")
-    result = invoke(runs["bad"], "--baseline", runs["good"], "--max-regression", "broken=0",
-                    "--output-dir", blocker / "report", "--format", "json")
+    result = invoke(
+        runs["bad"],
+        "--baseline",
+        runs["good"],
+        "--max-regression",
+        "broken=0",
+        "--output-dir",
+        blocker / "report",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 3, result.output
     assert "compare failed" in result.output
 
@@ -249,21 +306,30 @@ def test_chrf_and_bleu_against_gold_translations(runs: dict[str, Path], tmp_path
 
     references = tmp_path / "references"
     shutil.copytree(REFERENCES / ARTICLE.id, references / ARTICLE.id)
-    gold = [GOOD.get((seg.id, "restored"), f"Traducción del párrafo {seg.id}.")
-            for seg in ARTICLE.segments]
+    gold = [
+        GOOD.get((seg.id, "restored"), f"Traducción del párrafo {seg.id}.")
+        for seg in ARTICLE.segments
+    ]
     (references / ARTICLE.id / "translations").mkdir(exist_ok=True)
-    (references / ARTICLE.id / "translations" / "es.txt").write_text("\n".join(gold) + "\n",
-                                                                     encoding="utf-8")
-    report = build_report([runs["bad"]], CompareOptions(
-        baseline=runs["good"], references=references,
-        gates=[parse_gate("fail-under", "chrf@restored=90")]))
+    (references / ARTICLE.id / "translations" / "es.txt").write_text(
+        "\n".join(gold) + "\n", encoding="utf-8"
+    )
+    report = build_report(
+        [runs["bad"]],
+        CompareOptions(
+            baseline=runs["good"],
+            references=references,
+            gates=[parse_gate("fail-under", "chrf@restored=90")],
+        ),
+    )
     good = report.group(0, "restored", "es")
     bad = report.group(1, "restored", "es")
     assert good is not None and bad is not None
     assert good.chrf == pytest.approx(100.0) and good.bleu == pytest.approx(100.0)
     assert bad.chrf is not None and bad.chrf < 90 and bad.gold_segments == 2
-    delta = next(g for g in report.comparisons[0].groups
-                 if (g.variant, g.target) == ("restored", "es")).get("chrf")
+    delta = next(
+        g for g in report.comparisons[0].groups if (g.variant, g.target) == ("restored", "es")
+    ).get("chrf")
     assert delta is not None and delta.delta is not None and delta.delta < 0
     assert delta.p_value is not None
     assert "nc:6" in str(report.signatures["chrf"])
@@ -271,8 +337,7 @@ def test_chrf_and_bleu_against_gold_translations(runs: dict[str, Path], tmp_path
     assert [g.target for g in report.failed_gates] == ["es"]
 
 
-def test_spin_section_carries_leakage_counts(
-        runs: dict[str, Path]) -> None:
+def test_spin_section_carries_leakage_counts(runs: dict[str, Path]) -> None:
     from harness.report.terminal import render_terminal
 
     report = build_report([runs["same"]], CompareOptions(references=REFERENCES))
@@ -281,7 +346,8 @@ def test_spin_section_carries_leakage_counts(
     assert {"leaked", "checked", "diverged", "compared"} <= set(spin.leakage)
     assert "examples" not in spin.leakage
     assert f"diverged {spin.leakage['diverged']}/{spin.leakage['compared']}" in render_terminal(
-        report, width=200)
+        report, width=200
+    )
 
 
 def test_markdown_shrinks_to_fit_a_step_summary(report: Report) -> None:

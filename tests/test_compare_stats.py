@@ -15,14 +15,17 @@ from harness.runfile import RunHeader
 from harness.score.totals import LatencyHistogram
 
 
-@pytest.mark.parametrize("broken, fixed, expected", [
-    (0, 0, None),
-    (0, 5, 0.0625),          # 2 * (1/2)^5
-    (5, 0, 0.0625),
-    (1, 9, 2 * 11 / 1024),   # 2 * (C(10,0) + C(10,1)) / 2^10
-    (3, 3, 1.0),
-    (10, 10, 1.0),
-])
+@pytest.mark.parametrize(
+    "broken, fixed, expected",
+    [
+        (0, 0, None),
+        (0, 5, 0.0625),  # 2 * (1/2)^5
+        (5, 0, 0.0625),
+        (1, 9, 2 * 11 / 1024),  # 2 * (C(10,0) + C(10,1)) / 2^10
+        (3, 3, 1.0),
+        (10, 10, 1.0),
+    ],
+)
 def test_mcnemar_exact(broken: int, fixed: int, expected: float | None) -> None:
     result = mcnemar_exact(broken, fixed)
     if expected is None:
@@ -36,8 +39,9 @@ def test_mcnemar_exact_stays_finite_for_large_counts() -> None:
     assert p is not None and 0.0 < p < 1e-20
 
 
-def _fidelity_bootstrap(base: list[tuple[int, int]], cand: list[tuple[int, int]]) -> tuple[
-        float | None, float | None, float | None]:
+def _fidelity_bootstrap(
+    base: list[tuple[int, int]], cand: list[tuple[int, int]]
+) -> tuple[float | None, float | None, float | None]:
     boot = PairedBootstrap(2, samples=1000, seed=1)
     for (kb, eb), (kc, ec) in zip(base, cand, strict=True):
         boot.add([kb, eb], [kc, ec])
@@ -87,21 +91,25 @@ def test_latency_histogram_quantiles_within_one_percent() -> None:
     assert LatencyHistogram().quantile(0.5) is None
 
 
-def _identity(label: str, restored: str = "a" * 64, lang: str = "en",
-              fidelity: str = "f1") -> RunIdentity:
-    header = {"source_lang": lang, "articles": [
-        {"id": "art", "digests": {"spun": "b" * 64, "restored": restored}}]}
-    return RunIdentity.from_header(label, RunHeader.model_validate(header),
-                                   {"fidelity": fidelity})
+def _identity(
+    label: str, restored: str = "a" * 64, lang: str = "en", fidelity: str = "f1"
+) -> RunIdentity:
+    header = {
+        "source_lang": lang,
+        "articles": [{"id": "art", "digests": {"spun": "b" * 64, "restored": restored}}],
+    }
+    return RunIdentity.from_header(label, RunHeader.model_validate(header), {"fidelity": fidelity})
 
 
 def test_alignment_lists_what_differs() -> None:
     assert check_alignment([_identity("x"), _identity("y")]) == []
-    problems = check_alignment([_identity("x"), _identity("y", restored="c" * 64, lang="de",
-                                                           fidelity="f2")])
+    problems = check_alignment(
+        [_identity("x"), _identity("y", restored="c" * 64, lang="de", fidelity="f2")]
+    )
     assert any("translated from 'en'" in p and "'de'" in p for p in problems)
-    assert any("different restored text" in p and "aaaaaaaaaaaa vs cccccccccccc" in p
-               for p in problems)
+    assert any(
+        "different restored text" in p and "aaaaaaaaaaaa vs cccccccccccc" in p for p in problems
+    )
     assert any("fidelity signature differs" in p for p in problems)
 
 
@@ -113,9 +121,13 @@ def test_alignment_refuses_runs_without_a_shared_article() -> None:
 def test_run_labels_are_unique() -> None:
     assert run_labels(["deepl", "google"], ["r1", "r2"]) == ["deepl", "google"]
     assert run_labels(["deepl", "deepl"], ["t1-deepl-ab12", "t2-deepl-cd34"]) == [
-        "deepl (ab12)", "deepl (cd34)"]
+        "deepl (ab12)",
+        "deepl (cd34)",
+    ]
     assert run_labels(["deepl", "deepl"], ["t1-deepl-ab12", "t2-deepl-ab12"]) == [
-        "deepl (t1-deepl-ab12)", "deepl (t2-deepl-ab12)"]
+        "deepl (t1-deepl-ab12)",
+        "deepl (t2-deepl-ab12)",
+    ]
     assert run_labels(["deepl", "deepl"], ["r1", "r1"]) == ["deepl (r1) #1", "deepl (r1) #2"]
 
 

@@ -36,8 +36,12 @@ async def test_request_follows_the_wire_format_and_outputs_align() -> None:
     assert request.headers["authorization"] == f"DeepL-Auth-Key {KEY}"
     assert request.headers["content-type"] == "application/json"
     assert KEY not in str(request.query) and "auth_key" not in request.json()
-    assert request.json() == {"text": [s.text for s in SEGMENTS], "source_lang": "EN",
-                              "target_lang": "EN-US", "show_billed_characters": True}
+    assert request.json() == {
+        "text": [s.text for s in SEGMENTS],
+        "source_lang": "EN",
+        "target_lang": "EN-US",
+        "show_billed_characters": True,
+    }
     assert [t.text for t in result] == [f"[EN-US] {s.text}" for s in SEGMENTS]
     assert [t.usage.characters for t in result] == [len(s.text) for s in SEGMENTS]
     assert all(t.engine is None for t in result)  # DeepL names no model unless one is asked
@@ -47,21 +51,32 @@ async def test_request_follows_the_wire_format_and_outputs_align() -> None:
 async def test_options_are_sent_and_the_model_used_is_the_engine() -> None:
     fake = DeepLFake()
     with serve(fake.app) as url:
-        async with adapter(DeepLProvider, SECRETS, base_url=url, formality="prefer_more",
-                           model_type="prefer_quality_optimized", split_sentences=0,
-                           context="A news article.") as deepl:
+        async with adapter(
+            DeepLProvider,
+            SECRETS,
+            base_url=url,
+            formality="prefer_more",
+            model_type="prefer_quality_optimized",
+            split_sentences=0,
+            context="A news article.",
+        ) as deepl:
             result = await deepl.translate(SEGMENTS[:1], LangPair("en", "pt-PT"))
     body = fake.requests[0].json()
     assert body["target_lang"] == "PT-PT"
     assert (body["formality"], body["model_type"], body["split_sentences"], body["context"]) == (
-        "prefer_more", "prefer_quality_optimized", "0", "A news article.")
+        "prefer_more",
+        "prefer_quality_optimized",
+        "0",
+        "A news article.",
+    )
     assert result[0].engine == "quality_optimized"
 
 
 def test_free_keys_go_to_the_free_host_unless_base_url_is_set() -> None:
     def base(key: str, **options: str) -> str:
-        return DeepLProvider(DeepLProvider.Options(**options),
-                             secrets={"DEEPL_API_KEY": key}).base_url
+        return DeepLProvider(
+            DeepLProvider.Options(**options), secrets={"DEEPL_API_KEY": key}
+        ).base_url
 
     assert base("abc:fx") == FREE_URL
     assert base("abc") == PRO_URL
@@ -106,8 +121,9 @@ async def test_the_fake_refuses_more_than_50_texts_like_the_documented_limit() -
 async def test_bad_key_is_an_auth_error_without_the_key() -> None:
     fake = DeepLFake()
     with serve(fake.app) as url:
-        async with adapter(DeepLProvider, {"DEEPL_API_KEY": "wrong-key-1234"},
-                           base_url=url) as deepl:
+        async with adapter(
+            DeepLProvider, {"DEEPL_API_KEY": "wrong-key-1234"}, base_url=url
+        ) as deepl:
             with pytest.raises(AuthError) as caught:
                 await deepl.translate(SEGMENTS, EN_DE)
     assert caught.value.status == 403 and caught.value.fatal
@@ -126,15 +142,19 @@ async def test_quota_runs_out_with_456() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "headers", "kind", "wait"), [
-    (429, {"Retry-After": "3"}, RateLimitError, 3.0),
-    (429, {}, RateLimitError, None),
-    (529, {}, TransientError, None),
-    (500, {}, TransientError, None),
-    (504, {}, TransientError, None),
-])
-async def test_retryable_answers(status: int, headers: dict[str, str],
-                                 kind: type[ProviderError], wait: float | None) -> None:
+@pytest.mark.parametrize(
+    ("status", "headers", "kind", "wait"),
+    [
+        (429, {"Retry-After": "3"}, RateLimitError, 3.0),
+        (429, {}, RateLimitError, None),
+        (529, {}, TransientError, None),
+        (500, {}, TransientError, None),
+        (504, {}, TransientError, None),
+    ],
+)
+async def test_retryable_answers(
+    status: int, headers: dict[str, str], kind: type[ProviderError], wait: float | None
+) -> None:
     fake = DeepLFake()
     fake.fail_next(status, {"message": "Too many requests"}, headers)
     with serve(fake.app) as url:
@@ -148,11 +168,14 @@ async def test_retryable_answers(status: int, headers: dict[str, str],
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("body", [
-    {"translations": [{"text": "only one"}]},
-    {"translations": "nope"},
-    b"<html>bad gateway</html>",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"translations": [{"text": "only one"}]},
+        {"translations": "nope"},
+        b"<html>bad gateway</html>",
+    ],
+)
 async def test_unusable_answers_are_bad_responses(body: object) -> None:
     fake = DeepLFake()
     fake.fail_next(200, body)
@@ -173,8 +196,14 @@ async def test_unreachable_host_is_transient() -> None:
 def test_language_codes() -> None:
     deepl = DeepLProvider(secrets=SECRETS)
     assert deepl.source_code(LangPair("pt-BR", "de")) == "PT"
-    for target, code in [("en", "EN-US"), ("en-GB", "EN-GB"), ("pt", "PT-BR"),
-                         ("pt-pt", "PT-PT"), ("zh", "ZH-HANS"), ("zh-Hant", "ZH-HANT")]:
+    for target, code in [
+        ("en", "EN-US"),
+        ("en-GB", "EN-GB"),
+        ("pt", "PT-BR"),
+        ("pt-pt", "PT-PT"),
+        ("zh", "ZH-HANS"),
+        ("zh-Hant", "ZH-HANT"),
+    ]:
         assert deepl.target_code(LangPair("de", target)) == code
     with pytest.raises(UnsupportedLanguageError, match="target language 'ga'"):
         deepl.check_pair(LangPair("en", "ga"))

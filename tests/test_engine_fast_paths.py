@@ -24,18 +24,55 @@ from tests.fakes.loopback import serve
 from tests.helpers import read_jsonl
 
 # 11 segments x 2 variants x 30 targets = 660 items: more than one lookup chunk (500).
-TARGETS = ["de", "fr", "es", "it", "pt", "nl", "pl", "sv", "da", "fi", "cs", "sk", "sl", "hr",
-           "hu", "ro", "bg", "el", "et", "lv", "lt", "uk", "tr", "ja", "zh", "ko", "ar", "he",
-           "hi", "id"]
+TARGETS = [
+    "de",
+    "fr",
+    "es",
+    "it",
+    "pt",
+    "nl",
+    "pl",
+    "sv",
+    "da",
+    "fi",
+    "cs",
+    "sk",
+    "sl",
+    "hr",
+    "hu",
+    "ro",
+    "bg",
+    "el",
+    "et",
+    "lv",
+    "lt",
+    "uk",
+    "tr",
+    "ja",
+    "zh",
+    "ko",
+    "ar",
+    "he",
+    "hi",
+    "id",
+]
 IDENTITY = {"adapter": "x", "adapter_version": "1", "options": {"model": "m", "z": [1, "é"]}}
 
 
 def canonical_key(source: str, target: str, text: str) -> str:
     """The documented key: sha256 of the whole request as sorted, compact JSON."""
-    document = {"format": CACHE_FORMAT, **IDENTITY, "source_lang": source,
-                "target_lang": target, "text": text}
-    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode("utf-8")).hexdigest()
+    document = {
+        "format": CACHE_FORMAT,
+        **IDENTITY,
+        "source_lang": source,
+        "target_lang": target,
+        "text": text,
+    }
+    return hashlib.sha256(
+        json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
+    ).hexdigest()
 
 
 def test_request_keys_are_the_documented_canonical_json() -> None:
@@ -67,11 +104,25 @@ def test_grouped_lookups_find_stored_and_pending_entries(tmp_path: Path) -> None
 
 
 def test_lines_of_one_request_are_written_as_one_by_one(tmp_path: Path) -> None:
-    records = [SegmentRecord(id=f"a/s{n}/spun/de", article="a", segment=f"s{n}", variant="spun",
-                             index=n, source_lang="en", target_lang="de", source=f"s {n}",
-                             output=f"é {n}\n\"x\"", error=None, attempts=1, latency_ms=1.5,
-                             cached=False, usage={"characters": n})
-               for n in range(3)]
+    records = [
+        SegmentRecord(
+            id=f"a/s{n}/spun/de",
+            article="a",
+            segment=f"s{n}",
+            variant="spun",
+            index=n,
+            source_lang="en",
+            target_lang="de",
+            source=f"s {n}",
+            output=f'é {n}\n"x"',
+            error=None,
+            attempts=1,
+            latency_ms=1.5,
+            cached=False,
+            usage={"characters": n},
+        )
+        for n in range(3)
+    ]
     with RunWriter(tmp_path / "one.jsonl") as writer:
         for record in records:
             writer.segment(record)
@@ -90,17 +141,25 @@ async def test_cached_rerun_sends_nothing_and_writes_the_same_outputs(tmp_path: 
         plan = batch_plan(url, max_batch=4, concurrency=8)
 
         async def run(folder: str) -> RunResult:
-            return await execute_run(plan, [article], targets=TARGETS,
-                                     variants=["spun", "restored"], runs_dir=tmp_path / folder,
-                                     cache=cache, control=FakeTime().control())
+            return await execute_run(
+                plan,
+                [article],
+                targets=TARGETS,
+                variants=["spun", "restored"],
+                runs_dir=tmp_path / folder,
+                cache=cache,
+                control=FakeTime().control(),
+            )
 
-        before = await estimate_run(plan, [article], targets=TARGETS,
-                                    variants=["spun", "restored"], cache=cache)
+        before = await estimate_run(
+            plan, [article], targets=TARGETS, variants=["spun", "restored"], cache=cache
+        )
         first = await run("first")
         sent = server.count
         again = await run("again")
-        estimate = await estimate_run(plan, [article], targets=TARGETS,
-                                      variants=["spun", "restored"], cache=cache)
+        estimate = await estimate_run(
+            plan, [article], targets=TARGETS, variants=["spun", "restored"], cache=cache
+        )
     total = len(article.segments) * 2 * len(TARGETS)
     assert total > 500 and first.counts.ok == total and first.cached == 0
     assert before.requests == sent and before.cached == 0
@@ -109,8 +168,10 @@ async def test_cached_rerun_sends_nothing_and_writes_the_same_outputs(tmp_path: 
     assert (estimate.segments, estimate.cached, estimate.requests) == (total, total, 0)
 
     def outputs(result: RunResult) -> dict[str, tuple[object, ...]]:
-        return {r["id"]: (r["output"], r["source"], r["usage"], r["engine"], r["flags"])
-                for r in segment_lines(result.path)}
+        return {
+            r["id"]: (r["output"], r["source"], r["usage"], r["engine"], r["flags"])
+            for r in segment_lines(result.path)
+        }
 
     assert outputs(again) == outputs(first)
     assert len(segment_lines(again.path)) == total  # every segment exactly once

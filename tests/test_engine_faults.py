@@ -46,9 +46,14 @@ async def test_random_faults_every_segment_ok_or_recorded(tmp_path: Path) -> Non
     fake = FakeTime()
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=3, concurrency=6, max_attempts=4, timeout=0.5)
-        result = await execute_run(plan, [seed_article()], targets=TARGETS,
-                                   variants=["spun", "restored"], runs_dir=tmp_path,
-                                   control=fake.control())
+        result = await execute_run(
+            plan,
+            [seed_article()],
+            targets=TARGETS,
+            variants=["spun", "restored"],
+            runs_dir=tmp_path,
+            control=fake.control(),
+        )
     records = _check_every_segment_ended(result.path, 4)
     # Every request the runner counted reached the server, and each was one attempt.
     assert result.requests == server.count
@@ -62,26 +67,36 @@ async def test_random_faults_every_segment_ok_or_recorded(tmp_path: Path) -> Non
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("fault, retried, error", [
-    ("429", True, None),
-    ("429-retry", True, None),
-    ("500", True, None),
-    ("503", True, None),
-    ("timeout", True, None),
-    ("reset", True, None),
-    ("slow", False, None),
-    ("malformed", False, "BadResponseError"),
-    ("short", False, "BadResponseError"),
-    ("long", False, "BadResponseError"),
-])
-async def test_each_fault_is_retried_or_recorded(tmp_path: Path, fault: str, retried: bool,
-                                                 error: str | None) -> None:
+@pytest.mark.parametrize(
+    "fault, retried, error",
+    [
+        ("429", True, None),
+        ("429-retry", True, None),
+        ("500", True, None),
+        ("503", True, None),
+        ("timeout", True, None),
+        ("reset", True, None),
+        ("slow", False, None),
+        ("malformed", False, "BadResponseError"),
+        ("short", False, "BadResponseError"),
+        ("long", False, "BadResponseError"),
+    ],
+)
+async def test_each_fault_is_retried_or_recorded(
+    tmp_path: Path, fault: str, retried: bool, error: str | None
+) -> None:
     server = FaultServer([fault])
     fake = FakeTime()
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=4, concurrency=1, max_attempts=3, timeout=0.3)
-        result = await execute_run(plan, [seed_article()], targets=["de"], variants=["spun"],
-                                   runs_dir=tmp_path, control=fake.control())
+        result = await execute_run(
+            plan,
+            [seed_article()],
+            targets=["de"],
+            variants=["spun"],
+            runs_dir=tmp_path,
+            control=fake.control(),
+        )
     records = segment_lines(result.path)
     first_batch = records[:4]
     assert [r["segment"] for r in first_batch] == ["p01", "p02", "p03", "p04"]
@@ -101,8 +116,14 @@ async def test_persistent_failure_stops_after_max_attempts(tmp_path: Path) -> No
     server = FaultServer(always_fail=["Bastrykin"])
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=1, concurrency=2, max_attempts=3)
-        result = await execute_run(plan, [seed_article()], targets=["de"], variants=["spun"],
-                                   runs_dir=tmp_path, control=FakeTime().control())
+        result = await execute_run(
+            plan,
+            [seed_article()],
+            targets=["de"],
+            variants=["spun"],
+            runs_dir=tmp_path,
+            control=FakeTime().control(),
+        )
     failed = [r for r in segment_lines(result.path) if r["error"]]
     assert failed and all("Bastrykin" in r["source"] for r in failed)
     assert {r["attempts"] for r in failed} == {3}
@@ -117,8 +138,14 @@ async def test_rate_limits_slow_down_then_recover(tmp_path: Path) -> None:
     control = fake.control()
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=1, concurrency=8, max_attempts=10)
-        await execute_run(plan, [seed_article()], targets=TARGETS, variants=["spun", "restored"],
-                          runs_dir=tmp_path, control=control)
+        await execute_run(
+            plan,
+            [seed_article()],
+            targets=TARGETS,
+            variants=["spun", "restored"],
+            runs_dir=tmp_path,
+            control=control,
+        )
     pacing = control.runners[0].pacing
     assert pacing.decreases >= 1
     # 44 successes after the last 429 are enough windows to climb back to the maximum.
@@ -130,8 +157,14 @@ async def test_outputs_far_shorter_than_the_source_are_flagged(tmp_path: Path) -
     server = FaultServer(["truncated"])
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=4, concurrency=1)
-        result = await execute_run(plan, [seed_article()], targets=["de"], variants=["spun"],
-                                   runs_dir=tmp_path, control=FakeTime().control())
+        result = await execute_run(
+            plan,
+            [seed_article()],
+            targets=["de"],
+            variants=["spun"],
+            runs_dir=tmp_path,
+            control=FakeTime().control(),
+        )
     records = segment_lines(result.path)
     assert all("suspect_truncation" in r["flags"] for r in records[:4])
     assert not any("suspect_truncation" in r["flags"] for r in records[4:])
@@ -142,9 +175,14 @@ async def test_long_segments_are_split_under_max_chars_and_rejoined(tmp_path: Pa
     server = FaultServer()
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=2, max_chars=120, concurrency=3)
-        result = await execute_run(plan, [seed_article()], targets=["de"],
-                                   variants=["restored"], runs_dir=tmp_path,
-                                   control=FakeTime().control())
+        result = await execute_run(
+            plan,
+            [seed_article()],
+            targets=["de"],
+            variants=["restored"],
+            runs_dir=tmp_path,
+            control=FakeTime().control(),
+        )
     assert all(sum(len(t) for t in req["texts"]) <= 120 for req in server.requests)
     records = segment_lines(result.path)
     split = [r for r in records if "split" in r["flags"]]

@@ -17,8 +17,24 @@ from harness.references.facts import load_facts
 
 REFERENCES = Path(__file__).resolve().parent.parent / "references"
 ARTICLE_ID = "ki-2025-05-20-naturalized-migrants"
-LANGUAGES = ["es", "ca", "gl", "eo", "de", "fr", "it", "pt", "pl", "ru", "uk", "tr", "ar",
-             "zh", "ja", "ko"]
+LANGUAGES = [
+    "es",
+    "ca",
+    "gl",
+    "eo",
+    "de",
+    "fr",
+    "it",
+    "pt",
+    "pl",
+    "ru",
+    "uk",
+    "tr",
+    "ar",
+    "zh",
+    "ja",
+    "ko",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +50,33 @@ def test_seed_facts_are_sound(article) -> None:  # type: ignore[no-untyped-def]
 def test_seed_inventory(article) -> None:  # type: ignore[no-untyped-def]
     facts = load_facts(article.path / "facts.toml")
     assert {n.id for n in facts.names} == {
-        "ukraine", "investigative-committee", "bastrykin", "tass", "russia", "kremlin",
-        "uzbekistan", "tajikistan", "kyrgyzstan", "spilf", "national-guard", "wsj", "putin"}
+        "ukraine",
+        "investigative-committee",
+        "bastrykin",
+        "tass",
+        "russia",
+        "kremlin",
+        "uzbekistan",
+        "tajikistan",
+        "kyrgyzstan",
+        "spilf",
+        "national-guard",
+        "wsj",
+        "putin",
+    }
     values = [(n.segment, n.text) for n in facts.numbers]
-    assert values == [("p01", "20,000"), ("p01", "May 20"), ("p03", "20,000"),
-                      ("p06", "30,000 to 40,000"), ("p07", "2022"), ("p07", "261,000"),
-                      ("p09", "March 31"), ("p09", "160,000"), ("p09", "14 years"),
-                      ("p11", "2024")]
+    assert values == [
+        ("p01", "20,000"),
+        ("p01", "May 20"),
+        ("p03", "20,000"),
+        ("p06", "30,000 to 40,000"),
+        ("p07", "2022"),
+        ("p07", "261,000"),
+        ("p09", "March 31"),
+        ("p09", "160,000"),
+        ("p09", "14 years"),
+        ("p11", "2024"),
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -53,25 +89,36 @@ def test_every_name_has_curated_forms(article, lang: str) -> None:  # type: igno
 
 
 SEGMENT_CASES = [
-    ("p01", {"ukraine", "investigative-committee", "bastrykin", "tass"},
-     [("value", Decimal(20000)), ("date", (5, 20, None))]),
+    (
+        "p01",
+        {"ukraine", "investigative-committee", "bastrykin", "tass"},
+        [("value", Decimal(20000)), ("date", (5, 20, None))],
+    ),
     ("p02", {"russia", "kremlin"}, []),
     ("p04", {"national-guard"}, []),
     ("p06", {"wsj"}, [("range", (Decimal(30000), Decimal(40000)))]),
     ("p08", set(), []),
-    ("p09", {"putin"}, [("date", (3, 31, None)), ("value", Decimal(160000)),
-                        ("value", Decimal(14))]),
+    (
+        "p09",
+        {"putin"},
+        [("date", (3, 31, None)), ("value", Decimal(160000)), ("value", Decimal(14))],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("segment", "names", "numbers"), SEGMENT_CASES)
-def test_facts_of_a_segment(article, segment: str, names: set[str],  # type: ignore[no-untyped-def]
-                            numbers: list[tuple[str, object]]) -> None:
+def test_facts_of_a_segment(
+    article,
+    segment: str,
+    names: set[str],  # type: ignore[no-untyped-def]
+    numbers: list[tuple[str, object]],
+) -> None:
     facts = load_facts(article.path / "facts.toml")
     seg = facts.for_segment(segment)
     assert {fact.id for fact, _ in seg.names} == names
-    assert [(n.kind, n.value if n.kind == "value" else n.date or n.range)
-            for n in seg.numbers] == numbers
+    assert [
+        (n.kind, n.value if n.kind == "value" else n.date or n.range) for n in seg.numbers
+    ] == numbers
 
 
 def test_facts_by_containment_in_restored_and_spun_text(article) -> None:  # type: ignore[no-untyped-def]
@@ -79,8 +126,12 @@ def test_facts_by_containment_in_restored_and_spun_text(article) -> None:  # typ
     p01 = article.segment("p01")
     for text in (p01.restored, p01.spun):
         seg = facts.for_text(text)
-        assert {f.id for f, _ in seg.names} == {"ukraine", "investigative-committee",
-                                                 "bastrykin", "tass"}
+        assert {f.id for f, _ in seg.names} == {
+            "ukraine",
+            "investigative-committee",
+            "bastrykin",
+            "tass",
+        }
         assert sorted(n.text for n in seg.numbers) == ["20,000", "May 20"]
     both = facts.for_text(p01.restored + "\n" + article.segment("p03").restored)
     assert [n.text for n in both.numbers].count("20,000") == 2
@@ -113,18 +164,36 @@ def _copy_article(tmp_path: Path) -> Path:
 
 
 BROKEN = [
-    ('text = "Vladimir Putin" }', 'text = "Vladimir Putn" }',
-     "name 'putin': 'Vladimir Putn' is not in restored p09"),
-    ('{ segment = "p09", text = "Vladimir Putin" }', '{ segment = "p99", text = "Vladimir Putin" }',
-     "name 'putin': no segment 'p99'"),
-    ('spun = "Wall Avenue Journal"', 'spun = "Wall Street Journal"',
-     "name 'wsj': 'Wall Street Journal' is not in spun p06"),
-    ('segment = "p07"\ntext = "261,000"', 'segment = "p07"\ntext = "262,000"',
-     "p07: number '261,000' has no fact"),
-    ('occurs = [{ segment = "p01", text = "TASS" }]', 'occurs = []',
-     "p01: name 'TASS' has no fact"),
-    ("date = { month = 3, day = 31 }", "date = { month = 13, day = 31 }",
-     "date needs a month 1-12"),
+    (
+        'text = "Vladimir Putin" }',
+        'text = "Vladimir Putn" }',
+        "name 'putin': 'Vladimir Putn' is not in restored p09",
+    ),
+    (
+        '{ segment = "p09", text = "Vladimir Putin" }',
+        '{ segment = "p99", text = "Vladimir Putin" }',
+        "name 'putin': no segment 'p99'",
+    ),
+    (
+        'spun = "Wall Avenue Journal"',
+        'spun = "Wall Street Journal"',
+        "name 'wsj': 'Wall Street Journal' is not in spun p06",
+    ),
+    (
+        'segment = "p07"\ntext = "261,000"',
+        'segment = "p07"\ntext = "262,000"',
+        "p07: number '261,000' has no fact",
+    ),
+    (
+        'occurs = [{ segment = "p01", text = "TASS" }]',
+        "occurs = []",
+        "p01: name 'TASS' has no fact",
+    ),
+    (
+        "date = { month = 3, day = 31 }",
+        "date = { month = 13, day = 31 }",
+        "date needs a month 1-12",
+    ),
     ('range = ["30000", "40000"]', 'range = ["40000", "30000"]', "range low 40000 is above high"),
     ('value = "160000"', 'value = "160k"', "'160k' is not a decimal number"),
     ("schema = 1", "schema = = 1", "facts.toml"),
@@ -148,8 +217,9 @@ def test_references_check_command_reports_fact_problems(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     folder = _copy_article(tmp_path)
     facts_file = folder / "facts.toml"
-    facts_file.write_text(facts_file.read_text("utf-8").replace('"Kremlin" }', '"Kremlyn" }'),
-                          "utf-8")
+    facts_file.write_text(
+        facts_file.read_text("utf-8").replace('"Kremlin" }', '"Kremlyn" }'), "utf-8"
+    )
     bad = runner.invoke(main, ["references", "check", "--references", str(tmp_path)])
     assert bad.exit_code == 1
     assert "name 'kremlin': 'Kremlyn' is not in restored" in bad.output

@@ -18,33 +18,64 @@ from harness.report.json_report import render_json, schema
 from tests.compare_fixtures import ARTICLE, GOOD, write_run
 from tests.helpers import REFERENCES
 
-SOURCE = ("Alexander Bastrykin, the head of the Investigative Committee, said on May 20 that "
-          "14 people had been detained in Kazan.")
+SOURCE = (
+    "Alexander Bastrykin, the head of the Investigative Committee, said on May 20 that "
+    "14 people had been detained in Kazan."
+)
 
 VERDICTS = [
     # (target, output, flags, verdict)
-    ("de", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
-     "Menschen seien in Kasan festgenommen worden.", (), "ok"),
+    (
+        "de",
+        "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
+        "Menschen seien in Kasan festgenommen worden.",
+        (),
+        "ok",
+    ),
     ("de", SOURCE, (), "untranslated"),
     # The source with a word changed is still the source.
     ("fr", SOURCE.replace("people", "persons"), (), "untranslated"),
     # German where French was asked for (a paragraph: enough text to be sure).
-    ("fr", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
-     "Menschen seien in Kasan festgenommen worden. Die Behörden hätten die Festnahmen mit "
-     "Verstößen gegen die Meldepflicht begründet.", (), "wrong_language"),
+    (
+        "fr",
+        "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
+        "Menschen seien in Kasan festgenommen worden. Die Behörden hätten die Festnahmen mit "
+        "Verstößen gegen die Meldepflicht begründet.",
+        (),
+        "wrong_language",
+    ),
     # German again, too short to be sure: not called a wrong language.
     ("fr", "Bastrykin sagte, 14 Menschen seien in Kasan festgenommen worden.", (), "unchecked"),
     # A paraphrase in the source language is still untranslated.
-    ("de", "The head of the committee told reporters that fourteen people were held in the "
-     "city.", (), "untranslated"),
+    (
+        "de",
+        "The head of the committee told reporters that fourteen people were held in the city.",
+        (),
+        "untranslated",
+    ),
     # Latin letters where Greek was asked for.
-    ("el", "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
-     "Menschen seien in Kasan festgenommen worden.", (), "wrong_language"),
-    ("el", "Ο επικεφαλής της Ερευνητικής Επιτροπής Αλεξάντρ Μπαστρίκιν δήλωσε στις 20 Μαΐου "
-     "ότι 14 άτομα κρατήθηκαν στο Καζάν.", (), "ok"),
+    (
+        "el",
+        "Alexander Bastrykin, der Leiter des Ermittlungskomitees, sagte am 20. Mai, 14 "
+        "Menschen seien in Kasan festgenommen worden.",
+        (),
+        "wrong_language",
+    ),
+    (
+        "el",
+        "Ο επικεφαλής της Ερευνητικής Επιτροπής Αλεξάντρ Μπαστρίκιν δήλωσε στις 20 Μαΐου "
+        "ότι 14 άτομα κρατήθηκαν στο Καζάν.",
+        (),
+        "ok",
+    ),
     # Croatian output for a Bosnian target is not a wrong language.
-    ("bs", "Šef Istražnog komiteta Aleksandar Bastrikin rekao je 20. maja da je u Kazanu "
-     "privedeno 14 ljudi.", (), "ok"),
+    (
+        "bs",
+        "Šef Istražnog komiteta Aleksandar Bastrikin rekao je 20. maja da je u Kazanu "
+        "privedeno 14 ljudi.",
+        (),
+        "ok",
+    ),
     # Too short to identify: a name, a number.
     ("fr", "Alexander Bastrykin", (), "unchecked"),
     ("ja", "14", (), "unchecked"),
@@ -55,8 +86,7 @@ VERDICTS = [
 
 
 @pytest.mark.parametrize(("target", "output", "flags", "verdict"), VERDICTS)
-def test_language_verdicts(target: str, output: str, flags: tuple[str, ...],
-                           verdict: str) -> None:
+def test_language_verdicts(target: str, output: str, flags: tuple[str, ...], verdict: str) -> None:
     result = judge_language(SOURCE, output, "en", target, flags)
     assert result.verdict == verdict, result
     assert result.fails == (verdict in ("untranslated", "wrong_language", "refusal"))
@@ -64,8 +94,9 @@ def test_language_verdicts(target: str, output: str, flags: tuple[str, ...],
 
 def test_english_for_another_source_is_a_wrong_language_even_when_short() -> None:
     # English is the language chat models fall back to: called on one sentence.
-    french = ("Alexandre Bastrykine a déclaré mardi que quatorze personnes avaient été "
-              "arrêtées à Kazan.")
+    french = (
+        "Alexandre Bastrykine a déclaré mardi que quatorze personnes avaient été arrêtées à Kazan."
+    )
     english = "The head of the committee told reporters that fourteen people were held there."
     verdict = judge_language(french, english, "fr", "de")
     assert (verdict.verdict, verdict.detected) == ("wrong_language", "en")
@@ -77,7 +108,10 @@ def test_same_language_is_never_untranslated() -> None:
 
 def test_verdict_flags_keep_only_the_flags_that_judge() -> None:
     assert verdict_flags(["truncated", "chatter", "wrong_language", "refusal", "split"]) == (
-        "chatter", "refusal", "wrong_language")
+        "chatter",
+        "refusal",
+        "wrong_language",
+    )
     assert verdict_flags(None) == ()
 
 
@@ -98,9 +132,12 @@ def test_compare_shows_verdicts_in_groups_gates_junit_and_reports(tmp_path: Path
     echo = {key: ARTICLE.segment(key[0]).text(key[1]) for key in GOOD}
     good = write_run(tmp_path / "good.jsonl", "good", GOOD)
     copied = write_run(tmp_path / "echo.jsonl", "echo", echo)
-    report = build_report([copied], CompareOptions(
-        baseline=good, references=REFERENCES,
-        gates=[parse_gate("fail-under", "translated=1.0")]))
+    report = build_report(
+        [copied],
+        CompareOptions(
+            baseline=good, references=REFERENCES, gates=[parse_gate("fail-under", "translated=1.0")]
+        ),
+    )
     echo_run = next(r.index for r in report.runs if r.label == "echo")
     group = report.group(echo_run, "restored", "es")
     assert group is not None
@@ -117,21 +154,39 @@ def test_compare_shows_verdicts_in_groups_gates_junit_and_reports(tmp_path: Path
     assert any(g["untranslated"] == 2 for g in data["groups"])
 
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, [
-        "compare", "--references", str(REFERENCES), str(copied), "--baseline", str(good),
-        "--output-dir", str(out), "--format", "junit", "--format", "markdown",
-        "--fail-under", "translated=1.0"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            "--references",
+            str(REFERENCES),
+            str(copied),
+            "--baseline",
+            str(good),
+            "--output-dir",
+            str(out),
+            "--format",
+            "junit",
+            "--format",
+            "markdown",
+            "--fail-under",
+            "translated=1.0",
+        ],
+    )
     assert result.exit_code == 1, result.output
     junit = ET.parse(out / "compare.junit.xml").getroot()
     # The failures are the failed gate checks; the language case says why, for reading.
-    language_cases = [case for case in junit.iter("testcase")
-                      if case.get("name") == "output language"
-                      and case.find("skipped") is not None]
+    language_cases = [
+        case
+        for case in junit.iter("testcase")
+        if case.get("name") == "output language" and case.find("skipped") is not None
+    ]
     assert language_cases
     assert "2 untranslated" in (language_cases[0].find("skipped").get("message") or "")
     gate_failures = [case for case in junit.iter("testcase") if case.find("failure") is not None]
-    assert gate_failures and all(case.get("classname") == "harness.gates.fail-under"
-                                 for case in gate_failures)
+    assert gate_failures and all(
+        case.get("classname") == "harness.gates.fail-under" for case in gate_failures
+    )
     assert "2 untranslated" in (out / "compare.md").read_text("utf-8")
 
 
@@ -149,10 +204,12 @@ def test_score_shows_untranslated_and_refused(tmp_path: Path) -> None:
         if record["type"] == "segment":
             record["output"] = GOOD[(record["segment"], record["variant"])]
             record["flags"] = ["refusal"] if record["segment"] == "p01" else ["chatter"]
-    copied.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                      "utf-8")
-    data = json.loads(CliRunner().invoke(
-        main, ["score", "--references", str(REFERENCES), "--json", str(copied)]).output)
+    copied.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    data = json.loads(
+        CliRunner()
+        .invoke(main, ["score", "--references", str(REFERENCES), "--json", str(copied)])
+        .output
+    )
     stats = [g["stats"] for g in data["runs"][0]["groups"]]
     assert sum(s["refusal"] for s in stats) == 2
     assert sum(s["untranslated"] for s in stats) == 0

@@ -32,12 +32,24 @@ KEY = "hb-Zq8Lr3Vx7Kp2Wm9Tn4Yc6"
 VARIANTS = ["restored"]
 
 
-async def _run(url: str, tmp_path: Path, *, cache: TranslationCache | None = None,
-               environ: dict[str, str] | None = None, **settings: object) -> Path:
+async def _run(
+    url: str,
+    tmp_path: Path,
+    *,
+    cache: TranslationCache | None = None,
+    environ: dict[str, str] | None = None,
+    **settings: object,
+) -> Path:
     plan = batch_plan(url, environ=environ, **{"max_batch": 4, "concurrency": 1, **settings})
-    result = await execute_run(plan, [seed_article()], targets=["de"], variants=VARIANTS,
-                               runs_dir=tmp_path / "runs", cache=cache,
-                               control=FakeTime().control())
+    result = await execute_run(
+        plan,
+        [seed_article()],
+        targets=["de"],
+        variants=VARIANTS,
+        runs_dir=tmp_path / "runs",
+        cache=cache,
+        control=FakeTime().control(),
+    )
     return result.path
 
 
@@ -57,8 +69,7 @@ async def test_a_lone_surrogate_is_replaced_flagged_and_cached(tmp_path: Path) -
     odd = [r for r in records[1:-1] if INVALID_UNICODE in r["flags"]]
     assert len(odd) == 4  # the first batch of four
     assert all(r["output"].endswith("\ufffd") for r in odd)
-    assert [r["output"] for r in segment_lines(again)] == [
-        r["output"] for r in segment_lines(path)]
+    assert [r["output"] for r in segment_lines(again)] == [r["output"] for r in segment_lines(path)]
 
 
 # ---------------------------------------------------------------- 3: LLM detail is kept
@@ -70,10 +81,29 @@ def test_llm_detail_reaches_the_run_file(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-0123456789abcdef")
     monkeypatch.chdir(tmp_path)
     with serve(server.app) as url:
-        result = CliRunner().invoke(main, [
-            "run", "-p", "openai", "-o", f"base_url={url}/v1", "-o", "model=gpt-test",
-            "--to", "de", "--variant", "restored", "--runs-dir", str(tmp_path / "runs"),
-            "--concurrency", "1", "--no-cache", "--references", str(REFERENCES)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "-p",
+                "openai",
+                "-o",
+                f"base_url={url}/v1",
+                "-o",
+                "model=gpt-test",
+                "--to",
+                "de",
+                "--variant",
+                "restored",
+                "--runs-dir",
+                str(tmp_path / "runs"),
+                "--concurrency",
+                "1",
+                "--no-cache",
+                "--references",
+                str(REFERENCES),
+            ],
+        )
     assert result.exit_code == 0, result.output
     segments = segment_lines(next((tmp_path / "runs").glob("*.jsonl")))
     refused = [s for s in segments if "refusal" in s["flags"]]
@@ -114,15 +144,31 @@ async def test_a_key_echoed_next_to_the_cut_leaves_no_piece(tmp_path: Path) -> N
 
 
 def test_a_key_echoed_by_a_startup_request_is_not_printed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     install_plugin(tmp_path / "site")
     monkeypatch.setenv(KEY_ENV, KEY)
     server = FaultServer(startup="echo-key", key=KEY)
     with serve(server.app) as url:
-        result = CliRunner().invoke(main, [
-            "run", "-p", "fault-batch", "-o", f"base_url={url}", "-o", "check_languages=true",
-            "--to", "de", "--runs-dir", str(tmp_path / "r"), "--references", str(REFERENCES)])
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "-p",
+                "fault-batch",
+                "-o",
+                f"base_url={url}",
+                "-o",
+                "check_languages=true",
+                "--to",
+                "de",
+                "--runs-dir",
+                str(tmp_path / "r"),
+                "--references",
+                str(REFERENCES),
+            ],
+        )
     assert result.exit_code == 3, result.output
     assert "languages: eee" in result.output and "[redacted]" in result.output
     assert KEY[:6] not in result.output
@@ -146,17 +192,31 @@ def test_messages_lose_url_passwords_and_terminal_escapes() -> None:
 async def test_a_trickled_startup_answer_times_out(tmp_path: Path) -> None:
     server = FaultServer(startup="trickle", trickle_seconds=0.05)
     # wait_for only keeps a regression from hanging the suite; the engine must give up.
-    with serve(server.app) as url, pytest.raises(TransientError,
-                                                 match=r"start-up request within 0\.5 s"):
+    with (
+        serve(server.app) as url,
+        pytest.raises(TransientError, match=r"start-up request within 0\.5 s"),
+    ):
         await asyncio.wait_for(_run(url, tmp_path, check_languages=True, timeout=0.5), 60)
     assert server.startup_requests == 1 and server.count == 0
 
 
-@pytest.mark.parametrize("setting", ["--timeout=inf", "--timeout=nan", "--max-wait=inf",
-                                     "--concurrency=1000000000"])
+@pytest.mark.parametrize(
+    "setting", ["--timeout=inf", "--timeout=nan", "--max-wait=inf", "--concurrency=1000000000"]
+)
 def test_impossible_settings_are_refused(setting: str, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["run", "-p", "apertium", setting, "--runs-dir",
-                                       str(tmp_path), "--references", str(REFERENCES)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "-p",
+            "apertium",
+            setting,
+            "--runs-dir",
+            str(tmp_path),
+            "--references",
+            str(REFERENCES),
+        ],
+    )
     assert result.exit_code == 2, result.output
     assert "must be" in result.output and "Traceback" not in result.output
     assert not list(tmp_path.glob("*.jsonl"))
@@ -165,22 +225,39 @@ def test_impossible_settings_are_refused(setting: str, tmp_path: Path) -> None:
 def test_impossible_settings_in_the_config_file_are_refused(tmp_path: Path) -> None:
     config = tmp_path / "harness.toml"
     config.write_text("[defaults]\ntimeout = nan\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", "--config", str(config), "--runs-dir",
-                                       str(tmp_path), "--references", str(REFERENCES)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--config",
+            str(config),
+            "--runs-dir",
+            str(tmp_path),
+            "--references",
+            str(REFERENCES),
+        ],
+    )
     assert result.exit_code == 2
     assert "[defaults]: timeout must be a finite number" in result.output
 
 
 @pytest.mark.anyio
 async def test_a_retry_after_of_hours_stops_the_provider_with_its_resume_command(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     server = FaultServer(["retry-hours"])
     fake = FakeTime()
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=4, concurrency=1, max_wait=60)
         with pytest.raises(RunStoppedError, match="asks to wait 7200 s") as caught:
-            await execute_run(plan, [seed_article()], targets=["de"], variants=VARIANTS,
-                              runs_dir=tmp_path, control=fake.control())
+            await execute_run(
+                plan,
+                [seed_article()],
+                targets=["de"],
+                variants=VARIANTS,
+                runs_dir=tmp_path,
+                control=fake.control(),
+            )
     assert "longer than max_wait (60 s)" in str(caught.value)
     assert "harness run --resume" in str(caught.value)
     assert not any(pause > 60 for pause in fake.sleeps)
@@ -192,8 +269,9 @@ async def test_a_retry_after_of_hours_stops_the_provider_with_its_resume_command
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("behaviour", ["bomb", "huge"])
-async def test_oversized_answers_are_refused_while_streaming(behaviour: str,
-                                                             tmp_path: Path) -> None:
+async def test_oversized_answers_are_refused_while_streaming(
+    behaviour: str, tmp_path: Path
+) -> None:
     server = FaultServer([behaviour], huge_bytes=MAX_RESPONSE_BYTES + 2**20)
     with serve(server.app) as url:
         path = await _run(url, tmp_path, max_attempts=1)
@@ -210,8 +288,7 @@ async def test_megabytes_of_output_for_a_paragraph_fail_the_segment(tmp_path: Pa
     with serve(server.app) as url:
         path = await _run(url, tmp_path, max_attempts=1)
     failed = [r for r in segment_lines(path) if r["error"]]
-    assert len(failed) == 4 and all("characters of output" in r["error"]["message"]
-                                    for r in failed)
+    assert len(failed) == 4 and all("characters of output" in r["error"]["message"] for r in failed)
     assert path.stat().st_size < 2**20
     assert sum(1 for _ in RunFile(path).segments()) == 11
 
@@ -220,15 +297,34 @@ async def test_megabytes_of_output_for_a_paragraph_fail_the_segment(tmp_path: Pa
 
 
 def test_a_run_where_every_segment_failed_exits_3_with_the_causes(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     install_plugin(tmp_path / "site")
     server = FaultServer(faults=["503"], fault_rate=1.0)
     with serve(server.app) as url:
-        result = CliRunner().invoke(main, [
-            "run", "-p", "fault-batch", "-o", f"base_url={url}", "--to", "de",
-            "--variant", "restored", "--max-attempts", "1", "--runs-dir", str(tmp_path / "r"),
-            "--references", str(REFERENCES), "--no-cache"])
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "-p",
+                "fault-batch",
+                "-o",
+                f"base_url={url}",
+                "--to",
+                "de",
+                "--variant",
+                "restored",
+                "--max-attempts",
+                "1",
+                "--runs-dir",
+                str(tmp_path / "r"),
+                "--references",
+                str(REFERENCES),
+                "--no-cache",
+            ],
+        )
     assert result.exit_code == 3, result.output
-    assert ("every segment failed: 11 x TransientError: fault-batch: server error 503"
-            in result.output)
+    assert (
+        "every segment failed: 11 x TransientError: fault-batch: server error 503" in result.output
+    )

@@ -33,8 +33,12 @@ async def test_request_follows_the_wire_format() -> None:
             result = await libre.translate(SEGMENTS, LangPair("en", "pt-BR"))
     [request] = fake.calls("/translate")
     assert request.headers["content-type"] == "application/json"
-    assert request.json() == {"q": [s.text for s in SEGMENTS], "source": "en",
-                              "target": "pt-BR", "format": "text"}
+    assert request.json() == {
+        "q": [s.text for s in SEGMENTS],
+        "source": "en",
+        "target": "pt-BR",
+        "format": "text",
+    }
     assert [t.text for t in result] == [f"[pt-BR] {s.text}" for s in SEGMENTS]
     assert [t.usage.characters for t in result] == [len(s.text) for s in SEGMENTS]
 
@@ -43,8 +47,9 @@ async def test_request_follows_the_wire_format() -> None:
 async def test_the_key_travels_in_the_body_only() -> None:
     fake = LibreTranslateFake(api_keys={"lt-key-2468"})
     with serve(fake.app) as url:
-        async with adapter(LibreTranslateProvider, {"LIBRETRANSLATE_API_KEY": "lt-key-2468"},
-                           base_url=url) as libre:
+        async with adapter(
+            LibreTranslateProvider, {"LIBRETRANSLATE_API_KEY": "lt-key-2468"}, base_url=url
+        ) as libre:
             await libre.translate(SEGMENTS, LangPair("en", "de"))
     [request] = fake.calls("/translate")
     assert request.json()["api_key"] == "lt-key-2468"
@@ -52,8 +57,11 @@ async def test_the_key_travels_in_the_body_only() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("secrets", "status"), [
-    ({}, 400), ({"LIBRETRANSLATE_API_KEY": "wrong-1357"}, 403)], ids=["missing", "wrong"])
+@pytest.mark.parametrize(
+    ("secrets", "status"),
+    [({}, 400), ({"LIBRETRANSLATE_API_KEY": "wrong-1357"}, 403)],
+    ids=["missing", "wrong"],
+)
 async def test_key_problems_are_auth_errors(secrets: dict[str, str], status: int) -> None:
     fake = LibreTranslateFake(api_keys={"lt-key-2468"})
     with serve(fake.app) as url:
@@ -134,8 +142,12 @@ async def test_a_listing_without_targets_pairs_every_listed_language() -> None:
     async def old_listing(request: Request) -> Response:
         return JSONResponse([{"code": "en", "name": "English"}, {"code": "de", "name": "German"}])
 
-    app = Starlette(routes=[Route("/languages", old_listing),
-                            Route("/translate", fake.translate, methods=["POST"])])
+    app = Starlette(
+        routes=[
+            Route("/languages", old_listing),
+            Route("/translate", fake.translate, methods=["POST"]),
+        ]
+    )
     with serve(app) as url:
         async with adapter(LibreTranslateProvider, {}, base_url=url) as libre:
             await libre.prepare()

@@ -55,9 +55,15 @@ def checkout(root: Path) -> Path:
 
 
 def run(script: str, work: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                          cwd=work, env=env, capture_output=True, text=True, timeout=900,
-                          check=False)
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def test_the_matrix_fans_out_uploads_each_shard_and_joins_them() -> None:
@@ -66,8 +72,10 @@ def test_the_matrix_fans_out_uploads_each_shard_and_joins_them() -> None:
     shards = shard_job["strategy"]["matrix"]["shard"]
     assert shards == list(range(1, int(workflow["env"]["SHARDS"]) + 1))
     assert merge_job["needs"] == "shard"
-    upload, download = step(shard_job, "actions/upload-artifact"), step(
-        merge_job, "actions/download-artifact")
+    upload, download = (
+        step(shard_job, "actions/upload-artifact"),
+        step(merge_job, "actions/download-artifact"),
+    )
     name = upload["with"]["name"].replace("${{ matrix.shard }}", "1")
     assert fnmatch.fnmatch(name, download["with"]["pattern"])
     assert download["with"]["merge-multiple"] is True
@@ -80,9 +88,13 @@ def test_the_matrix_fans_out_uploads_each_shard_and_joins_them() -> None:
 def test_matrix_steps_run_locally_merge_and_compare(tmp_path: Path) -> None:
     workflow = load()
     shard_job, merge_job = workflow["jobs"]["shard"], workflow["jobs"]["merge"]
-    env = {**os.environ, **{k: str(v) for k, v in workflow["env"].items()},
-           "HARNESS_REFERENCES": str(REPO / "references"), "NO_COLOR": "1",
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in workflow["env"].items()},
+        "HARNESS_REFERENCES": str(REPO / "references"),
+        "NO_COLOR": "1",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
     env.pop("HARNESS_RUNS_DIR", None)
     upload = step(shard_job, "actions/upload-artifact")
     artifacts = tmp_path / "artifacts"
@@ -112,8 +124,9 @@ def test_matrix_steps_run_locally_merge_and_compare(tmp_path: Path) -> None:
         return work
 
     # A lost shard is refused by the merge step, not merged into a short run.
-    short = merge_checkout(tmp_path / "merge-short", skip=upload["with"]["name"].replace(
-        "${{ matrix.shard }}", "2"))
+    short = merge_checkout(
+        tmp_path / "merge-short", skip=upload["with"]["name"].replace("${{ matrix.shard }}", "2")
+    )
     refused = run(merge_step["run"], short, env)
     assert refused.returncode == 2 and "shard(s) 2/3 missing" in refused.stderr
 

@@ -60,9 +60,20 @@ def stopped_run(tmp_path: Path, plugin: dict[str, str]) -> Iterator[tuple[Path, 
     """A run stopped by a fatal error after a few segments, and its server (now healthy)."""
     server = FaultServer(["ok", "ok", "auth"])
     with serve(server.app) as url:
-        result = _harness("run", *RUN_ARGS, "-o", f"base_url={url}", "-o", "max_batch=2",
-                          "--concurrency", "1", "--runs-dir", tmp_path / "runs",
-                          "--references", REFERENCES)
+        result = _harness(
+            "run",
+            *RUN_ARGS,
+            "-o",
+            f"base_url={url}",
+            "-o",
+            "max_batch=2",
+            "--concurrency",
+            "1",
+            "--runs-dir",
+            tmp_path / "runs",
+            "--references",
+            REFERENCES,
+        )
         assert result.exit_code == 3, result.output
         yield next((tmp_path / "runs").glob("*.jsonl")), url
 
@@ -71,14 +82,22 @@ def stopped_run(tmp_path: Path, plugin: dict[str, str]) -> Iterator[tuple[Path, 
 
 
 def test_resume_of_a_live_run_is_refused_and_changes_nothing(
-        stopped_run: tuple[Path, str], plugin: dict[str, str]) -> None:
+    stopped_run: tuple[Path, str], plugin: dict[str, str]
+) -> None:
     path, _ = stopped_run
     # Another process holds the run open for writing, as a live `harness run` does.
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import fcntl, sys, time\n"
-         "f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
-         "print('locked', flush=True); time.sleep(60)", str(path)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys, time\n"
+            "f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         before = path.read_bytes()
@@ -134,20 +153,40 @@ def _valid_run(tmp_path: Path) -> Path:
     return write_run(tmp_path / "run.jsonl", "good", GOOD)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda lines: [lines[0], b'{"type":"segment","id":"\xff\xfe"}', *lines[2:]],
-     "run.jsonl:2: not UTF-8 text"),
-    (lambda lines: [lines[0].replace(b'"targets": ["es"]', b'"targets": "es"'), *lines[1:]],
-     "run.jsonl:1: header field targets"),
-    (lambda lines: [lines[0], lines[1].replace(b'"latency_ms": 121.0', b'"latency_ms": "abc"'),
-                    *lines[2:]], "run.jsonl:2: segment field latency_ms"),
-    (lambda lines: [lines[0], lines[1].replace(b'"latency_ms": 121.0', b'"latency_ms": NaN'),
-                    *lines[2:]], "run.jsonl:2: not valid JSON (NaN is not a JSON number)"),
-    (lambda lines: [*lines[:3], lines[2], *lines[3:]], "run.jsonl:4: segment"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda lines: [lines[0], b'{"type":"segment","id":"\xff\xfe"}', *lines[2:]],
+            "run.jsonl:2: not UTF-8 text",
+        ),
+        (
+            lambda lines: [lines[0].replace(b'"targets": ["es"]', b'"targets": "es"'), *lines[1:]],
+            "run.jsonl:1: header field targets",
+        ),
+        (
+            lambda lines: [
+                lines[0],
+                lines[1].replace(b'"latency_ms": 121.0', b'"latency_ms": "abc"'),
+                *lines[2:],
+            ],
+            "run.jsonl:2: segment field latency_ms",
+        ),
+        (
+            lambda lines: [
+                lines[0],
+                lines[1].replace(b'"latency_ms": 121.0', b'"latency_ms": NaN'),
+                *lines[2:],
+            ],
+            "run.jsonl:2: not valid JSON (NaN is not a JSON number)",
+        ),
+        (lambda lines: [*lines[:3], lines[2], *lines[3:]], "run.jsonl:4: segment"),
+    ],
+)
 @pytest.mark.parametrize("command", ["score", "compare"])
-def test_damaged_run_files_get_one_line_and_exit_2(tmp_path: Path, damage: Any, message: str,
-                                                    command: str) -> None:
+def test_damaged_run_files_get_one_line_and_exit_2(
+    tmp_path: Path, damage: Any, message: str, command: str
+) -> None:
     path = _valid_run(tmp_path)
     lines = path.read_bytes().splitlines()
     path.write_bytes(b"\n".join(damage(lines)) + b"\n")
@@ -160,15 +199,26 @@ def test_run_ids_do_not_collide() -> None:
     assert all(len(run_id.rsplit("-", 1)[1]) == 12 for run_id in ids)  # 48 random bits
 
 
-def test_a_merge_killed_earlier_does_not_block_the_next(tmp_path: Path,
-                                                        plugin: dict[str, str]) -> None:
+def test_a_merge_killed_earlier_does_not_block_the_next(
+    tmp_path: Path, plugin: dict[str, str]
+) -> None:
     server = FaultServer()
     with serve(server.app) as url:
         shards = []
         for shard in ("1/2", "2/2"):
             out = tmp_path / shard.replace("/", "-")
-            result = _harness("run", *RUN_ARGS, "-o", f"base_url={url}", "--shard", shard,
-                              "--runs-dir", out, "--references", REFERENCES)
+            result = _harness(
+                "run",
+                *RUN_ARGS,
+                "-o",
+                f"base_url={url}",
+                "--shard",
+                shard,
+                "--runs-dir",
+                out,
+                "--references",
+                REFERENCES,
+            )
             assert result.exit_code == 0, result.output
             shards.append(next(out.glob("*.jsonl")))
     target = tmp_path / "merged.jsonl"
@@ -188,8 +238,9 @@ def test_a_merge_killed_earlier_does_not_block_the_next(tmp_path: Path,
     assert not target.with_name("merged.jsonl.partial").exists()
 
 
-def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path: Path,
-                                                     plugin: dict[str, str]) -> None:
+def test_a_full_disk_is_one_line_and_the_run_resumes(
+    tmp_path: Path, plugin: dict[str, str]
+) -> None:
     server = FaultServer()
     runs = tmp_path / "runs"
     runs.mkdir()
@@ -200,10 +251,27 @@ def test_a_full_disk_is_one_line_and_the_run_resumes(tmp_path: Path,
 
     with serve(server.app) as url:
         process = subprocess.run(
-            [sys.executable, "-m", "harness", "run", *RUN_ARGS, "-o", f"base_url={url}",
-             "--runs-dir", str(runs), "--references", str(REFERENCES)],
-            cwd=REPO, env=plugin, capture_output=True, text=True, timeout=120,
-            preexec_fn=small_files, check=False)
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "run",
+                *RUN_ARGS,
+                "-o",
+                f"base_url={url}",
+                "--runs-dir",
+                str(runs),
+                "--references",
+                str(REFERENCES),
+            ],
+            cwd=REPO,
+            env=plugin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=small_files,
+            check=False,
+        )
         assert process.returncode == 3, process.stderr
         assert "Traceback" not in process.stderr
         (path,) = runs.glob("*.jsonl")
@@ -222,12 +290,33 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path, plugin: dict[str, str]) -> No
     runs = tmp_path / "runs"
     with serve(server.app) as url:
         process = subprocess.Popen(
-            [sys.executable, "-m", "harness", "run", *RUN_ARGS, "-o", f"base_url={url}",
-             "-o", "max_batch=1", "--concurrency", "1", "--runs-dir", str(runs),
-             "--references", str(REFERENCES)],
-            cwd=REPO, env=plugin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        while not list(runs.glob("*.jsonl")) or next(runs.glob("*.jsonl")).read_bytes().count(
-                b"\n") < 3:
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "run",
+                *RUN_ARGS,
+                "-o",
+                f"base_url={url}",
+                "-o",
+                "max_batch=1",
+                "--concurrency",
+                "1",
+                "--runs-dir",
+                str(runs),
+                "--references",
+                str(REFERENCES),
+            ],
+            cwd=REPO,
+            env=plugin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        while (
+            not list(runs.glob("*.jsonl"))
+            or next(runs.glob("*.jsonl")).read_bytes().count(b"\n") < 3
+        ):
             assert process.poll() is None, process.communicate()
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
@@ -238,18 +327,28 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path, plugin: dict[str, str]) -> No
     assert records[-1]["type"] == "segment" and path.read_bytes().endswith(b"\n")
 
 
-def test_resume_remembers_the_references_folder(tmp_path: Path,
-                                                plugin: dict[str, str]) -> None:
+def test_resume_remembers_the_references_folder(tmp_path: Path, plugin: dict[str, str]) -> None:
     refs = tmp_path / "my-references"
     shutil.copytree(REFERENCES / SEED_ID, refs / "my-article")
     meta = refs / "my-article" / "meta.toml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace(SEED_ID, "my-article"),
-                    encoding="utf-8")
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace(SEED_ID, "my-article"), encoding="utf-8"
+    )
     runs = tmp_path / "runs"
     server = FaultServer(["ok", "auth"])
     with serve(server.app) as url:
-        first = _harness("run", *RUN_ARGS, "-o", f"base_url={url}", "--concurrency", "1",
-                         "--runs-dir", runs, "--references", refs)
+        first = _harness(
+            "run",
+            *RUN_ARGS,
+            "-o",
+            f"base_url={url}",
+            "--concurrency",
+            "1",
+            "--runs-dir",
+            runs,
+            "--references",
+            refs,
+        )
         assert first.exit_code == 3, first.output
         (path,) = runs.glob("*.jsonl")
         resumed = _harness("run", "--resume", path)
@@ -260,10 +359,23 @@ def test_resume_remembers_the_references_folder(tmp_path: Path,
 def _add(tmp_path: Path, article_id: str, spun: bytes, restored: bytes, title: str) -> Result:
     (tmp_path / "spun.txt").write_bytes(spun)
     (tmp_path / "restored.txt").write_bytes(restored)
-    return _harness("references", "add", article_id, "--spun", tmp_path / "spun.txt",
-                    "--restored", tmp_path / "restored.txt", "--title", title,
-                    "--publisher", "P", "--date", "2026-01-01",
-                    "--references", tmp_path / "refs")
+    return _harness(
+        "references",
+        "add",
+        article_id,
+        "--spun",
+        tmp_path / "spun.txt",
+        "--restored",
+        tmp_path / "restored.txt",
+        "--title",
+        title,
+        "--publisher",
+        "P",
+        "--date",
+        "2026-01-01",
+        "--references",
+        tmp_path / "refs",
+    )
 
 
 def test_references_add_survives_a_del_in_the_title_and_a_bom(tmp_path: Path) -> None:
@@ -280,8 +392,11 @@ def test_references_add_survives_a_del_in_the_title_and_a_bom(tmp_path: Path) ->
 
 def test_escape_sequences_from_a_backend_never_reach_the_terminal(tmp_path: Path) -> None:
     good = write_run(tmp_path / "good.jsonl", "good", GOOD)
-    hostile = {key: "\x1b[2J\x1b]0;owned\x07" + str(value) for key, value in BAD.items()
-               if value is not None}
+    hostile = {
+        key: "\x1b[2J\x1b]0;owned\x07" + str(value)
+        for key, value in BAD.items()
+        if value is not None
+    }
     bad = write_run(tmp_path / "bad.jsonl", "bad", hostile)
     result = _harness("compare", bad, "--baseline", good, "--references", REFERENCES)
     assert result.exit_code == 0, result.output
@@ -289,14 +404,25 @@ def test_escape_sequences_from_a_backend_never_reach_the_terminal(tmp_path: Path
     assert "\x1b" not in result.output and "\x07" not in result.output
 
 
-def test_resumed_and_complete_run_files_are_valid_json_lines(tmp_path: Path,
-                                                             plugin: dict[str, str]) -> None:
+def test_resumed_and_complete_run_files_are_valid_json_lines(
+    tmp_path: Path, plugin: dict[str, str]
+) -> None:
     # Guard for the lock: a resumed file is still one record per line, in order.
     server = FaultServer(["ok", "auth"])
     runs = tmp_path / "runs"
     with serve(server.app) as url:
-        _harness("run", *RUN_ARGS, "-o", f"base_url={url}", "--concurrency", "1",
-                 "--runs-dir", runs, "--references", REFERENCES)
+        _harness(
+            "run",
+            *RUN_ARGS,
+            "-o",
+            f"base_url={url}",
+            "--concurrency",
+            "1",
+            "--runs-dir",
+            runs,
+            "--references",
+            REFERENCES,
+        )
         (path,) = runs.glob("*.jsonl")
         assert _harness("run", "--resume", path).exit_code == 0
     lines = path.read_text(encoding="utf-8").splitlines()

@@ -48,27 +48,37 @@ def _google_status(code: int, status: str, message: str) -> dict[str, Any]:
 
 CASES = {
     "deepl": Case(
-        DeepLFake, {"DEEPL_API_KEY": "deepl-test-key"}, {"DEEPL_API_KEY": "bad-deepl-key-1"},
+        DeepLFake,
+        {"DEEPL_API_KEY": "deepl-test-key"},
+        {"DEEPL_API_KEY": "bad-deepl-key-1"},
         {"de": "DE", "fr": "FR", "uk": "UK", "zh-Hans": "ZH-HANS"},
-        (429, {"message": "Too many requests"}, {"Retry-After": "1"}), "Authorization failure",
+        (429, {"message": "Too many requests"}, {"Retry-After": "1"}),
+        "Authorization failure",
     ),
     "google": Case(
-        GoogleV2Fake, {"GOOGLE_API_KEY": "google-test-key"},
+        GoogleV2Fake,
+        {"GOOGLE_API_KEY": "google-test-key"},
         {"GOOGLE_API_KEY": "AIzaBAD-google-key"},
         {"de": "de", "fr": "fr", "uk": "uk", "zh-Hans": "zh-CN"},
-        (403, _google_status(403, "PERMISSION_DENIED", "User Rate Limit Exceeded"),
-         {"Retry-After": "1"}), "API key not valid",
+        (
+            403,
+            _google_status(403, "PERMISSION_DENIED", "User Rate Limit Exceeded"),
+            {"Retry-After": "1"},
+        ),
+        "API key not valid",
     ),
     "google-v3": Case(
-        GoogleV3Fake, {"GOOGLE_ACCESS_TOKEN": "ya29.test-token"},
+        GoogleV3Fake,
+        {"GOOGLE_ACCESS_TOKEN": "ya29.test-token"},
         {"GOOGLE_ACCESS_TOKEN": "ya29.bad-token-77"},
         {"de": "de", "fr": "fr", "uk": "uk", "zh-Hans": "zh-CN"},
-        (429, _google_status(429, "RESOURCE_EXHAUSTED", "Quota exceeded"),
-         {"Retry-After": "1"}), "invalid authentication credentials",
+        (429, _google_status(429, "RESOURCE_EXHAUSTED", "Quota exceeded"), {"Retry-After": "1"}),
+        "invalid authentication credentials",
         ["-o", "project=demo-project"],
     ),
     "azure": Case(
-        AzureFake, {"AZURE_TRANSLATOR_KEY": "azure-test-key"},
+        AzureFake,
+        {"AZURE_TRANSLATOR_KEY": "azure-test-key"},
         {"AZURE_TRANSLATOR_KEY": "bad-azure-key-99"},
         {"de": "de", "fr": "fr", "uk": "uk", "zh-Hans": "zh-Hans"},
         (429, {"error": {"code": 429000, "message": "Too many requests"}}, {"Retry-After": "1"}),
@@ -84,16 +94,28 @@ CASES = {
     ),
     "libretranslate": Case(
         lambda: LibreTranslateFake(api_keys={"lt-test-key"}),
-        {"LIBRETRANSLATE_API_KEY": "lt-test-key"}, {"LIBRETRANSLATE_API_KEY": "bad-lt-key-31"},
+        {"LIBRETRANSLATE_API_KEY": "lt-test-key"},
+        {"LIBRETRANSLATE_API_KEY": "bad-lt-key-31"},
         {"de": "de", "fr": "fr", "uk": "uk", "zh-Hans": "zh-Hans"},
-        (429, {"error": "Slowdown: 10 per 1 minute"}, {"Retry-After": "1"}), "Invalid API key",
+        (429, {"error": "Slowdown: 10 per 1 minute"}, {"Retry-After": "1"}),
+        "Invalid API key",
     ),
 }
 
 
 def _run(provider: str, case: Case, url: str, runs: Path, env: dict[str, str]) -> Result:
-    args = ["run", "--provider", provider, "-o", f"base_url={url}", *case.options,
-            "--to", ",".join(TARGETS), "--runs-dir", str(runs)]
+    args = [
+        "run",
+        "--provider",
+        provider,
+        "-o",
+        f"base_url={url}",
+        *case.options,
+        "--to",
+        ",".join(TARGETS),
+        "--runs-dir",
+        str(runs),
+    ]
     return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
 
 
@@ -159,8 +181,20 @@ def test_dry_run_needs_no_key_and_sends_nothing(provider: str, tmp_path: Path) -
     unset: dict[str, str | None] = dict.fromkeys(case.env, None)
     runs = tmp_path / "runs"
     with serve(fake.app) as url:
-        args = ["run", "--provider", provider, "-o", f"base_url={url}", *case.options,
-                "--to", ",".join(TARGETS), "--runs-dir", str(runs), "--dry-run", "--no-cache"]
+        args = [
+            "run",
+            "--provider",
+            provider,
+            "-o",
+            f"base_url={url}",
+            *case.options,
+            "--to",
+            ",".join(TARGETS),
+            "--runs-dir",
+            str(runs),
+            "--dry-run",
+            "--no-cache",
+        ]
         result = CliRunner().invoke(main, args, env=unset, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     row = result.output.splitlines()[1].split()

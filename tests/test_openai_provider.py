@@ -49,7 +49,10 @@ def fake() -> Iterator[tuple[FakeOpenAI, str]]:
 
 
 async def translate(
-    base_url: str, texts: list[str], pair: LangPair = EN_DE, key: str | None = KEY,
+    base_url: str,
+    texts: list[str],
+    pair: LangPair = EN_DE,
+    key: str | None = KEY,
     **options: Any,
 ) -> list[Translation]:
     async with httpx.AsyncClient() as client:
@@ -115,8 +118,14 @@ async def test_usage_and_reported_model_are_recorded(fake: tuple[FakeOpenAI, str
 async def test_options_reach_the_request(fake: tuple[FakeOpenAI, str]) -> None:
     server, url = fake
     await translate(
-        url, [TEXT], seed=7, organization="org-1", project="proj-2", temperature=0.3,
-        max_tokens=50, max_tokens_field="max_tokens",
+        url,
+        [TEXT],
+        seed=7,
+        organization="org-1",
+        project="proj-2",
+        temperature=0.3,
+        max_tokens=50,
+        max_tokens_field="max_tokens",
         system_prompt="Render {source} as {target}, {{literally}}.",
     )
     sent = server.requests[-1]
@@ -138,9 +147,14 @@ async def test_local_server_without_key_gets_no_authorization_header() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("target", "name"), [
-    ("uk", "Ukrainian"), ("zh-Hans", "Chinese (Simplified)"), ("pt-BR", "Portuguese (Brazil)"),
-])
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [
+        ("uk", "Ukrainian"),
+        ("zh-Hans", "Chinese (Simplified)"),
+        ("pt-BR", "Portuguese (Brazil)"),
+    ],
+)
 async def test_prompt_names_languages_from_cldr(
     fake: tuple[FakeOpenAI, str], target: str, name: str
 ) -> None:
@@ -174,7 +188,7 @@ async def test_refusals_are_flagged(fake: tuple[FakeOpenAI, str]) -> None:
 @pytest.mark.anyio
 async def test_chatter_is_stripped_and_the_raw_answer_kept(fake: tuple[FakeOpenAI, str]) -> None:
     server, url = fake
-    raw = "Sure! Here is the translation:\n\n\"Alexander Bastrykin sprach am 20. Mai.\""
+    raw = 'Sure! Here is the translation:\n\n"Alexander Bastrykin sprach am 20. Mai."'
     server.reply(raw)
     (result,) = await translate(url, ["Alexander Bastrykin spoke on May 20."])
     assert result.text == "Alexander Bastrykin sprach am 20. Mai."
@@ -203,12 +217,15 @@ async def test_wrong_key_is_an_auth_error_without_the_key(fake: tuple[FakeOpenAI
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("headers", "expected"), [
-    ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
-    ({"retry-after": "3"}, 3.0),
-    ({"x-ratelimit-reset-requests": "1m30s", "x-ratelimit-reset-tokens": "250ms"}, 90.0),
-    ({}, None),
-])
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after-ms": "1500", "retry-after": "9"}, 1.5),
+        ({"retry-after": "3"}, 3.0),
+        ({"x-ratelimit-reset-requests": "1m30s", "x-ratelimit-reset-tokens": "250ms"}, 90.0),
+        ({}, None),
+    ],
+)
 async def test_rate_limit_carries_the_wait(
     fake: tuple[FakeOpenAI, str], headers: dict[str, str], expected: float | None
 ) -> None:
@@ -258,8 +275,12 @@ async def test_unknown_model_stops_the_run_with_the_servers_reason(
 @pytest.mark.anyio
 async def test_context_overflow_fails_only_the_segment(fake: tuple[FakeOpenAI, str]) -> None:
     server, url = fake
-    server.fail(400, "This model's maximum context length is 8 tokens.",
-                "invalid_request_error", "context_length_exceeded")
+    server.fail(
+        400,
+        "This model's maximum context length is 8 tokens.",
+        "invalid_request_error",
+        "context_length_exceeded",
+    )
     exc = await failure(url)
     assert type(exc) is BadResponseError and not exc.fatal
 
@@ -267,9 +288,18 @@ async def test_context_overflow_fails_only_the_segment(fake: tuple[FakeOpenAI, s
 @pytest.mark.anyio
 async def test_flat_vllm_error_shape_is_read(fake: tuple[FakeOpenAI, str]) -> None:
     server, url = fake
-    server.recorder.then(lambda body: openai_server.JSONResponse(
-        {"object": "error", "message": "The model `x` does not exist.", "type": "NotFoundError",
-         "param": None, "code": 404}, status_code=404))
+    server.recorder.then(
+        lambda body: openai_server.JSONResponse(
+            {
+                "object": "error",
+                "message": "The model `x` does not exist.",
+                "type": "NotFoundError",
+                "param": None,
+                "code": 404,
+            },
+            status_code=404,
+        )
+    )
     exc = await failure(url)
     assert isinstance(exc, RequestRejectedError) and "does not exist" in str(exc)
 
@@ -326,10 +356,26 @@ def test_harness_run_records_flags_usage_and_engine(
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.chdir(tmp_path)
     runs = tmp_path / "runs"
-    result = CliRunner().invoke(main, [
-        "run", "--provider", "openai", "-o", f"base_url={url}", "-o", "model=gpt-test",
-        "--to", "uk", "--variant", "restored", "--runs-dir", str(runs), "--concurrency", "1",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--provider",
+            "openai",
+            "-o",
+            f"base_url={url}",
+            "-o",
+            "model=gpt-test",
+            "--to",
+            "uk",
+            "--variant",
+            "restored",
+            "--runs-dir",
+            str(runs),
+            "--concurrency",
+            "1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     (run_file,) = runs.glob("*.jsonl")
     text = run_file.read_text(encoding="utf-8")

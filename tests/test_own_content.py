@@ -17,8 +17,10 @@ from harness.cli import main
 from harness.runfile import RunFile
 from tests.helpers import APERTIUM_MISSING, APERTIUM_SKIP_REASON, REPO, read_jsonl
 
-pytestmark = [pytest.mark.apertium, pytest.mark.skipif(APERTIUM_MISSING,
-                                                      reason=APERTIUM_SKIP_REASON)]
+pytestmark = [
+    pytest.mark.apertium,
+    pytest.mark.skipif(APERTIUM_MISSING, reason=APERTIUM_SKIP_REASON),
+]
 DATA = REPO / "tests" / "data" / "own"
 
 
@@ -63,8 +65,10 @@ def _lines(name: str) -> list[str]:
 
 
 def test_test_set_with_references_scores_chrf_and_bleu(workdir: Path) -> None:
-    run = _new_run(workdir / "runs", ["--input", "testset.en.txt", "--reference",
-                                      "es=testset.es.txt", "--to", "es,ca"])
+    run = _new_run(
+        workdir / "runs",
+        ["--input", "testset.en.txt", "--reference", "es=testset.es.txt", "--to", "es,ca"],
+    )
     header = RunFile(run).header
     (entry,) = header.inputs or []
     assert entry["path"] == "testset.en.txt" and entry["format"] == "txt"
@@ -91,8 +95,9 @@ def test_test_set_with_references_scores_chrf_and_bleu(workdir: Path) -> None:
 
 
 def test_plain_article_without_references_has_no_dash_columns(workdir: Path) -> None:
-    run = _new_run(workdir / "runs", ["--input", "article.txt", "--to", "es",
-                                      "--article-id", "tram"])
+    run = _new_run(
+        workdir / "runs", ["--input", "article.txt", "--to", "es", "--article-id", "tram"]
+    )
     segments = _segments(run)
     assert sorted(segments) == [f"tram/p0{n}/original/es" for n in range(1, 5)]
     assert segments["tram/p01/original/es"]["source"] == "Harbour city opens new tram line"
@@ -104,10 +109,13 @@ def test_plain_article_without_references_has_no_dash_columns(workdir: Path) -> 
     assert numbers["numbers_expected"] >= 5  # 12-kilometre, 40,000, 310 million, 95 million...
 
 
-@pytest.mark.parametrize(("name", "article_ids"), [
-    ("segments.jsonl", {"segments", "economy"}), ("segments.tsv", {"segments"})])
-def test_segment_files_carry_their_references(workdir: Path, name: str,
-                                               article_ids: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("name", "article_ids"),
+    [("segments.jsonl", {"segments", "economy"}), ("segments.tsv", {"segments"})],
+)
+def test_segment_files_carry_their_references(
+    workdir: Path, name: str, article_ids: set[str]
+) -> None:
     run = _new_run(workdir / "runs", ["--input", name, "--to", "es,ca"])
     segments = _segments(run)
     assert {r["article"] for r in segments.values()} == article_ids
@@ -119,13 +127,22 @@ def test_segment_files_carry_their_references(workdir: Path, name: str,
     ordered = sorted(segments.values(), key=lambda r: int(r["segment"][1:]))
     outputs = [r["output"] for r in ordered if r["target_lang"] == "es"]
     assert es["chrf"] == pytest.approx(
-        sacrebleu.corpus_chrf(outputs, [_lines("testset.es.txt")]).score, abs=0.01)
+        sacrebleu.corpus_chrf(outputs, [_lines("testset.es.txt")]).score, abs=0.01
+    )
 
 
 def test_resume_shard_merge_and_compare(workdir: Path) -> None:
     runs = workdir / "runs"
-    args = ["--input", "testset.en.txt", "--reference", "es=testset.es.txt",
-            "--reference", "ca=testset.ca.txt", "--to", "es,ca"]
+    args = [
+        "--input",
+        "testset.en.txt",
+        "--reference",
+        "es=testset.es.txt",
+        "--reference",
+        "ca=testset.ca.txt",
+        "--to",
+        "es,ca",
+    ]
     full = _new_run(runs, args)
     complete = _segments(full)
 
@@ -153,9 +170,24 @@ def test_resume_shard_merge_and_compare(workdir: Path) -> None:
 
     # Compared against the single run: chrF/BLEU for both languages, no regression.
     out = workdir / "report"
-    _invoke(["compare", str(merged), "--baseline", str(full), "--format", "json",
-             "--format", "html", "--output-dir", str(out), "--max-regression", "chrf=0.5",
-             "--fail-under", "chrf@original=1"])
+    _invoke(
+        [
+            "compare",
+            str(merged),
+            "--baseline",
+            str(full),
+            "--format",
+            "json",
+            "--format",
+            "html",
+            "--output-dir",
+            str(out),
+            "--max-regression",
+            "chrf=0.5",
+            "--fail-under",
+            "chrf@original=1",
+        ]
+    )
     report = json.loads((out / "compare.json").read_text("utf-8"))
     page = (out / "compare.html").read_text("utf-8")
     assert "source, original" in page and "The European Central Bank kept" in page
@@ -181,8 +213,9 @@ def test_retry_errors_resends_only_the_failed_segments(workdir: Path) -> None:
     lines = run.read_text("utf-8").splitlines(keepends=True)
     broken = json.loads(lines[2])
     good = broken["output"]
-    broken.update(output=None, error={"type": "TransientError", "message": "HTTP 503",
-                                      "status": 503})
+    broken.update(
+        output=None, error={"type": "TransientError", "message": "HTTP 503", "status": 503}
+    )
     lines[2] = json.dumps(broken, ensure_ascii=False) + "\n"
     run.write_text("".join(lines), "utf-8")
     before = set(runs.glob("*.jsonl"))
@@ -192,10 +225,14 @@ def test_retry_errors_resends_only_the_failed_segments(workdir: Path) -> None:
     segments = _segments(retry)
     assert len(segments) == 6 and segments[broken["id"]]["output"] == good
     assert segments[broken["id"]]["attempts"] >= 1
-    copied = [line for line in retry.read_text("utf-8").splitlines(keepends=True)
-              if '"type":"segment"' in line and broken["id"] not in line]
-    assert copied == [line for n, line in enumerate(lines) if n != 2 and
-                      '"type":"segment"' in line]  # the ok segments, line for line
+    copied = [
+        line
+        for line in retry.read_text("utf-8").splitlines(keepends=True)
+        if '"type":"segment"' in line and broken["id"] not in line
+    ]
+    assert copied == [
+        line for n, line in enumerate(lines) if n != 2 and '"type":"segment"' in line
+    ]  # the ok segments, line for line
 
 
 def test_resume_refuses_an_input_that_changed(workdir: Path) -> None:
@@ -212,7 +249,6 @@ def test_compare_of_runs_without_references_says_so_once(workdir: Path) -> None:
     runs = workdir / "runs"
     first = _new_run(runs, ["--input", "article.txt", "--to", "es"])
     second = _new_run(runs, ["--input", "article.txt", "--to", "es", "-p", "echo"])
-    result = _invoke(["compare", str(second), "--baseline", str(first), "--format",
-                      "markdown"])
+    result = _invoke(["compare", str(second), "--baseline", str(first), "--format", "markdown"])
     assert result.output.count("no reference translation for es") == 1
     assert "unreviewed facts" in result.output

@@ -105,8 +105,7 @@ def test_two_processes_write_one_cache_at_once(tmp_path: Path) -> None:
     TranslationCache(path).close()
     context = multiprocessing.get_context("spawn")
     # Overlapping key ranges: both write k500..k999.
-    workers = [context.Process(target=_writer, args=(str(path), start, 1000))
-               for start in (0, 500)]
+    workers = [context.Process(target=_writer, args=(str(path), start, 1000)) for start in (0, 500)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -121,16 +120,21 @@ def test_two_processes_write_one_cache_at_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
-async def test_second_run_is_served_from_cache_but_failures_are_sent_again(
-        tmp_path: Path) -> None:
+async def test_second_run_is_served_from_cache_but_failures_are_sent_again(tmp_path: Path) -> None:
     server = FaultServer(always_fail=["Bastrykin"])
     with serve(server.app) as url, TranslationCache(tmp_path / "c.sqlite3") as cache:
         plan = batch_plan(url, max_batch=1, concurrency=4, max_attempts=2)
 
         async def run(use_cache: TranslationCache | None) -> RunResult:
-            return await execute_run(plan, [seed_article()], targets=["de"], variants=["spun"],
-                                     runs_dir=tmp_path, cache=use_cache,
-                                     control=FakeTime().control())
+            return await execute_run(
+                plan,
+                [seed_article()],
+                targets=["de"],
+                variants=["spun"],
+                runs_dir=tmp_path,
+                cache=use_cache,
+                control=FakeTime().control(),
+            )
 
         first = await run(cache)
         sent_first = server.count
@@ -139,8 +143,9 @@ async def test_second_run_is_served_from_cache_but_failures_are_sent_again(
     failed = [r for r in segment_lines(first.path) if r["error"]]
     assert failed and not any(r["cached"] for r in segment_lines(first.path))
     again = segment_lines(second.path)
-    assert [r["cached"] for r in again] == [r["error"] is None and "Bastrykin" not in r["source"]
-                                            for r in again]
+    assert [r["cached"] for r in again] == [
+        r["error"] is None and "Bastrykin" not in r["source"] for r in again
+    ]
     assert all(r["attempts"] == 0 for r in again if r["cached"])
     # Only the failed segments went to the server again (two attempts each).
     assert server.count - sent_first == len(failed) * 2 + uncached.requests

@@ -50,7 +50,10 @@ def _hash(data: bytes) -> str:
 
 
 def build_wheel(
-    directory: Path, name: str, version: str, entry_points: dict[str, str],
+    directory: Path,
+    name: str,
+    version: str,
+    entry_points: dict[str, str],
     modules: dict[str, str],
 ) -> Path:
     """A pure-Python wheel (PEP 427) holding ``modules`` and the entry points."""
@@ -61,7 +64,7 @@ def build_wheel(
         **{f"{module}.py": text for module, text in modules.items()},
         f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: harness-tests\n"
-                         "Root-Is-Purelib: true\nTag: py3-none-any\n",
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
         f"{info}/entry_points.txt": f"[harness.providers]\n{group}\n",
     }
     record = io.StringIO()
@@ -84,27 +87,62 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = tmp_path_factory.mktemp("wheels")
     project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     wheels = [
-        build_wheel(build, project["name"], project["version"],
-                    project["entry-points"]["harness.providers"],
-                    {"harness_yandex": (EXAMPLE / "harness_yandex.py").read_text("utf-8")}),
-        build_wheel(build, "harness-broken", "0.0.1", {"broken": "harness_broken:Provider"},
-                    {"harness_broken": BROKEN_MODULE}),
+        build_wheel(
+            build,
+            project["name"],
+            project["version"],
+            project["entry-points"]["harness.providers"],
+            {"harness_yandex": (EXAMPLE / "harness_yandex.py").read_text("utf-8")},
+        ),
+        build_wheel(
+            build,
+            "harness-broken",
+            "0.0.1",
+            {"broken": "harness_broken:Provider"},
+            {"harness_broken": BROKEN_MODULE},
+        ),
     ]
     target = tmp_path_factory.mktemp("site-packages")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-index",
-                    "--no-deps", "--disable-pip-version-check", "--target", str(target),
-                    *map(str, wheels)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-index",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            *map(str, wheels),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
-def harness(site: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
-            ) -> subprocess.CompletedProcess[str]:
+def harness(
+    site: Path,
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("YANDEX_")}
     environment.update(env or {})
     environment["PYTHONPATH"] = os.pathsep.join(
-        [str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=environment,
-                          capture_output=True, text=True, check=False, timeout=120)
+        [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -135,9 +173,22 @@ def test_plugin_runs_through_harness_run(
 ) -> None:
     server, url = fake
     runs = tmp_path / "runs"
-    result = harness(site, "run", "--provider", "yandex", "-o", f"base_url={url}", "--to", "de",
-                     "--variant", "restored", "--runs-dir", str(runs), cwd=tmp_path,
-                     env={"YANDEX_API_KEY": KEY})
+    result = harness(
+        site,
+        "run",
+        "--provider",
+        "yandex",
+        "-o",
+        f"base_url={url}",
+        "--to",
+        "de",
+        "--variant",
+        "restored",
+        "--runs-dir",
+        str(runs),
+        cwd=tmp_path,
+        env={"YANDEX_API_KEY": KEY},
+    )
     assert result.returncode == 0, result.stderr
     (run_file,) = runs.glob("*.jsonl")
     lines = read_jsonl(run_file)
@@ -156,8 +207,19 @@ def test_plugin_without_its_key_fails_before_any_request(
     site: Path, tmp_path: Path, fake: tuple[FakeYandex, str]
 ) -> None:
     server, url = fake
-    result = harness(site, "run", "--provider", "yandex", "-o", f"base_url={url}", "--to", "de",
-                     "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path)
+    result = harness(
+        site,
+        "run",
+        "--provider",
+        "yandex",
+        "-o",
+        f"base_url={url}",
+        "--to",
+        "de",
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and "YANDEX_API_KEY" in result.stderr
     assert not server.recorder.requests
 
@@ -174,8 +236,7 @@ def test_misspelt_plugin_name_gets_a_suggestion(site: Path, tmp_path: Path) -> N
 
 
 def test_show_describes_the_plugin_without_the_key(site: Path, tmp_path: Path) -> None:
-    result = harness(site, "providers", "show", "yandex", cwd=tmp_path,
-                     env={"YANDEX_API_KEY": KEY})
+    result = harness(site, "providers", "show", "yandex", cwd=tmp_path, env={"YANDEX_API_KEY": KEY})
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "harness-yandex 0.1.0" in out

@@ -37,8 +37,10 @@ def test_show_reports_an_unset_required_key(monkeypatch: pytest.MonkeyPatch) -> 
 def test_show_without_options_or_languages() -> None:
     result = CliRunner().invoke(main, ["providers", "show", "echo"])
     assert result.exit_code == 0, result.output
-    assert "options:\n  none" in result.output and "credentials (environment variables):\n  none" \
-        in result.output
+    assert (
+        "options:\n  none" in result.output
+        and "credentials (environment variables):\n  none" in result.output
+    )
 
 
 def test_show_misspelt_name_suggests() -> None:
@@ -63,14 +65,18 @@ options = { base_url = "http://127.0.0.1:5000", batch_limit = 5 }
 
 @pytest.mark.parametrize("where", ["group", "command"])
 def test_show_accepts_a_configured_instance_that_providers_lists(
-    tmp_path: Path, where: str,
+    tmp_path: Path,
+    where: str,
 ) -> None:
     config = tmp_path / "harness.toml"
     config.write_text(CONFIG, encoding="utf-8")
     listed = CliRunner().invoke(main, ["providers", "--config", str(config)])
     assert listed.exit_code == 0 and "libre-small" in listed.output
-    args = (["providers", "--config", str(config), "show", "libre-small"] if where == "group"
-            else ["providers", "show", "libre-small", "--config", str(config)])
+    args = (
+        ["providers", "--config", str(config), "show", "libre-small"]
+        if where == "group"
+        else ["providers", "show", "libre-small", "--config", str(config)]
+    )
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     out = result.output
@@ -81,7 +87,8 @@ def test_show_accepts_a_configured_instance_that_providers_lists(
 
 
 def test_show_finds_harness_toml_in_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (tmp_path / "harness.toml").write_text(CONFIG, encoding="utf-8")
     monkeypatch.chdir(tmp_path)

@@ -48,7 +48,9 @@ def test_every_command_is_documented() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     commands = re.findall(r"^(\.ci/setup.*)$", README, re.M)
-    assert commands == [".ci/setup && .venv/bin/harness run",
-                        ".ci/setup --test && .venv/bin/python -m pytest"]
+    assert commands == [
+        ".ci/setup && .venv/bin/harness run",
+        ".ci/setup --test && .venv/bin/python -m pytest",
+    ]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert ".ci/setup --test\n.venv/bin/python -m pytest" in ci

@@ -44,7 +44,7 @@ def test_edits_rebuild_restored_text_and_each_edit_sits_in_its_segment() -> None
     article = load_article(SEED_ID, REFERENCES)
     assert apply_edits(article.spun_text, article.edits) == article.restored_text
     for edit in article.edits:
-        assert article.spun_text[edit.start:edit.end] == edit.spun
+        assert article.spun_text[edit.start : edit.end] == edit.spun
         assert edit.spun in article.segment(edit.segment).spun
     assert list(check_article(article)) == []
 
@@ -52,9 +52,13 @@ def test_edits_rebuild_restored_text_and_each_edit_sits_in_its_segment() -> None
 def test_known_restorations_are_in_the_edit_list() -> None:
     article = load_article(SEED_ID, REFERENCES)
     pairs = {(e.spun, e.restored) for e in article.edits}
-    for pair in [("Might", "May"), ("Avenue", "Street"), ("combat", "fight"),
-                 ("fight", "combat"), ("Worldwide Authorized Discussion board",
-                                       "International Legal Forum")]:
+    for pair in [
+        ("Might", "May"),
+        ("Avenue", "Street"),
+        ("combat", "fight"),
+        ("fight", "combat"),
+        ("Worldwide Authorized Discussion board", "International Legal Forum"),
+    ]:
         assert pair in pairs
 
 
@@ -67,8 +71,9 @@ def _copy_seed(tmp_path: Path) -> Path:
 def test_check_reports_a_tampered_restoration(tmp_path: Path) -> None:
     root = _copy_seed(tmp_path)
     restored = root / SEED_ID / "restored.txt"
-    restored.write_text(restored.read_text(encoding="utf-8").replace("May 20", "May 21"),
-                        encoding="utf-8")
+    restored.write_text(
+        restored.read_text(encoding="utf-8").replace("May 20", "May 21"), encoding="utf-8"
+    )
     problems = list(check_article(load_article(SEED_ID, root)))
     assert any("restored text sha256" in p for p in problems)
     assert any("does not give the restored text" in p for p in problems)

@@ -25,8 +25,9 @@ from providers.echo import EchoProvider
 
 
 def _registry(**targets: str) -> Registry:
-    return Registry([EntryPoint(name, value, "harness.providers")
-                     for name, value in targets.items()])
+    return Registry(
+        [EntryPoint(name, value, "harness.providers") for name, value in targets.items()]
+    )
 
 
 def test_installed_registry_lists_the_first_party_adapters() -> None:
@@ -37,8 +38,9 @@ def test_installed_registry_lists_the_first_party_adapters() -> None:
 
 
 def test_unknown_name_suggests_close_names() -> None:
-    registry = _registry(apertium="providers.apertium:ApertiumProvider",
-                         echo="providers.echo:EchoProvider")
+    registry = _registry(
+        apertium="providers.apertium:ApertiumProvider", echo="providers.echo:EchoProvider"
+    )
     with pytest.raises(UnknownProviderError) as info:
         registry.load("apertum")
     assert info.value.suggestions == ["apertium"]
@@ -46,8 +48,9 @@ def test_unknown_name_suggests_close_names() -> None:
 
 
 def test_plugin_that_fails_to_import_is_reported_broken_with_reason() -> None:
-    registry = _registry(ghost="harness_no_such_module_xyz:Ghost",
-                         notprov="harness.models:LangPair")
+    registry = _registry(
+        ghost="harness_no_such_module_xyz:Ghost", notprov="harness.models:LangPair"
+    )
     status = registry.status("ghost")
     assert not status.ok
     assert "ModuleNotFoundError" in (status.error or "")
@@ -63,7 +66,7 @@ def test_listing_does_not_import_plugins() -> None:
 def test_config_instances_settings_and_overrides(tmp_path: Path) -> None:
     path = tmp_path / "harness.toml"
     path.write_text(
-        '[defaults]\nconcurrency = 2\n\n'
+        "[defaults]\nconcurrency = 2\n\n"
         '[providers.apy-local]\nadapter = "apertium-apy"\nrate_limit = "120/min"\n'
         '[providers.apy-local.options]\nbase_url = "http://127.0.0.1:9999"\n',
         encoding="utf-8",
@@ -91,12 +94,18 @@ def test_broken_toml_error_names_file_and_line(tmp_path: Path) -> None:
         load_config(path)
 
 
-@pytest.mark.parametrize("body, message", [
-    ('[providers.x]\nadapter = "echo"\ncolour = 1\n', r"\[providers\.x\]: unknown key\(s\) colour"),
-    ('[providers.x]\nadapter = "echo"\nconcurrency = 0\n', "concurrency must be a positive"),
-    ('[providers.x]\nadapter = "echo"\nrate_limit = "fast"\n', "not like '10/s'"),
-    ('[nonsense]\n', r"unknown table\(s\) nonsense"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            '[providers.x]\nadapter = "echo"\ncolour = 1\n',
+            r"\[providers\.x\]: unknown key\(s\) colour",
+        ),
+        ('[providers.x]\nadapter = "echo"\nconcurrency = 0\n', "concurrency must be a positive"),
+        ('[providers.x]\nadapter = "echo"\nrate_limit = "fast"\n', "not like '10/s'"),
+        ("[nonsense]\n", r"unknown table\(s\) nonsense"),
+    ],
+)
 def test_config_mistakes_say_where(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "harness.toml"
     path.write_text(body, encoding="utf-8")
@@ -106,16 +115,26 @@ def test_config_mistakes_say_where(tmp_path: Path, body: str, message: str) -> N
 
 def test_unknown_option_is_a_config_error_naming_the_instance(tmp_path: Path) -> None:
     path = tmp_path / "harness.toml"
-    path.write_text('[providers.apy]\nadapter = "apertium-apy"\n'
-                    '[providers.apy.options]\nbase_urll = "x"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"\[providers\.apy\]: options for 'apertium-apy': "
-                                          r"base_urll: Extra inputs are not permitted"):
+    path.write_text(
+        '[providers.apy]\nadapter = "apertium-apy"\n[providers.apy.options]\nbase_urll = "x"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"\[providers\.apy\]: options for 'apertium-apy': "
+        r"base_urll: Extra inputs are not permitted",
+    ):
         plan_provider("apy", config=load_config(path), registry=Registry())
 
 
 def test_overrides_are_typed() -> None:
     assert parse_overrides(["a=1", "b=true", "c=hello", "d=0.5", 'e="x=y"']) == {
-        "a": 1, "b": True, "c": "hello", "d": 0.5, "e": "x=y"}
+        "a": 1,
+        "b": True,
+        "c": "hello",
+        "d": 0.5,
+        "e": "x=y",
+    }
     with pytest.raises(ConfigError, match="expected key=value"):
         parse_overrides(["novalue"])
 
@@ -136,7 +155,8 @@ def test_missing_key_names_the_variable() -> None:
     with pytest.raises(MissingKeyError, match="set the environment variable HARNESS_TEST_KEY"):
         collect_secrets(_KeyedProvider, {})
     assert collect_secrets(_KeyedProvider, {"HARNESS_TEST_KEY": "s3cret"}) == {
-        "HARNESS_TEST_KEY": "s3cret"}
+        "HARNESS_TEST_KEY": "s3cret"
+    }
 
 
 def test_identity_never_holds_secrets() -> None:

@@ -30,16 +30,28 @@ from harness.report.html import render_html
 from tests.compare_fixtures import write_many_runs
 from tests.helpers import REFERENCES, REPO
 
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))
-                 if p), None)
+CHROMIUM = next(
+    (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
+)
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None,
-    reason="no chromium here (Debian package chromium; `.ci/setup --test` installs it)")
+    reason="no chromium here (Debian package chromium; `.ci/setup --test` installs it)",
+)
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-extensions", "--no-default-browser-check", "--mute-audio",
-         "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--mute-audio",
+    "--hide-scrollbars",
+]
 BASELINE = REPO / "runs" / "baseline" / "apertium.jsonl"
 
 # Appended by the test to a copy of the page: measures the layout after the report's
@@ -85,19 +97,27 @@ body {{ margin: 0; }} iframe {{ border: 0; display: block; }}</style></head><bod
 
 def chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
-                          capture_output=True, text=True, timeout=180, check=False)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("overview")
     runs = write_many_runs(folder / "runs", BASELINE, 10)
-    gates = [parse_gate("fail-under", "names@restored=0.75"),
-             parse_gate("max-regression", "fidelity=0.02"),
-             parse_gate("max-regression", "broken=0")]
-    report = build_report(runs, CompareOptions(baseline=BASELINE, references=REFERENCES,
-                                               gates=gates))
+    gates = [
+        parse_gate("fail-under", "names@restored=0.75"),
+        parse_gate("max-regression", "fidelity=0.02"),
+        parse_gate("max-regression", "broken=0"),
+    ]
+    report = build_report(
+        runs, CompareOptions(baseline=BASELINE, references=REFERENCES, gates=gates)
+    )
     path = folder / "compare.html"
     path.write_text(render_html(report), encoding="utf-8")
     return path
@@ -105,26 +125,40 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def measure(page: Path, tmp_path: Path, width: int, height: int) -> dict[str, Any]:
     probe = tmp_path / "measured.html"
-    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"),
-                     encoding="utf-8")
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8"
+    )
     frame = tmp_path / "frame.html"
     frame.write_text(FRAME.format(width=width, height=height), encoding="utf-8")
-    result = chromium(frame, tmp_path / "profile", "--dump-dom", "--allow-file-access-from-files",
-                      f"--window-size={width + 100},{height + 100}",
-                      "--virtual-time-budget=5000")
+    result = chromium(
+        frame,
+        tmp_path / "profile",
+        "--dump-dom",
+        "--allow-file-access-from-files",
+        f"--window-size={width + 100},{height + 100}",
+        "--virtual-time-budget=5000",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     found = re.search(r'<pre id="measured">(.*?)</pre>', result.stdout, re.S)
     assert found is not None, "the measuring script did not run"
-    data: dict[str, Any] = json.loads(found.group(1).replace("&quot;", '"')
-                                      .replace("&amp;", "&").replace("&lt;", "<")
-                                      .replace("&gt;", ">"))
+    data: dict[str, Any] = json.loads(
+        found.group(1)
+        .replace("&quot;", '"')
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+    )
     return data
 
 
 def screenshot(page: Path, tmp_path: Path, width: int, height: int) -> bytes:
     shot = tmp_path / f"report-{width}.png"
-    result = chromium(page, tmp_path / f"profile-{width}", f"--screenshot={shot}",
-                      f"--window-size={width},{height}")
+    result = chromium(
+        page,
+        tmp_path / f"profile-{width}",
+        f"--screenshot={shot}",
+        f"--window-size={width},{height}",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -134,8 +168,9 @@ def screenshot(page: Path, tmp_path: Path, width: int, height: int) -> bytes:
 
 
 @pytest.mark.parametrize(("width", "height"), [(1400, 900), (390, 844)])
-def test_overview_comes_first_and_fits_the_first_screen(page: Path, tmp_path: Path,
-                                                        width: int, height: int) -> None:
+def test_overview_comes_first_and_fits_the_first_screen(
+    page: Path, tmp_path: Path, width: int, height: int
+) -> None:
     data = measure(page, tmp_path, width, height)
     assert data["width"] == width
     assert data["order"] == ["overview", "details"]
@@ -156,7 +191,8 @@ def test_nothing_is_clipped_on_a_phone(page: Path, tmp_path: Path) -> None:
 
 
 def test_desktop_page_shows_the_leaderboard_without_scrolling_sideways(
-        page: Path, tmp_path: Path) -> None:
+    page: Path, tmp_path: Path
+) -> None:
     data = measure(page, tmp_path, 1400, 900)
     assert data["documentWidth"] <= 1400
     assert data["clipped"] == []

@@ -36,8 +36,11 @@ from tests.helpers import REFERENCES, REPO
 jsonschema = pytest.importorskip("jsonschema")
 
 BASELINE = REPO / "runs" / "baseline" / "apertium.jsonl"
-GATES = ["fail-under:names@restored=0.75", "max-regression:fidelity=0.02",
-         "max-regression:broken=0"]
+GATES = [
+    "fail-under:names@restored=0.75",
+    "max-regression:fidelity=0.02",
+    "max-regression:broken=0",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +51,15 @@ def many(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 @pytest.fixture(scope="module")
 def report(many: list[Path]) -> Report:
     gates = [parse_gate(*spec.split(":", 1)) for spec in GATES]
-    return build_report(many, CompareOptions(baseline=BASELINE, references=REFERENCES,
-                                             gates=gates))
+    return build_report(many, CompareOptions(baseline=BASELINE, references=REFERENCES, gates=gates))
 
 
-def test_markdown_for_ten_runs_fits_a_pr_comment_and_says_what_it_left_out(
-        report: Report) -> None:
+def test_markdown_for_ten_runs_fits_a_pr_comment_and_says_what_it_left_out(report: Report) -> None:
     text = render_markdown(report)
     assert len(text) <= COMMENT_CHARS
     assert "Shortened to fit a PR comment: left out" in text
     # The overview survives the shrinking: every run is on the leaderboard.
-    board = text[text.index("### Leaderboard"):text.index("### Side by side")]
+    board = text[text.index("### Leaderboard") : text.index("### Side by side")]
     assert all(f"| {run.label}" in board or f"**{run.label}**" in board for run in report.runs)
     roomy = render_markdown(report, limit_chars=10**7, limit_bytes=10**7)
     assert len(roomy) > COMMENT_CHARS and "Shortened" not in roomy
@@ -68,8 +69,11 @@ def test_every_format_has_the_delta_columns_and_marks_the_failed_cell(report: Re
     failed = [g for g in report.failed_gates if g.metric == "fidelity"]
     assert failed
     worst = max(failed, key=lambda g: g.value or 0.0)
-    row = {"terminal": render_terminal(report, width=200), "markdown": render_markdown(report),
-           "html": render_html(report)}
+    row = {
+        "terminal": render_terminal(report, width=200),
+        "markdown": render_markdown(report),
+        "html": render_html(report),
+    }
     drop = f"-{100 * (worst.value or 0):.1f} pp"
     for name, text in row.items():
         for column in DELTA_COLUMNS.values():
@@ -77,8 +81,11 @@ def test_every_format_has_the_delta_columns_and_marks_the_failed_cell(report: Re
         assert re.search(f"{FAIL_MARK}[^|<\n]*{re.escape(drop)}", text), name
     data = json.loads(render_json(report))
     jsonschema.validate(data, schema())
-    rows = [r for r in data["summary"] if r["run"] == worst.run
-            and r["target"] == worst.target and r["variant"] == worst.variant]
+    rows = [
+        r
+        for r in data["summary"]
+        if r["run"] == worst.run and r["target"] == worst.target and r["variant"] == worst.variant
+    ]
     assert rows and "Δ fidelity" in rows[0]["failed"]
     assert rows[0]["deltas"]["Δ fidelity"]["text"].startswith(drop)
     assert set(rows[0]["deltas"]) == set(DELTA_COLUMNS.values())
@@ -113,8 +120,9 @@ def test_junit_failures_are_the_gate_failures_and_class_names_keep_dots(report: 
 
 
 @pytest.mark.parametrize("width", [80, 100])
-def test_terminal_report_fits_its_width_and_leads_with_the_verdict(report: Report,
-                                                                   width: int) -> None:
+def test_terminal_report_fits_its_width_and_leads_with_the_verdict(
+    report: Report, width: int
+) -> None:
     text = render_terminal(report, width=width)
     too_wide = [line for line in text.splitlines() if len(line) > width]
     assert too_wide == []
@@ -127,8 +135,18 @@ def test_terminal_report_fits_its_width_and_leads_with_the_verdict(report: Repor
 
 def test_cli_terminal_follows_the_columns_variable(many: list[Path]) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["compare", *map(str, many[:3]), "--baseline", str(BASELINE),
-                                  "--references", str(REFERENCES)], env={"COLUMNS": "72"})
+    result = runner.invoke(
+        main,
+        [
+            "compare",
+            *map(str, many[:3]),
+            "--baseline",
+            str(BASELINE),
+            "--references",
+            str(REFERENCES),
+        ],
+        env={"COLUMNS": "72"},
+    )
     assert result.exit_code == 0, result.output
     assert max(len(line) for line in result.output.splitlines()) <= 72
 
@@ -136,10 +154,12 @@ def test_cli_terminal_follows_the_columns_variable(many: list[Path]) -> None:
 def test_floor_on_a_run_with_nothing_scorable_fails(tmp_path: Path) -> None:
     # The second segment of the seed article has no names or numbers to keep.
     outputs: dict[tuple[str, str], str | None] = {
-        key: text for key, text in GOOD.items() if key[0] == "p02"}
+        key: text for key, text in GOOD.items() if key[0] == "p02"
+    }
     run = write_run(tmp_path / "empty.jsonl", "empty", outputs)
-    result = CliRunner().invoke(main, ["compare", str(run), "--references", str(REFERENCES),
-                                       "--fail-under", "numbers=0.9"])
+    result = CliRunner().invoke(
+        main, ["compare", str(run), "--references", str(REFERENCES), "--fail-under", "numbers=0.9"]
+    )
     assert result.exit_code == 1, result.output
     assert "nothing scorable" in result.output
     assert "no gates" not in result.output.lower()
@@ -163,8 +183,10 @@ def test_a_changed_engine_package_is_named_in_the_notes(tmp_path: Path) -> None:
         path.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n", encoding="utf-8")
         paths.append(path)
     report = build_report(paths[1:], CompareOptions(baseline=paths[0], references=REFERENCES))
-    assert any("new: engine packages differ from old (apertium-eng-spa 0.8.1-2 → 0.9.0-1)"
-               in note for note in report.notes)
+    assert any(
+        "new: engine packages differ from old (apertium-eng-spa 0.8.1-2 → 0.9.0-1)" in note
+        for note in report.notes
+    )
     assert "apertium-eng-spa 0.8.1-2 → 0.9.0-1" in render_markdown(report)
 
 
@@ -173,14 +195,24 @@ def test_lost_facts_without_a_baseline_or_gates_fail_nothing(tmp_path: Path) -> 
 
     run = write_run(tmp_path / "bad.jsonl", "bad", dict(BAD))
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["compare", str(run), "--references", str(REFERENCES),
-                                       "--output-dir", str(out), "--format", "junit"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            str(run),
+            "--references",
+            str(REFERENCES),
+            "--output-dir",
+            str(out),
+            "--format",
+            "junit",
+        ],
+    )
     assert result.exit_code == 0, result.output
     root = ET.parse(out / "compare.junit.xml").getroot()
     assert root.get("failures") == "0"
     skipped = [c.find("skipped") for c in root.iter("testcase")]
-    assert any(s is not None and (s.get("message") or "").startswith("lost: ")
-               for s in skipped)
+    assert any(s is not None and (s.get("message") or "").startswith("lost: ") for s in skipped)
 
 
 def test_html_overview_is_self_contained_with_one_chart_per_language(report: Report) -> None:
@@ -188,7 +220,7 @@ def test_html_overview_is_self_contained_with_one_chart_per_language(report: Rep
     assert not re.search(r"\b(?:src|href)\s*=", page)
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
     assert urls <= {"http://www.w3.org/2000/svg"}  # the SVG namespace, never fetched
-    overview = page[page.index('<section id="overview">'):page.index('<section id="details">')]
+    overview = page[page.index('<section id="overview">') : page.index('<section id="details">')]
     assert [f'id="chart-{t}"' in overview for t in report.targets()] == [True] * 4
     # Meaning never rests on colour alone: every variant has its own mark in the legend.
     assert overview.count("<circle") and overview.count("<polygon")

@@ -37,8 +37,14 @@ async def test_fatal_error_stops_then_resume_sends_only_the_rest(tmp_path: Path)
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=4, concurrency=1)
         with pytest.raises(RunStoppedError) as stopped:
-            await execute_run(plan, [seed_article()], targets=["de"], variants=VARIANTS,
-                              runs_dir=tmp_path, control=FakeTime().control())
+            await execute_run(
+                plan,
+                [seed_article()],
+                targets=["de"],
+                variants=VARIANTS,
+                runs_dir=tmp_path,
+                control=FakeTime().control(),
+            )
         path = next(tmp_path.glob("*.jsonl"))
         assert f"resume with: harness run --resume {path}" in str(stopped.value)
         assert "quota" in str(stopped.value)
@@ -61,20 +67,27 @@ async def test_fatal_error_stops_then_resume_sends_only_the_rest(tmp_path: Path)
 
 @pytest.mark.anyio
 async def test_retry_errors_writes_a_new_run_with_the_failed_segments_sent_again(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     server = FaultServer(always_fail=["Kremlin"])
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=1, concurrency=3, max_attempts=2)
-        first = await execute_run(plan, [seed_article()], targets=["de", "fr"],
-                                  variants=VARIANTS, runs_dir=tmp_path,
-                                  control=FakeTime().control())
+        first = await execute_run(
+            plan,
+            [seed_article()],
+            targets=["de", "fr"],
+            variants=VARIANTS,
+            runs_dir=tmp_path,
+            control=FakeTime().control(),
+        )
         original = first.path.read_bytes()
         failed = {r["id"] for r in segment_lines(first.path) if r["error"]}
         assert failed
         server.always_fail = []
         server.count = 0
-        retried = await retry_errors(first.path, plan, [seed_article()],
-                                     control=FakeTime().control())
+        retried = await retry_errors(
+            first.path, plan, [seed_article()], control=FakeTime().control()
+        )
     assert first.path.read_bytes() == original  # the retried run is left as it was
     assert retried.path != first.path
     header = read_jsonl(retried.path)[0]
@@ -91,13 +104,18 @@ async def test_interrupted_retry_is_resumed_without_sending_ok_segments(tmp_path
     server = FaultServer(always_fail=["Kremlin"])
     with serve(server.app) as url:
         plan = batch_plan(url, max_batch=1, concurrency=1, max_attempts=1)
-        first = await execute_run(plan, [seed_article()], targets=["de"], variants=VARIANTS,
-                                  runs_dir=tmp_path, control=FakeTime().control())
+        first = await execute_run(
+            plan,
+            [seed_article()],
+            targets=["de"],
+            variants=VARIANTS,
+            runs_dir=tmp_path,
+            control=FakeTime().control(),
+        )
         server.always_fail = []
         server.script = ["ok", "auth"]  # the retry stops after one re-sent segment
         with pytest.raises(RunStoppedError):
-            await retry_errors(first.path, plan, [seed_article()],
-                               control=FakeTime().control())
+            await retry_errors(first.path, plan, [seed_article()], control=FakeTime().control())
         retry_path = next(p for p in tmp_path.glob("*.jsonl") if p != first.path)
         # Simulate a kill during the copy: keep the header and two lines only.
         lines = retry_path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -119,7 +137,9 @@ def test_resume_state_counts_and_skips(tmp_path: Path) -> None:
         '"targets":["de"],"variants":["spun"]}\n{"type":"segment","id":"a/p01/spun/de",'
         '"article":"a","segment":"p01","variant":"spun","index":0,"source_lang":"en",'
         '"target_lang":"de","source":"x","output":null,"error":{"type":"E"},"attempts":1,'
-        '"latency_ms":1,"cached":false,"usage":{}}\n{"type":"segm', encoding="utf-8")
+        '"latency_ms":1,"cached":false,"usage":{}}\n{"type":"segm',
+        encoding="utf-8",
+    )
     state = read_state(path)
     assert state.repaired and not state.complete
     assert state.done == state.failed == {"a/p01/spun/de"}
@@ -133,12 +153,15 @@ def _write_config(tmp_path: Path, good: str, bad: str) -> Path:
         f'[providers.good]\nadapter = "fault-batch"\nprice_per_million_chars = 20\n'
         f'[providers.good.options]\nbase_url = "{good}"\nmax_batch = 8\n'
         f'[providers.bad]\nadapter = "fault-batch"\n'
-        f'[providers.bad.options]\nbase_url = "{bad}"\n', encoding="utf-8")
+        f'[providers.bad.options]\nbase_url = "{bad}"\n',
+        encoding="utf-8",
+    )
     return config
 
 
 def test_one_providers_fatal_error_keeps_the_others_work(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     install_plugin(tmp_path / "site")
     monkeypatch.setenv("FAULT_BATCH_KEY", "k-123")
@@ -146,8 +169,21 @@ def test_one_providers_fatal_error_keeps_the_others_work(
     runs = tmp_path / "runs"
     with serve(good.app) as good_url, serve(bad.app) as bad_url:
         config = _write_config(tmp_path, good_url, bad_url)
-        args = ["run", "-p", "good", "-p", "bad", "--to", "de", "--config", str(config),
-                "--runs-dir", str(runs), "--references", str(REFERENCES)]
+        args = [
+            "run",
+            "-p",
+            "good",
+            "-p",
+            "bad",
+            "--to",
+            "de",
+            "--config",
+            str(config),
+            "--runs-dir",
+            str(runs),
+            "--references",
+            str(REFERENCES),
+        ]
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 3, result.output
         bad_file = next(runs.glob("*-bad-*.jsonl"))
@@ -157,22 +193,44 @@ def test_one_providers_fatal_error_keeps_the_others_work(
         assert f"harness run --resume {bad_file}" in result.output
         assert "k-123" not in result.output + bad_file.read_text() + good_file.read_text()
         bad.key = "k-123"  # the key is fixed: resuming finishes the run
-        resumed = CliRunner().invoke(main, ["run", "--resume", str(bad_file), "--config",
-                                            str(config), "--references", str(REFERENCES)])
+        resumed = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--resume",
+                str(bad_file),
+                "--config",
+                str(config),
+                "--references",
+                str(REFERENCES),
+            ],
+        )
         assert resumed.exit_code == 0, resumed.output
     assert read_jsonl(bad_file)[-1]["counts"]["ok"] == 22
 
 
-def test_dry_run_counts_what_a_run_then_sends(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dry_run_counts_what_a_run_then_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     install_plugin(tmp_path / "site")
     server = FaultServer()
     runs = tmp_path / "runs"
     with serve(server.app) as url:
         config = _write_config(tmp_path, url, url)
-        args = ["run", "-p", "good", "--to", "de,fr", "--config", str(config),
-                "--runs-dir", str(runs), "--references", str(REFERENCES)]
+        args = [
+            "run",
+            "-p",
+            "good",
+            "--to",
+            "de,fr",
+            "--config",
+            str(config),
+            "--runs-dir",
+            str(runs),
+            "--references",
+            str(REFERENCES),
+        ]
         dry = CliRunner().invoke(main, [*args, "--dry-run"])
         assert dry.exit_code == 0, dry.output
         assert server.count == 0 and not runs.exists()

@@ -26,8 +26,14 @@ TARGETS = ["de", "fr", "es"]
 
 
 def _harness(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "harness", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _lines(path: Path) -> int:
@@ -75,9 +81,24 @@ def test_killed_at_random_points_then_resumed_loses_and_repeats_nothing(tmp_path
     runs = tmp_path / "runs"
     env = _env(tmp_path)
     with serve(server.app) as url:
-        start = ["run", "-p", "fault-batch", "-o", f"base_url={url}", "-o", "max_batch=1",
-                 "--to", ",".join(TARGETS), "--concurrency", "3", "--runs-dir", str(runs),
-                 "--references", str(REFERENCES), "--no-cache"]
+        start = [
+            "run",
+            "-p",
+            "fault-batch",
+            "-o",
+            f"base_url={url}",
+            "-o",
+            "max_batch=1",
+            "--to",
+            ",".join(TARGETS),
+            "--concurrency",
+            "3",
+            "--runs-dir",
+            str(runs),
+            "--references",
+            str(REFERENCES),
+            "--no-cache",
+        ]
         args = start
         kills = 0
         path: Path | None = None
@@ -111,10 +132,26 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     env = _env(tmp_path)
     with serve(server.app) as url:
-        process = _harness(["run", "-p", "fault-batch", "-o", f"base_url={url}",
-                            "-o", "max_batch=1", "--to", ",".join(TARGETS),
-                            "--concurrency", "2", "--runs-dir", str(runs),
-                            "--references", str(REFERENCES)], env)
+        process = _harness(
+            [
+                "run",
+                "-p",
+                "fault-batch",
+                "-o",
+                f"base_url={url}",
+                "-o",
+                "max_batch=1",
+                "--to",
+                ",".join(TARGETS),
+                "--concurrency",
+                "2",
+                "--runs-dir",
+                str(runs),
+                "--references",
+                str(REFERENCES),
+            ],
+            env,
+        )
         path = _wait_for_lines(runs, process, 6)
         assert path is not None and process.poll() is None
         process.send_signal(signal.SIGINT)

@@ -33,8 +33,13 @@ class ScriptedProvider(Provider):
     uses_http = False
     limits = Limits(max_batch=3, max_chars=400)
 
-    def __init__(self, *, transient_failures: int = 0, fatal_on: str | None = None,
-                 garbage_on: str | None = "Kremlin") -> None:
+    def __init__(
+        self,
+        *,
+        transient_failures: int = 0,
+        fatal_on: str | None = None,
+        garbage_on: str | None = "Kremlin",
+    ) -> None:
         super().__init__()
         self.garbage_on = garbage_on
         self.calls: list[list[str]] = []
@@ -90,8 +95,11 @@ def test_every_segment_written_once_and_failures_recorded(tmp_path: Path) -> Non
 
 def test_transient_errors_are_retried_and_attempts_counted(tmp_path: Path) -> None:
     provider = ScriptedProvider(transient_failures=2, garbage_on=None)
-    records = [r for r in read_jsonl(_run(tmp_path, provider, ["de"], concurrency=1))
-               if r["type"] == "segment"]
+    records = [
+        r
+        for r in read_jsonl(_run(tmp_path, provider, ["de"], concurrency=1))
+        if r["type"] == "segment"
+    ]
     assert records[0]["attempts"] == 3  # the first batch failed twice, then passed
     assert {r["attempts"] for r in records[1:]} == {1}
     assert all(r["error"] is None for r in records)
@@ -135,13 +143,16 @@ def test_torn_last_line_is_reported_then_repaired(tmp_path: Path) -> None:
     assert repair_torn_tail(path) is False
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "empty file"),
-    ('{"type":"segment"}\n', "starts with a header"),
-    ('{"type":"header","schema":1}\nnot json\n{"type":"footer"}\n', ":2: not valid JSON"),
-    ('{"type":"header","schema":99}\n', "schema 99"),
-    ('{"type":"header","schema":1}\n{"type":"segment","id":"x"}\n', ":2: segment line lacks"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "empty file"),
+        ('{"type":"segment"}\n', "starts with a header"),
+        ('{"type":"header","schema":1}\nnot json\n{"type":"footer"}\n', ":2: not valid JSON"),
+        ('{"type":"header","schema":99}\n', "schema 99"),
+        ('{"type":"header","schema":1}\n{"type":"segment","id":"x"}\n', ":2: segment line lacks"),
+    ],
+)
 def test_malformed_run_files_get_clear_errors(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(content, encoding="utf-8")
@@ -187,8 +198,13 @@ def test_latency_is_the_backend_time_without_pacing_backoff_or_retry_after(
     with RunWriter(tmp_path / "run.jsonl") as writer:
         writer.header(RunHeader(run_id="t"))
         # One request a second: the pacing waits between requests, and the 429 adds 5 s.
-        runner = Runner(provider, RunSettings(concurrency=1, rate_limit=1.0), writer,
-                        sleep=time.sleep, clock=time.clock)
+        runner = Runner(
+            provider,
+            RunSettings(concurrency=1, rate_limit=1.0),
+            writer,
+            sleep=time.sleep,
+            clock=time.clock,
+        )
         asyncio.run(runner.run(items))
     segments = [r for r in read_jsonl(tmp_path / "run.jsonl") if r["type"] == "segment"]
     assert len(segments) == 4 and sum(time.sleeps) >= 5.0 + 3 * 0.75

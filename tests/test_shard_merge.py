@@ -54,11 +54,27 @@ def test_shard_runs_merge_into_one_complete_run(tmp_path: Path) -> None:
     server, other = FaultServer(), FaultServer()
     runs = tmp_path / "runs"
     with serve(server.app) as url, serve(other.app) as other_url:
+
         def shard_run(shard: str, base_url: str = url, out: Path = runs) -> Path:
             before = set(out.glob("*.jsonl"))
-            _run(["run", "-p", "fault-batch", "-o", f"base_url={base_url}", "--to",
-                  ",".join(TARGETS), "--shard", shard, "--runs-dir", str(out),
-                  "--references", str(REFERENCES), "--no-cache"])
+            _run(
+                [
+                    "run",
+                    "-p",
+                    "fault-batch",
+                    "-o",
+                    f"base_url={base_url}",
+                    "--to",
+                    ",".join(TARGETS),
+                    "--shard",
+                    shard,
+                    "--runs-dir",
+                    str(out),
+                    "--references",
+                    str(REFERENCES),
+                    "--no-cache",
+                ]
+            )
             return (set(out.glob("*.jsonl")) - before).pop()
 
         files = [shard_run(f"{n}/3") for n in (1, 2, 3)]
@@ -78,8 +94,9 @@ def test_shard_runs_merge_into_one_complete_run(tmp_path: Path) -> None:
     assert footer["counts"] == {"segments": 66, "ok": 66, "errors": 0}
 
     def refused(paths: list[Path], message: str) -> None:
-        result = CliRunner().invoke(main, ["merge", *map(str, paths), "--output",
-                                           str(tmp_path / "refused.jsonl")])
+        result = CliRunner().invoke(
+            main, ["merge", *map(str, paths), "--output", str(tmp_path / "refused.jsonl")]
+        )
         assert result.exit_code == 2 and message in result.output, result.output
         assert not (tmp_path / "refused.jsonl").exists()
 

@@ -21,15 +21,17 @@ def other_article(base: Article, article_id: str) -> Article:
 
 
 def shards(articles: list[Article], targets: list[str], count: int) -> dict[str, int]:
-    return {item.key: shard_of(item.key, count)
-            for item in plan_items(articles, VARIANTS, targets)}
+    return {item.key: shard_of(item.key, count) for item in plan_items(articles, VARIANTS, targets)}
 
 
 def test_adding_articles_and_languages_moves_no_existing_segment() -> None:
     seed = seed_article()
     before = shards([seed], ["de", "fr"], 4)
-    grown = shards([other_article(seed, "a-2026-01-01-new"), seed,
-                    other_article(seed, "z-2026-02-02-later")], ["uk", "de", "ja", "fr"], 4)
+    grown = shards(
+        [other_article(seed, "a-2026-01-01-new"), seed, other_article(seed, "z-2026-02-02-later")],
+        ["uk", "de", "ja", "fr"],
+        4,
+    )
     assert len(grown) == 6 * len(before)
     assert {key: grown[key] for key in before} == before
     # And the grown plan still spreads over every shard.
@@ -39,8 +41,12 @@ def test_adding_articles_and_languages_moves_no_existing_segment() -> None:
 def test_a_shard_of_the_grown_plan_holds_its_old_members() -> None:
     seed = seed_article()
     old = {i.key for i in in_shard(plan_items([seed], VARIANTS, ["de"]), Shard(2, 3))}
-    new = {i.key for i in in_shard(
-        plan_items([seed, other_article(seed, "b-extra")], VARIANTS, ["es", "de"]), Shard(2, 3))}
+    new = {
+        i.key
+        for i in in_shard(
+            plan_items([seed, other_article(seed, "b-extra")], VARIANTS, ["es", "de"]), Shard(2, 3)
+        )
+    }
     assert old and old <= new
     everything_old = {i.key for i in plan_items([seed], VARIANTS, ["de"])}
     assert new & everything_old == old  # nothing from another shard moved in either

@@ -32,8 +32,9 @@ SPUN = (
     "Many residents of Springfield requested the council to keep away from any delay.\n"
     "The mayor will meet the Harbor Affiliation in 2026, in line with the minutes.\n"
 )
-META = ArticleMeta("A made-up council story", "Example Press", "2025-01-02", "en",
-                   ("https://example.org/story",))
+META = ArticleMeta(
+    "A made-up council story", "Example Press", "2025-01-02", "en", ("https://example.org/story",)
+)
 
 
 def _write(tmp_path: Path, spun: str, restored: str) -> tuple[Path, Path]:
@@ -84,18 +85,30 @@ def test_add_writes_an_article_that_passes_the_check(tmp_path: Path) -> None:
     assert article.meta["url"] == "https://example.org/story"
 
 
-@pytest.mark.parametrize(("restored", "message"), [
-    (RESTORED.replace("1,200", "1,300"), "numbers differ on line 1"),
-    ("\n".join(RESTORED.split("\n")[:2]) + "\n",
-     r"only 1 of 3 spun paragraphs \(\d+% of its words\) align with the restored text"),
-    ("Nothing in this text resembles the other one at all, not a single sentence.\n",
-     "no paragraph of the restored text matches"),
-    ("\n".join([RESTORED.split("\n")[3], "", RESTORED.split("\n")[2],
-                RESTORED.split("\n")[0], ""]), "paragraphs are not in the same order"),
-    (SPUN, "identical"),
-])
-def test_add_refuses_pairs_that_are_not_a_spinning(tmp_path: Path, restored: str,
-                                                    message: str) -> None:
+@pytest.mark.parametrize(
+    ("restored", "message"),
+    [
+        (RESTORED.replace("1,200", "1,300"), "numbers differ on line 1"),
+        (
+            "\n".join(RESTORED.split("\n")[:2]) + "\n",
+            r"only 1 of 3 spun paragraphs \(\d+% of its words\) align with the restored text",
+        ),
+        (
+            "Nothing in this text resembles the other one at all, not a single sentence.\n",
+            "no paragraph of the restored text matches",
+        ),
+        (
+            "\n".join(
+                [RESTORED.split("\n")[3], "", RESTORED.split("\n")[2], RESTORED.split("\n")[0], ""]
+            ),
+            "paragraphs are not in the same order",
+        ),
+        (SPUN, "identical"),
+    ],
+)
+def test_add_refuses_pairs_that_are_not_a_spinning(
+    tmp_path: Path, restored: str, message: str
+) -> None:
     spun_path, restored_path = _write(tmp_path, SPUN, restored)
     root = tmp_path / "refs"
     with pytest.raises(SpinAlignmentError, match=message):
@@ -106,8 +119,7 @@ def test_add_refuses_pairs_that_are_not_a_spinning(tmp_path: Path, restored: str
 def test_add_refuses_too_many_changed_words(tmp_path: Path) -> None:
     spun_path, restored_path = _write(tmp_path, SPUN, RESTORED)
     with pytest.raises(SpinAlignmentError, match=r"words differ \(\d+%, more than 10%\)"):
-        add_article(tmp_path / "refs", "example", spun_path, restored_path, META,
-                    max_changed=0.1)
+        add_article(tmp_path / "refs", "example", spun_path, restored_path, META, max_changed=0.1)
 
 
 def test_add_refuses_a_taken_id_and_a_bad_id(tmp_path: Path) -> None:
@@ -122,9 +134,23 @@ def test_add_refuses_a_taken_id_and_a_bad_id(tmp_path: Path) -> None:
 def test_references_add_command(tmp_path: Path) -> None:
     spun_path, restored_path = _write(tmp_path, SPUN, RESTORED)
     root = tmp_path / "refs"
-    args = ["references", "add", "example-council", "--spun", str(spun_path), "--restored",
-            str(restored_path), "--title", "T", "--publisher", "P", "--date", "2025-01-02",
-            "--references", str(root)]
+    args = [
+        "references",
+        "add",
+        "example-council",
+        "--spun",
+        str(spun_path),
+        "--restored",
+        str(restored_path),
+        "--title",
+        "T",
+        "--publisher",
+        "P",
+        "--date",
+        "2025-01-02",
+        "--references",
+        str(root),
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "ok   example-council" in result.output

@@ -52,7 +52,10 @@ def test_month_after_a_day_number_and_modal_verb_left_alone() -> None:
 
 
 def test_ambiguous_swaps_need_context_and_are_never_applied_without(tmp_path: Path) -> None:
-    book = load_phrasebook(_book(tmp_path, """
+    book = load_phrasebook(
+        _book(
+            tmp_path,
+            """
 [[entry]]
 spun = "combat"
 restored = "fight"
@@ -66,7 +69,9 @@ spun = "fight"
 restored = "combat"
 source = "test"
 prior = 0.9
-"""))
+""",
+        )
+    )
     text = "Troops were sent to combat in the east; the fight for the city and combat training."
     proposals = propose_restoration(text, book)
     by_start = {p.start: p for p in proposals}
@@ -75,8 +80,9 @@ prior = 0.9
     assert by_start[text.index("fight for")].confidence <= 0.3
     assert not by_start[text.index("combat training")].justified
     restored = apply_proposals(text, accepted(proposals, 0.0))
-    assert restored == ("Troops were sent to fight in the east; the fight for the city and "
-                        "combat training.")
+    assert restored == (
+        "Troops were sent to fight in the east; the fight for the city and combat training."
+    )
 
 
 def test_phrase_entries_propose_only_the_changed_words() -> None:
@@ -90,8 +96,13 @@ def test_bad_phrasebook_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="prior"):
         load_phrasebook(_book(tmp_path, '[[entry]]\nspun = "a"\nrestored = "b"\nsource = "x"\n'))
     with pytest.raises(ConfigError, match="regular expression"):
-        load_phrasebook(_book(tmp_path, '[[entry]]\nspun = "a"\nrestored = "b"\nsource = "x"\n'
-                                        'prior = 0.5\n[[entry.context]]\nnext = "("\n'))
+        load_phrasebook(
+            _book(
+                tmp_path,
+                '[[entry]]\nspun = "a"\nrestored = "b"\nsource = "x"\n'
+                'prior = 0.5\n[[entry.context]]\nnext = "("\n',
+            )
+        )
 
 
 def test_evaluation_counts_right_wrong_and_missed_edits(tmp_path: Path) -> None:
@@ -99,9 +110,17 @@ def test_evaluation_counts_right_wrong_and_missed_edits(tmp_path: Path) -> None:
     restored = "The people said the vote is on May 4.\n"
     (tmp_path / "s.txt").write_text(spun, encoding="utf-8")
     (tmp_path / "r.txt").write_text(restored, encoding="utf-8")
-    article = add_article(tmp_path / "refs", "made-up", tmp_path / "s.txt", tmp_path / "r.txt",
-                          ArticleMeta("t", "p", "2025-01-01")).article
-    book = load_phrasebook(_book(tmp_path, """
+    article = add_article(
+        tmp_path / "refs",
+        "made-up",
+        tmp_path / "s.txt",
+        tmp_path / "r.txt",
+        ArticleMeta("t", "p", "2025-01-01"),
+    ).article
+    book = load_phrasebook(
+        _book(
+            tmp_path,
+            """
 [[entry]]
 spun = "folks"
 restored = "people"
@@ -117,7 +136,9 @@ spun = "Might"
 restored = "May"
 source = "seed:made-up"
 prior = 0.9
-"""))
+""",
+        )
+    )
     score = evaluate_restoration(article, book, 0.5, held_out=("seed:",))
     assert (score.truth, score.predicted, score.correct) == (3, 2, 1)
     assert score.precision == 0.5 and score.recall == pytest.approx(1 / 3)
@@ -130,15 +151,18 @@ prior = 0.9
 
 def test_restore_command_marks_applies_and_writes_proposals(tmp_path: Path) -> None:
     src = tmp_path / "spun.txt"
-    src.write_text("He stated on Might 20 that folks fled to combat in the east.\n",
-                   encoding="utf-8")
+    src.write_text(
+        "He stated on Might 20 that folks fled to combat in the east.\n", encoding="utf-8"
+    )
     runner = CliRunner()
     marked = runner.invoke(main, ["restore", str(src), "--exclude-source", "seed:"])
     assert marked.exit_code == 0, marked.output
     assert "[[Might=>May|0.9" in marked.output and "[[folks=>people|" in marked.output
     out, jsonl = tmp_path / "restored.txt", tmp_path / "proposals.jsonl"
-    applied = runner.invoke(main, ["restore", str(src), "--apply-above", "0.8", "--out", str(out),
-                                   "--proposals", str(jsonl)])
+    applied = runner.invoke(
+        main,
+        ["restore", str(src), "--apply-above", "0.8", "--out", str(out), "--proposals", str(jsonl)],
+    )
     assert applied.exit_code == 0, applied.output
     text = out.read_text(encoding="utf-8")
     assert "on May 20" in text and "people" in text
@@ -149,12 +173,14 @@ def test_restore_command_marks_applies_and_writes_proposals(tmp_path: Path) -> N
     assert missing.exit_code == 2 and "no such file" in missing.output
 
 
-def test_eval_script_prints_precision_and_recall(capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_script_prints_precision_and_recall(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "argv", ["eval_restore.py", "--references", str(REFERENCES)])
     runpy.run_path(str(ROOT / "tests" / "benchmarks" / "eval_restore.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert SEED in out and "precision" in out and "recall" in out
-    held = [line for line in out.splitlines()
-            if line.strip().startswith("held out ") and "%" in line]
+    held = [
+        line for line in out.splitlines() if line.strip().startswith("held out ") and "%" in line
+    ]
     assert len(held) == 4 and all(line.rstrip().endswith("%") for line in held)

@@ -27,15 +27,38 @@ META = ArticleMeta("A test report", "Example Press", "2025-06-01", "en")
 
 EXPECTED = {
     # pair: (furniture texts, dropped texts, merged, split, number swaps)
-    "captions": (["Business", "Photo: Container cranes at the Port of Rotterdam. (Reuters)",
-                  "Advertisement", "Related: Dock strikes across Europe"], [], 0, 0, 0),
+    "captions": (
+        [
+            "Business",
+            "Photo: Container cranes at the Port of Rotterdam. (Reuters)",
+            "Advertisement",
+            "Related: Dock strikes across Europe",
+        ],
+        [],
+        0,
+        0,
+        0,
+    ),
     "merged": ([], [], 1, 0, 0),
-    "split-dropped": ([], ["This article has been updated with a comment from the institute."],
-                      0, 1, 0),
+    "split-dropped": (
+        [],
+        ["This article has been updated with a comment from the institute."],
+        0,
+        1,
+        0,
+    ),
     "number-words": ([], [], 0, 0, 4),
-    "everything": (["Local News | Lyon", "Image: The Pont Wilson seen from the Rhone quay.",
-                    "Share this article: Facebook Twitter Email"],
-                   ["Reporting by Claire Martin; editing by Paul Grant."], 1, 0, 1),
+    "everything": (
+        [
+            "Local News | Lyon",
+            "Image: The Pont Wilson seen from the Rhone quay.",
+            "Share this article: Facebook Twitter Email",
+        ],
+        ["Reporting by Claire Martin; editing by Paul Grant."],
+        1,
+        0,
+        1,
+    ),
 }
 
 
@@ -94,16 +117,26 @@ def test_split_paragraph_is_cut_at_its_sentence_end(tmp_path: Path) -> None:
     assert second.startswith("The colony is the largest")
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda r: r.replace("450 firefighters", "460 firefighters"),
-     "numbers differ on line 5: spun has 450 where restored has 460"),
-    (lambda r: r.replace("brought 15 wildfires", "brought 16 wildfires"),
-     "numbers differ on line 1: spun has 15 where restored has 16"),
-    (lambda r: "\n\n".join(reversed(r.strip().split("\n\n"))) + "\n",
-     "paragraphs are not in the same order: spun paragraph 1 matches restored paragraph 3"),
-])
-def test_what_cannot_be_aligned_is_refused_with_the_reason(tmp_path: Path, change: object,
-                                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda r: r.replace("450 firefighters", "460 firefighters"),
+            "numbers differ on line 5: spun has 450 where restored has 460",
+        ),
+        (
+            lambda r: r.replace("brought 15 wildfires", "brought 16 wildfires"),
+            "numbers differ on line 1: spun has 15 where restored has 16",
+        ),
+        (
+            lambda r: "\n\n".join(reversed(r.strip().split("\n\n"))) + "\n",
+            "paragraphs are not in the same order: spun paragraph 1 matches restored paragraph 3",
+        ),
+    ],
+)
+def test_what_cannot_be_aligned_is_refused_with_the_reason(
+    tmp_path: Path, change: object, message: str
+) -> None:
     spun_path, restored_path = _texts("number-words")
     assert callable(change)
     changed = tmp_path / "restored.txt"
@@ -115,10 +148,26 @@ def test_what_cannot_be_aligned_is_refused_with_the_reason(tmp_path: Path, chang
 
 def test_add_command_lists_furniture_and_dropped_paragraphs(tmp_path: Path) -> None:
     spun_path, restored_path = _texts("everything")
-    result = CliRunner().invoke(main, [
-        "references", "add", "lyon-bridge", "--spun", str(spun_path), "--restored",
-        str(restored_path), "--title", "T", "--publisher", "P", "--date", "2025-06-01",
-        "--references", str(tmp_path)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "references",
+            "add",
+            "lyon-bridge",
+            "--spun",
+            str(spun_path),
+            "--restored",
+            str(restored_path),
+            "--title",
+            "T",
+            "--publisher",
+            "P",
+            "--date",
+            "2025-06-01",
+            "--references",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "furniture (spun line 1, not translated): Local News | Lyon" in result.output
     assert "dropped (in the original, not in the spun copy): Reporting by" in result.output
@@ -129,8 +178,9 @@ def test_add_command_lists_furniture_and_dropped_paragraphs(tmp_path: Path) -> N
 
 def test_plain_text_article_is_added_with_proposed_facts(tmp_path: Path) -> None:
     text = REPO / "tests" / "data" / "own" / "article.txt"
-    result = CliRunner().invoke(main, ["references", "add", "tram", "--text", str(text),
-                                       "--references", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["references", "add", "tram", "--text", str(text), "--references", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / "tram"
     assert sorted(p.name for p in folder.iterdir()) == ["facts.toml", "meta.toml", "text.txt"]
@@ -142,6 +192,18 @@ def test_plain_text_article_is_added_with_proposed_facts(tmp_path: Path) -> None
     assert "reviewed = false" in facts and 'text = "40,000"' in facts
     listed = CliRunner().invoke(main, ["references", "list", "--references", str(tmp_path)])
     assert "tram  4 segments" in listed.output
-    both = CliRunner().invoke(main, ["references", "add", "x", "--text", str(text), "--spun",
-                                     str(text), "--references", str(tmp_path)])
+    both = CliRunner().invoke(
+        main,
+        [
+            "references",
+            "add",
+            "x",
+            "--text",
+            str(text),
+            "--spun",
+            str(text),
+            "--references",
+            str(tmp_path),
+        ],
+    )
     assert both.exit_code == 2 and "either --text or --spun" in both.output

@@ -46,8 +46,9 @@ async def read_request(reader: asyncio.StreamReader, seen: Seen) -> bool:
 
 
 @asynccontextmanager
-async def raw_server(answer: Callable[[int], bytes | None], seen: Seen,
-                     closes_after: frozenset[int] = frozenset()) -> AsyncIterator[str]:
+async def raw_server(
+    answer: Callable[[int], bytes | None], seen: Seen, closes_after: frozenset[int] = frozenset()
+) -> AsyncIterator[str]:
     """Answers request n with ``answer(n)`` (None: close the connection instead); after
     answering a request in ``closes_after`` it closes the connection (a keep-alive timeout)."""
 
@@ -87,8 +88,11 @@ async def test_keep_alive_reuses_one_connection_and_sends_requests_as_given() ->
     ):
         answers = []
         for n in range(5):
-            response = await client.post(url + "/translate?x=1", json={"text": f"é {n}"},
-                                         headers={"Authorization": "Bearer k"})
+            response = await client.post(
+                url + "/translate?x=1",
+                json={"text": f"é {n}"},
+                headers={"Authorization": "Bearer k"},
+            )
             answers.append(response.json()["n"])
     assert answers == [1, 2, 3, 4, 5]
     assert seen.connections == 1
@@ -100,8 +104,10 @@ async def test_keep_alive_reuses_one_connection_and_sends_requests_as_given() ->
 
 @pytest.mark.anyio
 async def test_chunked_and_close_delimited_bodies_are_read_whole() -> None:
-    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-               b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    )
     closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end"
     seen = Seen()
     async with (
@@ -118,8 +124,9 @@ async def test_a_connection_the_server_closed_is_replaced() -> None:
     seen = Seen()
     # After request 1 the server closes the idle connection; request 3 it reads and drops.
     async with (
-        raw_server(lambda n: ok(b"a") if n != 3 else None, seen,
-                   closes_after=frozenset({1})) as url,
+        raw_server(
+            lambda n: ok(b"a") if n != 3 else None, seen, closes_after=frozenset({1})
+        ) as url,
         httpx.AsyncClient(transport=StreamTransport(4)) as client,
     ):
         assert (await client.get(url)).text == "a"
@@ -155,8 +162,9 @@ async def test_timeouts_and_connection_errors_are_httpx_errors() -> None:
     server = await asyncio.start_server(never, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with httpx.AsyncClient(transport=StreamTransport(1),
-                                     timeout=httpx.Timeout(0.2)) as client:
+        async with httpx.AsyncClient(
+            transport=StreamTransport(1), timeout=httpx.Timeout(0.2)
+        ) as client:
             with pytest.raises(httpx.ReadTimeout):
                 await client.get(f"http://127.0.0.1:{port}/")
     finally:
@@ -173,8 +181,9 @@ async def test_pool_timeout_when_every_connection_is_busy() -> None:
     seen = Seen()
     async with (
         raw_server(lambda n: ok(b"busy"), seen) as url,
-        httpx.AsyncClient(transport=StreamTransport(1),
-                          timeout=httpx.Timeout(5, pool=0.1)) as client,
+        httpx.AsyncClient(
+            transport=StreamTransport(1), timeout=httpx.Timeout(5, pool=0.1)
+        ) as client,
     ):
         async with client.stream("GET", url):  # holds the only slot
             with pytest.raises(httpx.PoolTimeout):
@@ -182,10 +191,15 @@ async def test_pool_timeout_when_every_connection_is_busy() -> None:
         assert (await client.get(url)).text == "busy"  # the slot came back
 
 
-def test_proxy_in_environment_leaves_the_client_to_httpx(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
-                 "all_proxy"):
+def test_proxy_in_environment_leaves_the_client_to_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     direct = build_client(RunSettings(concurrency=8))
     assert isinstance(direct._transport, StreamTransport)
@@ -201,8 +215,10 @@ async def test_answers_without_body_informational_answers_and_chunk_extensions()
         1: b"HTTP/1.1 204 No Content\r\n\r\n",
         2: ok(b"head body is not sent"),  # to a HEAD: only the head arrives
         3: b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"after 100"),
-        4: (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            b"3;name=value\r\nabc\r\n0\r\nTrailer: x\r\n\r\n"),
+        4: (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3;name=value\r\nabc\r\n0\r\nTrailer: x\r\n\r\n"
+        ),
         5: b"HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nold!",
         6: ok(b"new"),
     }
@@ -231,13 +247,16 @@ async def test_answers_without_body_informational_answers_and_chunk_extensions()
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("answer", [
-    b"HTTP/2 200 OK\r\n\r\n",
-    b"HTTP/1.1 200 OK\r\n broken: fold\r\nContent-Length: 0\r\n\r\n",
-    b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx",
-    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nshort",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/2 200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n broken: fold\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nshort",
+    ],
+)
 async def test_malformed_answers_are_protocol_errors(answer: bytes) -> None:
     seen = Seen()
     async with (
@@ -263,13 +282,33 @@ async def test_header_values_that_would_split_the_request_are_refused() -> None:
 
 @pytest.mark.anyio
 async def test_https_verifies_the_certificate_against_the_trusted_roots(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     seen = Seen()
@@ -309,8 +348,9 @@ async def test_a_request_the_server_does_not_read_fails_with_write_timeout() -> 
     server = await asyncio.start_server(deaf, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        async with httpx.AsyncClient(transport=StreamTransport(1),
-                                     timeout=httpx.Timeout(5, write=0.2)) as client:
+        async with httpx.AsyncClient(
+            transport=StreamTransport(1), timeout=httpx.Timeout(5, write=0.2)
+        ) as client:
             with pytest.raises(httpx.WriteTimeout):
                 await client.post(f"http://127.0.0.1:{port}/", content=b"x" * 50_000_000)
     finally:

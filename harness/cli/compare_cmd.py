@@ -39,64 +39,135 @@ from harness.report.overview import gate_summary
 from harness.report.terminal import render_terminal
 from harness.run.config import CONFIG_FILENAME, load_config
 
-FILE_NAMES = {"terminal": "compare.txt", "markdown": "compare.md", "json": "compare.json",
-              "junit": "compare.junit.xml", "html": "compare.html"}
+FILE_NAMES = {
+    "terminal": "compare.txt",
+    "markdown": "compare.md",
+    "json": "compare.json",
+    "junit": "compare.junit.xml",
+    "html": "compare.html",
+}
 
 
 # compare.txt is read later, in an editor or a CI log: lay it out wide.
 FILE_WIDTH = 160
 
 
-def _renderer(name: str, color: bool, width: int | None = None,
-              fact_table: bool | None = None) -> Callable[[Report], str]:
+def _renderer(
+    name: str, color: bool, width: int | None = None, fact_table: bool | None = None
+) -> Callable[[Report], str]:
     if name == "terminal":
-        return lambda report: render_terminal(report, color=color, width=width,
-                                              fact_table=fact_table)
-    return {"markdown": render_markdown, "json": render_json, "junit": render_junit,
-            "html": render_html}[name]
+        return lambda report: render_terminal(
+            report, color=color, width=width, fact_table=fact_table
+        )
+    return {
+        "markdown": render_markdown,
+        "json": render_json,
+        "junit": render_junit,
+        "html": render_html,
+    }[name]
 
 
 @click.command()
 @click.argument("runs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--baseline", type=click.Path(path_type=Path),
-              help="Run file to compare every other run against (paired deltas, significance, "
-                   "newly broken facts).")
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Run file to compare every other run against (paired deltas, significance, "
+    "newly broken facts).",
+)
 @references_option
 @config_option
-@click.option("--format", "formats", multiple=True, default=("terminal",), show_default=True,
-              type=click.Choice(list(FILE_NAMES)),
-              help="Report format; repeat for several (then --output-dir is needed).")
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              help=f"Write each format there: {', '.join(FILE_NAMES.values())}.")
-@click.option("--fail-under", "fail_under", multiple=True, metavar="METRIC[@VARIANT]=VALUE",
-              help="Gate: every run's names, numbers, fidelity, ok (fractions) or chrf, bleu "
-                   "(points) at least VALUE in every language, e.g. names=0.95.")
-@click.option("--max-regression", "max_regression", multiple=True,
-              metavar="METRIC[@VARIANT]=VALUE",
-              help="Gate against the baseline: a drop of at most VALUE (fidelity=0.02), or at "
-                   "most N newly broken facts (broken=0) or newly failing segments (errors=0).")
-@click.option("--allow-mismatch", is_flag=True,
-              help="Compare runs of different article texts or scorer signatures anyway.")
-@click.option("--details", "detail_segments", type=click.IntRange(0), default=40,
-              show_default=True, help="Segments shown in full (outputs side by side).")
-@click.option("--facts", "fact_rows", type=click.IntRange(0), default=200, show_default=True,
-              help="Facts (rows) in the per-fact table and heatmap.")
-@click.option("--show-broken", type=click.IntRange(0), default=50, show_default=True,
-              help="Newly broken facts listed with their outputs, per run.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    default=("terminal",),
+    show_default=True,
+    type=click.Choice(list(FILE_NAMES)),
+    help="Report format; repeat for several (then --output-dir is needed).",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help=f"Write each format there: {', '.join(FILE_NAMES.values())}.",
+)
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="METRIC[@VARIANT]=VALUE",
+    help="Gate: every run's names, numbers, fidelity, ok (fractions) or chrf, bleu "
+    "(points) at least VALUE in every language, e.g. names=0.95.",
+)
+@click.option(
+    "--max-regression",
+    "max_regression",
+    multiple=True,
+    metavar="METRIC[@VARIANT]=VALUE",
+    help="Gate against the baseline: a drop of at most VALUE (fidelity=0.02), or at "
+    "most N newly broken facts (broken=0) or newly failing segments (errors=0).",
+)
+@click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="Compare runs of different article texts or scorer signatures anyway.",
+)
+@click.option(
+    "--details",
+    "detail_segments",
+    type=click.IntRange(0),
+    default=40,
+    show_default=True,
+    help="Segments shown in full (outputs side by side).",
+)
+@click.option(
+    "--facts",
+    "fact_rows",
+    type=click.IntRange(0),
+    default=200,
+    show_default=True,
+    help="Facts (rows) in the per-fact table and heatmap.",
+)
+@click.option(
+    "--show-broken",
+    type=click.IntRange(0),
+    default=50,
+    show_default=True,
+    help="Newly broken facts listed with their outputs, per run.",
+)
 @click.option("--color/--no-color", default=None, help="Colour the terminal report.")
-@click.option("--fact-table/--no-fact-table", default=None,
-              help="Show the per-fact table in the terminal report [default: when it fits "
-                   "the terminal's width].")
+@click.option(
+    "--fact-table/--no-fact-table",
+    default=None,
+    help="Show the per-fact table in the terminal report [default: when it fits "
+    "the terminal's width].",
+)
 @glossary_option
-@click.option("--workers", type=click.IntRange(1), default=None,
-              help="Processes scoring the runs (default: one per usable core for big runs; "
-                   "the report does not depend on it).")
-def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path | None,
-            formats: tuple[str, ...], output_dir: Path | None, fail_under: tuple[str, ...],
-            max_regression: tuple[str, ...], allow_mismatch: bool, detail_segments: int,
-            fact_rows: int, show_broken: int, color: bool | None,
-            fact_table: bool | None, config_path: Path | None,
-            glossary_path: Path | None, workers: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1),
+    default=None,
+    help="Processes scoring the runs (default: one per usable core for big runs; "
+    "the report does not depend on it).",
+)
+def compare(
+    runs: tuple[Path, ...],
+    baseline: Path | None,
+    references_dir: Path | None,
+    formats: tuple[str, ...],
+    output_dir: Path | None,
+    fail_under: tuple[str, ...],
+    max_regression: tuple[str, ...],
+    allow_mismatch: bool,
+    detail_segments: int,
+    fact_rows: int,
+    show_broken: int,
+    color: bool | None,
+    fact_table: bool | None,
+    config_path: Path | None,
+    glossary_path: Path | None,
+    workers: int | None,
+) -> None:
     """Compare run files side by side: names and numbers fidelity, unexpected facts,
     spin sensitivity, chrF/BLEU, errors, latency and usage per language and variant;
     against a baseline, paired deltas with significance and newly broken facts."""
@@ -104,25 +175,33 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
     if len(chosen) > 1 and output_dir is None:
         raise UsageError("several --format values need --output-dir to write them to")
     config = load_config(config_path, required=config_path is not None)
-    table = parse_gate_table(config.gates, config.path.parent if config.path else Path.cwd(),
-                             f"{config.path or CONFIG_FILENAME} [gates]")
+    table = parse_gate_table(
+        config.gates,
+        config.path.parent if config.path else Path.cwd(),
+        f"{config.path or CONFIG_FILENAME} [gates]",
+    )
     runs = runs or tuple(table.runs) or (default_runs_dir(),)
     baseline = baseline or table.baseline
-    gates: list[Gate] = ([parse_gate("fail-under", spec) for spec in fail_under]
-                         or table.fail_under)
-    gates += ([parse_gate("max-regression", spec) for spec in max_regression]
-              or table.max_regression)
+    gates: list[Gate] = [parse_gate("fail-under", spec) for spec in fail_under] or table.fail_under
+    gates += [parse_gate("max-regression", spec) for spec in max_regression] or table.max_regression
     if any(g.kind == "max-regression" for g in gates) and baseline is None:
         raise UsageError("--max-regression needs --baseline")
-    options = CompareOptions(baseline=baseline, references=references_dir,
-                             allow_mismatch=allow_mismatch, gates=gates,
-                             detail_segments=detail_segments, broken_shown=show_broken,
-                             fact_rows=fact_rows, workers=workers,
-                             glossary=load_glossary(glossary_path) if glossary_path else None)
+    options = CompareOptions(
+        baseline=baseline,
+        references=references_dir,
+        allow_mismatch=allow_mismatch,
+        gates=gates,
+        detail_segments=detail_segments,
+        broken_shown=show_broken,
+        fact_rows=fact_rows,
+        workers=workers,
+        glossary=load_glossary(glossary_path) if glossary_path else None,
+    )
     try:
         report = build_report(list(runs), options)
-        written = _write(report, chosen, output_dir,
-                         sys.stdout.isatty() if color is None else color, fact_table)
+        written = _write(
+            report, chosen, output_dir, sys.stdout.isatty() if color is None else color, fact_table
+        )
     except HarnessError:
         raise
     except (OSError, sqlite3.Error) as exc:
@@ -139,8 +218,13 @@ def compare(runs: tuple[Path, ...], baseline: Path | None, references_dir: Path 
         sys.exit(EXIT_GATE_FAILED)
 
 
-def _write(report: Report, formats: list[str], output_dir: Path | None,
-           color: bool, fact_table: bool | None = None) -> list[Path]:
+def _write(
+    report: Report,
+    formats: list[str],
+    output_dir: Path | None,
+    color: bool,
+    fact_table: bool | None = None,
+) -> list[Path]:
     written: list[Path] = []
     if output_dir is not None:
         output_dir.mkdir(parents=True, exist_ok=True)

@@ -39,24 +39,39 @@ def _row(pair_id: str, lang: str, judgement: PairJudgement) -> str:
         notes += " missing: " + ", ".join(missing)
     if extra:
         notes += " unexpected: " + ", ".join(extra)
-    return (f"{pair_id[:12]:<12} {lang:<7} {stats.names_kept:>3}/{stats.names_expected:<3} "
-            f"{stats.numbers_kept:>3}/{stats.numbers_expected:<3} "
-            f"{'ok' if judgement.names_ok else 'FAIL':<5} "
-            f"{'ok' if judgement.numbers_ok else 'FAIL':<5}{notes}")
+    return (
+        f"{pair_id[:12]:<12} {lang:<7} {stats.names_kept:>3}/{stats.names_expected:<3} "
+        f"{stats.numbers_kept:>3}/{stats.numbers_expected:<3} "
+        f"{'ok' if judgement.names_ok else 'FAIL':<5} "
+        f"{'ok' if judgement.numbers_ok else 'FAIL':<5}{notes}"
+    )
 
 
 @click.command()
-@click.option("--pairs", "pairs_path", required=True,
-              type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              help="JSONL file: source, translation, target_lang [, source_lang, id, names, "
-                   "numbers] per line.")
-@click.option("--facts", "facts_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="facts.toml: a pair expects the facts whose source strings its source holds.")
+@click.option(
+    "--pairs",
+    "pairs_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSONL file: source, translation, target_lang [, source_lang, id, names, "
+    "numbers] per line.",
+)
+@click.option(
+    "--facts",
+    "facts_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="facts.toml: a pair expects the facts whose source strings its source holds.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per pair.")
 @references_option
 @glossary_option
-def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
-             references_dir: Path | None, glossary_path: Path | None) -> None:
+def fidelity(
+    pairs_path: Path,
+    facts_path: Path | None,
+    as_json: bool,
+    references_dir: Path | None,
+    glossary_path: Path | None,
+) -> None:
     """Judge names and numbers of each pair: expected, found, missing, unexpected.
 
     Without --facts, a pair whose source is a paragraph (or a passage of one) of a
@@ -75,23 +90,31 @@ def fidelity(pairs_path: Path, facts_path: Path | None, as_json: bool,
     with tempfile.TemporaryFile("w+", encoding="utf-8") as out:
         count, total = _judge_all(pairs_path, facts, known, as_json, out, glossary)
         if not as_json:
-            click.echo(f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} "
-                       f"{'names':<5} {'nums':<5}")
+            click.echo(
+                f"{'id':<12} {'target':<7} {'names':>7} {'numbers':>7} {'names':<5} {'nums':<5}"
+            )
         out.seek(0)
         for block in iter(lambda: out.read(1 << 16), ""):
             click.echo(block, nl=False)
     if not as_json:
-        click.echo(f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
-                   f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
-                   f"{total.unexpected} unexpected, {total.not_translated} not translated "
-                   f"({total.untranslated} untranslated, {total.wrong_language} wrong language, "
-                   f"{total.refusal} refused)")
+        click.echo(
+            f"{count} pairs: names {total.names_kept}/{total.names_expected} kept, "
+            f"numbers {total.numbers_kept}/{total.numbers_expected} kept, "
+            f"{total.unexpected} unexpected, {total.not_translated} not translated "
+            f"({total.untranslated} untranslated, {total.wrong_language} wrong language, "
+            f"{total.refusal} refused)"
+        )
         click.echo(signature())
 
 
-def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | None,
-               as_json: bool, out: IO[str], glossary: Glossary | None
-               ) -> tuple[int, FidelityStats]:
+def _judge_all(
+    pairs_path: Path,
+    facts: Facts | None,
+    known: ReferenceFacts | None,
+    as_json: bool,
+    out: IO[str],
+    glossary: Glossary | None,
+) -> tuple[int, FidelityStats]:
     """Judge every pair of ``pairs_path``, writing one line each to ``out``."""
     # A verdict depends only on the pair and its facts: each distinct pair is judged once
     # (recent ones remembered, so memory stays flat), each distinct source looked up once.
@@ -112,12 +135,22 @@ def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | No
                 if len(lookups) >= _RECENT:
                     lookups.clear()
                 lookups[pair.source] = found
-            judgement = score_pair(pair.source, pair.translation, pair.target_lang,
-                                   pair.source_lang, facts=found[0], curated_names=found[1],
-                                   glossary=glossary, pair_names=pair.names,
-                                   pair_numbers=pair.numbers)
-            body = (json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
-                    if as_json else _row("", pair.target_lang, judgement)[12:])
+            judgement = score_pair(
+                pair.source,
+                pair.translation,
+                pair.target_lang,
+                pair.source_lang,
+                facts=found[0],
+                curated_names=found[1],
+                glossary=glossary,
+                pair_names=pair.names,
+                pair_numbers=pair.numbers,
+            )
+            body = (
+                json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
+                if as_json
+                else _row("", pair.target_lang, judgement)[12:]
+            )
             if len(verdicts) >= _RECENT:
                 verdicts.clear()
             verdict = (astuple(judgement.stats), body)
@@ -127,16 +160,19 @@ def _judge_all(pairs_path: Path, facts: Facts | None, known: ReferenceFacts | No
         for index, value in enumerate(stats):
             sums[index] += value
         if as_json:
-            head = json.dumps({"id": pair.id, "line": pair.line,
-                               "target_lang": pair.target_lang}, ensure_ascii=False)
+            head = json.dumps(
+                {"id": pair.id, "line": pair.line, "target_lang": pair.target_lang},
+                ensure_ascii=False,
+            )
             out.write(head[:-1] + ", " + body[1:] + "\n")
         else:
             out.write(f"{pair.id[:12]:<12}{body}\n")
     return count, FidelityStats(*sums)
 
 
-def _facts_for(source: str, source_lang: str, facts: Facts | None,
-               known: ReferenceFacts | None) -> tuple[SegmentFacts | None, SegmentFacts | None]:
+def _facts_for(
+    source: str, source_lang: str, facts: Facts | None, known: ReferenceFacts | None
+) -> tuple[SegmentFacts | None, SegmentFacts | None]:
     """(facts of the source, curated names it mentions) for one source text."""
     if facts is not None:
         return facts.for_text(source), None

@@ -67,8 +67,13 @@ errors = 0
 
 
 @click.command()
-@click.option("--path", type=click.Path(path_type=Path, dir_okay=False),
-              default=Path(CONFIG_FILENAME), show_default=True, help="Where to write the file.")
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path(CONFIG_FILENAME),
+    show_default=True,
+    help="Where to write the file.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: Path, force: bool) -> None:
     """Write a commented starter harness.toml: run plan, gates, provider examples."""
@@ -78,5 +83,4 @@ def init(path: Path, force: bool) -> None:
         path.write_text(STARTER, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror}") from exc
-    click.echo(f"harness init: wrote {path}; `harness run` then `harness compare` use it",
-               err=True)
+    click.echo(f"harness init: wrote {path}; `harness run` then `harness compare` use it", err=True)

@@ -13,11 +13,18 @@ from harness.run.resume import find_run
 
 @click.command()
 @click.argument("runs", nargs=-1, required=True, metavar="RUN...")
-@click.option("--output", "-O", type=click.Path(path_type=Path, dir_okay=False),
-              help="Where the merged run file goes (default: a new run id under --runs-dir).")
-@click.option("--runs-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Where run ids are looked up and the merged file goes "
-                   "(default: $HARNESS_RUNS_DIR or ./runs).")
+@click.option(
+    "--output",
+    "-O",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where the merged run file goes (default: a new run id under --runs-dir).",
+)
+@click.option(
+    "--runs-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where run ids are looked up and the merged file goes "
+    "(default: $HARNESS_RUNS_DIR or ./runs).",
+)
 def merge(runs: tuple[str, ...], output: Path | None, runs_dir: Path | None) -> None:
     """Join the shard run files (--shard 1/n ... n/n) of one provider run.
 

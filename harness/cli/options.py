@@ -26,15 +26,21 @@ def default_runs_dir() -> Path:
 
 
 config_option = click.option(
-    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Config file (default: ./harness.toml when present).",
 )
 glossary_option = click.option(
-    "--glossary", "glossary_path", type=click.Path(path_type=Path, dir_okay=False),
+    "--glossary",
+    "glossary_path",
+    type=click.Path(path_type=Path, dir_okay=False),
     help="Glossary or termbase of accepted name forms: CSV (source,lang,form) or TBX.",
 )
 references_option = click.option(
-    "--references", "references_dir", type=click.Path(path_type=Path, file_okay=False),
+    "--references",
+    "references_dir",
+    type=click.Path(path_type=Path, file_okay=False),
     help="Folder of reference articles (default: $HARNESS_REFERENCES, ./references, or the "
-         "articles shipped with harness).",
+    "articles shipped with harness).",
 )

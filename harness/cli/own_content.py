@@ -16,8 +16,9 @@ def parse_references(values: tuple[str, ...]) -> dict[str, Path]:
     for value in values:
         lang, sep, path = value.partition("=")
         if not sep or not lang.strip() or not path.strip():
-            raise UsageError(f"--reference {value!r}: expected LANG=FILE, e.g. "
-                             "--reference de=newstest.de.txt")
+            raise UsageError(
+                f"--reference {value!r}: expected LANG=FILE, e.g. --reference de=newstest.de.txt"
+            )
         code = normalise_lang(lang)  # --to DE and --reference de=... are one language
         if code in found:
             raise UsageError(f"--reference: two files for {code!r}")
@@ -25,19 +26,25 @@ def parse_references(values: tuple[str, ...]) -> dict[str, Path]:
     return found
 
 
-def own_content(paths: tuple[Path, ...], references: tuple[str, ...], article_id: str | None,
-                source_lang: str) -> list[InputSpec]:
+def own_content(
+    paths: tuple[Path, ...], references: tuple[str, ...], article_id: str | None, source_lang: str
+) -> list[InputSpec]:
     """One spec per ``--input``; ``--reference`` and ``--article-id`` need exactly one."""
     if not paths:
-        given = [flag for flag, value in (("--reference", references),
-                                          ("--article-id", article_id)) if value]
+        given = [
+            flag
+            for flag, value in (("--reference", references), ("--article-id", article_id))
+            if value
+        ]
         if given:
             raise UsageError(f"{', '.join(given)} goes with --input FILE")
         return []
     if len(paths) > 1 and (references or article_id):
-        raise UsageError("--reference and --article-id apply to one --input; give the "
-                         "inputs in separate runs, or use .jsonl/.tsv files that carry "
-                         "their own ids and references")
+        raise UsageError(
+            "--reference and --article-id apply to one --input; give the "
+            "inputs in separate runs, or use .jsonl/.tsv files that carry "
+            "their own ids and references"
+        )
     if len(set(paths)) != len(paths):
         raise UsageError("the same --input is given twice")
     refs = parse_references(references)

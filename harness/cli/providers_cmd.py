@@ -47,13 +47,22 @@ def providers(ctx: click.Context, config_path: Path | None) -> None:
         rows.append((name, entry.version, entry.origin, key, state))
     config = load_config(config_path, required=config_path is not None)
     for instance in config.instances.values():
-        rows.append((instance.name, "-", f"config ({instance.adapter})", "-",
-                     "ok" if instance.adapter in registry.names() else
-                     f"broken: adapter {instance.adapter!r} is not installed"))
+        rows.append(
+            (
+                instance.name,
+                "-",
+                f"config ({instance.adapter})",
+                "-",
+                "ok"
+                if instance.adapter in registry.names()
+                else f"broken: adapter {instance.adapter!r} is not installed",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4]))
-                   + "  " + row[4])
+        click.echo(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        )
 
 
 providers.add_command(show)

@@ -79,8 +79,9 @@ def shown_options(cls: type[Provider], instance: ProviderInstance) -> ProviderOp
 
 
 def describe_configured(instance: ProviderInstance) -> list[str]:
-    return [f"  {key} = {value!r}" for key, value in sorted(instance.options.items())] \
-        or ["  none (the adapter's defaults)"]
+    return [f"  {key} = {value!r}" for key, value in sorted(instance.options.items())] or [
+        "  none (the adapter's defaults)"
+    ]
 
 
 def describe_languages(provider: Provider) -> list[str]:
@@ -116,14 +117,17 @@ def show(ctx: click.Context, name: str, config_path: Path | None) -> None:
     lines = [f"{name}: {cls.description}".rstrip(": ")]
     if instance.name in config.instances:
         lines.append(f"  instance of {instance.adapter}, configured in {instance.where}")
-    lines.append(f"  from {entry.origin} {entry.version} ({entry.target}), "
-                 f"adapter version {cls.version}")
+    lines.append(
+        f"  from {entry.origin} {entry.version} ({entry.target}), adapter version {cls.version}"
+    )
     lines += ["options:", *describe_options(cls)]
     if instance.name in config.instances:
         lines += ["configured options:", *describe_configured(instance)]
     limits = provider.limits
-    lines += ["limits per request:",
-              f"  {limits.max_batch} segment(s), {limits.max_chars} characters"]
+    lines += [
+        "limits per request:",
+        f"  {limits.max_batch} segment(s), {limits.max_chars} characters",
+    ]
     lines += ["credentials (environment variables):", *describe_credentials(cls)]
     lines += ["languages:", *describe_languages(provider)]
     click.echo("\n".join(lines))

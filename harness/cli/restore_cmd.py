@@ -24,20 +24,44 @@ from harness.restore.proposer import (
 
 @click.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--phrasebook", "phrasebook_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Phrasebook TOML (default: the one shipped with harness).")
-@click.option("--exclude-source", "excluded", multiple=True,
-              help="Leave out phrasebook entries whose source starts with this, e.g. 'seed:'.")
-@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the result here instead of standard output.")
-@click.option("--proposals", "proposals_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write every proposal as JSONL (offsets, confidence, evidence).")
-@click.option("--apply-above", type=click.FloatRange(0, 1),
-              help="Write the restored text with only the justified edits at least this "
-                   "confident, instead of the marked text.")
-def restore(file: Path, phrasebook_path: Path | None, excluded: tuple[str, ...],
-            out_path: Path | None, proposals_path: Path | None,
-            apply_above: float | None) -> None:
+@click.option(
+    "--phrasebook",
+    "phrasebook_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Phrasebook TOML (default: the one shipped with harness).",
+)
+@click.option(
+    "--exclude-source",
+    "excluded",
+    multiple=True,
+    help="Leave out phrasebook entries whose source starts with this, e.g. 'seed:'.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the result here instead of standard output.",
+)
+@click.option(
+    "--proposals",
+    "proposals_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write every proposal as JSONL (offsets, confidence, evidence).",
+)
+@click.option(
+    "--apply-above",
+    type=click.FloatRange(0, 1),
+    help="Write the restored text with only the justified edits at least this "
+    "confident, instead of the marked text.",
+)
+def restore(
+    file: Path,
+    phrasebook_path: Path | None,
+    excluded: tuple[str, ...],
+    out_path: Path | None,
+    proposals_path: Path | None,
+    apply_above: float | None,
+) -> None:
     """Propose a restored text for a spun FILE: each likely spun phrase is marked
     inline as [[spun=>restored|confidence]] ('?' after the confidence: ambiguous,
     no context evidence, never applied), for a person to accept."""
@@ -49,15 +73,19 @@ def restore(file: Path, phrasebook_path: Path | None, excluded: tuple[str, ...],
     if apply_above is not None:
         chosen = accepted(proposals, apply_above)
         result = apply_proposals(text, chosen)
-        summary = (f"{len(proposals)} proposals, {len(chosen)} applied "
-                   f"(justified, confidence >= {apply_above})")
+        summary = (
+            f"{len(proposals)} proposals, {len(chosen)} applied "
+            f"(justified, confidence >= {apply_above})"
+        )
     else:
         result = marked_text(text, proposals)
         unjustified = sum(1 for p in proposals if not p.justified)
         summary = f"{len(proposals)} proposals ({unjustified} without enough evidence, marked ?)"
     if proposals_path is not None:
-        _write(proposals_path, "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n"
-                                       for p in proposals))
+        _write(
+            proposals_path,
+            "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in proposals),
+        )
     if out_path is not None:
         _write(out_path, result)
     else:
@@ -72,11 +100,18 @@ PROGRESS_CHARS = 100_000
 def _propose(text: str, book: Phrasebook) -> list[Proposal]:
     if len(text) < PROGRESS_CHARS or not sys.stderr.isatty():
         return propose_restoration(text, book)
-    with Progress(TextColumn("restore"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("restore"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("restore", total=len(book.entries))
         return propose_restoration(
-            text, book, progress=lambda done, _total: bar.update(task, completed=done))
+            text, book, progress=lambda done, _total: bar.update(task, completed=done)
+        )
 
 
 def _write(path: Path, text: str) -> None:

@@ -33,22 +33,29 @@ def check_batch_flags(batch: bool, no_wait: bool, poll: float | None) -> Poller:
     return Poller() if poll is None else Poller(first=poll)
 
 
-def print_batch_outcomes(outcomes: Sequence[RunResult | BaseException], paths: dict[str, Path],
-                         cancelled: bool) -> int:
+def print_batch_outcomes(
+    outcomes: Sequence[RunResult | BaseException], paths: dict[str, Path], cancelled: bool
+) -> int:
     """As for any run, plus each run's batches: submitted, and how to collect open ones."""
     code = print_outcomes(outcomes, paths, cancelled)
     for outcome in outcomes:
         if not isinstance(outcome, BatchRunResult) or outcome.already_complete:
             continue
         if outcome.open_batches and not outcome.interrupted:  # --no-wait
-            click.echo(f"{outcome.provider}: submitted {outcome.submitted} batch(es) to "
-                       f"{outcome.api}; {outcome.counts.segments} segment(s) written so far")
-            click.echo(f"  {outcome.open_batches} batch(es) in flight; progress: harness run "
-                       f"--batch --status {outcome.path}; collect: "
-                       f"{resume_command(outcome.path)}")
+            click.echo(
+                f"{outcome.provider}: submitted {outcome.submitted} batch(es) to "
+                f"{outcome.api}; {outcome.counts.segments} segment(s) written so far"
+            )
+            click.echo(
+                f"  {outcome.open_batches} batch(es) in flight; progress: harness run "
+                f"--batch --status {outcome.path}; collect: "
+                f"{resume_command(outcome.path)}"
+            )
         elif outcome.submitted:
-            click.echo(f"  {outcome.submitted} batch(es) submitted to {outcome.api} "
-                       "(each request in them counts as one above)")
+            click.echo(
+                f"  {outcome.submitted} batch(es) submitted to {outcome.api} "
+                "(each request in them counts as one above)"
+            )
     return code
 
 
@@ -56,13 +63,17 @@ def print_batch_estimates(estimates: Sequence[BatchEstimate]) -> None:
     print_estimates([e.base for e in estimates])
     for e in estimates:
         discount = f"{1 - e.price_factor:.0%} off"
-        cost = (f"; cost at batch price {e.cost:.4f} ({discount} {e.base.cost:.4f})"
-                if e.cost is not None and e.base.cost is not None
-                else f"; batch price: {discount}")
+        cost = (
+            f"; cost at batch price {e.cost:.4f} ({discount} {e.base.cost:.4f})"
+            if e.cost is not None and e.base.cost is not None
+            else f"; batch price: {discount}"
+        )
         click.echo(f"{e.base.provider}: {len(e.parts)} batch(es) for {e.api}{cost}")
         for number, (requests, size) in enumerate(e.parts, start=1):
-            click.echo(f"  batch {number}: {requests:,} of {e.limits.max_requests:,} requests, "
-                       f"{size:,} of {e.limits.max_bytes:,} bytes")
+            click.echo(
+                f"  batch {number}: {requests:,} of {e.limits.max_requests:,} requests, "
+                f"{size:,} of {e.limits.max_bytes:,} bytes"
+            )
 
 
 def show_status(path: Path, plan: ProviderPlan, articles: Sequence[Article]) -> None:
@@ -72,19 +83,25 @@ def show_status(path: Path, plan: ProviderPlan, articles: Sequence[Article]) -> 
 
 def _print_progress(progress: RunProgress) -> None:
     state = "complete" if progress.complete else "in progress"
-    click.echo(f"{progress.path}: {state}; {progress.written:,} of {progress.planned:,} "
-               f"segments written ({progress.ok:,} ok, {progress.errors:,} errors)")
+    click.echo(
+        f"{progress.path}: {state}; {progress.written:,} of {progress.planned:,} "
+        f"segments written ({progress.ok:,} ok, {progress.errors:,} errors)"
+    )
     for view in progress.batches:
         entry = view.entry
         if view.live is None:
             status = entry.status
-            click.echo(f"  batch {entry.part} {entry.batch_id}: {status.get('state')}, "
-                       f"collected; {entry.count:,} requests")
+            click.echo(
+                f"  batch {entry.part} {entry.batch_id}: {status.get('state')}, "
+                f"collected; {entry.count:,} requests"
+            )
             continue
         live = view.live
-        click.echo(f"  batch {entry.part} {entry.batch_id}: {live.state}; "
-                   f"{live.succeeded:,} ok, {live.failed:,} failed of {entry.count:,} requests"
-                   f" (submitted {entry.submitted}{_expiry(live.detail.get('expires_at'))})")
+        click.echo(
+            f"  batch {entry.part} {entry.batch_id}: {live.state}; "
+            f"{live.succeeded:,} ok, {live.failed:,} failed of {entry.count:,} requests"
+            f" (submitted {entry.submitted}{_expiry(live.detail.get('expires_at'))})"
+        )
     if not progress.complete:
         click.echo(f"collect finished batches with: {resume_command(progress.path)}")
 
@@ -102,5 +119,7 @@ def cancel(path: Path, plan: ProviderPlan) -> None:
         return
     for status in states:
         click.echo(f"batch {status.id}: {status.state}")
-    click.echo(f"asked to cancel {len(states)} batch(es); what they finished is kept. Write it "
-               f"(and the rest as errors) with: {resume_command(path)}")
+    click.echo(
+        f"asked to cancel {len(states)} batch(es); what they finished is kept. Write it "
+        f"(and the rest as errors) with: {resume_command(path)}"
+    )

@@ -25,8 +25,7 @@ class RunIdentity:
     signatures: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_header(cls, label: str, header: RunHeader,
-                    signatures: dict[str, str]) -> RunIdentity:
+    def from_header(cls, label: str, header: RunHeader, signatures: dict[str, str]) -> RunIdentity:
         digests = {entry.id: dict(entry.digests) for entry in header.articles if entry.id}
         return cls(label, str(header.source_lang or "en"), digests, dict(signatures))
 
@@ -43,13 +42,17 @@ def check_alignment(runs: list[RunIdentity]) -> list[str]:
     first = runs[0]
     for other in runs[1:]:
         if other.source_lang != first.source_lang:
-            problems.append(f"{first.label} translated from {first.source_lang!r}, "
-                            f"{other.label} from {other.source_lang!r}")
+            problems.append(
+                f"{first.label} translated from {first.source_lang!r}, "
+                f"{other.label} from {other.source_lang!r}"
+            )
         shared = sorted(set(first.digests) & set(other.digests))
         if first.digests and other.digests and not shared:
-            problems.append(f"{first.label} and {other.label} have no article in common "
-                            f"({', '.join(sorted(first.digests))} vs "
-                            f"{', '.join(sorted(other.digests))})")
+            problems.append(
+                f"{first.label} and {other.label} have no article in common "
+                f"({', '.join(sorted(first.digests))} vs "
+                f"{', '.join(sorted(other.digests))})"
+            )
         for article in shared:
             for variant in sorted(set(first.digests[article]) | set(other.digests[article])):
                 a = first.digests[article].get(variant, "")
@@ -57,13 +60,15 @@ def check_alignment(runs: list[RunIdentity]) -> list[str]:
                 if a != b:
                     problems.append(
                         f"article {article}: {first.label} translated a different {variant} "
-                        f"text than {other.label} (sha256 {_short(a)} vs {_short(b)})")
+                        f"text than {other.label} (sha256 {_short(a)} vs {_short(b)})"
+                    )
         for name in sorted(set(first.signatures) | set(other.signatures)):
             a = first.signatures.get(name, "none")
             b = other.signatures.get(name, "none")
             if a != b:
-                problems.append(f"{name} signature differs: {first.label} {a!r}, "
-                                f"{other.label} {b!r}")
+                problems.append(
+                    f"{name} signature differs: {first.label} {a!r}, {other.label} {b!r}"
+                )
     return problems
 
 

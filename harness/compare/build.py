@@ -84,8 +84,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     if options.baseline is not None:
         baseline = expand_runs([options.baseline])
         if len(baseline) != 1:
-            raise UsageError(f"--baseline {options.baseline}: give one run file, "
-                             f"found {len(baseline)}")
+            raise UsageError(
+                f"--baseline {options.baseline}: give one run file, found {len(baseline)}"
+            )
         runs = baseline + [r for r in runs if r != baseline[0]]
         baseline_index = 0
     if baseline_index is None and len(runs) < 1:
@@ -96,12 +97,17 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     providers = [str(f.header.provider.get("name") or f.run_id) for f in files]
     labels = run_labels(providers, [f.run_id for f in files])
     notes: list[str] = []
-    identities = [RunIdentity.from_header(label, f.header, {"fidelity": scorer_signature()})
-                  for label, f in zip(labels, files, strict=True)]
+    identities = [
+        RunIdentity.from_header(label, f.header, {"fidelity": scorer_signature()})
+        for label, f in zip(labels, files, strict=True)
+    ]
     problems = check_alignment(identities)
     if problems and not options.allow_mismatch:
-        raise UsageError("runs are not comparable: " + "; ".join(problems)
-                         + " (--allow-mismatch compares them anyway)")
+        raise UsageError(
+            "runs are not comparable: "
+            + "; ".join(problems)
+            + " (--allow-mismatch compares them anyway)"
+        )
     notes += [f"mismatch allowed: {p}" for p in problems]
     notes += package_notes(labels, [f.header for f in files])
 
@@ -120,20 +126,38 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
         store = RowStore(Path(scratch)) if baseline_index is not None else None
         memo = JudgementMemo(Path(scratch))
-        scorer = Scorer(root, book, Judge(book, memo, glossary=options.glossary),
-                        spin_chrf=False,
-                        glossary=options.glossary)
+        scorer = Scorer(
+            root,
+            book,
+            Judge(book, memo, glossary=options.glossary),
+            spin_chrf=False,
+            glossary=options.glossary,
+        )
         metrics = scorer.metrics
-        workers = options.workers or (default_workers() if sum(
-            f.path.stat().st_size for f in files) >= PARALLEL_FROM_BYTES else 1)
-        pool = (worker_pool(workers, root, Path(scratch), [f.header for f in files])
-                if workers > 1 else None)
+        workers = options.workers or (
+            default_workers()
+            if sum(f.path.stat().st_size for f in files) >= PARALLEL_FROM_BYTES
+            else 1
+        )
+        pool = (
+            worker_pool(workers, root, Path(scratch), [f.header for f in files])
+            if workers > 1
+            else None
+        )
         shown = shown_slots(files[0].path, options.detail_segments)
         try:
             totals = [scorer.totals() for _ in files]
             owns = [frozenset(own_articles(f.header)) for f in files]
-            for index, part in run_chunks([f.path for f in files], owns, glossaries, scorer,
-                                          pool, workers, shown, store is not None):
+            for index, part in run_chunks(
+                [f.path for f in files],
+                owns,
+                glossaries,
+                scorer,
+                pool,
+                workers,
+                shown,
+                store is not None,
+            ):
                 if index:
                     details.close()  # the first run chose the segments shown in full
                 scorer.merge(totals[index], part.totals)
@@ -146,18 +170,23 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             for index, (label, run) in enumerate(zip(labels, files, strict=True)):
                 run_totals = totals[index]
                 check_unique(run.path, run_totals.ids)
-                groups += [group_summary(index, run_totals.groups[key], metrics)
-                           for key in sorted(run_totals.groups)]
-                leakage.append(run_totals.leaks.report(run.run_id, label,
-                                                       len(run_totals.waiting)))
-                infos.append(_run_info(index, label, run, run_totals.segments,
-                                       index == baseline_index))
+                groups += [
+                    group_summary(index, run_totals.groups[key], metrics)
+                    for key in sorted(run_totals.groups)
+                ]
+                leakage.append(run_totals.leaks.report(run.run_id, label, len(run_totals.waiting)))
+                infos.append(
+                    _run_info(index, label, run, run_totals.segments, index == baseline_index)
+                )
                 if run.footer() is None:
-                    notes.append(f"{label}: the run has no footer (interrupted); "
-                                 "only its finished segments are compared")
+                    notes.append(
+                        f"{label}: the run has no footer (interrupted); "
+                        "only its finished segments are compared"
+                    )
             seen = {k: v for run_totals in totals for k, v in run_totals.articles.items()}
-            notes[reference_notes_at:reference_notes_at] = _reference_notes(files, labels, book,
-                                                                            seen)
+            notes[reference_notes_at:reference_notes_at] = _reference_notes(
+                files, labels, book, seen
+            )
             comparisons = []
             if pool is not None:
                 # Pairing needs none of what the workers remember of pass one: fresh ones.
@@ -165,8 +194,9 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                 pool = pairing_pool(workers)
             if store is not None and baseline_index is not None:
                 candidates = [i for i in range(len(files)) if i != baseline_index]
-                comparisons = compare_all(store, baseline_index, candidates, metrics,
-                                          options.broken_shown, pool)
+                comparisons = compare_all(
+                    store, baseline_index, candidates, metrics, options.broken_shown, pool
+                )
         finally:
             if pool is not None:
                 pool.shutdown()
@@ -174,28 +204,54 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             memo.close()
             if store is not None:
                 store.close()
-    notes += [note for note in dict.fromkeys([*learned, *(n for t in totals for n in t.notes)])
-              if note not in notes]
-    notes += missing_reference_notes(sorted({g.target for g in groups}),
-                                     {g.target for g in groups if g.gold_segments})
+    notes += [
+        note
+        for note in dict.fromkeys([*learned, *(n for t in totals for n in t.notes)])
+        if note not in notes
+    ]
+    notes += missing_reference_notes(
+        sorted({g.target for g in groups}), {g.target for g in groups if g.gold_segments}
+    )
     if facts.truncated:
-        notes.append(f"the per-fact table shows the first {facts.limit} facts; the others "
-                     "count in every rate and in the newly broken lists (--facts N for more)")
-    few = sorted({f"{g.target} {g.variant}" for c in comparisons for g in c.groups
-                  if g.paired_segments < MIN_PAIRED_FOR_TESTS})
+        notes.append(
+            f"the per-fact table shows the first {facts.limit} facts; the others "
+            "count in every rate and in the newly broken lists (--facts N for more)"
+        )
+    few = sorted(
+        {
+            f"{g.target} {g.variant}"
+            for c in comparisons
+            for g in c.groups
+            if g.paired_segments < MIN_PAIRED_FOR_TESTS
+        }
+    )
     if few:
-        notes.append(f"fewer than {MIN_PAIRED_FOR_TESTS} paired segments in {', '.join(few)}: "
-                     "bootstrap p-values on so few segments are indicative only")
+        notes.append(
+            f"fewer than {MIN_PAIRED_FOR_TESTS} paired segments in {', '.join(few)}: "
+            "bootstrap p-values on so few segments are indicative only"
+        )
     for comparison in comparisons:
         if comparison.only_baseline or comparison.only_candidate:
-            notes.append(f"{labels[comparison.run]}: {comparison.only_baseline} segments only in "
-                         f"the baseline, {comparison.only_candidate} only in this run "
-                         "(left out of the paired comparison)")
+            notes.append(
+                f"{labels[comparison.run]}: {comparison.only_baseline} segments only in "
+                f"the baseline, {comparison.only_candidate} only in this run "
+                "(left out of the paired comparison)"
+            )
     report = Report(
-        created=utc_now(), harness_version=__version__, runs=infos,
+        created=utc_now(),
+        harness_version=__version__,
+        runs=infos,
         signatures=_signatures(metrics, sorted({g.target for g in groups})),
-        groups=groups, spin=[], fact_columns=[], facts=[], comparisons=comparisons,
-        gates=[], details=details.ordered(), notes=notes, baseline=baseline_index)
+        groups=groups,
+        spin=[],
+        fact_columns=[],
+        facts=[],
+        comparisons=comparisons,
+        gates=[],
+        details=details.ordered(),
+        notes=notes,
+        baseline=baseline_index,
+    )
     report.spin = _spin(report)
     _fill_leakage(report, leakage)
     report.fact_columns, report.facts = _fact_rows(report, facts)
@@ -203,8 +259,12 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     return report
 
 
-def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLibrary,
-                     seen: dict[str, tuple[str, bool]]) -> list[str]:
+def _reference_notes(
+    files: list[RunFile],
+    labels: list[str],
+    book: ReferenceLibrary,
+    seen: dict[str, tuple[str, bool]],
+) -> list[str]:
     """Runs whose article text differs from the reference folder's: facts may not fit.
     ``seen``: the restored-text digest of each article pass one loaded (the others are
     loaded here)."""
@@ -214,8 +274,10 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
         for entry in run.header.articles:
             article_id = entry.id
             if article_id in own:
-                notes.append(f"{article_id} is your own content; its names and numbers "
-                             "are found automatically in the source text (unreviewed facts)")
+                notes.append(
+                    f"{article_id} is your own content; its names and numbers "
+                    "are found automatically in the source text (unreviewed facts)"
+                )
                 continue
             digest = seen[article_id][0] if article_id in seen else None
             if digest is None:
@@ -223,21 +285,32 @@ def _reference_notes(files: list[RunFile], labels: list[str], book: ReferenceLib
                 digest = article.digest("restored") if article is not None else None
             restored = entry.digests.get("restored")
             if digest is None:
-                notes.append(f"{label}: article {article_id} is not among the references; "
-                             "names and numbers are read from the run's own source text")
+                notes.append(
+                    f"{label}: article {article_id} is not among the references; "
+                    "names and numbers are read from the run's own source text"
+                )
             elif restored and restored != digest:
-                notes.append(f"{label}: translated another version of {article_id} than the "
-                             "references hold (digest differs); facts may not match")
+                notes.append(
+                    f"{label}: translated another version of {article_id} than the "
+                    "references hold (digest differs); facts may not match"
+                )
     return list(dict.fromkeys(notes))
 
 
 def _run_info(index: int, label: str, run: RunFile, segments: int, baseline: bool) -> RunInfo:
     provider = run.header.provider
-    return RunInfo(index=index, label=label, run_id=run.run_id, path=str(run.path),
-                   provider=str(provider.get("name") or ""),
-                   adapter=str(provider.get("adapter") or ""),
-                   adapter_version=str(provider.get("adapter_version") or ""),
-                   complete=run.footer() is not None, segments=segments, baseline=baseline)
+    return RunInfo(
+        index=index,
+        label=label,
+        run_id=run.run_id,
+        path=str(run.path),
+        provider=str(provider.get("name") or ""),
+        adapter=str(provider.get("adapter") or ""),
+        adapter_version=str(provider.get("adapter_version") or ""),
+        complete=run.footer() is not None,
+        segments=segments,
+        baseline=baseline,
+    )
 
 
 def _signatures(metrics: TextMetrics, targets: list[str]) -> dict[str, object]:
@@ -274,14 +347,20 @@ def _fill_leakage(report: Report, leakage: list[LeakageReport]) -> None:
         for spin in (s for s in report.spin if s.run == run.index):
             target = found.targets.get(spin.target)
             if target is not None:
-                spin.leakage = {k: v for k, v in target.to_json().items()
-                                if k not in ("examples", "target_lang")}
+                spin.leakage = {
+                    k: v
+                    for k, v in target.to_json().items()
+                    if k not in ("examples", "target_lang")
+                }
 
 
 def _fact_rows(report: Report, table: FactTable) -> tuple[list[Column], list[FactRow]]:
-    columns = [Column(g.run, g.target, g.variant)
-               for g in sorted(report.groups, key=lambda g: (g.target, g.variant != "restored",
-                                                              g.variant, g.run))]
+    columns = [
+        Column(g.run, g.target, g.variant)
+        for g in sorted(
+            report.groups, key=lambda g: (g.target, g.variant != "restored", g.variant, g.run)
+        )
+    ]
     rows = []
     for info in sorted(table.facts.values(), key=lambda f: (f.article, f.order)):
         row = FactRow(info.article, info.key, info.kind, info.label, info.segments)

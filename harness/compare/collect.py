@@ -30,23 +30,38 @@ MISSED_IN_SHOWN = 5
 def latency_summary(histogram: LatencyHistogram) -> Latency:
     if not histogram.count:
         return Latency()
-    return Latency(histogram.quantile(0.5), histogram.quantile(0.95),
-                   histogram.total / histogram.count)
+    return Latency(
+        histogram.quantile(0.5), histogram.quantile(0.95), histogram.total / histogram.count
+    )
 
 
 def group_summary(run: int, totals: GroupTotals, metrics: TextMetrics) -> GroupSummary:
     """The report's view of one group's totals."""
     stats = totals.stats
     summary = GroupSummary(
-        run, totals.variant, totals.target, segments=totals.segments, errors=totals.errors,
-        error_types=dict(sorted(totals.error_types.items())), names_kept=stats.names_kept,
-        names_expected=stats.names_expected, numbers_kept=stats.numbers_kept,
-        numbers_expected=stats.numbers_expected, unexpected_names=stats.names_unexpected,
-        unexpected_numbers=stats.numbers_unexpected, gold_segments=totals.gold_segments,
-        untranslated=stats.untranslated, wrong_language=stats.wrong_language,
-        refusal=stats.refusal, language_unchecked=stats.language_unchecked,
-        chatter=stats.chatter, latency=latency_summary(totals.latency), cached=totals.cached,
-        usage=dict(totals.usage), cost=totals.cost)
+        run,
+        totals.variant,
+        totals.target,
+        segments=totals.segments,
+        errors=totals.errors,
+        error_types=dict(sorted(totals.error_types.items())),
+        names_kept=stats.names_kept,
+        names_expected=stats.names_expected,
+        numbers_kept=stats.numbers_kept,
+        numbers_expected=stats.numbers_expected,
+        unexpected_names=stats.names_unexpected,
+        unexpected_numbers=stats.numbers_unexpected,
+        gold_segments=totals.gold_segments,
+        untranslated=stats.untranslated,
+        wrong_language=stats.wrong_language,
+        refusal=stats.refusal,
+        language_unchecked=stats.language_unchecked,
+        chatter=stats.chatter,
+        latency=latency_summary(totals.latency),
+        cached=totals.cached,
+        usage=dict(totals.usage),
+        cost=totals.cost,
+    )
     if totals.chrf is not None and totals.bleu is not None:
         summary.chrf = metrics.chrf_score(totals.chrf)
         summary.bleu = metrics.bleu_score(totals.bleu, totals.target)
@@ -79,8 +94,15 @@ class FactTable:
     def add(self, run: int, row: SegmentRow) -> None:
         self.add_facts(run, row.article, row.segment, row.target, row.variant, row.facts)
 
-    def add_facts(self, run: int, article: str, segment: str, target: str, variant: str,
-                  facts: tuple[FactOutcome, ...]) -> None:
+    def add_facts(
+        self,
+        run: int,
+        article: str,
+        segment: str,
+        target: str,
+        variant: str,
+        facts: tuple[FactOutcome, ...],
+    ) -> None:
         column = f"{run}/{target}/{variant}"
         seg_order = self._segment_order.setdefault(segment, len(self._segment_order))
         for position, fact in enumerate(facts):
@@ -90,8 +112,9 @@ class FactTable:
                 if len(self.facts) >= self.limit:
                     self.truncated = True
                     continue
-                info = self.facts[ident] = FactInfo(article, fact.key, fact.kind, fact.label,
-                                                    order=(seg_order, position))
+                info = self.facts[ident] = FactInfo(
+                    article, fact.key, fact.kind, fact.label, order=(seg_order, position)
+                )
             if segment not in info.segments and len(info.segments) < MISSED_IN_SHOWN:
                 info.segments.append(segment)
             cell = self.cells.get((article, fact.key, column))
@@ -122,8 +145,7 @@ class DetailCollector:
             detail = self.details[row.slot] = SegmentDetail(row.article, row.segment, row.target)
         detail.sources[row.variant] = row.source
         facts: list[list[Any]] = [f.to_json() for f in row.facts]
-        detail.outputs.setdefault(label, {})[row.variant] = OutputView(row.output, row.error,
-                                                                        facts)
+        detail.outputs.setdefault(label, {})[row.variant] = OutputView(row.output, row.error, facts)
 
     def close(self) -> None:
         """After the first run: no new segments, only more runs of the chosen ones."""

@@ -29,9 +29,13 @@ def package_notes(labels: list[str], headers: list[RunHeader]) -> list[str]:
         mine = _packages(header)
         if not first or not mine or mine == first:
             continue
-        changes = [f"{name} {first.get(name, 'absent')} → {mine.get(name, 'absent')}"
-                   for name in sorted(set(first) | set(mine))
-                   if first.get(name) != mine.get(name)]
-        notes.append(f"{label}: engine packages differ from {labels[0]} ({'; '.join(changes)}); "
-                     "a change in its results may come from the packages")
+        changes = [
+            f"{name} {first.get(name, 'absent')} → {mine.get(name, 'absent')}"
+            for name in sorted(set(first) | set(mine))
+            if first.get(name) != mine.get(name)
+        ]
+        notes.append(
+            f"{label}: engine packages differ from {labels[0]} ({'; '.join(changes)}); "
+            "a change in its results may come from the packages"
+        )
     return notes

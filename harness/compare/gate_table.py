@@ -55,13 +55,15 @@ def _gates(table: Mapping[str, Any], key: str, where: str) -> list[Gate]:
     return gates
 
 
-def parse_gate_table(table: Mapping[str, Any], base: Path,
-                     where: str = "harness.toml [gates]") -> GateTable:
+def parse_gate_table(
+    table: Mapping[str, Any], base: Path, where: str = "harness.toml [gates]"
+) -> GateTable:
     """The table, checked; ``base`` is the folder relative paths start from."""
     unknown = set(table) - set(KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"known: {', '.join(KEYS)}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(KEYS)}"
+        )
     paths: dict[str, list[Path]] = {}
     for key in ("baseline", "runs"):
         raw = table.get(key, [])
@@ -71,5 +73,9 @@ def parse_gate_table(table: Mapping[str, Any], base: Path,
         paths[key] = [base / v for v in values]
     if len(paths["baseline"]) > 1:
         raise ConfigError(f"{where}: baseline is one run file")
-    return GateTable(paths["baseline"][0] if paths["baseline"] else None, paths["runs"],
-                     _gates(table, "fail_under", where), _gates(table, "max_regression", where))
+    return GateTable(
+        paths["baseline"][0] if paths["baseline"] else None,
+        paths["runs"],
+        _gates(table, "fail_under", where),
+        _gates(table, "max_regression", where),
+    )

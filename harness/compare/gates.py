@@ -56,11 +56,13 @@ def parse_gate(kind: str, spec: str) -> Gate:
         raise UsageError(f"--{kind} {spec!r}: expected METRIC=VALUE, e.g. names=0.95")
     metric, _, variant = name.strip().lower().partition("@")
     if metric not in allowed:
-        raise UsageError(f"--{kind} {spec!r}: unknown metric {metric!r}; "
-                         f"one of {', '.join(allowed)}")
+        raise UsageError(
+            f"--{kind} {spec!r}: unknown metric {metric!r}; one of {', '.join(allowed)}"
+        )
     if variant and variant not in VARIANTS:
-        raise UsageError(f"--{kind} {spec!r}: unknown variant {variant!r}; "
-                         f"one of {', '.join(VARIANTS)}")
+        raise UsageError(
+            f"--{kind} {spec!r}: unknown variant {variant!r}; one of {', '.join(VARIANTS)}"
+        )
     try:
         limit = float(raw)
     except ValueError:
@@ -109,10 +111,20 @@ def _failed_runs(report: Report) -> list[GateResult]:
         groups = [g for g in report.groups if g.run == run.index]
         segments = sum(g.segments for g in groups)
         if segments and all(g.errors == g.segments for g in groups):
-            results.append(GateResult(
-                "run-failed", run.index, "*", "*", float(segments), 0.0, False,
-                f"{run.label}: every one of its {segments} segments failed", kind="run-failed",
-                metric="ok"))
+            results.append(
+                GateResult(
+                    "run-failed",
+                    run.index,
+                    "*",
+                    "*",
+                    float(segments),
+                    0.0,
+                    False,
+                    f"{run.label}: every one of its {segments} segments failed",
+                    kind="run-failed",
+                    metric="ok",
+                )
+            )
     return results
 
 
@@ -129,33 +141,71 @@ def _floors(report: Report, gate: Gate, runs: list[int]) -> list[GateResult]:
         passed = value >= gate.limit
         label = report.run_label(group.run)
         verb = "at least" if passed else "below"
-        message = (f"{label} {group.target} {group.variant}: {gate.metric} "
-                   f"{_fmt(gate.metric, value)} {verb} {_fmt(gate.metric, gate.limit)}")
-        results.append(GateResult(gate.text, group.run, group.variant, group.target, value,
-                                  gate.limit, passed, message, kind=gate.kind,
-                                  metric=gate.metric))
+        message = (
+            f"{label} {group.target} {group.variant}: {gate.metric} "
+            f"{_fmt(gate.metric, value)} {verb} {_fmt(gate.metric, gate.limit)}"
+        )
+        results.append(
+            GateResult(
+                gate.text,
+                group.run,
+                group.variant,
+                group.target,
+                value,
+                gate.limit,
+                passed,
+                message,
+                kind=gate.kind,
+                metric=gate.metric,
+            )
+        )
     for run in runs:
         if run not in measured:
             scope = f" in the {gate.variant} variant" if gate.variant else ""
-            results.append(GateResult(
-                gate.text, run, gate.variant or "*", "*", None, gate.limit, False,
-                f"{report.run_label(run)}: nothing scorable for {gate.metric}{scope} "
-                "(no segment with an output has a fact or a gold translation)",
-                kind=gate.kind, metric=gate.metric))
+            results.append(
+                GateResult(
+                    gate.text,
+                    run,
+                    gate.variant or "*",
+                    "*",
+                    None,
+                    gate.limit,
+                    False,
+                    f"{report.run_label(run)}: nothing scorable for {gate.metric}{scope} "
+                    "(no segment with an output has a fact or a gold translation)",
+                    kind=gate.kind,
+                    metric=gate.metric,
+                )
+            )
     return results
 
 
 def _regressions(report: Report, gate: Gate, comparison: Comparison) -> list[GateResult]:
     label = report.run_label(comparison.run)
     if gate.metric in ("broken", "errors"):
-        value = float(comparison.facts_broken if gate.metric == "broken"
-                      else comparison.errors_added)
+        value = float(
+            comparison.facts_broken if gate.metric == "broken" else comparison.errors_added
+        )
         what = "newly broken facts" if gate.metric == "broken" else "newly failing segments"
         passed = value <= gate.limit
-        message = (f"{label}: {value:g} {what} against {report.run_label(comparison.baseline)}"
-                   f" (at most {gate.limit:g} allowed)")
-        return [GateResult(gate.text, comparison.run, "*", "*", value, gate.limit, passed,
-                           message, kind=gate.kind, metric=gate.metric)]
+        message = (
+            f"{label}: {value:g} {what} against {report.run_label(comparison.baseline)}"
+            f" (at most {gate.limit:g} allowed)"
+        )
+        return [
+            GateResult(
+                gate.text,
+                comparison.run,
+                "*",
+                "*",
+                value,
+                gate.limit,
+                passed,
+                message,
+                kind=gate.kind,
+                metric=gate.metric,
+            )
+        ]
     results = []
     for group in comparison.groups:
         if gate.variant and group.variant != gate.variant:
@@ -166,11 +216,24 @@ def _regressions(report: Report, gate: Gate, comparison: Comparison) -> list[Gat
         drop = -delta.delta
         passed = drop <= gate.limit + 1e-12
         p = f", p={delta.p_value:.3f}" if delta.p_value is not None else ""
-        message = (f"{label} {group.target} {group.variant}: {gate.metric} "
-                   f"{'dropped' if drop > 0 else 'rose'} by "
-                   f"{_fmt_change(gate.metric, abs(drop))}{p} "
-                   f"(at most {_fmt_change(gate.metric, gate.limit)} allowed)")
-        results.append(GateResult(gate.text, comparison.run, group.variant, group.target, drop,
-                                  gate.limit, passed, message, kind=gate.kind,
-                                  metric=gate.metric))
+        message = (
+            f"{label} {group.target} {group.variant}: {gate.metric} "
+            f"{'dropped' if drop > 0 else 'rose'} by "
+            f"{_fmt_change(gate.metric, abs(drop))}{p} "
+            f"(at most {_fmt_change(gate.metric, gate.limit)} allowed)"
+        )
+        results.append(
+            GateResult(
+                gate.text,
+                comparison.run,
+                group.variant,
+                group.target,
+                drop,
+                gate.limit,
+                passed,
+                message,
+                kind=gate.kind,
+                metric=gate.metric,
+            )
+        )
     return results

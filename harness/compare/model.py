@@ -101,8 +101,9 @@ class GroupSummary:
 
     @property
     def fidelity(self) -> float | None:
-        return rate(self.names_kept + self.numbers_kept,
-                    self.names_expected + self.numbers_expected)
+        return rate(
+            self.names_kept + self.numbers_kept, self.names_expected + self.numbers_expected
+        )
 
     @property
     def ok(self) -> float | None:
@@ -113,8 +114,14 @@ class GroupSummary:
         return None if value is None else float(value)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "names": self.names, "numbers": self.numbers,
-                "fidelity": self.fidelity, "ok": self.ok, "translated": self.translated}
+        return {
+            **asdict(self),
+            "names": self.names,
+            "numbers": self.numbers,
+            "fidelity": self.fidelity,
+            "ok": self.ok,
+            "translated": self.translated,
+        }
 
 
 @dataclass
@@ -174,9 +181,14 @@ class FactRow:
     cells: dict[str, FactCell] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"article": self.article, "key": self.key, "kind": self.kind,
-                "label": self.label, "segments": self.segments,
-                "cells": {k: c.to_json() for k, c in self.cells.items()}}
+        return {
+            "article": self.article,
+            "key": self.key,
+            "kind": self.kind,
+            "label": self.label,
+            "segments": self.segments,
+            "cells": {k: c.to_json() for k, c in self.cells.items()},
+        }
 
 
 @dataclass
@@ -307,19 +319,30 @@ class Report:
         return sorted({g.variant for g in self.groups}, key=lambda v: (order.get(v, 9), v))
 
     def group(self, run: int, variant: str, target: str) -> GroupSummary | None:
-        return next((g for g in self.groups
-                     if g.run == run and g.variant == variant and g.target == target), None)
+        return next(
+            (
+                g
+                for g in self.groups
+                if g.run == run and g.variant == variant and g.target == target
+            ),
+            None,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "schema": REPORT_SCHEMA, "created": self.created,
-            "harness_version": self.harness_version, "passed": self.passed,
-            "baseline": self.baseline, "runs": [asdict(r) for r in self.runs],
-            "signatures": self.signatures, "groups": [g.to_json() for g in self.groups],
+            "schema": REPORT_SCHEMA,
+            "created": self.created,
+            "harness_version": self.harness_version,
+            "passed": self.passed,
+            "baseline": self.baseline,
+            "runs": [asdict(r) for r in self.runs],
+            "signatures": self.signatures,
+            "groups": [g.to_json() for g in self.groups],
             "spin": [asdict(s) for s in self.spin],
             "fact_columns": [{**asdict(c), "key": c.key} for c in self.fact_columns],
             "facts": [f.to_json() for f in self.facts],
             "comparisons": [asdict(c) for c in self.comparisons],
             "gates": [asdict(g) for g in self.gates],
-            "details": [asdict(d) for d in self.details], "notes": self.notes,
+            "details": [asdict(d) for d in self.details],
+            "notes": self.notes,
         }

@@ -74,21 +74,34 @@ class _GroupState:
             "numbers": (self.fidelity, columns_ratio((2,), (3,))),
             "fidelity": (self.fidelity, columns_ratio((0, 2), (1, 3))),
             "chrf": (self.text, sacrebleu_metric(0, CHRF_DIMS, metrics.chrf_score)),
-            "bleu": (self.text, sacrebleu_metric(CHRF_DIMS, CHRF_DIMS + BLEU_DIMS,
-                                                 lambda s: metrics.bleu_score(s, self.target))),
+            "bleu": (
+                self.text,
+                sacrebleu_metric(
+                    CHRF_DIMS, CHRF_DIMS + BLEU_DIMS, lambda s: metrics.bleu_score(s, self.target)
+                ),
+            ),
         }
         group = GroupDelta(self.variant, self.target, self.paired)
         for name, (bootstrap, fn) in tests.items():
             result = bootstrap.result(fn)
             if result.baseline is None and result.candidate is None:
                 continue
-            group.metrics.append(Delta(name, result.baseline, result.candidate, result.delta,
-                                       result.p_value, result.ci95))
+            group.metrics.append(
+                Delta(
+                    name,
+                    result.baseline,
+                    result.candidate,
+                    result.delta,
+                    result.p_value,
+                    result.ci95,
+                )
+            )
         return group
 
 
-def compare_runs(store: RowStore, baseline: int, candidate: int, metrics: TextMetrics,
-                 *, show: int = 50) -> Comparison:
+def compare_runs(
+    store: RowStore, baseline: int, candidate: int, metrics: TextMetrics, *, show: int = 50
+) -> Comparison:
     """Paired comparison of run ``candidate`` with run ``baseline`` (indexes in the store)."""
     comparison = Comparison(run=candidate, baseline=baseline)
     comparison.only_baseline, comparison.only_candidate = store.unpaired(baseline, candidate)
@@ -129,20 +142,26 @@ def pairing_pool(workers: int) -> Executor:
     return ProcessPoolExecutor(workers, mp_context=get_context("fork"))
 
 
-def compare_all(store: RowStore, baseline: int, candidates: list[int], metrics: TextMetrics,
-                show: int, pool: Executor | None = None) -> list[Comparison]:
+def compare_all(
+    store: RowStore,
+    baseline: int,
+    candidates: list[int],
+    metrics: TextMetrics,
+    show: int,
+    pool: Executor | None = None,
+) -> list[Comparison]:
     """:func:`compare_runs` for every candidate, in order; in ``pool``'s worker processes
     when given (each comparison reads the store on its own; the results are the same)."""
     if pool is None or len(candidates) < 2:
         return [compare_runs(store, baseline, c, metrics, show=show) for c in candidates]
     store.flush()
-    futures = [pool.submit(_compare_in_worker, store.path, baseline, c, show)
-               for c in candidates]
+    futures = [pool.submit(_compare_in_worker, store.path, baseline, c, show) for c in candidates]
     return [future.result() for future in futures]
 
 
-def _compare_facts(comparison: Comparison, ident: str, base: StoredRow, cand: StoredRow,
-                   show: int) -> None:
+def _compare_facts(
+    comparison: Comparison, ident: str, base: StoredRow, cand: StoredRow, show: int
+) -> None:
     base_facts = _fact_counts(base)
     cand_facts = _fact_counts(cand)
     for key, (kept_b, total_b, outcome_b) in base_facts.items():
@@ -154,12 +173,22 @@ def _compare_facts(comparison: Comparison, ident: str, base: StoredRow, cand: St
         comparison.facts_fixed += fixed
         if broken and len(comparison.newly_broken) < show and outcome_c is not None:
             article, segment, variant, target = ident.split("/", 3)
-            comparison.newly_broken.append(BrokenFact(
-                article=article, segment=segment, target=target, variant=variant,
-                kind=str(outcome_b[1]), key=key, label=str(outcome_b[2]),
-                baseline_found=str(outcome_b[5]), baseline_how=str(outcome_b[4]),
-                candidate_why=_why_lost(cand, key), baseline_output=base.output or "",
-                candidate_output=cand.output or ""))
+            comparison.newly_broken.append(
+                BrokenFact(
+                    article=article,
+                    segment=segment,
+                    target=target,
+                    variant=variant,
+                    kind=str(outcome_b[1]),
+                    key=key,
+                    label=str(outcome_b[2]),
+                    baseline_found=str(outcome_b[5]),
+                    baseline_how=str(outcome_b[4]),
+                    candidate_why=_why_lost(cand, key),
+                    baseline_output=base.output or "",
+                    candidate_output=cand.output or "",
+                )
+            )
 
 
 def _why_lost(row: StoredRow, key: str) -> str:

@@ -63,8 +63,9 @@ class PairedResult:
 class PairedBootstrap:
     """Streaming paired Poisson bootstrap over vectors of additive statistics."""
 
-    def __init__(self, dims: int, samples: int = BOOTSTRAP_SAMPLES,
-                 seed: int = BOOTSTRAP_SEED) -> None:
+    def __init__(
+        self, dims: int, samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED
+    ) -> None:
         self.dims = dims
         self.samples = samples
         self.rng = np.random.default_rng(seed)
@@ -172,8 +173,10 @@ def mcnemar_exact(broken: int, fixed: int) -> float | None:
         return None
     k = min(broken, fixed)
     log_half_n = -n * math.log(2.0)
-    terms = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + log_half_n
-             for i in range(k + 1)]
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) + log_half_n
+        for i in range(k + 1)
+    ]
     top = max(terms)
     tail = math.exp(top) * sum(math.exp(t - top) for t in terms)
     return min(1.0, 2.0 * tail)

@@ -38,11 +38,18 @@ class StoredRow:
 
 
 def _payload(row: SegmentRow) -> str:
-    return json.dumps([
-        row.output, row.error,
-        [row.names_kept, row.names_expected, row.numbers_kept, row.numbers_expected],
-        [f.to_json() for f in row.facts], row.chrf_stats, row.bleu_stats,
-    ], ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        [
+            row.output,
+            row.error,
+            [row.names_kept, row.names_expected, row.numbers_kept, row.numbers_expected],
+            [f.to_json() for f in row.facts],
+            row.chrf_stats,
+            row.bleu_stats,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def entry(row: SegmentRow) -> tuple[str, str, str]:
@@ -53,8 +60,14 @@ def entry(row: SegmentRow) -> tuple[str, str, str]:
 def _row(payload: str) -> StoredRow:
     output, error, counts, facts, chrf, bleu = json.loads(payload)
     names_kept, names_expected, numbers_kept, numbers_expected = (int(c) for c in counts)
-    return StoredRow(output, error, (names_kept, names_expected, numbers_kept, numbers_expected),
-                     facts, chrf, bleu)
+    return StoredRow(
+        output,
+        error,
+        (names_kept, names_expected, numbers_kept, numbers_expected),
+        facts,
+        chrf,
+        bleu,
+    )
 
 
 class RowStore:
@@ -68,7 +81,8 @@ class RowStore:
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
             "PRAGMA temp_store=FILE;"
             "CREATE TABLE rows (run INTEGER, grp TEXT, id TEXT, payload TEXT,"
-            " PRIMARY KEY (run, grp, id)) WITHOUT ROWID;")
+            " PRIMARY KEY (run, grp, id)) WITHOUT ROWID;"
+        )
         self._pending: list[tuple[int, str, str, str]] = []
 
     @classmethod
@@ -96,23 +110,28 @@ class RowStore:
         self._db.commit()
         self._pending.clear()
 
-    def pairs(self, baseline: int, candidate: int
-              ) -> Iterator[tuple[str, str, StoredRow, StoredRow]]:
+    def pairs(
+        self, baseline: int, candidate: int
+    ) -> Iterator[tuple[str, str, StoredRow, StoredRow]]:
         """(group, segment id, baseline row, candidate row) for ids both runs have,
         ordered by group then id."""
         self.flush()
         cursor = self._db.execute(
             "SELECT b.grp, b.id, b.payload, c.payload FROM rows b JOIN rows c"
             " ON c.run = ? AND c.grp = b.grp AND c.id = b.id"
-            " WHERE b.run = ? ORDER BY b.grp, b.id", (candidate, baseline))
+            " WHERE b.run = ? ORDER BY b.grp, b.id",
+            (candidate, baseline),
+        )
         for grp, ident, base, cand in cursor:
             yield grp, ident, _row(base), _row(cand)
 
     def unpaired(self, baseline: int, candidate: int) -> tuple[int, int]:
         """How many ids only the baseline has, and only the candidate."""
         self.flush()
-        query = ("SELECT COUNT(*) FROM rows a WHERE a.run = ? AND NOT EXISTS"
-                 " (SELECT 1 FROM rows o WHERE o.run = ? AND o.grp = a.grp AND o.id = a.id)")
+        query = (
+            "SELECT COUNT(*) FROM rows a WHERE a.run = ? AND NOT EXISTS"
+            " (SELECT 1 FROM rows o WHERE o.run = ? AND o.grp = a.grp AND o.id = a.id)"
+        )
         only_b = self._db.execute(query, (baseline, candidate)).fetchone()[0]
         only_c = self._db.execute(query, (candidate, baseline)).fetchone()[0]
         return int(only_b), int(only_c)

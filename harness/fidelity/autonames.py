@@ -41,7 +41,6 @@ class SourceRules:
     demonym_suffixes: tuple[str, ...]
     plural_demonym_suffixes: tuple[str, ...]
 
-
     nouns_capitalised: bool = False
     # Stop words are not names only where position capitalised them: a list that
     # holds "new" and "states" must not break "New York" or "United States".
@@ -139,8 +138,7 @@ def find_source_names(text: str, lang: str = "en") -> list[SourceName]:
         lower = word.lower()
         gap = text[words[index - 1].end() : match.start()] if index else ""
         joined = bool(current) and (
-            gap in (" ", "-", "‐")
-            or (gap == ". " and current[-1].group() in _ABBREVIATIONS)
+            gap in (" ", "-", "‐") or (gap == ". " and current[-1].group() in _ABBREVIATIONS)
         )
         if not joined:
             close()
@@ -149,8 +147,8 @@ def find_source_names(text: str, lang: str = "en") -> list[SourceName]:
             continue
         if _capitalised(word):
             if lower in rules.function_words or (
-                    lower in rules.stop_words and not current
-                    and _opens_sentence(text, match.start())):
+                lower in rules.stop_words and not current and _opens_sentence(text, match.start())
+            ):
                 close()
                 continue  # "The", "Instead", "May": capitalised by position or a date
             current.append(match)
@@ -177,12 +175,15 @@ def find_source_names(text: str, lang: str = "en") -> list[SourceName]:
             tail = re.sub(r"[’']s$", "", text[span[1].start() : span[-1].end()])
         # One capitalised word opening a sentence may be a common word ("Floods
         # killed..."): judged only if found, unless it is capitalised elsewhere too.
-        soft = (len(span) == 1 and opens and not _acronym(name)
-                and not _capitalised_inside(text, name, span[0].start()))
+        soft = (
+            len(span) == 1
+            and opens
+            and not _acronym(name)
+            and not _capitalised_inside(text, name, span[0].start())
+        )
         if name and name not in seen:
             seen.add(name)
-            found.append(SourceName(name, span[0].start(), span[0].start() + len(name), tail,
-                                    soft))
+            found.append(SourceName(name, span[0].start(), span[0].start() + len(name), tail, soft))
     return found
 
 

@@ -401,8 +401,11 @@ def _clock_times(plain_text: str) -> tuple[list[_Atom], str]:
         start = match.start("h")
         atoms.append(_Atom("num", start, match.end("h"), Decimal(hour), "clock_time"))
         if match["m"] is not None:
-            atoms.append(_Atom("num", match.start("m"), match.end("m"),
-                               Decimal(int(match["m"])), "clock_time"))
+            atoms.append(
+                _Atom(
+                    "num", match.start("m"), match.end("m"), Decimal(int(match["m"])), "clock_time"
+                )
+            )
         for index in range(start, match.end()):
             masked[index] = " "
     return atoms, "".join(masked)
@@ -411,8 +414,10 @@ def _clock_times(plain_text: str) -> tuple[list[_Atom], str]:
 # Roman numerals as centuries and ordinals are written ("XXe siècle", "XX wiek",
 # "siglo XXI", "XIX век", "Henry VIII"): I, V and X only (2..39), two letters or
 # more or with an ordinal ending, so that "I", "DC" or "MIX" stay words.
-_ROMAN = re.compile(r"(?<![^\W_])(?P<roman>[IVX]{1,6})(?P<suffix>e|er|ème|è|º|-?го|-?й|-?м)?"
-                    r"(?![^\W_])")
+_ROMAN = re.compile(
+    r"(?<![^\W_])(?P<roman>[IVX]{1,6})(?P<suffix>e|er|ème|è|º|-?го|-?й|-?м)?"
+    r"(?![^\W_])"
+)
 _ROMAN_VALID = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 

@@ -224,7 +224,5 @@ def run_glossary(header: object, given: Glossary | None, notes: list[str]) -> Gl
         notes.append(f"the run's glossary is not used: {exc}")
         return None
     if recorded.get("digest") and recorded["digest"] != glossary.digest:
-        notes.append(
-            f"{path}: the glossary changed since the run; judged with its current entries"
-        )
+        notes.append(f"{path}: the glossary changed since the run; judged with its current entries")
     return glossary

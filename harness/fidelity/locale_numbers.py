@@ -138,8 +138,12 @@ def _month_forms(
 
 def _day_names(locale: Locale) -> set[str]:
     """CLDR weekday names of every width and context."""
-    return {str(name) for context in locale.days.values() for names in context.values()
-            for name in names.values()}
+    return {
+        str(name)
+        for context in locale.days.values()
+        for names in context.values()
+        for name in names.values()
+    }
 
 
 def _date_order(locale: Locale) -> str:
@@ -182,11 +186,15 @@ def number_profile(tag: str) -> NumberProfile:
         for form in forms
     }
     curated_words = _data("number_words.toml").get(lang)
-    ambiguous = frozenset() if curated_words else frozenset(
-        lookup_key(w) for w in ambiguous_words(lang))
+    ambiguous = (
+        frozenset() if curated_words else frozenset(lookup_key(w) for w in ambiguous_words(lang))
+    )
     word_surfaces = (
         {form: int(value) for value, forms in curated_words.items() for form in forms}
-        if curated_words else rbnf_number_words(lang) if grammar["bounded"] else {}
+        if curated_words
+        else rbnf_number_words(lang)
+        if grammar["bounded"]
+        else {}
     )
     months = {lookup_key(form): month for form, month in month_surfaces.items()}
     scales = {lookup_key(form): exp for form, exp in scale_surfaces.items()}
@@ -204,11 +212,19 @@ def number_profile(tag: str) -> NumberProfile:
         return rf"(?P<{name}>{before}{prefix}(?:{alternation}){after})"
 
     # Weekday names written with numerals (星期二, 周二, 火曜日 has none) are no numbers.
-    cjk_stopwords = [*grammar["cjk_stopwords"], *(
-        name for name in _day_names(locale)
-        if any(ch in CJK_NUMERAL_CHARS for ch in name)
-        and any(ch not in CJK_NUMERAL_CHARS for ch in name)  # not the narrow "二"
-    )] if grammar["cjk_numerals"] else []
+    cjk_stopwords = (
+        [
+            *grammar["cjk_stopwords"],
+            *(
+                name
+                for name in _day_names(locale)
+                if any(ch in CJK_NUMERAL_CHARS for ch in name)
+                and any(ch not in CJK_NUMERAL_CHARS for ch in name)  # not the narrow "二"
+            ),
+        ]
+        if grammar["cjk_numerals"]
+        else []
+    )
     ordinal = grammar["ordinal_suffix"]
     ordinal_part = rf"(?:{ordinal}(?![^\W\d_]))?" if ordinal else ""
     spaces = f"[{_SPACES}]"

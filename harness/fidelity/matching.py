@@ -40,8 +40,10 @@ STEPS = ("exact", "case", "transliterated", "inflected", "skeleton", "fuzzy")
 SCRIPTIO_CONTINUA = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my", "bo", "yue", "wuu"})
 # A word: letters and digits, with the combining marks that Indic, Thai, Hebrew and
 # Arabic vowel signs are (``\w`` leaves them out, which would split "बास्त्रिकिन").
-_TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670"
-                    r"\u0900-\u0963\u0966-\u0dff\u0e00-\u0e4e\u0e50-\u0eff\u1000-\u109f])+")
+_TOKEN = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670"
+    r"\u0900-\u0963\u0966-\u0dff\u0e00-\u0e4e\u0e50-\u0eff\u1000-\u109f])+"
+)
 _SQUEEZE = re.compile(r"[\s·・･.\-‐‑–—'’\"「」『』《》()]+")
 
 
@@ -130,8 +132,20 @@ def make_form(text: str) -> Form:
 class PreparedText:
     """A translation prepared lazily: each step builds only what it needs."""
 
-    __slots__ = ("_folded", "_folded_chars", "_indexes", "_key_sets", "_low", "_skeletons",
-                 "_squeezed", "_tokens", "_words", "continua", "lang", "raw")
+    __slots__ = (
+        "_folded",
+        "_folded_chars",
+        "_indexes",
+        "_key_sets",
+        "_low",
+        "_skeletons",
+        "_squeezed",
+        "_tokens",
+        "_words",
+        "continua",
+        "lang",
+        "raw",
+    )
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
@@ -235,9 +249,12 @@ class PreparedText:
         rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
         stems = {word[:3] for word in words}
         if rules is not None and rules.prefixes:
-            stems.update(word[len(prefix):len(prefix) + 3]
-                         for word in words for prefix in rules.prefixes
-                         if word.startswith(prefix))
+            stems.update(
+                word[len(prefix) : len(prefix) + 3]
+                for word in words
+                for prefix in rules.prefixes
+                if word.startswith(prefix)
+            )
         return frozenset(stems)
 
     def index(self, kind: str) -> dict[str, list[int]]:
@@ -260,7 +277,7 @@ class PreparedText:
             stems.setdefault(word[:3], []).append(position)
             for prefix in prefixes:
                 if word.startswith(prefix):
-                    stems.setdefault(word[len(prefix):len(prefix) + 3], []).append(position)
+                    stems.setdefault(word[len(prefix) : len(prefix) + 3], []).append(position)
             if folded:
                 initials.setdefault(word[:1], []).append(position)
         if folded:
@@ -294,8 +311,9 @@ def exact_find(text: PreparedText, form: Form) -> Span | None:
     return None
 
 
-def _window_find(text: PreparedText, size: int, same: Callable[[int, int], bool],
-                 starts: Iterable[int]) -> Span | None:
+def _window_find(
+    text: PreparedText, size: int, same: Callable[[int, int], bool], starts: Iterable[int]
+) -> Span | None:
     """First run of ``size`` tokens, starting at one of ``starts``, where ``same(k, i)``
     holds for every form word k and text word i."""
     limit = len(text.words) - size
@@ -321,8 +339,12 @@ def case_find(text: PreparedText, form: Form) -> Span | None:
     if not form.tokens:
         return None
     words = text.words
-    return _window_find(text, len(form.tokens), lambda k, i: words[i] == form.tokens[k],
-                        text.positions("low", form.tokens[0]))
+    return _window_find(
+        text,
+        len(form.tokens),
+        lambda k, i: words[i] == form.tokens[k],
+        text.positions("low", form.tokens[0]),
+    )
 
 
 def transliterated_find(text: PreparedText, form: Form) -> Span | None:
@@ -331,8 +353,12 @@ def transliterated_find(text: PreparedText, form: Form) -> Span | None:
     if not form.folded or not any(form.folded):
         return None
     folded = text.folded
-    return _window_find(text, len(form.folded), lambda k, i: folded[i] == form.folded[k],
-                        text.positions("folded", form.folded[0]))
+    return _window_find(
+        text,
+        len(form.folded),
+        lambda k, i: folded[i] == form.folded[k],
+        text.positions("folded", form.folded[0]),
+    )
 
 
 def _folded_continua_find(text: PreparedText, form: Form) -> Span | None:
@@ -370,15 +396,16 @@ def source_stems(word: str, lang: str) -> tuple[str, ...]:
     if rules is None:
         return ()
     low = lower_keep_length(word)
-    return tuple(dict.fromkeys(
-        word[: len(word) - len(ending)] for ending in rules.ordered_endings
-        if low.endswith(ending) and len(word) - len(ending) >= max(rules.min_stem, 4)
-    ))
+    return tuple(
+        dict.fromkeys(
+            word[: len(word) - len(ending)]
+            for ending in rules.ordered_endings
+            if low.endswith(ending) and len(word) - len(ending) >= max(rules.min_stem, 4)
+        )
+    )
 
 
-def inflects(
-    form_token: str, text_token: str, lang: str, *, folded_endings: bool = False
-) -> bool:
+def inflects(form_token: str, text_token: str, lang: str, *, folded_endings: bool = False) -> bool:
     """Whether ``text_token`` is ``form_token`` with another ending or an attached clitic."""
     if form_token == text_token:
         return True
@@ -387,7 +414,8 @@ def inflects(
         return False
     candidates = [text_token]
     candidates += [
-        text_token[len(p):] for p in rules.prefixes
+        text_token[len(p) :]
+        for p in rules.prefixes
         if text_token.startswith(p) and len(text_token) - len(p) >= 2
     ]
     short = len(form_token) < rules.min_stem
@@ -397,7 +425,7 @@ def inflects(
         if short:
             continue
         for stem in _stems(form_token, lang, folded_endings):
-            if candidate.startswith(stem) and candidate[len(stem):] in rules.endings:
+            if candidate.startswith(stem) and candidate[len(stem) :] in rules.endings:
                 return True
     return False
 
@@ -413,7 +441,9 @@ def inflected_find(text: PreparedText, form: Form) -> Span | None:
     # Every stem keeps the form's first three letters (min_stem), so candidates share them.
     starts = text.positions("low3", first[:3]) if len(first) >= 3 else range(len(words))
     span = _window_find(
-        text, len(form.tokens), lambda k, i: inflects(form.tokens[k], words[i], lang),
+        text,
+        len(form.tokens),
+        lambda k, i: inflects(form.tokens[k], words[i], lang),
         starts,
     )
     if span is not None or form.folded == form.tokens or not form.folded[0]:
@@ -422,7 +452,8 @@ def inflected_find(text: PreparedText, form: Form) -> Span | None:
     first = form.folded[0]
     starts = text.positions("fold3", first[:3]) if len(first) >= 3 else range(len(words))
     return _window_find(
-        text, len(form.folded),
+        text,
+        len(form.folded),
         lambda k, i: inflects(form.folded[k], folded[i], lang, folded_endings=True),
         starts,
     )

@@ -80,8 +80,13 @@ class NameMatch:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "source": self.source, "found": self.found, "form": self.form,
-            "how": self.how, "start": self.start, "end": self.end,
+            "id": self.id,
+            "source": self.source,
+            "found": self.found,
+            "form": self.form,
+            "how": self.how,
+            "start": self.start,
+            "end": self.end,
         }
 
 
@@ -132,13 +137,17 @@ class NamesJudgement:
             "missing": [miss.to_json() for miss in self.missing],
             "unexpected": [match.to_json() for match in self.unexpected],
             **({"unchecked": self.unchecked} if self.unchecked else {}),
-            **({"unchecked_names": [s.source for s in self.unchecked_names]}
-               if self.unchecked_names else {}),
+            **(
+                {"unchecked_names": [s.source for s in self.unchecked_names]}
+                if self.unchecked_names
+                else {}
+            ),
         }
 
 
-def auto_specs(source: str, source_lang: str = "en",
-               target_lang: str = "en") -> tuple[NameSpec, ...]:
+def auto_specs(
+    source: str, source_lang: str = "en", target_lang: str = "en"
+) -> tuple[NameSpec, ...]:
     """Names of a source without facts: its capitalised spans, accepted as written
     and, for a country, under its CLDR name in the target language."""
     specs = []
@@ -154,8 +163,16 @@ def auto_specs(source: str, source_lang: str = "en",
             local = _territory_name(code, target_lang)
             if local and local != name.text:
                 forms.insert(0, local)
-        specs.append(NameSpec(id=f"auto:{name.text}", source=name.text, forms=tuple(forms),
-                              source_forms=(name.text,), curated=False, soft=name.soft))
+        specs.append(
+            NameSpec(
+                id=f"auto:{name.text}",
+                source=name.text,
+                forms=tuple(forms),
+                source_forms=(name.text,),
+                curated=False,
+                soft=name.soft,
+            )
+        )
     return tuple(specs)
 
 
@@ -167,14 +184,23 @@ def merge_specs(base: Sequence[NameSpec], extra: Sequence[NameSpec]) -> tuple[Na
     merged = list(base)
     for spec in extra:
         keys = {form.casefold() for form in (*spec.source_forms, spec.source)}
-        at = next((i for i, old in enumerate(merged)
-                   if keys & {f.casefold() for f in (*old.source_forms, old.source)}), None)
+        at = next(
+            (
+                i
+                for i, old in enumerate(merged)
+                if keys & {f.casefold() for f in (*old.source_forms, old.source)}
+            ),
+            None,
+        )
         if at is None:
             merged.append(spec)
             continue
         old = merged[at]
-        merged[at] = replace(old, forms=tuple(dict.fromkeys((*spec.forms, *old.forms))),
-                             variants=tuple(dict.fromkeys((*old.variants, *spec.variants))))
+        merged[at] = replace(
+            old,
+            forms=tuple(dict.fromkeys((*spec.forms, *old.forms))),
+            variants=tuple(dict.fromkeys((*old.variants, *spec.variants))),
+        )
     return tuple(merged)
 
 
@@ -209,8 +235,11 @@ def _locale_territories(lang: str) -> dict[str, str]:
 @lru_cache(maxsize=64)
 def _territory_codes(lang: str) -> dict[str, str]:
     """CLDR country name -> region code, in ``lang``."""
-    return {name: code for code, name in _locale_territories(lang).items()
-            if code.isalpha() and len(code) == 2}
+    return {
+        name: code
+        for code, name in _locale_territories(lang).items()
+        if code.isalpha() and len(code) == 2
+    }
 
 
 def _territory_name(code: str, lang: str) -> str | None:
@@ -236,7 +265,8 @@ def _rivals(spec: NameSpec, others: tuple[NameSpec, ...], lang: str) -> tuple[st
     own = {make_form(text).folded_text for text in spec.forms + spec.variants}
     rivals = {
         make_form(text).folded_text
-        for other in others if other.id != spec.id
+        for other in others
+        if other.id != spec.id
         for text in other.forms + other.variants
     }
     rivals.update(territory_rivals(lang))
@@ -270,7 +300,8 @@ def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
         every.setdefault(form.folded, form)
     spaced = [f for f in own if f.tokens]
     return _FormSet(
-        own, tuple(every.values()),
+        own,
+        tuple(every.values()),
         frozenset(f.tokens[0] for f in spaced),
         frozenset(f.folded[0] for f in every.values() if f.folded),
         frozenset(f.tokens[0][:3] for f in spaced),
@@ -294,8 +325,9 @@ def _inflection_keys(form: Form) -> tuple[str | None, str | None]:
     return low_key, folded[:3] if len(folded) >= 3 else None
 
 
-def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
-            rivals: tuple[NameSpec, ...]) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
+def _locate(
+    text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool, rivals: tuple[NameSpec, ...]
+) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
     forms = _form_set(spec.forms, spec.variants)
     raw = text.raw
     for form in forms.own:
@@ -316,8 +348,9 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
         key_set = text.key_set
         try_case = not forms.low_keys.isdisjoint(key_set("low"))
         try_translit = not forms.folded_keys.isdisjoint(key_set("folded"))
-        try_inflected = (not forms.stem_keys.isdisjoint(key_set("low3"))
-                         or not forms.folded_stem_keys.isdisjoint(key_set("fold3")))
+        try_inflected = not forms.stem_keys.isdisjoint(
+            key_set("low3")
+        ) or not forms.folded_stem_keys.isdisjoint(key_set("fold3"))
     if try_case:
         # In a spaced text a form is looked for from its first word: skip the forms
         # whose first word the text lacks.
@@ -339,8 +372,9 @@ def _locate(text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool,
     if try_inflected:
         low3, fold3 = text.key_set("low3"), text.key_set("fold3")
         for form, low_key, fold_key in forms.inflectable:
-            if ((low_key is not None and low_key not in low3)
-                    and (fold_key == "" or (fold_key is not None and fold_key not in fold3))):
+            if (low_key is not None and low_key not in low3) and (
+                fold_key == "" or (fold_key is not None and fold_key not in fold3)
+            ):
                 continue  # neither its words nor its folded words have the form's stem
             span = matching.inflected_find(text, form)
             if span is not None:
@@ -420,8 +454,10 @@ def judge_names(
     if expected is None:
         specs = auto_specs(source, source_lang, target_lang)
         if not specs and caseless(source):
-            unchecked = ("the source script has no capitals to find names by; "
-                         "give facts, a glossary or per-pair names")
+            unchecked = (
+                "the source script has no capitals to find names by; "
+                "give facts, a glossary or per-pair names"
+            )
     else:
         specs = tuple(expected)
     known_specs = tuple(known)
@@ -435,13 +471,21 @@ def judge_names(
         located = _locate(text, spec, allow_fuzzy=True, rivals=everyone)
         if isinstance(located, tuple):
             how, form, (start, end) = located
-            found.append(NameMatch(spec.id, spec.source, text.raw[start:end], form.text,
-                                   how, start, end))
+            found.append(
+                NameMatch(spec.id, spec.source, text.raw[start:end], form.text, how, start, end)
+            )
         elif spec.soft:
             soft_unchecked.append(spec)
         elif located is not None:
-            missing.append(NameMiss(spec.id, spec.source, located.candidate, located.score,
-                                    f"fuzzy candidate refused: {located.why}"))
+            missing.append(
+                NameMiss(
+                    spec.id,
+                    spec.source,
+                    located.candidate,
+                    located.score,
+                    f"fuzzy candidate refused: {located.why}",
+                )
+            )
         else:
             missing.append(NameMiss(spec.id, spec.source))
     unexpected: list[NameMatch] = []
@@ -453,7 +497,9 @@ def judge_names(
             located = _locate(text, spec, allow_fuzzy=False, rivals=everyone)
             if isinstance(located, tuple):
                 how, form, (start, end) = located
-                unexpected.append(NameMatch(spec.id, spec.source, text.raw[start:end],
-                                            form.text, how, start, end))
-    return NamesJudgement(specs, tuple(found), tuple(missing), tuple(unexpected), unchecked,
-                          tuple(soft_unchecked))
+                unexpected.append(
+                    NameMatch(spec.id, spec.source, text.raw[start:end], form.text, how, start, end)
+                )
+    return NamesJudgement(
+        specs, tuple(found), tuple(missing), tuple(unexpected), unchecked, tuple(soft_unchecked)
+    )

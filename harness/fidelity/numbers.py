@@ -183,16 +183,18 @@ WORD_FACT_MIN = 3
 #: The numbers judge's settings, as its part of the fidelity signature: what is read
 #: (values, dates, ranges, clock times, Roman numerals, number words from the smallest
 #: one that is a fact) and how it is matched (by value, other readings, split ranges).
-SIGNATURE = (f"numbers:value+date+range+clock+roman+words>={WORD_FACT_MIN}"
-             "+rereading+split-range")
+SIGNATURE = f"numbers:value+date+range+clock+roman+words>={WORD_FACT_MIN}+rereading+split-range"
 
 
 def _is_evidence(mention: NumberMention) -> bool:
     """Whether a mention counts as a fact of a source or an unexpected number."""
     if mention.how == AMBIGUOUS:
         return False
-    return not (mention.how in WORD_READINGS and isinstance(mention.value, Decimal)
-                and mention.value < WORD_FACT_MIN)
+    return not (
+        mention.how in WORD_READINGS
+        and isinstance(mention.value, Decimal)
+        and mention.value < WORD_FACT_MIN
+    )
 
 
 def _open_quantity(

@@ -41,8 +41,12 @@ def _grouped(groups: list[str]) -> Decimal | None:
     ``#,##,##0`` pattern of hi, bn, en-IN...), which no other reading takes."""
     if 1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:]):
         return Decimal("".join(groups))
-    if (len(groups) >= 3 and 1 <= len(groups[0]) <= 2 and len(groups[-1]) == 3
-            and all(len(g) == 2 for g in groups[1:-1])):
+    if (
+        len(groups) >= 3
+        and 1 <= len(groups[0]) <= 2
+        and len(groups[-1]) == 3
+        and all(len(g) == 2 for g in groups[1:-1])
+    ):
         return Decimal("".join(groups))
     return None
 

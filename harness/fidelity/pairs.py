@@ -47,22 +47,28 @@ class Pair:
 
 def _names(raw: object, target: str, where: str) -> tuple[NameSpec, ...]:
     if not isinstance(raw, list):
-        raise UsageError(f"{where}: 'names' must be a list of {{\"source\": ..., \"forms\": ...}}")
+        raise UsageError(f'{where}: \'names\' must be a list of {{"source": ..., "forms": ...}}')
     specs = []
     for index, item in enumerate(raw, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("source"), str) \
-                or not item["source"].strip():
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("source"), str)
+            or not item["source"].strip()
+        ):
             raise UsageError(f"{where}: names[{index}] needs a 'source' string")
         forms = item.get("forms", {})
         if not isinstance(forms, dict) or not all(
-                isinstance(v, list) and all(isinstance(f, str) for f in v) for v in forms.values()):
-            raise UsageError(f"{where}: names[{index}].forms must map languages to lists of "
-                             "strings")
-        entry = GlossaryEntry(f"pair{index}", (item["source"].strip(),),
-                              {str(k).lower().replace("_", "-"): tuple(v)
-                               for k, v in forms.items()})
-        specs.append(replace(entry.spec(target), id=f"pair:{item['source'].strip()}",
-                             kind="pair"))
+            isinstance(v, list) and all(isinstance(f, str) for f in v) for v in forms.values()
+        ):
+            raise UsageError(
+                f"{where}: names[{index}].forms must map languages to lists of strings"
+            )
+        entry = GlossaryEntry(
+            f"pair{index}",
+            (item["source"].strip(),),
+            {str(k).lower().replace("_", "-"): tuple(v) for k, v in forms.items()},
+        )
+        specs.append(replace(entry.spec(target), id=f"pair:{item['source'].strip()}", kind="pair"))
     return tuple(specs)
 
 
@@ -80,20 +86,26 @@ def _numbers(raw: object, source_lang: str, where: str) -> tuple[NumberMention, 
             if not read:
                 raise UsageError(f"{where}: numbers[{index}] {item!r} holds no number")
             mentions.extend(replace(m, start=-1, end=-1, how="pair") for m in read)
-        elif (isinstance(item, dict) and isinstance(item.get("value"), int | float)
-              and not isinstance(item.get("value"), bool)):
+        elif (
+            isinstance(item, dict)
+            and isinstance(item.get("value"), int | float)
+            and not isinstance(item.get("value"), bool)
+        ):
             text = str(item.get("text") or item["value"])
             mentions.append(NumberMention(Decimal(str(item["value"])), text, -1, -1, "pair"))
         else:
-            raise UsageError(f"{where}: numbers[{index}] must be a number, a string or "
-                             "{\"text\": ..., \"value\": ...}")
+            raise UsageError(
+                f"{where}: numbers[{index}] must be a number, a string or "
+                '{"text": ..., "value": ...}'
+            )
     return tuple(mentions)
 
 
 def _language(value: object, key: str, where: str) -> str:
     if not isinstance(value, str) or not _LANG_TAG.match(value.strip()):
-        raise UsageError(f"{where}: {key} must be a BCP-47 language tag such as 'de' or "
-                         f"'pt-BR', not {value!r}")
+        raise UsageError(
+            f"{where}: {key} must be a BCP-47 language tag such as 'de' or 'pt-BR', not {value!r}"
+        )
     return value.strip().replace("_", "-")
 
 
@@ -108,8 +120,7 @@ def parse_pair(text: str, where: str, line: int) -> Pair:
         if key not in record:
             raise UsageError(f"{where}: missing {key!r}")
         if not isinstance(record[key], str):
-            raise UsageError(f"{where}: {key!r} must be a string, not "
-                             f"{type(record[key]).__name__}")
+            raise UsageError(f"{where}: {key!r} must be a string, not {type(record[key]).__name__}")
     if "target_lang" not in record:
         raise UsageError(f"{where}: missing 'target_lang'")
     target = _language(record["target_lang"], "target_lang", where)
@@ -119,8 +130,16 @@ def parse_pair(text: str, where: str, line: int) -> Pair:
         raise UsageError(f"{where}: 'id' must be a string or an integer")
     names = _names(record["names"], target, where) if "names" in record else ()
     numbers = _numbers(record["numbers"], source_lang, where) if "numbers" in record else None
-    return Pair(line, str(raw_id), record["source"], record["translation"], target, source_lang,
-                names, numbers)
+    return Pair(
+        line,
+        str(raw_id),
+        record["source"],
+        record["translation"],
+        target,
+        source_lang,
+        names,
+        numbers,
+    )
 
 
 def read_pairs(path: Path) -> Iterator[Pair]:

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from harness.fidelity.numbers import NumberMention, NumbersJudgement
 
 
-
 class SegmentFacts(Protocol):
     """What the judge needs of known facts (curated, proposed or per pair): the accepted
     name forms in a target language, and the number facts as they stand in a source.
@@ -74,8 +73,7 @@ class FidelityStats:
 
     def __add__(self, other: FidelityStats) -> FidelityStats:
         # A corpus sum adds every segment's stats: the field names are looked up once.
-        return FidelityStats(*[getattr(self, name) + getattr(other, name)
-                               for name in _STAT_NAMES])
+        return FidelityStats(*[getattr(self, name) + getattr(other, name) for name in _STAT_NAMES])
 
     @property
     def names_fidelity(self) -> float | None:
@@ -154,13 +152,18 @@ def numbers_signature() -> str:
 
 def signature() -> str:
     """``fidelity|names:...|numbers:...|translit:anyascii-x|fuzzy:rapidfuzz-x|v:0.1.0``."""
-    return "|".join((
-        "fidelity", NAMES_SIGNATURE, numbers_signature(),
-        f"translit:anyascii{_version('anyascii')}+{transliterator_version()}",
-        f"fuzzy:rapidfuzz{_version('rapidfuzz')}", f"langid:{identifier_version()}",
-        f"stopwords:stopwords-iso{_version('stopwordsiso')}",
-        f"v:{__version__}",
-    ))
+    return "|".join(
+        (
+            "fidelity",
+            NAMES_SIGNATURE,
+            numbers_signature(),
+            f"translit:anyascii{_version('anyascii')}+{transliterator_version()}",
+            f"fuzzy:rapidfuzz{_version('rapidfuzz')}",
+            f"langid:{identifier_version()}",
+            f"stopwords:stopwords-iso{_version('stopwordsiso')}",
+            f"v:{__version__}",
+        )
+    )
 
 
 def score_pair(
@@ -198,33 +201,42 @@ def score_pair(
     restored one): a copy of either is untranslated."""
     from harness.fidelity.numbers import judge_numbers
 
-    extra = (*pair_names,
-             *(glossary.specs(source, target_lang, source_lang) if glossary else ()))
+    extra = (*pair_names, *(glossary.specs(source, target_lang, source_lang) if glossary else ()))
     if facts is not None:
         expected: tuple[NameSpec, ...] | None = merge_specs(facts.name_specs(target_lang), extra)
         known = facts.known_specs(target_lang)
     else:
         curated = merge_specs(
-            curated_names.name_specs(target_lang) if curated_names is not None else (), extra)
+            curated_names.name_specs(target_lang) if curated_names is not None else (), extra
+        )
         known = curated_names.known_specs(target_lang) if curated_names is not None else ()
         expected = None
         if curated:
             covered = [form.casefold() for spec in curated for form in spec.source_forms]
-            automatic = [spec for spec in auto_specs(source, source_lang, target_lang)
-                         if not any(spec.source.casefold() in form or form in spec.source.casefold()
-                                    for form in covered)]
+            automatic = [
+                spec
+                for spec in auto_specs(source, source_lang, target_lang)
+                if not any(
+                    spec.source.casefold() in form or form in spec.source.casefold()
+                    for form in covered
+                )
+            ]
             expected = (*curated, *automatic)
-    names = judge_names(source, translation, target_lang, source_lang=source_lang,
-                        expected=expected, known=known)
+    names = judge_names(
+        source, translation, target_lang, source_lang=source_lang, expected=expected, known=known
+    )
     if pair_numbers is not None:
         number_facts: Sequence[NumberMention] | None = pair_numbers
     else:
         number_facts = facts.number_mentions(source) if facts is not None else None
-    numbers = judge_numbers(source, translation, target_lang, source_lang=source_lang,
-                            expected=number_facts)
-    language = (judge_language(source, translation, source_lang, target_lang, flags,
-                               sent=sent)
-                if check_language else LanguageVerdict("ok", why="not checked"))
+    numbers = judge_numbers(
+        source, translation, target_lang, source_lang=source_lang, expected=number_facts
+    )
+    language = (
+        judge_language(source, translation, source_lang, target_lang, flags, sent=sent)
+        if check_language
+        else LanguageVerdict("ok", why="not checked")
+    )
     fails = language.fails
     stats = FidelityStats(
         segments=1,

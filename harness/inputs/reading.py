@@ -58,8 +58,10 @@ def file_format(path: Path) -> str:
     """``txt``, ``jsonl`` or ``tsv`` from the file name; anything else is refused."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in FORMATS:
-        raise InputError(f"{path}: unknown input format {path.suffix or '(no suffix)'!r}; "
-                         "use .txt (a plain article), .jsonl or .tsv (segments)")
+        raise InputError(
+            f"{path}: unknown input format {path.suffix or '(no suffix)'!r}; "
+            "use .txt (a plain article), .jsonl or .tsv (segments)"
+        )
     return suffix
 
 
@@ -81,8 +83,10 @@ def read_raw(path: Path, what: str = "input") -> RawFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"{what} {path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                         "a binary file or another encoding") from None
+        raise InputError(
+            f"{what} {path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "a binary file or another encoding"
+        ) from None
     return RawFile(path, text, hashlib.sha256(data).hexdigest())
 
 
@@ -111,11 +115,11 @@ def _check_id(path: Path, number: int, value: str, seen: dict[str, int]) -> None
     if not value.strip():
         raise InputError(f"{path}:{number}: empty id")
     if "/" in value or value != value.strip():
-        raise InputError(f"{path}:{number}: id {value!r} may not contain '/' or "
-                         "surrounding spaces")
+        raise InputError(f"{path}:{number}: id {value!r} may not contain '/' or surrounding spaces")
     if value in seen:
-        raise InputError(f"{path}:{number}: id {value!r} appears twice (first on line "
-                         f"{seen[value]})")
+        raise InputError(
+            f"{path}:{number}: id {value!r} appears twice (first on line {seen[value]})"
+        )
     seen[value] = number
 
 
@@ -154,12 +158,22 @@ def _jsonl(raw: RawFile) -> list[InputSegment]:
         if article is not None and not isinstance(article, str):
             raise InputError(f"{raw.path}:{number}: 'article' is not a string")
         if not isinstance(references, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in references.items()):
-            raise InputError(f"{raw.path}:{number}: 'references' must map language codes to "
-                             'strings, e.g. {"de": "..."}')
-        segments.append(InputSegment(ident, source.strip(), number, lang, article,
-                                     {k: v.strip() for k, v in references.items()
-                                      if v.strip()}))
+            isinstance(k, str) and isinstance(v, str) for k, v in references.items()
+        ):
+            raise InputError(
+                f"{raw.path}:{number}: 'references' must map language codes to "
+                'strings, e.g. {"de": "..."}'
+            )
+        segments.append(
+            InputSegment(
+                ident,
+                source.strip(),
+                number,
+                lang,
+                article,
+                {k: v.strip() for k, v in references.items() if v.strip()},
+            )
+        )
     return segments
 
 
@@ -167,13 +181,17 @@ def _tsv(raw: RawFile) -> list[InputSegment]:
     lines = _lines(raw.text)
     header = lines[0].split("\t")
     if [h.strip().lower() for h in header[:2]] != ["id", "source"]:
-        raise InputError(f"{raw.path}:1: the header row must start with the columns id and "
-                         f"source (then one column per reference language); it has "
-                         f"{', '.join(h.strip() for h in header[:2]) or 'nothing'}")
+        raise InputError(
+            f"{raw.path}:1: the header row must start with the columns id and "
+            f"source (then one column per reference language); it has "
+            f"{', '.join(h.strip() for h in header[:2]) or 'nothing'}"
+        )
     languages = [h.strip() for h in header[2:]]
     if any(not lang for lang in languages) or len(set(languages)) != len(languages):
-        raise InputError(f"{raw.path}:1: reference columns need distinct language codes "
-                         f"(got {', '.join(languages)})")
+        raise InputError(
+            f"{raw.path}:1: reference columns need distinct language codes "
+            f"(got {', '.join(languages)})"
+        )
     segments: list[InputSegment] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(lines[1:], 2):
@@ -181,15 +199,19 @@ def _tsv(raw: RawFile) -> list[InputSegment]:
             continue
         cells = line.split("\t")
         if len(cells) != len(header):
-            raise InputError(f"{raw.path}:{number}: a ragged row: {len(cells)} cells where the "
-                             f"header has {len(header)} columns")
+            raise InputError(
+                f"{raw.path}:{number}: a ragged row: {len(cells)} cells where the "
+                f"header has {len(header)} columns"
+            )
         _check_id(raw.path, number, cells[0], seen)
         if not cells[1].strip():
             raise InputError(f"{raw.path}:{number}: the source cell is empty")
-        references = {lang: cell.strip() for lang, cell in zip(languages, cells[2:],
-                                                               strict=True) if cell.strip()}
-        segments.append(InputSegment(cells[0], cells[1].strip(), number,
-                                     references=references))
+        references = {
+            lang: cell.strip()
+            for lang, cell in zip(languages, cells[2:], strict=True)
+            if cell.strip()
+        }
+        segments.append(InputSegment(cells[0], cells[1].strip(), number, references=references))
     return segments
 
 
@@ -198,6 +220,8 @@ def read_reference_lines(raw: RawFile, segments: int, input_path: Path) -> list[
     the input has segments."""
     lines = [line.strip() for line in _lines(raw.text) if line.strip()]
     if len(lines) != segments:
-        raise InputError(f"reference {raw.path} has {len(lines)} lines but input {input_path} "
-                         f"has {segments} segments; they must be line-aligned")
+        raise InputError(
+            f"reference {raw.path} has {len(lines)} lines but input {input_path} "
+            f"has {segments} segments; they must be line-aligned"
+        )
     return lines

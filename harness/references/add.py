@@ -74,12 +74,20 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def meta_toml(article_id: str, meta: ArticleMeta, spun: str, restored: str,
-              alignment: Alignment | None = None, original: bool = False) -> str:
+def meta_toml(
+    article_id: str,
+    meta: ArticleMeta,
+    spun: str,
+    restored: str,
+    alignment: Alignment | None = None,
+    original: bool = False,
+) -> str:
     lines = [
         "# Metadata of a reference article, written by `harness references add`.",
-        f"id = {_q(article_id)}", f"title = {_q(meta.title)}",
-        f"publisher = {_q(meta.publisher)}", f"date = {_q(meta.date)}",
+        f"id = {_q(article_id)}",
+        f"title = {_q(meta.title)}",
+        f"publisher = {_q(meta.publisher)}",
+        f"date = {_q(meta.date)}",
         f"language = {_q(meta.language)}",
     ]
     if meta.urls:
@@ -87,31 +95,53 @@ def meta_toml(article_id: str, meta: ArticleMeta, spun: str, restored: str,
         if len(meta.urls) > 1:
             lines.append("urls = [" + ", ".join(_q(u) for u in meta.urls) + "]")
     lines += [
-        "", "[files]", 'spun = "spun.txt"', 'restored = "restored.txt"', 'edits = "edits.jsonl"',
+        "",
+        "[files]",
+        'spun = "spun.txt"',
+        'restored = "restored.txt"',
+        'edits = "edits.jsonl"',
     ]
     if original:
         lines.append('original = "original.txt"')
     lines += [
-        "", "[digests]", f"spun_sha256 = {_q(sha256_text(spun))}",
+        "",
+        "[digests]",
+        f"spun_sha256 = {_q(sha256_text(spun))}",
         f"restored_sha256 = {_q(sha256_text(restored))}",
     ]
     for line, text in alignment.furniture if alignment else ():
-        lines += ["", "# A spun paragraph without an original: page furniture.", "[[furniture]]",
-                  f"line = {line}", f"text = {_q(text)}"]
+        lines += [
+            "",
+            "# A spun paragraph without an original: page furniture.",
+            "[[furniture]]",
+            f"line = {line}",
+            f"text = {_q(text)}",
+        ]
     for text in alignment.dropped if alignment else ():
-        lines += ["", "# An original paragraph the spun copy lacks.", "[[dropped]]",
-                  f"text = {_q(text)}"]
-    source = ("spun.txt as given to `harness references add`; original.txt is the restored "
-              "text as given, restored.txt the same laid on the lines of spun.txt"
-              if original else "spun.txt and restored.txt as given to `harness references add`.")
+        lines += [
+            "",
+            "# An original paragraph the spun copy lacks.",
+            "[[dropped]]",
+            f"text = {_q(text)}",
+        ]
+    source = (
+        "spun.txt as given to `harness references add`; original.txt is the restored "
+        "text as given, restored.txt the same laid on the lines of spun.txt"
+        if original
+        else "spun.txt and restored.txt as given to `harness references add`."
+    )
     lines += [
-        "", "[restoration]", f"source = {_q(source)}",
+        "",
+        "[restoration]",
+        f"source = {_q(source)}",
         'method = "paragraphs aligned by words, then edits.jsonl by word alignment."',
     ]
     if alignment is not None:
-        lines += [f"merged_paragraphs = {alignment.merged}",
-                  f"split_paragraphs = {alignment.split}",
-                  f"number_swaps = {alignment.number_swaps}"]
+        lines += [
+            f"merged_paragraphs = {alignment.merged}",
+            f"split_paragraphs = {alignment.split}",
+            f"number_swaps = {alignment.number_swaps}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -119,24 +149,45 @@ def text_meta_toml(article_id: str, meta: ArticleMeta, text: str) -> str:
     """``meta.toml`` of a plain text: one variant, ``original``, stored once as text.txt."""
     lines = [
         "# Metadata of a plain text (no spun version), written by `harness references add`.",
-        f"id = {_q(article_id)}", f"title = {_q(meta.title)}",
+        f"id = {_q(article_id)}",
+        f"title = {_q(meta.title)}",
     ]
-    lines += [f"{key} = {_q(value)}" for key, value in (("publisher", meta.publisher),
-                                                       ("date", meta.date)) if value]
+    lines += [
+        f"{key} = {_q(value)}"
+        for key, value in (("publisher", meta.publisher), ("date", meta.date))
+        if value
+    ]
     lines.append(f"language = {_q(meta.language)}")
     if meta.urls:
         lines.append(f"url = {_q(meta.urls[0])}")
-    lines += ['variants = ["original"]', "", "[files]", 'spun = "text.txt"',
-              'restored = "text.txt"', "", "[digests]",
-              f"original_sha256 = {_q(sha256_text(text))}"]
+    lines += [
+        'variants = ["original"]',
+        "",
+        "[files]",
+        'spun = "text.txt"',
+        'restored = "text.txt"',
+        "",
+        "[digests]",
+        f"original_sha256 = {_q(sha256_text(text))}",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def edits_jsonl(edits: tuple[Edit, ...]) -> str:
     return "".join(
-        json.dumps({"segment": e.segment, "start": e.start, "end": e.end,
-                    "spun": e.spun, "restored": e.restored}, ensure_ascii=False) + "\n"
-        for e in edits)
+        json.dumps(
+            {
+                "segment": e.segment,
+                "start": e.start,
+                "end": e.end,
+                "spun": e.spun,
+                "restored": e.restored,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for e in edits
+    )
 
 
 def segment_offsets(text: str, segment_lines: dict[str, int]) -> dict[str, int]:
@@ -145,14 +196,18 @@ def segment_offsets(text: str, segment_lines: dict[str, int]) -> dict[str, int]:
     starts = [0]
     for line in lines[:-1]:
         starts.append(starts[-1] + len(line) + 1)
-    return {seg: starts[n - 1] + len(lines[n - 1]) - len(lines[n - 1].lstrip())
-            for seg, n in segment_lines.items()}
+    return {
+        seg: starts[n - 1] + len(lines[n - 1]) - len(lines[n - 1].lstrip())
+        for seg, n in segment_lines.items()
+    }
 
 
 def _new_folder(root: Path, article_id: str) -> Path:
     if not _ARTICLE_ID.match(article_id):
-        raise ArticleError(f"article id {article_id!r}: use lower-case letters, digits, "
-                           "'.', '_' and '-' (e.g. publisher-date-topic)")
+        raise ArticleError(
+            f"article id {article_id!r}: use lower-case letters, digits, "
+            "'.', '_' and '-' (e.g. publisher-date-topic)"
+        )
     folder = root / article_id
     if folder.exists():
         raise ArticleError(f"{folder} exists already; choose another id or remove it")
@@ -166,8 +221,7 @@ def _install(root: Path, article_id: str, files: dict[str, str]) -> Path:
             try:  # a folder that cannot be loaded back must never appear
                 tomllib.loads(content)
             except tomllib.TOMLDecodeError as exc:
-                raise ArticleError(f"{article_id}: cannot write a valid {name} ({exc})") \
-                    from None
+                raise ArticleError(f"{article_id}: cannot write a valid {name} ({exc})") from None
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{article_id}.", dir=root))
     try:
@@ -182,8 +236,7 @@ def _install(root: Path, article_id: str, files: dict[str, str]) -> Path:
     return root / article_id
 
 
-def add_text_article(root: Path, article_id: str, text_path: Path,
-                     meta: ArticleMeta) -> Article:
+def add_text_article(root: Path, article_id: str, text_path: Path, meta: ArticleMeta) -> Article:
     """Create ``root/article_id`` from a plain text (no spun version): ``text.txt``
     byte for byte, ``meta.toml`` and a proposed ``facts.toml`` to review."""
     folder = _new_folder(root, article_id)
@@ -193,13 +246,26 @@ def add_text_article(root: Path, article_id: str, text_path: Path,
     segments = split_segments(text, text, frozenset())
     offsets = segment_offsets(text, {s.id: s.line for s in segments})
     facts = propose_facts(article_id, segments, (), offsets, meta.language)
-    _install(root, article_id, {"text.txt": text, "facts.toml": facts,
-                                "meta.toml": text_meta_toml(article_id, meta, text)})
+    _install(
+        root,
+        article_id,
+        {
+            "text.txt": text,
+            "facts.toml": facts,
+            "meta.toml": text_meta_toml(article_id, meta, text),
+        },
+    )
     return load_article(folder.name, root)
 
 
-def add_article(root: Path, article_id: str, spun_path: Path, restored_path: Path,
-                meta: ArticleMeta, max_changed: float = DEFAULT_MAX_CHANGED) -> AddedArticle:
+def add_article(
+    root: Path,
+    article_id: str,
+    spun_path: Path,
+    restored_path: Path,
+    meta: ArticleMeta,
+    max_changed: float = DEFAULT_MAX_CHANGED,
+) -> AddedArticle:
     """Create ``root/article_id`` from the two texts; raises :class:`ArticleError`
     (with the reason) when the id is taken or the texts cannot be aligned.
 
@@ -218,10 +284,13 @@ def add_article(root: Path, article_id: str, spun_path: Path, restored_path: Pat
     offsets = segment_offsets(spun, {s.id: s.line for s in segments})
     facts = propose_facts(article_id, segments, alignment.edits, offsets, meta.language)
     original = alignment.restored != restored
-    files = {"spun.txt": spun, "restored.txt": alignment.restored,
-             "edits.jsonl": edits_jsonl(alignment.edits), "facts.toml": facts,
-             "meta.toml": meta_toml(article_id, meta, spun, alignment.restored, alignment,
-                                    original)}
+    files = {
+        "spun.txt": spun,
+        "restored.txt": alignment.restored,
+        "edits.jsonl": edits_jsonl(alignment.edits),
+        "facts.toml": facts,
+        "meta.toml": meta_toml(article_id, meta, spun, alignment.restored, alignment, original),
+    }
     if original:
         files["original.txt"] = restored
     _install(root, article_id, files)

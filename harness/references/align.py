@@ -179,8 +179,9 @@ def align_line(spun: str, restored: str) -> tuple[list[_Span], int, int]:
                 changed += s_tok[i2 - 1].is_word
                 i2, j2 = i2 - 1, j2 - 1
                 gap(i2, j2)
-            spans.append(_Span(s_tok[i1].start, s_tok[i2 - 1].end,
-                               r_tok[j1].start, r_tok[j2 - 1].end))
+            spans.append(
+                _Span(s_tok[i1].start, s_tok[i2 - 1].end, r_tok[j1].start, r_tok[j2 - 1].end)
+            )
             changed += sum(1 for t in s_tok[i1:i2] if t.is_word)
         else:  # one side has no tokens at all: the whole line changes
             spans.append(_Span(0, len(spun), 0, len(restored)))
@@ -191,8 +192,12 @@ def align_line(spun: str, restored: str) -> tuple[list[_Span], int, int]:
 def _alike(spun: str, restored: str) -> bool:
     """Two different words that look like one word's variants: same first two
     letters ("averted"/"avoided", "Though"/"Although" is not)."""
-    return spun != restored and len(spun) > 2 and len(restored) > 2 and \
-        spun[:2].lower() == restored[:2].lower()
+    return (
+        spun != restored
+        and len(spun) > 2
+        and len(restored) > 2
+        and spun[:2].lower() == restored[:2].lower()
+    )
 
 
 def _token_span(spun: Token, restored: Token) -> _Span:
@@ -229,7 +234,8 @@ def _numbers_line(spun: str, restored: str, number: int, language: str) -> int:
             f"numbers differ on line {number}: spun has "
             f"{', '.join(_plain(v) for v in only_spun) or 'nothing'} where restored has "
             f"{', '.join(_plain(v) for v in only_restored) or 'nothing'} "
-            "(spinners keep numbers, at most writing them as words)")
+            "(spinners keep numbers, at most writing them as words)"
+        )
     return swaps
 
 
@@ -261,11 +267,13 @@ def line_up(spun: str, restored: str, language: str = "en") -> Layout:
     shifted = moved(links, s_paras, r_paras, language)
     if shifted:
         raise SpinAlignmentError(
-            "paragraphs are not in the same order: " + "; ".join(
-                f"spun paragraph {i + 1} matches restored paragraph {j + 1}"
-                for i, j in shifted[:5])
+            "paragraphs are not in the same order: "
+            + "; ".join(
+                f"spun paragraph {i + 1} matches restored paragraph {j + 1}" for i, j in shifted[:5]
+            )
             + (f" (and {len(shifted) - 5} more)" if len(shifted) > 5 else "")
-            + "; put the restored paragraphs in the order of the spun text")
+            + "; put the restored paragraphs in the order of the spun text"
+        )
     lines = list(spun_lines)  # blank lines and furniture stay as the spun text has them
     furniture: list[tuple[int, str]] = []
     dropped: list[str] = []
@@ -282,36 +290,50 @@ def line_up(spun: str, restored: str, language: str = "en") -> Layout:
             lines[s_index[link.spun[0]]] = " ".join(r_paras[j].strip() for j in link.restored)
         else:
             split += 1
-            pieces = split_text([s_paras[i] for i in link.spun], r_paras[link.restored[0]],
-                                language)
+            pieces = split_text(
+                [s_paras[i] for i in link.spun], r_paras[link.restored[0]], language
+            )
             for i, piece in zip(link.spun, pieces, strict=True):
                 lines[s_index[i]] = piece
     _check_coverage(links, s_paras, r_paras, language)
     return Layout(lines, tuple(furniture), tuple(dropped), merged, split)
 
 
-def _check_coverage(links: list[Link], spun: list[str], restored: list[str],
-                    language: str) -> None:
+def _check_coverage(links: list[Link], spun: list[str], restored: list[str], language: str) -> None:
     """Refuse when most of either text (by words) has no partner in the other."""
     linked_spun = {i for link in links if link.restored for i in link.spun}
     linked_restored = {j for link in links if link.spun for j in link.restored}
     if not linked_restored:
-        raise SpinAlignmentError("no paragraph of the restored text matches a paragraph of the "
-                                 "spun text: they are not one text and its spinning")
+        raise SpinAlignmentError(
+            "no paragraph of the restored text matches a paragraph of the "
+            "spun text: they are not one text and its spinning"
+        )
     for side, paragraphs, linked, other, rest in (
-            ("restored", restored, linked_restored, "spun", "the copy lacks most of the original"),
-            ("spun", spun, linked_spun, "restored",
-             "the rest would be page furniture: restore those paragraphs too")):
+        ("restored", restored, linked_restored, "spun", "the copy lacks most of the original"),
+        (
+            "spun",
+            spun,
+            linked_spun,
+            "restored",
+            "the rest would be page furniture: restore those paragraphs too",
+        ),
+    ):
         counts = [len(words(p, language)) for p in paragraphs]
         share = sum(counts[n] for n in linked) / max(sum(counts), 1)
         if share < MIN_ALIGNED_SHARE:
             raise SpinAlignmentError(
                 f"only {len(linked)} of {len(paragraphs)} {side} paragraphs ({100 * share:.0f}% "
-                f"of its words) align with the {other} text; {rest}")
+                f"of its words) align with the {other} text; {rest}"
+            )
 
 
-def align_texts(spun: str, restored: str, segment_ids: dict[int, str] | None = None,
-                max_changed: float = DEFAULT_MAX_CHANGED, language: str = "en") -> Alignment:
+def align_texts(
+    spun: str,
+    restored: str,
+    segment_ids: dict[int, str] | None = None,
+    max_changed: float = DEFAULT_MAX_CHANGED,
+    language: str = "en",
+) -> Alignment:
     """Edits that turn ``spun`` into the restored text laid on its lines
     (:func:`line_up`); ``segment_ids`` maps a line number (1-based) to its segment id
     (default: the non-empty, non-furniture lines as ``p01``...). Raises
@@ -326,8 +348,7 @@ def align_texts(spun: str, restored: str, segment_ids: dict[int, str] | None = N
     edits: list[Edit] = []
     words_total = changed = swaps = 0
     offset = 0
-    for number, (s_line, r_line) in enumerate(zip(spun.split("\n"), layout.lines,
-                                                  strict=True), 1):
+    for number, (s_line, r_line) in enumerate(zip(spun.split("\n"), layout.lines, strict=True), 1):
         if number not in furniture_lines:
             swaps += _numbers_line(s_line, r_line, number, language)
             spans, line_words, line_changed = align_line(s_line, r_line)
@@ -337,16 +358,34 @@ def align_texts(spun: str, restored: str, segment_ids: dict[int, str] | None = N
                 segment = segment_ids.get(number)
                 if segment is None:
                     raise SpinAlignmentError(
-                        f"line {number} differs but is not part of the article (furniture)")
-                edits.append(Edit(segment, offset + span.s0, offset + span.s1,
-                                  s_line[span.s0:span.s1], r_line[span.r0:span.r1]))
+                        f"line {number} differs but is not part of the article (furniture)"
+                    )
+                edits.append(
+                    Edit(
+                        segment,
+                        offset + span.s0,
+                        offset + span.s1,
+                        s_line[span.s0 : span.s1],
+                        r_line[span.r0 : span.r1],
+                    )
+                )
         offset += len(s_line) + 1
-    alignment = Alignment(tuple(edits), words_total, changed, aligned, layout.furniture,
-                          layout.dropped, layout.merged, layout.split, swaps)
+    alignment = Alignment(
+        tuple(edits),
+        words_total,
+        changed,
+        aligned,
+        layout.furniture,
+        layout.dropped,
+        layout.merged,
+        layout.split,
+        swaps,
+    )
     if alignment.changed_share > max_changed:
         raise SpinAlignmentError(
             f"{changed} of {words_total} words differ ({100 * alignment.changed_share:.0f}%, "
-            f"more than {100 * max_changed:.0f}%): too much for a spinning of the same text")
+            f"more than {100 * max_changed:.0f}%): too much for a spinning of the same text"
+        )
     if apply_edits(spun, alignment.edits) != aligned:  # a bug here would corrupt articles
         raise SpinAlignmentError("internal error: the derived edits do not rebuild the text")
     return alignment
@@ -364,7 +403,14 @@ def edits_between(spun: str, restored: str) -> list[tuple[int, int, str, str]]:
     for s_line, r_line in zip(spun_lines, restored_lines, strict=True):
         if s_line != r_line:
             spans, _, _ = align_line(s_line, r_line)
-            edits += [(offset + span.s0, offset + span.s1, s_line[span.s0:span.s1],
-                       r_line[span.r0:span.r1]) for span in spans]
+            edits += [
+                (
+                    offset + span.s0,
+                    offset + span.s1,
+                    s_line[span.s0 : span.s1],
+                    r_line[span.r0 : span.r1],
+                )
+                for span in spans
+            ]
         offset += len(s_line) + 1
     return edits

@@ -198,8 +198,7 @@ def load_article(article_id: str, root: Path | None = None) -> Article:
     try:
         # utf-8-sig: a byte-order mark left by an editor is not a character of the text.
         spun = (folder / files.get("spun", "spun.txt")).read_text(encoding="utf-8-sig")
-        restored = (folder / files.get("restored", "restored.txt")).read_text(
-            encoding="utf-8-sig")
+        restored = (folder / files.get("restored", "restored.txt")).read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise ArticleError(f"article {article_id!r}: {exc.filename} is missing") from exc
     furniture = frozenset(int(item["line"]) for item in meta.get("furniture", []))
@@ -226,7 +225,7 @@ def apply_edits(spun: str, edits: tuple[Edit, ...] | list[Edit]) -> str:
         if spun[edit.start : edit.end] != edit.spun:
             raise ArticleError(
                 f"edit at {edit.start}-{edit.end} expects {edit.spun!r} "
-                f"but the spun text has {spun[edit.start:edit.end]!r}"
+                f"but the spun text has {spun[edit.start : edit.end]!r}"
             )
         pieces.append(spun[cursor : edit.start])
         pieces.append(edit.restored)

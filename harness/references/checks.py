@@ -91,12 +91,12 @@ def check_facts(article: Article) -> Iterator[str]:
     covered: dict[str, list[str]] = {}
     for fact in facts.names:
         for occ in fact.occurs:
-            yield from _check_place(segments, occ.segment, occ.text, occ.spun,
-                                    f"name {fact.id!r}")
+            yield from _check_place(segments, occ.segment, occ.text, occ.spun, f"name {fact.id!r}")
             covered.setdefault(occ.segment, []).append(occ.text)
     for number in facts.numbers:
-        yield from _check_place(segments, number.segment, number.text, number.spun,
-                                f"number {number.text!r}")
+        yield from _check_place(
+            segments, number.segment, number.text, number.spun, f"number {number.text!r}"
+        )
         covered.setdefault(number.segment, []).append(number.text)
     for seg in article.segments:
         texts = covered.get(seg.id, [])
@@ -108,8 +108,9 @@ def check_facts(article: Article) -> Iterator[str]:
                 yield f"{FACTS_FILE}: {seg.id}: number {digits!r} has no fact"
 
 
-def _check_place(segments: Mapping[str, Any], segment: str, text: str, spun: str | None,
-                 what: str) -> Iterator[str]:
+def _check_place(
+    segments: Mapping[str, Any], segment: str, text: str, spun: str | None, what: str
+) -> Iterator[str]:
     seg = segments.get(segment)
     if seg is None:
         yield f"{FACTS_FILE}: {what}: no segment {segment!r}"

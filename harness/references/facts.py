@@ -60,9 +60,11 @@ class NameFact:
         return table.get(lang) or table.get(primary_language(lang)) or ()
 
     def source_forms(self) -> tuple[str, ...]:
-        texts = [self.source] + [o.bare for o in self.occurs] + [
-            _POSSESSIVE.sub("", o.spun) for o in self.occurs if o.spun
-        ]
+        texts = (
+            [self.source]
+            + [o.bare for o in self.occurs]
+            + [_POSSESSIVE.sub("", o.spun) for o in self.occurs if o.spun]
+        )
         return tuple(dict.fromkeys(texts))
 
     def spec(self, lang: str, *, adjective: bool = False) -> NameSpec:
@@ -75,9 +77,13 @@ class NameFact:
         forms = list(dict.fromkeys(f for f in forms if f.strip()))
         variants = [f for table in self.forms.values() for f in table if f not in forms]
         return NameSpec(
-            id=self.id, source=self.source, forms=tuple(forms),
-            variants=tuple(dict.fromkeys(variants)), source_forms=self.source_forms(),
-            kind=self.kind, curated=bool(self._for(self.forms, lang)),
+            id=self.id,
+            source=self.source,
+            forms=tuple(forms),
+            variants=tuple(dict.fromkeys(variants)),
+            source_forms=self.source_forms(),
+            kind=self.kind,
+            curated=bool(self._for(self.forms, lang)),
         )
 
 
@@ -153,8 +159,7 @@ class SegmentFacts:
         if mentions is None:
             if len(self._mentions) >= 8:
                 self._mentions.clear()
-            mentions = self._mentions[source] = tuple(fact.mention(source)
-                                                      for fact in self.numbers)
+            mentions = self._mentions[source] = tuple(fact.mention(source) for fact in self.numbers)
         return list(mentions)
 
 
@@ -190,8 +195,12 @@ class Facts:
         so a text holding two segments expects both of their "20,000"."""
         names = []
         for fact in self.names:
-            hits = [o for o in fact.occurs if _contains(text, o.bare) or
-                    (o.spun is not None and _contains(text, _POSSESSIVE.sub("", o.spun)))]
+            hits = [
+                o
+                for o in fact.occurs
+                if _contains(text, o.bare)
+                or (o.spun is not None and _contains(text, _POSSESSIVE.sub("", o.spun)))
+            ]
             if hits:
                 names.append((fact, any(o.adjective for o in hits)))
         numbers: list[NumberFact] = []
@@ -235,8 +244,14 @@ def _name_fact(raw: Any, where: str) -> NameFact:
     for i, occ in enumerate(raw["occurs"]):
         if not isinstance(occ, dict) or "segment" not in occ or "text" not in occ:
             raise ArticleError(f"{where}.occurs[{i}]: needs segment and text")
-        occurs.append(NameOccurrence(str(occ["segment"]), str(occ["text"]),
-                                     occ.get("spun"), bool(occ.get("adjective", False))))
+        occurs.append(
+            NameOccurrence(
+                str(occ["segment"]),
+                str(occ["text"]),
+                occ.get("spun"),
+                bool(occ.get("adjective", False)),
+            )
+        )
 
     def table(key: str) -> dict[str, tuple[str, ...]]:
         value = raw.get(key, {})
@@ -244,8 +259,15 @@ def _name_fact(raw: Any, where: str) -> NameFact:
             raise ArticleError(f"{where}.{key}: expected a table of language -> forms")
         return {lang: _strings(v, f"{where}.{key}.{lang}") for lang, v in value.items()}
 
-    return NameFact(str(raw["id"]), str(raw.get("kind", "name")), str(raw["source"]),
-                    tuple(occurs), table("forms"), table("adjectives"), raw.get("territory"))
+    return NameFact(
+        str(raw["id"]),
+        str(raw.get("kind", "name")),
+        str(raw["source"]),
+        tuple(occurs),
+        table("forms"),
+        table("adjectives"),
+        raw.get("territory"),
+    )
 
 
 def _decimal(value: Any, where: str) -> Decimal:
@@ -274,8 +296,9 @@ def _number_fact(raw: Any, where: str) -> NumberFact:
             raise ArticleError(f"{where}: range low {low} is above high {high}")
         return NumberFact(segment, text, "range", range=(low, high), spun=spun, unit=unit)
     if "value" in raw:
-        return NumberFact(segment, text, "value", value=_decimal(raw["value"], where),
-                          spun=spun, unit=unit)
+        return NumberFact(
+            segment, text, "value", value=_decimal(raw["value"], where), spun=spun, unit=unit
+        )
     raise ArticleError(f"{where}: needs value, date or range")
 
 
@@ -288,15 +311,22 @@ def load_facts(path: Path) -> Facts:
         raise ArticleError(f"{path}: no such facts file") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ArticleError(f"{path}: {exc}") from exc
-    names = tuple(_name_fact(raw, f"{path}: names[{i}]")
-                  for i, raw in enumerate(data.get("names", [])))
-    numbers = tuple(_number_fact(raw, f"{path}: numbers[{i}]")
-                    for i, raw in enumerate(data.get("numbers", [])))
+    names = tuple(
+        _name_fact(raw, f"{path}: names[{i}]") for i, raw in enumerate(data.get("names", []))
+    )
+    numbers = tuple(
+        _number_fact(raw, f"{path}: numbers[{i}]") for i, raw in enumerate(data.get("numbers", []))
+    )
     ids = [n.id for n in names]
     if len(set(ids)) != len(ids):
         raise ArticleError(f"{path}: name ids must be unique")
-    return Facts(str(data.get("article", path.parent.name)), path, names, numbers,
-                 reviewed=bool(data.get("reviewed", True)))
+    return Facts(
+        str(data.get("article", path.parent.name)),
+        path,
+        names,
+        numbers,
+        reviewed=bool(data.get("reviewed", True)),
+    )
 
 
 def article_facts(article: Article) -> Facts | None:

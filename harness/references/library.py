@@ -114,8 +114,10 @@ class ReferenceLibrary:
                 if len(texts) == len(article.segments):
                     lines = {s.id: t for s, t in zip(article.segments, texts, strict=True)}
                 else:
-                    self.notes.append(f"{path.name} of {article.id}: {len(texts)} lines for "
-                                      f"{len(article.segments)} segments; not used")
+                    self.notes.append(
+                        f"{path.name} of {article.id}: {len(texts)} lines for "
+                        f"{len(article.segments)} segments; not used"
+                    )
             self._gold[key] = lines
         return self._gold[key]
 

@@ -41,8 +41,10 @@ class ReferenceFacts:
                 continue
             if facts is None:
                 continue
-            segments = [(seg.id, (_normalise(seg.restored), _normalise(seg.spun)))
-                        for seg in article.segments]
+            segments = [
+                (seg.id, (_normalise(seg.restored), _normalise(seg.spun)))
+                for seg in article.segments
+            ]
             self._articles.append((facts, segments))
 
     def lookup(self, source: str) -> SegmentFacts | None:

@@ -24,8 +24,11 @@ from harness.fidelity.matching import primary_language
 @cache
 def word_values(language: str) -> dict[str, int]:
     """Number words of ``language`` (lower case) and their values."""
-    data = tomllib.loads(resources.files("harness.fidelity").joinpath(
-        "data", "number_words.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(
+        resources.files("harness.fidelity")
+        .joinpath("data", "number_words.toml")
+        .read_text(encoding="utf-8")
+    )
     table = data.get(primary_language(language), {})
     return {form.lower(): int(value) for value, forms in table.items() for form in forms}
 
@@ -74,8 +77,9 @@ def number_values(tokens: list[str], language: str) -> NumberValues:
     return found
 
 
-def compare_numbers(spun: NumberValues, restored: NumberValues
-                    ) -> tuple[list[Decimal], list[Decimal], int]:
+def compare_numbers(
+    spun: NumberValues, restored: NumberValues
+) -> tuple[list[Decimal], list[Decimal], int]:
     """What differs between the numbers of two paragraphs, and the swaps.
 
     A digit of one side must stand on the other side as a digit or as a word;
@@ -84,10 +88,14 @@ def compare_numbers(spun: NumberValues, restored: NumberValues
     the count is how many digits were written as words, or words as digits."""
     spun_extra = spun.digits - restored.digits
     restored_extra = restored.digits - spun.digits
-    swaps = (sum((spun_extra & restored.words).values())
-             + sum((restored_extra & spun.words).values()))
+    swaps = sum((spun_extra & restored.words).values()) + sum(
+        (restored_extra & spun.words).values()
+    )
     if not (spun_extra - restored.words) and not (restored_extra - spun.words):
         return [], [], swaps
     spun_all, restored_all = spun.digits + spun.words, restored.digits + restored.words
-    return (sorted((spun_all - restored_all).elements()),
-            sorted((restored_all - spun_all).elements()), swaps)
+    return (
+        sorted((spun_all - restored_all).elements()),
+        sorted((restored_all - spun_all).elements()),
+        swaps,
+    )

@@ -32,8 +32,7 @@ from harness.references.number_words import digit_value, word_value
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:[-’'‘]\w+)*")
 # (spun paragraphs, restored paragraphs) a link may join.
 _SHAPES = ((1, 1), (1, 2), (2, 1), (1, 3), (3, 1))
-_KINDS = {(1, 1): "match", (1, 2): "merged", (1, 3): "merged", (2, 1): "split",
-          (3, 1): "split"}
+_KINDS = {(1, 1): "match", (1, 2): "merged", (1, 3): "merged", (2, 1): "split", (3, 1): "split"}
 # Each paragraph of a merge or split must have this share of its words in the other side.
 _PART_RECALL = 0.3
 MOVED_SIMILARITY = 0.5
@@ -92,8 +91,9 @@ def _shared_matrix(spun: list[Counter[str]], restored: list[Counter[str]]) -> li
     return matrix
 
 
-def align_paragraphs(spun: Sequence[str], restored: Sequence[str],
-                     language: str = "en") -> list[Link]:
+def align_paragraphs(
+    spun: Sequence[str], restored: Sequence[str], language: str = "en"
+) -> list[Link]:
     """The best monotone alignment of two paragraph sequences (see the module docstring)."""
     s_bags = [Counter(words(p, language)) for p in spun]
     r_bags = [Counter(words(p, language)) for p in restored]
@@ -150,8 +150,9 @@ def align_paragraphs(spun: Sequence[str], restored: Sequence[str],
     return links[::-1]
 
 
-def moved(links: Sequence[Link], spun: Sequence[str], restored: Sequence[str],
-          language: str = "en") -> list[tuple[int, int]]:
+def moved(
+    links: Sequence[Link], spun: Sequence[str], restored: Sequence[str], language: str = "en"
+) -> list[tuple[int, int]]:
     """(spun, restored) paragraphs left unlinked that are one paragraph moved elsewhere."""
     unlinked_spun = [i for link in links if link.kind == "furniture" for i in link.spun]
     unlinked_restored = [j for link in links if link.kind == "dropped" for j in link.restored]
@@ -211,8 +212,7 @@ def _sentence_end_near(text: str, tokens: Sequence[re.Match[str]], index: int) -
     for distance in range(4):
         for candidate in (index - distance, index + distance):
             if 0 < candidate < len(tokens):
-                gap = text[tokens[candidate - 1].end():tokens[candidate].start()]
+                gap = text[tokens[candidate - 1].end() : tokens[candidate].start()]
                 if re.search(r"[.!?…][\"'”’)]*\s", gap + " "):
                     return tokens[candidate].start()
-    return tokens[min(max(index, 0), len(tokens) - 1)].start() if index < len(tokens) \
-        else len(text)
+    return tokens[min(max(index, 0), len(tokens) - 1)].start() if index < len(tokens) else len(text)

@@ -39,8 +39,9 @@ class _ProposedName:
     occurs: list[dict[str, object]] = field(default_factory=list)
 
 
-def _spun_of(segment: ArticleSegment, edits: Sequence[Edit], offset: int,
-             start: int, end: int) -> str:
+def _spun_of(
+    segment: ArticleSegment, edits: Sequence[Edit], offset: int, start: int, end: int
+) -> str:
     """The spun text standing where ``restored[start:end]`` stands in the segment;
     a position inside an edit widens to the whole edit."""
 
@@ -56,7 +57,7 @@ def _spun_of(segment: ArticleSegment, edits: Sequence[Edit], offset: int,
             shift += len(edit.restored) - (s1 - s0)
         return position - shift
 
-    return segment.spun[to_spun(start, False):to_spun(end, True)]
+    return segment.spun[to_spun(start, False) : to_spun(end, True)]
 
 
 def _slug(text: str) -> str:
@@ -83,16 +84,20 @@ def _q(text: str) -> str:
 
 
 def _merge_surnames(names: dict[str, _ProposedName]) -> None:
-    """"Bastrykin" after "Alexander Bastrykin" is the same person: one fact."""
+    """ "Bastrykin" after "Alexander Bastrykin" is the same person: one fact."""
     for short in [n for n in names if " " not in n]:
         full = next((n for n in names if n != short and n.split()[-1] == short), None)
         if full is not None:
             names[full].occurs.extend(names.pop(short).occurs)
 
 
-def propose_facts(article_id: str, segments: Sequence[ArticleSegment],
-                  edits: Sequence[Edit], line_offsets: dict[str, int],
-                  language: str = "en") -> str:
+def propose_facts(
+    article_id: str,
+    segments: Sequence[ArticleSegment],
+    edits: Sequence[Edit],
+    line_offsets: dict[str, int],
+    language: str = "en",
+) -> str:
     """The text of a proposed ``facts.toml`` for the article's segments."""
     names: dict[str, _ProposedName] = {}
     numbers: list[str] = []
@@ -109,8 +114,11 @@ def propose_facts(article_id: str, segments: Sequence[ArticleSegment],
                 occurrence["adjective"] = True
             names.setdefault(bare, _ProposedName(bare)).occurs.append(occurrence)
         for mention in extract_numbers(seg.restored, language):
-            lines = [f"segment = {_q(seg.id)}", f"text = {_q(mention.text)}",
-                     _value_fields(mention.value)]
+            lines = [
+                f"segment = {_q(seg.id)}",
+                f"text = {_q(mention.text)}",
+                _value_fields(mention.value),
+            ]
             spun = _spun_of(seg, seg_edits, offset, mention.start, mention.end)
             if spun != mention.text:
                 lines.insert(2, f"spun = {_q(spun)}")
@@ -124,10 +132,21 @@ def propose_facts(article_id: str, segments: Sequence[ArticleSegment],
             ident += "-2"
         used.add(ident)
         occurs = ",\n".join(
-            "    { " + ", ".join(f"{k} = {_q(v) if isinstance(v, str) else str(v).lower()}"
-                                 for k, v in occ.items()) + " }"
-            for occ in name.occurs)
-        out += ["[[names]]", f"id = {_q(ident)}", 'kind = "name"', f"source = {_q(name.source)}",
-                f"occurs = [\n{occurs},\n]", "[names.forms]", ""]
+            "    { "
+            + ", ".join(
+                f"{k} = {_q(v) if isinstance(v, str) else str(v).lower()}" for k, v in occ.items()
+            )
+            + " }"
+            for occ in name.occurs
+        )
+        out += [
+            "[[names]]",
+            f"id = {_q(ident)}",
+            'kind = "name"',
+            f"source = {_q(name.source)}",
+            f"occurs = [\n{occurs},\n]",
+            "[names.forms]",
+            "",
+        ]
     out += numbers
     return "\n".join(out).rstrip("\n") + "\n"

@@ -23,8 +23,11 @@ BLUE = "#0072B2"
 VERMILION = "#D55E00"
 ORANGE = "#E69F00"
 GREY = "#6e7781"
-VARIANT_STYLE = {"restored": (BLUE, "circle"), "spun": (VERMILION, "triangle"),
-                 "original": (ORANGE, "square")}
+VARIANT_STYLE = {
+    "restored": (BLUE, "circle"),
+    "spun": (VERMILION, "triangle"),
+    "original": (ORANGE, "square"),
+}
 
 WIDTH = 640
 LEFT = 170
@@ -52,26 +55,28 @@ def _mark(shape: str, colour: str, x: float, y: float) -> str:
     if shape == "square":
         return f'<rect x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" width="9" height="9" fill="{colour}"/>'
     points = f"{x:.1f},{y - 6:.1f} {x - 5.5:.1f},{y + 4:.1f} {x + 5.5:.1f},{y + 4:.1f}"
-    return (f'<polygon points="{points}" fill="#fff" stroke="{colour}" '
-            'stroke-width="2"/>')
+    return f'<polygon points="{points}" fill="#fff" stroke="{colour}" stroke-width="2"/>'
 
 
 def _point(point: ChartPoint, y: float) -> str:
     colour, shape = VARIANT_STYLE.get(point.variant, (GREY, "square"))
     value, interval = point.rate.value, point.rate.interval
-    tip = (f"{point.label} {point.variant}: {rate_ci(point.rate)}, "
-           f"{point.rate.kept}/{point.rate.expected} facts kept")
+    tip = (
+        f"{point.label} {point.variant}: {rate_ci(point.rate)}, "
+        f"{point.rate.kept}/{point.rate.expected} facts kept"
+    )
     if value is None or interval is None:
         return ""
     low, high = _x(interval[0]), _x(interval[1])
-    return (f'<g class="mark {_esc(point.variant)}"><title>{_esc(tip)}</title>'
-            f'<line x1="{low:.1f}" x2="{high:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="{colour}" stroke-width="2"/>'
-            f'<line x1="{low:.1f}" x2="{low:.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
-            f'stroke="{colour}" stroke-width="1.5"/>'
-            f'<line x1="{high:.1f}" x2="{high:.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
-            f'stroke="{colour}" stroke-width="1.5"/>'
-            + _mark(shape, colour, _x(value), y) + "</g>")
+    return (
+        f'<g class="mark {_esc(point.variant)}"><title>{_esc(tip)}</title>'
+        f'<line x1="{low:.1f}" x2="{high:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+        f'stroke="{colour}" stroke-width="2"/>'
+        f'<line x1="{low:.1f}" x2="{low:.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
+        f'stroke="{colour}" stroke-width="1.5"/>'
+        f'<line x1="{high:.1f}" x2="{high:.1f}" y1="{y - 4:.1f}" y2="{y + 4:.1f}" '
+        f'stroke="{colour}" stroke-width="1.5"/>' + _mark(shape, colour, _x(value), y) + "</g>"
+    )
 
 
 def language_chart(report: Report, target: str) -> str:
@@ -83,35 +88,47 @@ def language_chart(report: Report, target: str) -> str:
     height = TOP + ROW * len(runs) + BOTTOM
     title = f"Fidelity in {target} per run, with 95% intervals"
     ident = f"chart-{_esc(target)}"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{ident}" '
-             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{ident}-title" '
-             'preserveAspectRatio="xMinYMin meet">',
-             f'<title id="{ident}-title">{_esc(title)}</title>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{ident}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="{ident}-title" '
+        'preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{ident}-title">{_esc(title)}</title>',
+    ]
     axis_bottom = TOP + ROW * len(runs)
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         x = _x(tick)
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{axis_bottom}" '
-                     'stroke="#d0d7de" stroke-width="1"/>'
-                     f'<text x="{x:.1f}" y="{axis_bottom + 16}" font-size="11" '
-                     f'text-anchor="middle" fill="{GREY}">{100 * tick:.0f}%</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{axis_bottom}" '
+            'stroke="#d0d7de" stroke-width="1"/>'
+            f'<text x="{x:.1f}" y="{axis_bottom + 16}" font-size="11" '
+            f'text-anchor="middle" fill="{GREY}">{100 * tick:.0f}%</text>'
+        )
     legend_x = LEFT
     for variant in variants:
         colour, shape = VARIANT_STYLE.get(variant, (GREY, "square"))
-        parts.append(_mark(shape, colour, legend_x + 6, 14)
-                     + f'<text x="{legend_x + 16}" y="18" font-size="12" fill="#1f2328">'
-                     f"{_esc(variant)}</text>")
+        parts.append(
+            _mark(shape, colour, legend_x + 6, 14)
+            + f'<text x="{legend_x + 16}" y="18" font-size="12" fill="#1f2328">'
+            f"{_esc(variant)}</text>"
+        )
         legend_x += 24 + 8 * len(variant) + 20
-    parts.append(f'<text x="{WIDTH - RIGHT}" y="18" font-size="11" text-anchor="end" '
-                 f'fill="{GREY}">fidelity, 95% CI</text>')
+    parts.append(
+        f'<text x="{WIDTH - RIGHT}" y="18" font-size="11" text-anchor="end" '
+        f'fill="{GREY}">fidelity, 95% CI</text>'
+    )
     for row, run in enumerate(runs):
         y = TOP + ROW * row + ROW / 2
         label = _clip(run.label) + (" (baseline)" if run.baseline else "")
-        parts.append(f'<text x="{LEFT - 8}" y="{y + 4:.1f}" font-size="12" text-anchor="end" '
-                     f'fill="#1f2328">{_esc(label)}</text>')
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" font-size="12" text-anchor="end" '
+            f'fill="#1f2328">{_esc(label)}</text>'
+        )
         mine = [p for p in points if p.run == run.index]
         if all(p.rate.value is None for p in mine):
-            parts.append(f'<text x="{LEFT + 6}" y="{y + 4:.1f}" font-size="11" '
-                         f'fill="{GREY}">nothing scorable</text>')
+            parts.append(
+                f'<text x="{LEFT + 6}" y="{y + 4:.1f}" font-size="11" '
+                f'fill="{GREY}">nothing scorable</text>'
+            )
         for point in mine:
             parts.append(_point(point, y + offsets.get(point.variant, 0.0)))
     parts.append("</svg>")

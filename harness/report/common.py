@@ -10,24 +10,58 @@ from harness.compare.model import Comparison, Delta, FactCell, GroupSummary, Rep
 from harness.report.overview import LeaderRow, Rate
 
 DASH = "—"
-SUMMARY_COLUMNS = ("names", "numbers", "fidelity", "unexpected", "language", "chrF", "BLEU",
-                   "errors", "p50 ms", "p95 ms", "usage", "cost")
+SUMMARY_COLUMNS = (
+    "names",
+    "numbers",
+    "fidelity",
+    "unexpected",
+    "language",
+    "chrF",
+    "BLEU",
+    "errors",
+    "p50 ms",
+    "p95 ms",
+    "usage",
+    "cost",
+)
 DELTA_METRICS = ("names", "numbers", "fidelity", "chrf", "bleu")
 # Every format shows these Δ columns, in this order: one per metric a gate can check.
-DELTA_COLUMNS = {"names": "Δ names", "numbers": "Δ numbers", "fidelity": "Δ fidelity",
-                 "chrf": "Δ chrF", "bleu": "Δ BLEU"}
+DELTA_COLUMNS = {
+    "names": "Δ names",
+    "numbers": "Δ numbers",
+    "fidelity": "Δ fidelity",
+    "chrf": "Δ chrF",
+    "bleu": "Δ BLEU",
+}
 # The summary column a --fail-under gate on a metric reads.
-FLOOR_COLUMNS = {"names": "names", "numbers": "numbers", "fidelity": "fidelity", "chrf": "chrF",
-                 "bleu": "BLEU", "ok": "errors"}
-LEADER_COLUMNS = ("run", "fidelity (95% CI)", "names (95% CI)", "numbers (95% CI)",
-                  "untranslated", "errors", "p50 ms", "cost", "gates")
+FLOOR_COLUMNS = {
+    "names": "names",
+    "numbers": "numbers",
+    "fidelity": "fidelity",
+    "chrf": "chrF",
+    "bleu": "BLEU",
+    "ok": "errors",
+}
+LEADER_COLUMNS = (
+    "run",
+    "fidelity (95% CI)",
+    "names (95% CI)",
+    "numbers (95% CI)",
+    "untranslated",
+    "errors",
+    "p50 ms",
+    "cost",
+    "gates",
+)
 RATE_METRICS = ("names", "numbers", "fidelity")
 ALPHA = 0.05
 FAIL_MARK = "✖"
-DELTA_NOTE = ("Δ: candidate minus baseline on the segments both runs translated, in "
-              "percentage points (pp) for rates and in points for chrF and BLEU; p from a "
-              "paired bootstrap; ▼ worse or ▲ better when significant at 5 %; "
-              f"{FAIL_MARK} marks the cell a gate failed on.")
+DELTA_NOTE = (
+    "Δ: candidate minus baseline on the segments both runs translated, in "
+    "percentage points (pp) for rates and in points for chrF and BLEU; p from a "
+    "paired bootstrap; ▼ worse or ▲ better when significant at 5 %; "
+    f"{FAIL_MARK} marks the cell a gate failed on."
+)
 
 
 def pct(value: float | None) -> str:
@@ -139,7 +173,7 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
     return {
         "names": f"{pct(group.names)} {kept_of(group.names_kept, group.names_expected)}".strip(),
         "numbers": f"{pct(group.numbers)} "
-                   f"{kept_of(group.numbers_kept, group.numbers_expected)}".strip(),
+        f"{kept_of(group.numbers_kept, group.numbers_expected)}".strip(),
         "fidelity": pct(group.fidelity),
         "unexpected": str(unexpected),
         "language": language_cell(group),
@@ -156,9 +190,15 @@ def summary_cells(group: GroupSummary) -> dict[str, str]:
 def language_cell(group: GroupSummary) -> str:
     """``ok``, or the outputs that failed as a whole: "2 untranslated, 1 wrong language";
     outputs that came wrapped in chatter are added ("ok; 3 chatter")."""
-    parts = [f"{count} {what}" for count, what in (
-        (group.untranslated, "untranslated"), (group.wrong_language, "wrong language"),
-        (group.refusal, "refused")) if count]
+    parts = [
+        f"{count} {what}"
+        for count, what in (
+            (group.untranslated, "untranslated"),
+            (group.wrong_language, "wrong language"),
+            (group.refusal, "refused"),
+        )
+        if count
+    ]
     text = ", ".join(parts) or "ok"
     return f"{text}; {group.chatter} chatter" if group.chatter else text
 
@@ -177,13 +217,25 @@ def summary_rows(report: Report) -> list[SummaryRow]:
                 group = report.group(run.index, variant, target)
                 if group is None:
                     continue
-                row = SummaryRow(target, variant, run.index, run.label, run.baseline,
-                                 summary_cells(group),
-                                 failed=failed.get((run.index, variant, target), set()))
+                row = SummaryRow(
+                    target,
+                    variant,
+                    run.index,
+                    run.label,
+                    run.baseline,
+                    summary_cells(group),
+                    failed=failed.get((run.index, variant, target), set()),
+                )
                 comparison = comparison_for(report, run.index)
                 if comparison is not None:
-                    deltas = next((g for g in comparison.groups
-                                   if g.variant == variant and g.target == target), None)
+                    deltas = next(
+                        (
+                            g
+                            for g in comparison.groups
+                            if g.variant == variant and g.target == target
+                        ),
+                        None,
+                    )
                     for metric in DELTA_METRICS:
                         row.deltas[metric] = deltas.get(metric) if deltas else None
                 rows.append(row)
@@ -219,6 +271,8 @@ def leakage_text(leakage: dict[str, object] | None) -> str:
     if not leakage:
         return DASH
     if {"leaked", "checked", "diverged", "compared"} <= set(leakage):
-        return (f"leaked {leakage['leaked']}/{leakage['checked']}, "
-                f"diverged {leakage['diverged']}/{leakage['compared']}")
+        return (
+            f"leaked {leakage['leaked']}/{leakage['checked']}, "
+            f"diverged {leakage['diverged']}/{leakage['compared']}"
+        )
     return ", ".join(f"{key}: {value}" for key, value in leakage.items())

@@ -26,8 +26,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "compare-report.v1.js
 
 
 def render_json(report: Report) -> str:
-    data = {**report.to_json(), "overview": overview_json(report),
-            "summary": summary_json(report)}
+    data = {**report.to_json(), "overview": overview_json(report), "summary": summary_json(report)}
     return json.dumps(data, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
 
 
@@ -38,12 +37,29 @@ def summary_json(report: Report) -> list[dict[str, Any]]:
         deltas: dict[str, Any] = {}
         for metric, column in DELTA_COLUMNS.items():
             delta = row.deltas.get(metric)
-            deltas[column] = None if delta is None or row.baseline else {
-                "delta": delta.delta, "p_value": delta.p_value, "ci95": delta.ci95,
-                "text": delta_text(delta), "state": delta_state(delta)}
-        rows.append({"target": row.target, "variant": row.variant, "run": row.run,
-                     "label": row.label, "baseline": row.baseline, "cells": row.cells,
-                     "deltas": deltas, "failed": sorted(row.failed)})
+            deltas[column] = (
+                None
+                if delta is None or row.baseline
+                else {
+                    "delta": delta.delta,
+                    "p_value": delta.p_value,
+                    "ci95": delta.ci95,
+                    "text": delta_text(delta),
+                    "state": delta_state(delta),
+                }
+            )
+        rows.append(
+            {
+                "target": row.target,
+                "variant": row.variant,
+                "run": row.run,
+                "label": row.label,
+                "baseline": row.baseline,
+                "cells": row.cells,
+                "deltas": deltas,
+                "failed": sorted(row.failed),
+            }
+        )
     return rows
 
 

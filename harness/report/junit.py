@@ -40,8 +40,9 @@ def class_part(label: str) -> str:
 
 
 def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
-    return ET.SubElement(suite, "testcase", classname=_clean(classname), name=_clean(name),
-                         time="0")
+    return ET.SubElement(
+        suite, "testcase", classname=_clean(classname), name=_clean(name), time="0"
+    )
 
 
 def render_junit(report: Report) -> str:
@@ -72,8 +73,11 @@ def render_junit(report: Report) -> str:
     gates = ET.SubElement(root, "testsuite", name="harness.gates")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
     for gate in report.gates:
-        case = _case(gates, f"harness.gates.{gate.gate.split()[0]}",
-                     f"{gate.gate} {report.run_label(gate.run)} {gate.target} {gate.variant}")
+        case = _case(
+            gates,
+            f"harness.gates.{gate.gate.split()[0]}",
+            f"{gate.gate} {report.run_label(gate.run)} {gate.target} {gate.variant}",
+        )
         counts["tests"] += 1
         if not gate.passed:
             counts["failures"] += 1
@@ -87,18 +91,31 @@ def render_junit(report: Report) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _fact_case(suite: ET.Element, report: Report, label: str, column_key: str, fact: FactRow,
-               cell: FactCell, base: FactCell | None, counts: dict[str, int]) -> None:
+def _fact_case(
+    suite: ET.Element,
+    report: Report,
+    label: str,
+    column_key: str,
+    fact: FactRow,
+    cell: FactCell,
+    base: FactCell | None,
+    counts: dict[str, int],
+) -> None:
     _, target, variant = column_key.split("/", 2)
-    case = _case(suite, f"harness.{class_part(label)}.{target}.{variant}",
-                 f"{fact.kind} {fact.label} ({fact.article})")
+    case = _case(
+        suite,
+        f"harness.{class_part(label)}.{target}.{variant}",
+        f"{fact.kind} {fact.label} ({fact.article})",
+    )
     counts["tests"] += 1
     detail = f"{column_label(report, column_key)}: {fact.label}: {fact_how(cell)}"
     if cell.kept < cell.total:
         counts["skipped"] += 1
         if base is not None and base.total and cell.kept < min(base.kept, cell.total):
-            why = (f"regression: kept in {cell.kept} of {cell.total} mentions, the baseline "
-                   f"in {base.kept} of {base.total}")
+            why = (
+                f"regression: kept in {cell.kept} of {cell.total} mentions, the baseline "
+                f"in {base.kept} of {base.total}"
+            )
             detail = _outputs(report, label, fact, target, variant) or detail
         elif base is not None and base.total:
             why = f"lost as in the baseline: {fact_how(cell)}"
@@ -109,20 +126,27 @@ def _fact_case(suite: ET.Element, report: Report, label: str, column_key: str, f
     out.text = _clean(detail)
 
 
-def _language_case(suite: ET.Element, label: str, group: GroupSummary,
-                   counts: dict[str, int]) -> None:
+def _language_case(
+    suite: ET.Element, label: str, group: GroupSummary, counts: dict[str, int]
+) -> None:
     """One case per language and variant: are the outputs in the target language?"""
-    case = _case(suite, f"harness.{class_part(label)}.{group.target}.{group.variant}",
-                 "output language")
+    case = _case(
+        suite, f"harness.{class_part(label)}.{group.target}.{group.variant}", "output language"
+    )
     counts["tests"] += 1
     outputs = group.segments - group.errors
     if group.not_translated:
         counts["skipped"] += 1
-        ET.SubElement(case, "skipped", message=_clean(
-            f"not translated: {language_cell(group)} of {outputs} outputs"))
+        ET.SubElement(
+            case,
+            "skipped",
+            message=_clean(f"not translated: {language_cell(group)} of {outputs} outputs"),
+        )
     out = ET.SubElement(case, "system-out")
-    out.text = _clean(f"{outputs - group.not_translated} of {outputs} outputs in "
-                      f"{group.target}; {group.language_unchecked} too short to identify")
+    out.text = _clean(
+        f"{outputs - group.not_translated} of {outputs} outputs in "
+        f"{group.target}; {group.language_unchecked} too short to identify"
+    )
 
 
 def _outputs(report: Report, label: str, fact: FactRow, target: str, variant: str) -> str:
@@ -132,11 +156,17 @@ def _outputs(report: Report, label: str, fact: FactRow, target: str, variant: st
             continue
         for broken in comparison.newly_broken:
             if (broken.key, broken.target, broken.variant, broken.article) == (
-                    fact.key, target, variant, fact.article):
-                lines += [f"{broken.segment}: baseline kept {broken.baseline_found!r} "
-                          f"({broken.baseline_how}); lost: {broken.candidate_why}",
-                          f"  baseline:  {broken.baseline_output}",
-                          f"  candidate: {broken.candidate_output}"]
+                fact.key,
+                target,
+                variant,
+                fact.article,
+            ):
+                lines += [
+                    f"{broken.segment}: baseline kept {broken.baseline_found!r} "
+                    f"({broken.baseline_how}); lost: {broken.candidate_why}",
+                    f"  baseline:  {broken.baseline_output}",
+                    f"  candidate: {broken.candidate_output}",
+                ]
     return "\n".join(lines)
 
 
@@ -146,11 +176,13 @@ def _broken_text(report: Report, run: int) -> str:
         if comparison.run != run:
             continue
         for broken in comparison.newly_broken:
-            lines += [f"{broken.target} {broken.variant} {broken.segment} {broken.kind} "
-                      f"{broken.label}: baseline kept {broken.baseline_found!r} "
-                      f"({broken.baseline_how}); lost: {broken.candidate_why}",
-                      f"  baseline:  {broken.baseline_output}",
-                      f"  candidate: {broken.candidate_output}"]
+            lines += [
+                f"{broken.target} {broken.variant} {broken.segment} {broken.kind} "
+                f"{broken.label}: baseline kept {broken.baseline_found!r} "
+                f"({broken.baseline_how}); lost: {broken.candidate_why}",
+                f"  baseline:  {broken.baseline_output}",
+                f"  candidate: {broken.candidate_output}",
+            ]
         hidden = comparison.facts_broken - comparison.newly_broken_shown
         if hidden > 0:
             lines.append(f"… and {hidden} more in the JSON and HTML reports")

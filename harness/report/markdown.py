@@ -82,19 +82,41 @@ class Shrink:
 STEPS = (
     Shrink("nothing"),
     Shrink("how each fact was kept", hows=False),
-    Shrink("how each fact was kept and the outputs of newly broken facts", hows=False,
-           outputs=False),
-    Shrink("the per-fact table and the outputs of newly broken facts", hows=False,
-           outputs=False, facts=False),
-    Shrink("the per-fact table, outputs and the list of every failed check", hows=False,
-           outputs=False, facts=False, gate_checks=False),
-    Shrink("the per-fact table, outputs, the list of every failed check and newly broken "
-           f"facts past the first {BROKEN_ROWS_SHORT} per run", hows=False, outputs=False,
-           facts=False, gate_checks=False, broken_rows=BROKEN_ROWS_SHORT),
-    Shrink("the per-fact table, outputs, the list of every failed check, the newly broken "
-           "facts and the side-by-side rows without a failed cell", hows=False,
-           outputs=False, facts=False, gate_checks=False, broken_rows=0,
-           all_summary_rows=False),
+    Shrink(
+        "how each fact was kept and the outputs of newly broken facts", hows=False, outputs=False
+    ),
+    Shrink(
+        "the per-fact table and the outputs of newly broken facts",
+        hows=False,
+        outputs=False,
+        facts=False,
+    ),
+    Shrink(
+        "the per-fact table, outputs and the list of every failed check",
+        hows=False,
+        outputs=False,
+        facts=False,
+        gate_checks=False,
+    ),
+    Shrink(
+        "the per-fact table, outputs, the list of every failed check and newly broken "
+        f"facts past the first {BROKEN_ROWS_SHORT} per run",
+        hows=False,
+        outputs=False,
+        facts=False,
+        gate_checks=False,
+        broken_rows=BROKEN_ROWS_SHORT,
+    ),
+    Shrink(
+        "the per-fact table, outputs, the list of every failed check, the newly broken "
+        "facts and the side-by-side rows without a failed cell",
+        hows=False,
+        outputs=False,
+        facts=False,
+        gate_checks=False,
+        broken_rows=0,
+        all_summary_rows=False,
+    ),
 )
 
 
@@ -102,8 +124,9 @@ def fits(text: str, limit_chars: int, limit_bytes: int) -> bool:
     return len(text) <= limit_chars and len(text.encode("utf-8")) <= limit_bytes
 
 
-def render_markdown(report: Report, *, limit_chars: int = COMMENT_CHARS,
-                    limit_bytes: int = STEP_SUMMARY_BYTES) -> str:
+def render_markdown(
+    report: Report, *, limit_chars: int = COMMENT_CHARS, limit_bytes: int = STEP_SUMMARY_BYTES
+) -> str:
     """The report, within ``limit_chars`` characters and ``limit_bytes`` UTF-8 bytes
     (a PR comment's and a step summary's limits by default). Details are left out
     first, and the document says so; as a last resort it is cut at a line."""
@@ -112,7 +135,7 @@ def render_markdown(report: Report, *, limit_chars: int = COMMENT_CHARS,
         text = _render(report, step)
         if fits(text, limit_chars, limit_bytes):
             return text
-    note = ("\n\n*Cut here to fit the size limit: the HTML and JSON reports have it all.*\n")
+    note = "\n\n*Cut here to fit the size limit: the HTML and JSON reports have it all.*\n"
     while text and not fits(text + note, limit_chars, limit_bytes):
         text = text[: text.rfind("\n", 0, max(0, len(text) - 1))]
     return text + note
@@ -126,8 +149,11 @@ def _render(report: Report, step: Shrink) -> str:
     if state.lines:
         lines.append("")
     if step.name != "nothing":
-        lines += [f"*Shortened to fit a PR comment: left out {step.name}; the HTML and JSON "
-                  "reports have everything.*", ""]
+        lines += [
+            f"*Shortened to fit a PR comment: left out {step.name}; the HTML and JSON "
+            "reports have everything.*",
+            "",
+        ]
     lines += _leaderboard(report)
     lines += _summary(report, all_rows=step.all_summary_rows)
     lines += _spin(report)
@@ -151,16 +177,30 @@ def _leaderboard(report: Report) -> list[str]:
     rows = []
     for row in leaderboard(report):
         cells = leader_cells(row)
-        rows.append([md(cells[c]) if c != "run" or not row.failed_gates
-                     else f"{FAIL_MARK} **{md(cells[c])}**" for c in LEADER_COLUMNS])
-    return ["### Leaderboard", "", *_table(list(LEADER_COLUMNS), rows), "",
-            "All languages and variants of a run pooled; 95 % Wilson intervals over facts.",
-            ""]
+        rows.append(
+            [
+                md(cells[c])
+                if c != "run" or not row.failed_gates
+                else f"{FAIL_MARK} **{md(cells[c])}**"
+                for c in LEADER_COLUMNS
+            ]
+        )
+    return [
+        "### Leaderboard",
+        "",
+        *_table(list(LEADER_COLUMNS), rows),
+        "",
+        "All languages and variants of a run pooled; 95 % Wilson intervals over facts.",
+        "",
+    ]
 
 
 def _summary_cells(row: SummaryRow, deltas: bool) -> list[str]:
-    cells = [md(row.target), md(row.variant),
-             md(row.label) + (" (baseline)" if row.baseline else "")]
+    cells = [
+        md(row.target),
+        md(row.variant),
+        md(row.label) + (" (baseline)" if row.baseline else ""),
+    ]
     for column in SUMMARY_COLUMNS:
         text = md(row.cells[column])
         cells.append(f"{FAIL_MARK} **{text}**" if column in row.failed else text)
@@ -192,33 +232,55 @@ def _summary(report: Report, *, all_rows: bool) -> list[str]:
 def _spin(report: Report) -> list[str]:
     if not report.spin:
         return []
-    rows = [[md(report.run_label(s.run)), md(s.target), signed("names", s.names),
-             signed("numbers", s.numbers), signed("fidelity", s.fidelity),
-             md(leakage_text(s.leakage))]
-            for s in report.spin]
-    return ["<details><summary>Spin sensitivity (restored minus spun)</summary>", "",
-            *_table(["run", "lang", "names", "numbers", "fidelity", "leakage"], rows), "",
-            "</details>", ""]
+    rows = [
+        [
+            md(report.run_label(s.run)),
+            md(s.target),
+            signed("names", s.names),
+            signed("numbers", s.numbers),
+            signed("fidelity", s.fidelity),
+            md(leakage_text(s.leakage)),
+        ]
+        for s in report.spin
+    ]
+    return [
+        "<details><summary>Spin sensitivity (restored minus spun)</summary>",
+        "",
+        *_table(["run", "lang", "names", "numbers", "fidelity", "leakage"], rows),
+        "",
+        "</details>",
+        "",
+    ]
 
 
-def _broken(report: Report, comparison: Comparison, *, outputs: bool,
-            limit: int | None) -> list[str]:
+def _broken(
+    report: Report, comparison: Comparison, *, outputs: bool, limit: int | None
+) -> list[str]:
     label = md(report.run_label(comparison.run))
-    p = (f" (McNemar p={comparison.mcnemar_p:.3g})"
-         if comparison.mcnemar_p is not None else "")
-    lines = [f"#### {label} vs {md(report.run_label(comparison.baseline))}: "
-             f"{comparison.facts_broken} newly broken facts, {comparison.facts_fixed} fixed{p}",
-             ""]
+    p = f" (McNemar p={comparison.mcnemar_p:.3g})" if comparison.mcnemar_p is not None else ""
+    lines = [
+        f"#### {label} vs {md(report.run_label(comparison.baseline))}: "
+        f"{comparison.facts_broken} newly broken facts, {comparison.facts_fixed} fixed{p}",
+        "",
+    ]
     if comparison.errors_added:
         lines += [f"{comparison.errors_added} segments fail that the baseline translated.", ""]
     facts = comparison.newly_broken if limit is None else comparison.newly_broken[:limit]
     if not facts:
         return lines
-    rows = [[md(f.target), md(f.variant), md(f.segment), md(f.kind), md(f.label),
-             f"{md(f.baseline_found)} ({md(f.baseline_how)})", md(f.candidate_why)]
-            for f in facts]
-    lines += _table(["lang", "variant", "segment", "kind", "fact", "baseline kept", "lost"],
-                    rows)
+    rows = [
+        [
+            md(f.target),
+            md(f.variant),
+            md(f.segment),
+            md(f.kind),
+            md(f.label),
+            f"{md(f.baseline_found)} ({md(f.baseline_how)})",
+            md(f.candidate_why),
+        ]
+        for f in facts
+    ]
+    lines += _table(["lang", "variant", "segment", "kind", "fact", "baseline kept", "lost"], rows)
     hidden = comparison.facts_broken - len(facts)
     if hidden > 0:
         lines.append(f"\n… and {hidden} more in the JSON and HTML reports.")
@@ -226,10 +288,13 @@ def _broken(report: Report, comparison: Comparison, *, outputs: bool,
         return [*lines, ""]
     lines += ["", "<details><summary>Outputs of the newly broken facts</summary>", ""]
     for fact in facts:
-        lines += [f"**{md(fact.label)}**, {md(fact.target)} {md(fact.variant)} "
-                  f"{md(fact.segment)}", "",
-                  f"- baseline: {md(_clip(fact.baseline_output))}",
-                  f"- {label}: {md(_clip(fact.candidate_output))}", ""]
+        lines += [
+            f"**{md(fact.label)}**, {md(fact.target)} {md(fact.variant)} {md(fact.segment)}",
+            "",
+            f"- baseline: {md(_clip(fact.baseline_output))}",
+            f"- {label}: {md(_clip(fact.candidate_output))}",
+            "",
+        ]
     lines += ["</details>", ""]
     return lines
 
@@ -238,9 +303,14 @@ def _gate_checks(report: Report) -> list[str]:
     failed = report.failed_gates
     if not failed:
         return []
-    return [f"<details><summary>All {len(failed)} failed gate checks</summary>", "",
-            *[f"- {FAIL_MARK} {md(g.gate)}: {md(g.message)}" for g in failed], "",
-            "</details>", ""]
+    return [
+        f"<details><summary>All {len(failed)} failed gate checks</summary>",
+        "",
+        *[f"- {FAIL_MARK} {md(g.gate)}: {md(g.message)}" for g in failed],
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def _facts(report: Report, *, hows: bool) -> list[str]:
@@ -256,5 +326,11 @@ def _facts(report: Report, *, hows: bool) -> list[str]:
             how = fact_how(cell) if hows else ""
             cells.append(f"{mark} {md(how)}".strip() if mark else "")
         rows.append(cells)
-    return ["<details><summary>Per-fact table (✓ kept, ✗ lost, ◐ kept in some mentions)"
-            "</summary>", "", *_table(header, rows), "", "</details>", ""]
+    return [
+        "<details><summary>Per-fact table (✓ kept, ✗ lost, ◐ kept in some mentions)</summary>",
+        "",
+        *_table(header, rows),
+        "",
+        "</details>",
+        "",
+    ]

@@ -43,8 +43,12 @@ class Rate:
 
     def to_json(self) -> dict[str, Any]:
         interval = self.interval
-        return {"kept": self.kept, "expected": self.expected, "value": self.value,
-                "ci95": list(interval) if interval else None}
+        return {
+            "kept": self.kept,
+            "expected": self.expected,
+            "value": self.value,
+            "ci95": list(interval) if interval else None,
+        }
 
 
 def _rates(groups: list[GroupSummary]) -> tuple[Rate, Rate, Rate]:
@@ -69,16 +73,28 @@ class LeaderRow:
     failed_gates: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"run": self.run, "label": self.label, "baseline": self.baseline,
-                "fidelity": self.fidelity.to_json(), "names": self.names.to_json(),
-                "numbers": self.numbers.to_json(), "untranslated": self.untranslated,
-                "errors": self.errors, "segments": self.segments, "p50_ms": self.p50_ms,
-                "cost": self.cost, "failed_gates": self.failed_gates}
+        return {
+            "run": self.run,
+            "label": self.label,
+            "baseline": self.baseline,
+            "fidelity": self.fidelity.to_json(),
+            "names": self.names.to_json(),
+            "numbers": self.numbers.to_json(),
+            "untranslated": self.untranslated,
+            "errors": self.errors,
+            "segments": self.segments,
+            "p50_ms": self.p50_ms,
+            "cost": self.cost,
+            "failed_gates": self.failed_gates,
+        }
 
 
 def _weighted_p50(groups: list[GroupSummary]) -> float | None:
-    pairs = [(g.latency.p50_ms, g.segments - g.cached) for g in groups
-             if g.latency.p50_ms is not None and g.segments > g.cached]
+    pairs = [
+        (g.latency.p50_ms, g.segments - g.cached)
+        for g in groups
+        if g.latency.p50_ms is not None and g.segments > g.cached
+    ]
     weight = sum(w for _, w in pairs)
     return sum(v * w for v, w in pairs if v is not None) / weight if weight else None
 
@@ -90,12 +106,22 @@ def leaderboard(report: Report) -> list[LeaderRow]:
         groups = [g for g in report.groups if g.run == run.index]
         fidelity, names, numbers = _rates(groups)
         costs = [g.cost for g in groups if g.cost is not None]
-        rows.append(LeaderRow(
-            run.index, run.label, run.baseline, fidelity, names, numbers,
-            sum(g.untranslated for g in groups), sum(g.errors for g in groups),
-            sum(g.segments for g in groups), _weighted_p50(groups),
-            sum(costs) if costs else None,
-            sum(1 for g in report.failed_gates if g.run == run.index)))
+        rows.append(
+            LeaderRow(
+                run.index,
+                run.label,
+                run.baseline,
+                fidelity,
+                names,
+                numbers,
+                sum(g.untranslated for g in groups),
+                sum(g.errors for g in groups),
+                sum(g.segments for g in groups),
+                _weighted_p50(groups),
+                sum(costs) if costs else None,
+                sum(1 for g in report.failed_gates if g.run == run.index),
+            )
+        )
     rows.sort(key=lambda r: (r.fidelity.value is None, -(r.fidelity.value or 0.0), r.run))
     return rows
 
@@ -134,14 +160,24 @@ def verdict(report: Report) -> Verdict:
     if failed:
         who = sorted({report.run_label(g.run) for g in failed})
         shown = ", ".join(who[:4]) + (f" and {len(who) - 4} more" if len(who) > 4 else "")
-        headline = (f"FAILED: {len(failed)} of {len(report.gates)} gate checks failed "
-                    f"in {len(who)} run{'s' * (len(who) != 1)} ({shown})")
+        headline = (
+            f"FAILED: {len(failed)} of {len(report.gates)} gate checks failed "
+            f"in {len(who)} run{'s' * (len(who) != 1)} ({shown})"
+        )
         return Verdict("failed", headline, gate_summary(report))
     if report.gates:
-        return Verdict("passed", f"PASSED: all {len(report.gates)} gate checks held "
-                       f"across {runs} run{'s' * (runs != 1)}", [])
-    return Verdict("no gates", f"NO GATES: {runs} run{'s' * (runs != 1)} compared; "
-                   "nothing was checked (--fail-under, --max-regression or [gates])", [])
+        return Verdict(
+            "passed",
+            f"PASSED: all {len(report.gates)} gate checks held "
+            f"across {runs} run{'s' * (runs != 1)}",
+            [],
+        )
+    return Verdict(
+        "no gates",
+        f"NO GATES: {runs} run{'s' * (runs != 1)} compared; "
+        "nothing was checked (--fail-under, --max-regression or [gates])",
+        [],
+    )
 
 
 def gate_summary(report: Report) -> list[str]:
@@ -153,14 +189,17 @@ def gate_summary(report: Report) -> list[str]:
         # A floor's worst check has the lowest value, any other gate's the highest.
         sign = 1.0 if failed[0].kind == "fail-under" else -1.0
         worst = min(failed, key=lambda g: sign * g.value if g.value is not None else -math.inf)
-        lines.append(f"✖ {gate}: {len(failed)} of {len(checks)} checks failed; "
-                     f"{'worst: ' if len(failed) > 1 else ''}{worst.message}")
+        lines.append(
+            f"✖ {gate}: {len(failed)} of {len(checks)} checks failed; "
+            f"{'worst: ' if len(failed) > 1 else ''}{worst.message}"
+        )
     return lines
 
 
 def overview_json(report: Report) -> dict[str, Any]:
     """The overview in the JSON report: the same verdict and leaderboard."""
     state = verdict(report)
-    return {"verdict": {"state": state.state, "headline": state.headline,
-                        "lines": state.lines},
-            "leaderboard": [row.to_json() for row in leaderboard(report)]}
+    return {
+        "verdict": {"state": state.state, "headline": state.headline, "lines": state.lines},
+        "leaderboard": [row.to_json() for row in leaderboard(report)],
+    }

@@ -45,15 +45,23 @@ class RestoreScore:
         return self.correct / self.truth if self.truth else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"article": self.article, "threshold": self.threshold,
-                "held_out": list(self.held_out), "phrasebook_entries": self.phrasebook_entries,
-                "truth": self.truth, "predicted": self.predicted, "correct": self.correct,
-                "precision": self.precision, "recall": self.recall,
-                "wrong": [list(e) for e in self.wrong]}
+        return {
+            "article": self.article,
+            "threshold": self.threshold,
+            "held_out": list(self.held_out),
+            "phrasebook_entries": self.phrasebook_entries,
+            "truth": self.truth,
+            "predicted": self.predicted,
+            "correct": self.correct,
+            "precision": self.precision,
+            "recall": self.recall,
+            "wrong": [list(e) for e in self.wrong],
+        }
 
 
-def evaluate_restoration(article: Article, phrasebook: Phrasebook, threshold: float,
-                         held_out: tuple[str, ...] = ()) -> RestoreScore:
+def evaluate_restoration(
+    article: Article, phrasebook: Phrasebook, threshold: float, held_out: tuple[str, ...] = ()
+) -> RestoreScore:
     """Precision and recall of the proposals at ``threshold`` against the article."""
     book = phrasebook.without_sources(held_out) if held_out else phrasebook
     spun = article.spun_text
@@ -62,13 +70,21 @@ def evaluate_restoration(article: Article, phrasebook: Phrasebook, threshold: fl
     predicted = edits_between(spun, apply_proposals(spun, proposals))
     correct, missed, wrong, predicted_count = _match(truth, predicted)
     return RestoreScore(
-        article=article.id, threshold=threshold, held_out=held_out,
-        phrasebook_entries=len(book.entries), truth=len(truth), predicted=predicted_count,
-        correct=correct, missed=missed, wrong=wrong)
+        article=article.id,
+        threshold=threshold,
+        held_out=held_out,
+        phrasebook_entries=len(book.entries),
+        truth=len(truth),
+        predicted=predicted_count,
+        correct=correct,
+        missed=missed,
+        wrong=wrong,
+    )
 
 
-def _match(truth: list[EditKey], predicted: list[EditKey]
-           ) -> tuple[int, list[EditKey], list[EditKey], int]:
+def _match(
+    truth: list[EditKey], predicted: list[EditKey]
+) -> tuple[int, list[EditKey], list[EditKey], int]:
     """Count true edits recovered. Predicted edits that lie inside one true edit
     count together as one prediction ("one other" -> "another" inside the true
     "averted one other" -> "avoided another" is a part, not a separate error),
@@ -85,7 +101,7 @@ def _match(truth: list[EditKey], predicted: list[EditKey]
     for t, parts in inside.items():
         text = t[2]
         for start, end, _, restored in sorted(parts, reverse=True):
-            text = text[:start - t[0]] + restored + text[end - t[0]:]
+            text = text[: start - t[0]] + restored + text[end - t[0] :]
         if parts and text == t[3]:
             correct += 1
         else:

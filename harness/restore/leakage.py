@@ -82,7 +82,8 @@ def load_cues(article: Article) -> dict[tuple[str, str], SpanCues]:
             except re.error as exc:
                 raise ArticleError(f"{where}.cues.{lang}: bad regular expression ({exc})") from None
         out[(str(raw["segment"]), str(raw["spun"]))] = SpanCues(
-            str(raw["segment"]), str(raw["spun"]), str(raw.get("meaning", "")), cues)
+            str(raw["segment"]), str(raw["spun"]), str(raw.get("meaning", "")), cues
+        )
     return out
 
 
@@ -102,10 +103,18 @@ class LeakExample:
     fact: bool = False  # the span is part of a name or number of the article
 
     def to_json(self) -> dict[str, Any]:
-        return {"article": self.article, "segment": self.segment, "spun": self.spun,
-                "restored": self.restored, "target_lang": self.target_lang,
-                "method": self.method, "evidence": self.evidence, "fact": self.fact,
-                "spun_output": self.spun_output, "restored_output": self.restored_output}
+        return {
+            "article": self.article,
+            "segment": self.segment,
+            "spun": self.spun,
+            "restored": self.restored,
+            "target_lang": self.target_lang,
+            "method": self.method,
+            "evidence": self.evidence,
+            "fact": self.fact,
+            "spun_output": self.spun_output,
+            "restored_output": self.restored_output,
+        }
 
 
 def _rank(example: LeakExample) -> tuple[bool, bool]:
@@ -140,11 +149,18 @@ class TargetLeakage:
         del self.examples[MAX_EXAMPLES:]
 
     def to_json(self) -> dict[str, Any]:
-        return {"target_lang": self.target_lang, "pairs": self.pairs, "spans": self.spans,
-                "checked": self.checked, "leaked": self.leaked, "leak_rate": self.leak_rate,
-                "compared": self.compared, "diverged": self.diverged,
-                "divergence_rate": self.divergence_rate,
-                "examples": [e.to_json() for e in self.examples]}
+        return {
+            "target_lang": self.target_lang,
+            "pairs": self.pairs,
+            "spans": self.spans,
+            "checked": self.checked,
+            "leaked": self.leaked,
+            "leak_rate": self.leak_rate,
+            "compared": self.compared,
+            "diverged": self.diverged,
+            "divergence_rate": self.divergence_rate,
+            "examples": [e.to_json() for e in self.examples],
+        }
 
 
 @dataclass
@@ -155,9 +171,12 @@ class LeakageReport:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "provider": self.provider,
-                "targets": {t: v.to_json() for t, v in sorted(self.targets.items())},
-                "notes": self.notes}
+        return {
+            "run_id": self.run_id,
+            "provider": self.provider,
+            "targets": {t: v.to_json() for t, v in sorted(self.targets.items())},
+            "notes": self.notes,
+        }
 
 
 def _snippet(text: str, start: int, end: int) -> str:
@@ -170,8 +189,9 @@ def _around(text: str, share: float) -> str:
     return _snippet(text, centre, centre)
 
 
-def _cue_hit(patterns: Sequence[re.Pattern[str]], spun_out: str,
-             restored_out: str) -> re.Match[str] | None:
+def _cue_hit(
+    patterns: Sequence[re.Pattern[str]], spun_out: str, restored_out: str
+) -> re.Match[str] | None:
     for pattern in patterns:
         found = pattern.search(spun_out)
         if found and not pattern.search(restored_out):
@@ -199,15 +219,25 @@ def fact_spans(article: Article) -> set[tuple[str, str]]:
         return set()
     spun_facts = [(o.segment, o.spun) for n in facts.names for o in n.occurs if o.spun]
     spun_facts += [(n.segment, n.spun) for n in facts.numbers if n.spun]
-    return {(e.segment, e.spun) for e in article.edits
-            for segment, spun in spun_facts if e.segment == segment and e.spun in spun}
+    return {
+        (e.segment, e.spun)
+        for e in article.edits
+        for segment, spun in spun_facts
+        if e.segment == segment and e.spun in spun
+    }
 
 
-def check_segment(report: TargetLeakage, article: Article, segment_spun: str,
-                  segment_offset: int, edits: Sequence[Edit],
-                  cues: dict[tuple[str, str], SpanCues],
-                  spun_out: str, restored_out: str,
-                  facts: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> None:
+def check_segment(
+    report: TargetLeakage,
+    article: Article,
+    segment_spun: str,
+    segment_offset: int,
+    edits: Sequence[Edit],
+    cues: dict[tuple[str, str], SpanCues],
+    spun_out: str,
+    restored_out: str,
+    facts: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+) -> None:
     """Count the spun spans of one segment in one pair of outputs."""
     report.pairs += 1
     length = max(len(segment_spun), 1)
@@ -227,19 +257,38 @@ def check_segment(report: TargetLeakage, article: Article, segment_spun: str,
             hit = _cue_hit(patterns, spun_out, restored_out)
             if hit:
                 report.leaked += 1
-                report.add_example(LeakExample(
-                    article.id, edit.segment, edit.spun, edit.restored, report.target_lang,
-                    "cue", hit.group(), _snippet(spun_out, hit.start(), hit.end()),
-                    _around(restored_out, hit.start() / max(len(spun_out), 1)),
-                    (edit.segment, edit.spun) in facts))
+                report.add_example(
+                    LeakExample(
+                        article.id,
+                        edit.segment,
+                        edit.spun,
+                        edit.restored,
+                        report.target_lang,
+                        "cue",
+                        hit.group(),
+                        _snippet(spun_out, hit.start(), hit.end()),
+                        _around(restored_out, hit.start() / max(len(spun_out), 1)),
+                        (edit.segment, edit.spun) in facts,
+                    )
+                )
             continue
         report.compared += 1
         if index in stretches:
             report.diverged += 1
-            report.add_example(LeakExample(
-                article.id, edit.segment, edit.spun, edit.restored, report.target_lang,
-                "diff", "; ".join(stretches[index]), _around(spun_out, centres[index]),
-                _around(restored_out, centres[index]), (edit.segment, edit.spun) in facts))
+            report.add_example(
+                LeakExample(
+                    article.id,
+                    edit.segment,
+                    edit.spun,
+                    edit.restored,
+                    report.target_lang,
+                    "diff",
+                    "; ".join(stretches[index]),
+                    _around(spun_out, centres[index]),
+                    _around(restored_out, centres[index]),
+                    (edit.segment, edit.spun) in facts,
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -267,8 +316,7 @@ class _Articles:
         self.library, self.notes = library, notes
         self._cache: dict[str, _Loaded | None] = {}
         # Cues and fact spans by content: copies of an article are parsed once.
-        self._derived: dict[str, tuple[dict[tuple[str, str], SpanCues],
-                                       set[tuple[str, str]]]] = {}
+        self._derived: dict[str, tuple[dict[tuple[str, str], SpanCues], set[tuple[str, str]]]] = {}
 
     def get(self, article_id: str) -> _Loaded | None:
         if article_id not in self._cache:
@@ -284,10 +332,10 @@ class _Articles:
                 derived = self._derived.get(content)
                 if derived is None:
                     derived = self._derived[content] = (load_cues(article), fact_spans(article))
-                offsets = segment_offsets(article.spun_text,
-                                          {s.id: s.line for s in article.segments})
-                self._cache[article_id] = _Loaded(article, derived[0], offsets, derived[1],
-                                                  content)
+                offsets = segment_offsets(
+                    article.spun_text, {s.id: s.line for s in article.segments}
+                )
+                self._cache[article_id] = _Loaded(article, derived[0], offsets, derived[1], content)
         return self._cache[article_id]
 
 
@@ -301,8 +349,9 @@ class LeakageCounter:
         self.targets: dict[str, TargetLeakage] = {}
         self._checked: dict[tuple[str, str, str, str, str], TargetLeakage] = {}
 
-    def add_pair(self, article_id: str, segment_id: str, target: str, spun_out: str,
-                 restored_out: str) -> None:
+    def add_pair(
+        self, article_id: str, segment_id: str, target: str, spun_out: str, restored_out: str
+    ) -> None:
         loaded = self.articles.get(article_id)
         if loaded is None:
             return
@@ -317,8 +366,17 @@ class LeakageCounter:
             # A check reads only the article's content: copies share the outcome.
             found = TargetLeakage(target)
             edits = [e for e in loaded.article.edits if e.segment == segment.id]
-            check_segment(found, loaded.article, segment.spun, loaded.offsets[segment.id],
-                          edits, loaded.cues, spun_out, restored_out, loaded.facts)
+            check_segment(
+                found,
+                loaded.article,
+                segment.spun,
+                loaded.offsets[segment.id],
+                edits,
+                loaded.cues,
+                spun_out,
+                restored_out,
+                loaded.facts,
+            )
             if len(self._checked) >= _RECENT_CHECKS:
                 self._checked.clear()
             self._checked[key] = found
@@ -328,8 +386,9 @@ class LeakageCounter:
             full = len(report.examples) >= MAX_EXAMPLES
             if full and _rank(example) >= _rank(report.examples[-1]):
                 continue  # add_example would drop it again: it ranks after all it keeps
-            report.add_example(example if example.article == article_id
-                               else replace(example, article=article_id))
+            report.add_example(
+                example if example.article == article_id else replace(example, article=article_id)
+            )
 
     def merge(self, other: LeakageCounter) -> None:
         for target, theirs in other.targets.items():
@@ -342,8 +401,7 @@ class LeakageCounter:
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent between processes without the loaded articles (reloaded on use).
-        return {"notes": self.notes, "root": self.articles.library.root,
-                "targets": self.targets}
+        return {"notes": self.notes, "root": self.articles.library.root, "targets": self.targets}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.notes = state["notes"]
@@ -354,13 +412,15 @@ class LeakageCounter:
     def report(self, run_id: str, provider: str, unpaired: int) -> LeakageReport:
         notes = list(self.notes)
         if unpaired:
-            notes.append(f"{unpaired} segments have output for one variant only; "
-                         "left out of leakage")
+            notes.append(
+                f"{unpaired} segments have output for one variant only; left out of leakage"
+            )
         return LeakageReport(run_id, provider, dict(self.targets), notes)
 
 
-def leakage_for_run(run_path: Path, references: Path | None = None,
-                    *, library: ReferenceLibrary | None = None) -> LeakageReport:
+def leakage_for_run(
+    run_path: Path, references: Path | None = None, *, library: ReferenceLibrary | None = None
+) -> LeakageReport:
     """Leakage of spun spans per target language for one run file, streamed:
     a segment's output waits only until its other variant arrives. ``library``
     shares already loaded articles with the caller."""
@@ -377,7 +437,8 @@ def leakage_for_run(run_path: Path, references: Path | None = None,
         if other is None or other[0] == record.variant:
             waiting[slot] = (record.variant, output)
             continue
-        spun_out, restored_out = ((output, other[1]) if record.variant == "spun"
-                                  else (other[1], str(output)))
+        spun_out, restored_out = (
+            (output, other[1]) if record.variant == "spun" else (other[1], str(output))
+        )
         counter.add_pair(*slot, spun_out, restored_out)
     return counter.report(run.run_id, provider, len(waiting))

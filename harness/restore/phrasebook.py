@@ -48,8 +48,11 @@ class Context:
         return self.next is None or bool(self.next.search(after))
 
     def describe(self) -> str:
-        parts = [f"{name}={pattern.pattern!r}" for name, pattern in
-                 (("prev", self.prev), ("next", self.next)) if pattern is not None]
+        parts = [
+            f"{name}={pattern.pattern!r}"
+            for name, pattern in (("prev", self.prev), ("next", self.next))
+            if pattern is not None
+        ]
         return " ".join(parts)
 
 
@@ -81,8 +84,9 @@ class Phrasebook:
     def without_sources(self, prefixes: Iterable[str]) -> Phrasebook:
         """The phrasebook less the entries whose source starts with any prefix."""
         held_out = tuple(prefixes)
-        return Phrasebook(tuple(e for e in self.entries if not e.source.startswith(held_out)),
-                          self.path)
+        return Phrasebook(
+            tuple(e for e in self.entries if not e.source.startswith(held_out)), self.path
+        )
 
     def sources(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -116,13 +120,23 @@ def _entry(raw: Any, where: str) -> Entry:
     if not spun or not restored or spun == restored:
         raise ConfigError(f"{where}: spun and restored must be different, non-empty phrases")
     contexts = tuple(
-        Context(_regex(c.get("prev"), f"{where}.context[{i}].prev"),
-                _regex(c.get("next"), f"{where}.context[{i}].next"),
-                _probability(c.get("confidence", DEFAULT_CONTEXT_CONFIDENCE),
-                             f"{where}.context[{i}].confidence"))
-        for i, c in enumerate(raw.get("context", [])))
-    return Entry(spun, restored, str(raw["source"]), _probability(raw["prior"], f"{where}.prior"),
-                 bool(raw.get("ambiguous", False)), contexts)
+        Context(
+            _regex(c.get("prev"), f"{where}.context[{i}].prev"),
+            _regex(c.get("next"), f"{where}.context[{i}].next"),
+            _probability(
+                c.get("confidence", DEFAULT_CONTEXT_CONFIDENCE), f"{where}.context[{i}].confidence"
+            ),
+        )
+        for i, c in enumerate(raw.get("context", []))
+    )
+    return Entry(
+        spun,
+        restored,
+        str(raw["source"]),
+        _probability(raw["prior"], f"{where}.prior"),
+        bool(raw.get("ambiguous", False)),
+        contexts,
+    )
 
 
 def load_phrasebook(path: Path | None = None) -> Phrasebook:
@@ -141,7 +155,8 @@ def load_phrasebook(path: Path | None = None) -> Phrasebook:
     pairs = {(e.spun.lower(), e.restored.lower()) for e in entries}
     fixed = [
         Entry(e.spun, e.restored, e.source, e.prior, True, e.contexts)
-        if (e.restored.lower(), e.spun.lower()) in pairs and not e.ambiguous else e
+        if (e.restored.lower(), e.spun.lower()) in pairs and not e.ambiguous
+        else e
         for e in entries
     ]
     return Phrasebook(tuple(fixed), path)

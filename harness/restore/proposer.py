@@ -54,9 +54,17 @@ class Proposal:
     evidence: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "line": self.line, "spun": self.spun,
-                "restored": self.restored, "confidence": round(self.confidence, 3),
-                "justified": self.justified, "source": self.source, "evidence": self.evidence}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "line": self.line,
+            "spun": self.spun,
+            "restored": self.restored,
+            "confidence": round(self.confidence, 3),
+            "justified": self.justified,
+            "source": self.source,
+            "evidence": self.evidence,
+        }
 
 
 def _capitalised(restored: str, matched: str) -> str:
@@ -69,9 +77,9 @@ def _trim(text: str, start: int, end: int, restored: str) -> tuple[int, int, str
     """Drop the words the match and its restoration share at either end."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     new = restored.split()
-    while len(words) > 1 and len(new) > 1 and text[words[0][0]:words[0][1]] == new[0]:
+    while len(words) > 1 and len(new) > 1 and text[words[0][0] : words[0][1]] == new[0]:
         words, new = words[1:], new[1:]
-    while len(words) > 1 and len(new) > 1 and text[words[-1][0]:words[-1][1]] == new[-1]:
+    while len(words) > 1 and len(new) > 1 and text[words[-1][0] : words[-1][1]] == new[-1]:
         words, new = words[:-1], new[:-1]
     return words[0][0], words[-1][1], " ".join(new)
 
@@ -83,8 +91,8 @@ def _line_starts(text: str) -> list[int]:
 
 def _candidate(text: str, entry: Entry, match: re.Match[str], lines: list[int]) -> Proposal:
     start, end = match.span()
-    before = text[max(0, start - _WINDOW):start]
-    after = text[end:end + _WINDOW]
+    before = text[max(0, start - _WINDOW) : start]
+    after = text[end : end + _WINDOW]
     hits = [c for c in entry.contexts if c.matches(before, after)]
     if hits:
         best = max(hits, key=lambda c: c.confidence)
@@ -97,8 +105,17 @@ def _candidate(text: str, entry: Entry, match: re.Match[str], lines: list[int]) 
         confidence, justified, evidence = entry.prior, True, "phrasebook prior"
     restored = _capitalised(entry.restored, match.group())
     t_start, t_end, t_restored = _trim(text, start, end, restored)
-    return Proposal(t_start, t_end, bisect_right(lines, t_start), text[t_start:t_end],
-                    t_restored, confidence, justified, entry.source, evidence)
+    return Proposal(
+        t_start,
+        t_end,
+        bisect_right(lines, t_start),
+        text[t_start:t_end],
+        t_restored,
+        confidence,
+        justified,
+        entry.source,
+        evidence,
+    )
 
 
 def _document_boost(chosen: list[Proposal]) -> list[Proposal]:
@@ -109,9 +126,11 @@ def _document_boost(chosen: list[Proposal]) -> list[Proposal]:
         if proposal.justified and others:
             factor = DOCUMENT_FACTOR ** min(others, DOCUMENT_EVIDENCE_MAX)
             confidence = 1 - (1 - proposal.confidence) * factor
-            proposal = replace(proposal, confidence=confidence,
-                               evidence=f"{proposal.evidence}; {others} other spinnings "
-                                        "in the text")
+            proposal = replace(
+                proposal,
+                confidence=confidence,
+                evidence=f"{proposal.evidence}; {others} other spinnings in the text",
+            )
         boosted.append(proposal)
     return boosted
 
@@ -119,8 +138,9 @@ def _document_boost(chosen: list[Proposal]) -> list[Proposal]:
 Progress = Callable[[int, int], None]
 
 
-def propose_restoration(text: str, phrasebook: Phrasebook,
-                        progress: Progress | None = None) -> list[Proposal]:
+def propose_restoration(
+    text: str, phrasebook: Phrasebook, progress: Progress | None = None
+) -> list[Proposal]:
     """Proposed edits for a spun text, in text order, none overlapping.
 
     Linear in the text's length (for a given phrasebook): each entry's pattern scans
@@ -131,8 +151,9 @@ def propose_restoration(text: str, phrasebook: Phrasebook,
     lines = _line_starts(text)
     candidates: list[Proposal] = []
     for number, entry in enumerate(phrasebook.entries, start=1):
-        candidates += [_candidate(text, entry, match, lines)
-                       for match in entry.pattern.finditer(text)]
+        candidates += [
+            _candidate(text, entry, match, lines) for match in entry.pattern.finditer(text)
+        ]
         if progress is not None:
             progress(number, len(phrasebook.entries))
     candidates.sort(key=lambda p: (not p.justified, -(p.end - p.start), -p.confidence))
@@ -158,7 +179,7 @@ def apply_proposals(text: str, proposals: list[Proposal]) -> str:
     pieces: list[str] = []
     cursor = 0
     for proposal in sorted(proposals, key=lambda p: p.start):
-        pieces += [text[cursor:proposal.start], proposal.restored]
+        pieces += [text[cursor : proposal.start], proposal.restored]
         cursor = proposal.end
     pieces.append(text[cursor:])
     return "".join(pieces)
@@ -171,7 +192,7 @@ def marked_text(text: str, proposals: list[Proposal]) -> str:
     cursor = 0
     for p in sorted(proposals, key=lambda p: p.start):
         flag = "" if p.justified else "?"
-        pieces += [text[cursor:p.start], f"[[{p.spun}=>{p.restored}|{p.confidence:.2f}{flag}]]"]
+        pieces += [text[cursor : p.start], f"[[{p.spun}=>{p.restored}|{p.confidence:.2f}{flag}]]"]
         cursor = p.end
     pieces.append(text[cursor:])
     return "".join(pieces)

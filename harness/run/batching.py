@@ -59,8 +59,9 @@ def piece_groups(pieces: list[str], limits: Limits) -> list[list[int]]:
     groups: list[list[int]] = []
     size = 0
     for number, piece in enumerate(pieces):
-        full = bool(groups) and (len(groups[-1]) >= limits.max_batch
-                                 or size + len(piece) > limits.max_chars)
+        full = bool(groups) and (
+            len(groups[-1]) >= limits.max_batch or size + len(piece) > limits.max_chars
+        )
         if not groups or full:
             groups.append([])
             size = 0

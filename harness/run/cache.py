@@ -54,8 +54,7 @@ def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path.home() / ".cache" / "harness"
 
 
-def request_key(identity: Mapping[str, Any], source_lang: str, target_lang: str,
-                text: str) -> str:
+def request_key(identity: Mapping[str, Any], source_lang: str, target_lang: str, text: str) -> str:
     """sha256 of the canonical request. ``identity`` is ``Provider.identity()`` (no secrets)."""
     return RequestKeys(identity)(source_lang, target_lang, text)
 
@@ -89,7 +88,9 @@ class RequestKeys:
                 "source_lang": source_lang,
                 "target_lang": target_lang,
             },
-            sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         return (head[:-1] + ',"text":').encode("utf-8")
 
@@ -110,8 +111,9 @@ class TranslationCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: transactions are opened explicitly in flush().
-        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None,
-                                   check_same_thread=False)
+        self._db = sqlite3.connect(
+            path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
         self._db.execute("PRAGMA busy_timeout = 30000")
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
@@ -149,21 +151,31 @@ class TranslationCache:
             else:
                 wanted.append(key)
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start:start + _LOOKUP_CHUNK]
+            chunk = wanted[start : start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.update(self._db.execute(
-                f"SELECT {columns} FROM translations WHERE key IN ({marks})", chunk))
+            found.update(
+                self._db.execute(
+                    f"SELECT {columns} FROM translations WHERE key IN ({marks})", chunk
+                )
+            )
         return found
 
     def put(self, key: str, translation: Translation) -> None:
         self._pending[key] = json.dumps(
-            {"text": translation.text, "usage": translation.usage.as_dict(),
-             "engine": translation.engine, "flags": list(translation.flags),
-             "detail": translation.detail},
-            ensure_ascii=False, separators=(",", ":"),
+            {
+                "text": translation.text,
+                "usage": translation.usage.as_dict(),
+                "engine": translation.engine,
+                "flags": list(translation.flags),
+                "detail": translation.detail,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
-        if (len(self._pending) >= self.batch
-                or time.monotonic() - self._last_flush >= self.flush_seconds):
+        if (
+            len(self._pending) >= self.batch
+            or time.monotonic() - self._last_flush >= self.flush_seconds
+        ):
             self.flush()
 
     def flush(self) -> None:
@@ -204,6 +216,9 @@ class TranslationCache:
 def _translation(raw: str) -> Translation:
     value = json.loads(raw)
     return Translation(
-        value["text"], Usage(**value.get("usage", {})), value.get("engine"),
-        tuple(value.get("flags", ())), value.get("detail", {}),
+        value["text"],
+        Usage(**value.get("usage", {})),
+        value.get("engine"),
+        tuple(value.get("flags", ())),
+        value.get("detail", {}),
     )

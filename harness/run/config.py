@@ -49,11 +49,22 @@ _SETTING_KEYS = {"concurrency", "timeout", "max_attempts", "rate_limit", "max_wa
 MAX_CONCURRENCY = 512
 MAX_ATTEMPTS = 100
 #: Prices of an instance (any currency, per million units), used by ``harness run --dry-run``.
-PRICE_KEYS = {"price_per_million_chars", "price_per_million_input_tokens",
-              "price_per_million_output_tokens"}
+PRICE_KEYS = {
+    "price_per_million_chars",
+    "price_per_million_input_tokens",
+    "price_per_million_output_tokens",
+}
 _RATE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
-_RATE_UNITS = {"s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0, "minute": 60.0,
-               "h": 3600.0, "hour": 3600.0}
+_RATE_UNITS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "h": 3600.0,
+    "hour": 3600.0,
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,10 @@ class RunSettings:
         _positive_seconds("max_wait", self.max_wait, zero=True)
         if self.rate_limit is not None:
             _positive_seconds("rate_limit", self.rate_limit)
-        for key, value, top in (("concurrency", self.concurrency, MAX_CONCURRENCY),
-                                ("max_attempts", self.max_attempts, MAX_ATTEMPTS)):
+        for key, value, top in (
+            ("concurrency", self.concurrency, MAX_CONCURRENCY),
+            ("max_attempts", self.max_attempts, MAX_ATTEMPTS),
+        ):
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
                 raise ConfigError(f"{key} must be an integer from 1 to {top} (got {value!r})")
 
@@ -199,18 +212,19 @@ def parse_config(data: Mapping[str, Any], path: Path | None) -> Config:
         instances[name] = ProviderInstance(
             name, adapter, options, defaults.merged(table, where), where, prices
         )
-    return Config(path, defaults, instances, dict(data.get("run", {})),
-                  dict(data.get("gates", {})))
+    return Config(path, defaults, instances, dict(data.get("run", {})), dict(data.get("gates", {})))
 
 
 def shadowing_warnings(config: Config, registry: Registry) -> list[str]:
     """Instances named like a built-in adapter but using another one: ``--provider NAME``
     then means the instance, which surprises whoever expects the adapter."""
     builtin = set(registry.names())
-    return [f"{instance.where}: the instance {name!r} shadows the adapter {name!r} "
-            f"(it uses {instance.adapter!r}); --provider {name} means this instance"
-            for name, instance in config.instances.items()
-            if name in builtin and instance.adapter != name]
+    return [
+        f"{instance.where}: the instance {name!r} shadows the adapter {name!r} "
+        f"(it uses {instance.adapter!r}); --provider {name} means this instance"
+        for name, instance in config.instances.items()
+        if name in builtin and instance.adapter != name
+    ]
 
 
 def parse_overrides(pairs: Sequence[str]) -> dict[str, Any]:
@@ -236,13 +250,15 @@ def resolve_instance(config: Config, name: str, registry: Registry) -> ProviderI
     if name in registry.names():
         return ProviderInstance(name, name, {}, config.defaults)
     raise UnknownProviderError(
-        name, registry.suggest(name, list(config.instances)),
+        name,
+        registry.suggest(name, list(config.instances)),
         sorted(set(registry.names()) | set(config.instances)),
     )
 
 
-def build_options(cls: type[Provider], instance: ProviderInstance,
-                  overrides: Mapping[str, Any]) -> Any:
+def build_options(
+    cls: type[Provider], instance: ProviderInstance, overrides: Mapping[str, Any]
+) -> Any:
     """Validate the instance's options (with overrides) against the adapter's model."""
     merged = {**instance.options, **overrides}
     for key, value in merged.items():
@@ -250,7 +266,8 @@ def build_options(cls: type[Provider], instance: ProviderInstance,
             raise ConfigError(
                 f"{instance.where}: option {key} holds a user name or password in its URL; "
                 "it would be stored in run files: give credentials through the adapter's "
-                "environment variable instead")
+                "environment variable instead"
+            )
     try:
         return cls.Options(**merged)
     except ValidationError as exc:
@@ -271,8 +288,9 @@ def _has_userinfo(value: str) -> bool:
     return bool(parts.scheme and (parts.username or parts.password))
 
 
-def collect_secrets(cls: type[Provider], environ: Mapping[str, str], *,
-                    required: bool = True, options: Any = None) -> dict[str, str]:
+def collect_secrets(
+    cls: type[Provider], environ: Mapping[str, str], *, required: bool = True, options: Any = None
+) -> dict[str, str]:
     """The adapter's credentials from the environment; a missing required one is an error
     unless ``required`` is False or the option that stands in for it is set in ``options``.
 
@@ -284,11 +302,16 @@ def collect_secrets(cls: type[Provider], environ: Mapping[str, str], *,
     for credential in cls.credentials:
         value = environ.get(credential.env, "").strip()
         if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise ConfigError(f"{credential.env} holds a space or control character inside "
-                              "the key; set it to the key alone")
+            raise ConfigError(
+                f"{credential.env} holds a space or control character inside "
+                "the key; set it to the key alone"
+            )
         if value:
             secrets[credential.env] = value
-        elif credential.required and required and not (
-                credential.option and getattr(options, credential.option, None)):
+        elif (
+            credential.required
+            and required
+            and not (credential.option and getattr(options, credential.option, None))
+        ):
             raise MissingKeyError(cls.name, credential.env, credential.option)
     return secrets

@@ -50,10 +50,15 @@ class Estimate:
         return math.ceil(self.characters / CHARS_PER_TOKEN)
 
 
-async def estimate_run(plan: ProviderPlan, articles: Sequence[Article], *,
-                       targets: Sequence[str] | None, variants: Sequence[str],
-                       shard: Shard | None = None,
-                       cache: TranslationCache | None = None) -> Estimate:
+async def estimate_run(
+    plan: ProviderPlan,
+    articles: Sequence[Article],
+    *,
+    targets: Sequence[str] | None,
+    variants: Sequence[str],
+    shard: Shard | None = None,
+    cache: TranslationCache | None = None,
+) -> Estimate:
     async with open_provider(plan) as provider:
         if targets and provider.uses_http:
             chosen = list(targets)
@@ -65,16 +70,27 @@ async def estimate_run(plan: ProviderPlan, articles: Sequence[Article], *,
         identity = provider.identity()
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
         to_send = items if cache is None else _not_cached(items, cache, identity)
-        requests = sum(request_count(batch, provider.limits)
-                       for batch in make_batches(to_send, provider.limits))
+        requests = sum(
+            request_count(batch, provider.limits)
+            for batch in make_batches(to_send, provider.limits)
+        )
     characters = sum(len(item.text) for item in to_send)
     cost, source = price(plan, characters, identity)
-    return Estimate(plan.instance.name, chosen, len(items), len(items) - len(to_send), requests,
-                    characters, cost, source)
+    return Estimate(
+        plan.instance.name,
+        chosen,
+        len(items),
+        len(items) - len(to_send),
+        requests,
+        characters,
+        cost,
+        source,
+    )
 
 
-def _not_cached(items: list[WorkItem], cache: TranslationCache,
-                identity: dict[str, Any]) -> list[WorkItem]:
+def _not_cached(
+    items: list[WorkItem], cache: TranslationCache, identity: dict[str, Any]
+) -> list[WorkItem]:
     """The items the cache does not hold: one grouped lookup, no values read."""
     keys = RequestKeys(identity)
     wanted = [keys(item.source_lang, item.target_lang, item.text) for item in items]
@@ -82,8 +98,9 @@ def _not_cached(items: list[WorkItem], cache: TranslationCache,
     return [item for item, key in zip(items, wanted, strict=True) if key not in held]
 
 
-def price(plan: ProviderPlan, characters: int,
-          identity: Mapping[str, Any] | None = None) -> tuple[float | None, str | None]:
+def price(
+    plan: ProviderPlan, characters: int, identity: Mapping[str, Any] | None = None
+) -> tuple[float | None, str | None]:
     """The cost and where its prices came from: the instance's own prices, else the
     shipped table's for the adapter and model (:mod:`harness.run.prices`)."""
     prices: Mapping[str, float] | None = plan.instance.prices
@@ -96,6 +113,8 @@ def price(plan: ProviderPlan, characters: int,
     if not prices:
         return None, None
     tokens = math.ceil(characters / CHARS_PER_TOKEN)
-    return (characters * prices.get("price_per_million_chars", 0.0)
-            + tokens * prices.get("price_per_million_input_tokens", 0.0)
-            + tokens * prices.get("price_per_million_output_tokens", 0.0)) / 1_000_000, source
+    return (
+        characters * prices.get("price_per_million_chars", 0.0)
+        + tokens * prices.get("price_per_million_input_tokens", 0.0)
+        + tokens * prices.get("price_per_million_output_tokens", 0.0)
+    ) / 1_000_000, source

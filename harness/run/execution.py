@@ -106,8 +106,12 @@ async def open_provider(plan: ProviderPlan) -> AsyncIterator[Provider]:
             await client.aclose()
 
 
-async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Sequence[Article],
-                         targets: Sequence[str] | None) -> list[str]:
+async def choose_targets(
+    provider: Provider,
+    plan: ProviderPlan,
+    articles: Sequence[Article],
+    targets: Sequence[str] | None,
+) -> list[str]:
     """The target languages, checked against the provider before any request."""
     # Start-up requests (a language list) get the same timeout as translations: a server
     # that trickles its answer must not hang the run.
@@ -118,8 +122,10 @@ async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Seque
         exc.args = (scrub_message(str(exc), provider.secrets.values()),)
         raise
     except TimeoutError:
-        raise TransientError(f"{plan.instance.name}: no answer to the start-up request within "
-                             f"{plan.settings.timeout:g} s (the timeout setting)") from None
+        raise TransientError(
+            f"{plan.instance.name}: no answer to the start-up request within "
+            f"{plan.settings.timeout:g} s (the timeout setting)"
+        ) from None
     sources = sorted({article.language for article in articles})
     chosen = list(targets or [])
     if not chosen:
@@ -135,23 +141,33 @@ async def choose_targets(provider: Provider, plan: ProviderPlan, articles: Seque
                 provider.check_pair(LangPair(source, target))
             except UnsupportedLanguageError as exc:
                 raise UnsupportedLanguageError(
-                    str(exc) + _suggestion(provider, source, target)) from None
+                    str(exc) + _suggestion(provider, source, target)
+                ) from None
     return chosen
 
 
 def _suggestion(provider: Provider, source: str, target: str) -> str:
     """``; did you mean pt?`` when the provider has a language close to ``target``."""
     pairs = provider.supported_pairs()
-    offered = ([p.target for p in pairs if p.source == source] if pairs is not None
-               else list(provider.language_table() or {}))
+    offered = (
+        [p.target for p in pairs if p.source == source]
+        if pairs is not None
+        else list(provider.language_table() or {})
+    )
     close = closest_lang(target, offered)
     return f"; did you mean --to {close}?" if close else ""
 
 
-def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Article],
-                 targets: Sequence[str], variants: Sequence[str],
-                 shard: Shard | None, references: Path | None = None,
-                 inputs: Sequence[dict[str, Any]] | None = None) -> RunHeader:
+def build_header(
+    plan: ProviderPlan,
+    provider: Provider,
+    articles: Sequence[Article],
+    targets: Sequence[str],
+    variants: Sequence[str],
+    shard: Shard | None,
+    references: Path | None = None,
+    inputs: Sequence[dict[str, Any]] | None = None,
+) -> RunHeader:
     sources = sorted({article.language for article in articles})
     return RunHeader(
         run_id=new_run_id(plan.instance.name),
@@ -166,8 +182,13 @@ def build_header(plan: ProviderPlan, provider: Provider, articles: Sequence[Arti
             "max_wait": plan.settings.max_wait,
         },
         articles=[
-            ArticleEntry(id=a.id, title=a.title, language=a.language, segments=len(a.segments),
-                         digests={v: a.digest(v) for v in a.variants})
+            ArticleEntry(
+                id=a.id,
+                title=a.title,
+                language=a.language,
+                segments=len(a.segments),
+                digests={v: a.digest(v) for v in a.variants},
+            )
             for a in articles
         ],
         source_lang=sources[0] if len(sources) == 1 else sources,
@@ -206,8 +227,7 @@ async def execute_run(
     async with open_provider(plan) as provider:
         chosen = await choose_targets(provider, plan, articles, targets)
         items = list(in_shard(plan_items(articles, variants, chosen), shard))
-        header = build_header(plan, provider, articles, chosen, variants, shard, references,
-                              inputs)
+        header = build_header(plan, provider, articles, chosen, variants, shard, references, inputs)
         if glossary is not None:
             header.glossary = glossary
         path = runs_dir / f"{header.run_id}.jsonl"
@@ -215,8 +235,17 @@ async def execute_run(
             writer.header(header)
             state = RunState(path, header, False, False)
             state.by_target.update({t: RunCounts() for t in chosen})
-            return await _drive(plan, provider, writer, items, state, cache=cache,
-                                control=control, on_start=on_start, on_record=on_record)
+            return await _drive(
+                plan,
+                provider,
+                writer,
+                items,
+                state,
+                cache=cache,
+                control=control,
+                on_start=on_start,
+                on_record=on_record,
+            )
 
 
 async def resume_run(
@@ -237,15 +266,31 @@ async def resume_run(
     with RunWriter(path, append=True) as writer:
         state = read_state(path)
         if state.complete:
-            return RunResult(state.run_id, path, plan.instance.name, state.counts, 0.0,
-                             state.by_target, already_complete=True)
+            return RunResult(
+                state.run_id,
+                path,
+                plan.instance.name,
+                state.counts,
+                0.0,
+                state.by_target,
+                already_complete=True,
+            )
         async with open_provider(plan) as provider:
             await choose_targets(provider, plan, articles, state.header.targets)
             copied = _copy_from_retried(state, writer)
             items = remaining_items(state.header, list(articles), state.done)
-            return await _drive(plan, provider, writer, items, state, cache=cache,
-                                control=control, on_start=on_start, on_record=on_record,
-                                copied=copied)
+            return await _drive(
+                plan,
+                provider,
+                writer,
+                items,
+                state,
+                cache=cache,
+                control=control,
+                on_start=on_start,
+                on_record=on_record,
+                copied=copied,
+            )
 
 
 async def retry_errors(
@@ -264,18 +309,31 @@ async def retry_errors(
     and an ok answer would have been copied), but fresh answers are stored in it.
     """
     if is_being_written(path):
-        raise RunLockedError(f"{path}: another harness process is still writing this run; "
-                             "retry its errors once it has finished")
+        raise RunLockedError(
+            f"{path}: another harness process is still writing this run; "
+            "retry its errors once it has finished"
+        )
     old = read_state(path)
     if old.complete and not old.failed:
-        return RunResult(old.run_id, path, plan.instance.name, old.counts, 0.0, old.by_target,
-                         already_complete=True)
+        return RunResult(
+            old.run_id,
+            path,
+            plan.instance.name,
+            old.counts,
+            0.0,
+            old.by_target,
+            already_complete=True,
+        )
     async with open_provider(plan) as provider:
         await choose_targets(provider, plan, articles, old.header.targets)
-        header = old.header.model_copy(update={
-            "run_id": new_run_id(plan.instance.name), "created": utc_now(),
-            "harness_version": __version__,
-            "retry_of": {"run_id": old.run_id, "file": path.name}})
+        header = old.header.model_copy(
+            update={
+                "run_id": new_run_id(plan.instance.name),
+                "created": utc_now(),
+                "harness_version": __version__,
+                "retry_of": {"run_id": old.run_id, "file": path.name},
+            }
+        )
         new_path = path.parent / f"{header.run_id}.jsonl"
         with RunWriter(new_path) as writer:
             writer.header(header)
@@ -283,9 +341,18 @@ async def retry_errors(
             state.by_target.update({t: RunCounts() for t in header.targets})
             copied = _copy_from_retried(state, writer)
             items = remaining_items(header, list(articles), state.done)
-            return await _drive(plan, provider, writer, items, state, cache=cache,
-                                control=control, on_start=on_start, on_record=on_record,
-                                copied=copied)
+            return await _drive(
+                plan,
+                provider,
+                writer,
+                items,
+                state,
+                cache=cache,
+                control=control,
+                on_start=on_start,
+                on_record=on_record,
+                copied=copied,
+            )
 
 
 def _copy_from_retried(state: RunState, writer: RunWriter) -> int:
@@ -304,10 +371,19 @@ def _copy_from_retried(state: RunState, writer: RunWriter) -> int:
     return copied
 
 
-async def _drive(plan: ProviderPlan, provider: Provider, writer: RunWriter,
-                 items: list[WorkItem], state: RunState, *, cache: TranslationCache | None,
-                 control: RunControl | None, on_start: OnStart | None,
-                 on_record: OnRecord | None, copied: int = 0) -> RunResult:
+async def _drive(
+    plan: ProviderPlan,
+    provider: Provider,
+    writer: RunWriter,
+    items: list[WorkItem],
+    state: RunState,
+    *,
+    cache: TranslationCache | None,
+    control: RunControl | None,
+    on_start: OnStart | None,
+    on_record: OnRecord | None,
+    copied: int = 0,
+) -> RunResult:
     """Send ``items``, then write the footer unless the run stopped early."""
     name = plan.instance.name
     cached = 0
@@ -323,8 +399,9 @@ async def _drive(plan: ProviderPlan, provider: Provider, writer: RunWriter,
         timing["sleep"] = control.sleep
     if control is not None and control.clock is not None:
         timing["clock"] = control.clock
-    runner = Runner(provider, plan.settings, writer, on_record=record, cache=cache,
-                    tally=state.tally, **timing)
+    runner = Runner(
+        provider, plan.settings, writer, on_record=record, cache=cache, tally=state.tally, **timing
+    )
     if control is not None:
         control.attach(runner)
     if on_start is not None:
@@ -335,13 +412,26 @@ async def _drive(plan: ProviderPlan, provider: Provider, writer: RunWriter,
     except RunStoppedError as exc:
         raise RunStoppedError(
             f"{exc} — the run stopped; finished segments are saved. Fix the cause, then "
-            f"resume with: {resume_command(writer.path)}", exc.cause,
+            f"resume with: {resume_command(writer.path)}",
+            exc.cause,
         ) from exc.cause
     except RunWriteError as exc:
-        raise RunWriteError(f"{exc}; the lines written before are kept: make room, then "
-                            f"resume with: {resume_command(writer.path)}") from None
+        raise RunWriteError(
+            f"{exc}; the lines written before are kept: make room, then "
+            f"resume with: {resume_command(writer.path)}"
+        ) from None
     if not runner.stopped:
         writer.footer(state.tally.footer())
-    return RunResult(state.run_id, writer.path, name, counts,
-                     time.monotonic() - started, state.by_target, runner.stopped,
-                     runner.requests, cached, copied, causes=state.tally.top_causes())
+    return RunResult(
+        state.run_id,
+        writer.path,
+        name,
+        counts,
+        time.monotonic() - started,
+        state.by_target,
+        runner.stopped,
+        runner.requests,
+        cached,
+        copied,
+        causes=state.tally.top_causes(),
+    )

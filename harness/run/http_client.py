@@ -34,15 +34,20 @@ from harness.run.stream_transport import StreamTransport
 #: characters is about 1 MB of JSON; 32 MiB leaves room for chatty LLM answers.
 MAX_RESPONSE_BYTES = 32 * 2**20
 _ACCEPTED_ENCODINGS = "gzip, deflate"
-_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
-                    "all_proxy")
+_PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+)
 
 
 class _LimitedStream(httpx.AsyncByteStream):
     """A body decoded here (gzip or deflate) and cut off past ``limit`` decoded bytes."""
 
-    def __init__(self, stream: httpx.AsyncByteStream, encoding: str, limit: int,
-                 host: str) -> None:
+    def __init__(self, stream: httpx.AsyncByteStream, encoding: str, limit: int, host: str) -> None:
         self._stream = stream
         # wbits MAX_WBITS | 32 reads both the gzip and the zlib ("deflate") framing.
         self._decoder = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding else None
@@ -50,8 +55,10 @@ class _LimitedStream(httpx.AsyncByteStream):
         self._host = host
 
     def _too_large(self) -> BadResponseError:
-        return BadResponseError(f"the answer from {self._host} is larger than "
-                                f"{self._limit // 2**20} MiB (decoded); refused")
+        return BadResponseError(
+            f"the answer from {self._host} is larger than "
+            f"{self._limit // 2**20} MiB (decoded); refused"
+        )
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         total = 0
@@ -67,8 +74,9 @@ class _LimitedStream(httpx.AsyncByteStream):
                 try:
                     data = self._decoder.decompress(pending, self._limit - total + 1)
                 except zlib.error as exc:
-                    raise BadResponseError(f"the answer from {self._host} is not valid "
-                                           f"compressed data ({exc})") from None
+                    raise BadResponseError(
+                        f"the answer from {self._host} is not valid compressed data ({exc})"
+                    ) from None
                 total += len(data)
                 if total > self._limit:
                     raise self._too_large()
@@ -89,8 +97,7 @@ class _LimitedStream(httpx.AsyncByteStream):
 class ProviderTransport(StreamTransport):
     """:class:`StreamTransport` with answers decoded here and limited in size."""
 
-    def __init__(self, connections: int,
-                 max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
+    def __init__(self, connections: int, max_response_bytes: int = MAX_RESPONSE_BYTES) -> None:
         super().__init__(connections)
         self.max_response_bytes = max_response_bytes
 
@@ -103,18 +110,25 @@ class ProviderTransport(StreamTransport):
             encoding = ""
         elif encoding not in ("gzip", "x-gzip", "deflate"):
             await stream.aclose()
-            raise BadResponseError(f"{request.url.host} answered with content-encoding "
-                                   f"{encoding!r}, which was not asked for")
+            raise BadResponseError(
+                f"{request.url.host} answered with content-encoding "
+                f"{encoding!r}, which was not asked for"
+            )
         limited = _LimitedStream(stream, encoding, self.max_response_bytes, request.url.host)
         if not encoding:
             response.stream = limited
             return response
         # Decoded here, so the headers must not make httpx decode (or count) it again.
-        headers = [(name, value) for name, value in response.headers.raw
-                   if name.lower() not in (b"content-encoding", b"content-length")]
+        headers = [
+            (name, value)
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length")
+        ]
         return httpx.Response(
-            status_code=response.status_code, headers=headers,
-            stream=limited, extensions=response.extensions,
+            status_code=response.status_code,
+            headers=headers,
+            stream=limited,
+            extensions=response.extensions,
         )
 
 
@@ -127,7 +141,6 @@ def build_client(settings: RunSettings) -> httpx.AsyncClient:
         timeout=httpx.Timeout(settings.timeout),
         limits=limits,
         transport=None if proxied else ProviderTransport(connections),
-        headers={"User-Agent": f"harness/{__version__}",
-                 "Accept-Encoding": _ACCEPTED_ENCODINGS},
+        headers={"User-Agent": f"harness/{__version__}", "Accept-Encoding": _ACCEPTED_ENCODINGS},
         follow_redirects=False,
     )

@@ -58,10 +58,13 @@ def plan_provider(
     instance = resolve_instance(config, name, registry)
     cls = registry.load(instance.adapter)
     options = build_options(cls, instance, overrides or {})
-    secrets = collect_secrets(cls, os.environ if environ is None else environ,
-                              required=require_keys, options=options)
-    run_settings = replace(instance.settings, **{k: v for k, v in (settings or {}).items()
-                                                 if v is not None})
+    secrets = collect_secrets(
+        cls, os.environ if environ is None else environ, required=require_keys, options=options
+    )
+    run_settings = replace(
+        instance.settings, **{k: v for k, v in (settings or {}).items() if v is not None}
+    )
     return ProviderPlan(instance, cls, options, secrets, run_settings)
+
 
 __all__ = ["ProviderPlan", "build_client", "plan_provider"]

@@ -44,8 +44,9 @@ def normalise_lang(code: str) -> str:
     except (LanguageTagError, ValueError):
         language = None
     if language is None or language.language in (None, "und") or not language.is_valid():
-        raise UsageError(f"{code!r} is not a language code; use BCP-47 tags such as es, "
-                         "pt-PT or ca-valencia")
+        raise UsageError(
+            f"{code!r} is not a language code; use BCP-47 tags such as es, pt-PT or ca-valencia"
+        )
     return str(_minimal(language))
 
 

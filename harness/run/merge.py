@@ -52,15 +52,18 @@ def merge_runs(paths: Sequence[Path], out_dir: Path, output: Path | None = None)
     shards = _check_shards(paths)
     first = RunFile(paths[0]).header
     # Extra header keys (added by newer versions) carry over from the first shard.
-    header = first.model_copy(update={
-        "run_id": new_run_id(first.provider_name),
-        "created": utc_now(),
-        "harness_version": __version__,
-        "shard": None,
-        "retry_of": None,
-        "merged_from": [{"run_id": RunFile(p).run_id, "file": p.name, "shard": str(s)}
-                        for p, s in shards],
-    })
+    header = first.model_copy(
+        update={
+            "run_id": new_run_id(first.provider_name),
+            "created": utc_now(),
+            "harness_version": __version__,
+            "shard": None,
+            "retry_of": None,
+            "merged_from": [
+                {"run_id": RunFile(p).run_id, "file": p.name, "shard": str(s)} for p, s in shards
+            ],
+        }
+    )
     target = output or out_dir / f"{header.run_id}.jsonl"
     partial = target.with_name(target.name + ".partial")
     tally = Tally()
@@ -81,7 +84,8 @@ def merge_runs(paths: Sequence[Path], out_dir: Path, output: Path | None = None)
                         raise RunFileError(f"{path}:{number}: segment {key} appears twice")
                     if not shard.holds(key):
                         raise RunFileError(
-                            f"{path}:{number}: segment {key} does not belong to shard {shard}")
+                            f"{path}:{number}: segment {key} does not belong to shard {shard}"
+                        )
                     seen.add(key)
                     writer.write_line(line)
                     tally.add(record)
@@ -109,16 +113,22 @@ def _check_shards(paths: Sequence[Path]) -> list[tuple[Path, Shard]]:
             first = header
         for key in SAME_IN_EVERY_SHARD:
             if getattr(header, key, None) != getattr(first, key, None):
-                raise RunFileError(f"{path}: its {key} differs from {first_path}'s; "
-                                   "these files are not shards of one run")
+                raise RunFileError(
+                    f"{path}: its {key} differs from {first_path}'s; "
+                    "these files are not shards of one run"
+                )
         if run.footer() is None:
-            raise RunFileError(f"{path}: shard {shard} is incomplete; finish it first with: "
-                               f"harness run --resume {path}")
+            raise RunFileError(
+                f"{path}: shard {shard} is incomplete; finish it first with: "
+                f"harness run --resume {path}"
+            )
         found.append((path, shard))
     counts = {shard.count for _, shard in found}
     if len(counts) != 1:
-        raise RunFileError(f"the files split the work differently: shard counts "
-                           f"{', '.join(str(c) for c in sorted(counts))}")
+        raise RunFileError(
+            f"the files split the work differently: shard counts "
+            f"{', '.join(str(c) for c in sorted(counts))}"
+        )
     count = counts.pop()
     indices = [shard.index for _, shard in found]
     twice = sorted({i for i in indices if indices.count(i) > 1})

@@ -51,8 +51,7 @@ class Backoff:
 class Pacing:
     """Concurrency slots, request spacing and ``Retry-After`` pauses, adapting to 429s."""
 
-    def __init__(self, concurrency: int, rate: float | None, *, clock: Clock,
-                 sleep: Sleep) -> None:
+    def __init__(self, concurrency: int, rate: float | None, *, clock: Clock, sleep: Sleep) -> None:
         self.max_concurrency = max(1, concurrency)
         self.concurrency = self.max_concurrency
         self.max_rate = rate
@@ -95,8 +94,14 @@ class Pacing:
         self._tickets += 1
         return self._tickets
 
-    def release(self, ticket: int, *, ok: bool = False, rate_limited: bool = False,
-                retry_after: float | None = None) -> None:
+    def release(
+        self,
+        ticket: int,
+        *,
+        ok: bool = False,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         """Give the slot back and tell how the request went."""
         if rate_limited:
             self._on_rate_limited(ticket, retry_after)

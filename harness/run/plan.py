@@ -50,7 +50,9 @@ class WorkItem:
 
 
 def plan_items(
-    articles: Sequence[Article], variants: Sequence[str], targets: Sequence[str],
+    articles: Sequence[Article],
+    variants: Sequence[str],
+    targets: Sequence[str],
     source_lang: str | None = None,
 ) -> list[WorkItem]:
     """Every (article, target, variant, segment) in a stable order.
@@ -62,10 +64,12 @@ def plan_items(
     for article in articles:
         language = source_lang or article.language  # properties: read once per article
         sendable = [variant for variant in variants if variant in article.variants]
-        items += [WorkItem(article.id, seg, index, variant, language, target)
-                  for target in targets
-                  for variant in sendable
-                  for index, seg in enumerate(article.segments)]
+        items += [
+            WorkItem(article.id, seg, index, variant, language, target)
+            for target in targets
+            for variant in sendable
+            for index, seg in enumerate(article.segments)
+        ]
     return items
 
 

@@ -34,8 +34,7 @@ class PriceTable:
         models = entry.get("models")
         if isinstance(models, Mapping):
             found = models.get(model) if model else None
-            return {k: float(v) for k, v in found.items()} if isinstance(found, Mapping) \
-                else None
+            return {k: float(v) for k, v in found.items()} if isinstance(found, Mapping) else None
         return {k: float(v) for k, v in entry.items() if k.startswith("price_per_million_")}
 
 

@@ -100,9 +100,14 @@ def read_state(path: Path, *, repair: bool = True) -> RunState:
     return state
 
 
-def rebuild_provider(header: RunHeader, *, config: Config, registry: Registry,
-                     settings: Mapping[str, Any] | None = None,
-                     environ: Mapping[str, str] | None = None) -> ProviderPlan:
+def rebuild_provider(
+    header: RunHeader,
+    *,
+    config: Config,
+    registry: Registry,
+    settings: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> ProviderPlan:
     """The provider plan of a run, from its header; the key comes from the environment."""
     identity = header.provider
     name, adapter = str(identity["name"]), str(identity["adapter"])
@@ -115,17 +120,20 @@ def rebuild_provider(header: RunHeader, *, config: Config, registry: Registry,
     try:
         options = cls.Options(**identity.get("options", {}))
     except ValidationError as exc:
-        raise ConfigError(f"options of {adapter} in the run header no longer validate: "
-                          f"{exc.errors()[0]['msg']}") from None
+        raise ConfigError(
+            f"options of {adapter} in the run header no longer validate: {exc.errors()[0]['msg']}"
+        ) from None
     configured = config.instances.get(name)
     if configured is not None and configured.adapter == adapter:
         instance = replace(configured, options=identity.get("options", {}))
     else:
-        instance = ProviderInstance(name, adapter, identity.get("options", {}), config.defaults,
-                                    "run header")
+        instance = ProviderInstance(
+            name, adapter, identity.get("options", {}), config.defaults, "run header"
+        )
     secrets = collect_secrets(cls, os.environ if environ is None else environ)
-    run_settings = replace(instance.settings, **{k: v for k, v in (settings or {}).items()
-                                                 if v is not None})
+    run_settings = replace(
+        instance.settings, **{k: v for k, v in (settings or {}).items() if v is not None}
+    )
     return ProviderPlan(instance, cls, options, secrets, run_settings)
 
 
@@ -152,8 +160,7 @@ def rebuild_articles(header: RunHeader, root: Path) -> list[Article]:
     return articles
 
 
-def remaining_items(header: RunHeader, articles: list[Article],
-                    skip: set[str]) -> list[WorkItem]:
+def remaining_items(header: RunHeader, articles: list[Article], skip: set[str]) -> list[WorkItem]:
     """The run's plan (shard applied) without the segments in ``skip``."""
     items = plan_items(articles, list(header.variants), list(header.targets))
     shard = Shard.from_header(header.shard)

@@ -46,22 +46,30 @@ def _strings(table: Mapping[str, Any], key: str, where: str) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-def parse_run_table(table: Mapping[str, Any], where: str = "harness.toml [run]",
-                    base: Path | None = None) -> RunTable:
+def parse_run_table(
+    table: Mapping[str, Any], where: str = "harness.toml [run]", base: Path | None = None
+) -> RunTable:
     """The table, checked; ``base`` is the folder relative ``inputs`` start from."""
     unknown = set(table) - set(KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"known: {', '.join(KEYS)}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(KEYS)}"
+        )
     variants = _strings(table, "variants", where)
     bad = [v for v in variants if v not in VARIANTS]
     if bad:
-        raise ConfigError(f"{where}: unknown variant(s) {', '.join(bad)}; "
-                          f"one of {', '.join(VARIANTS)}")
+        raise ConfigError(
+            f"{where}: unknown variant(s) {', '.join(bad)}; one of {', '.join(VARIANTS)}"
+        )
     try:
         targets = normalise_langs(_strings(table, "targets", where))
     except UsageError as exc:  # about one code: say where it came from
         raise ConfigError(f"{where}: targets: {exc}") from None
     inputs = [(base or Path.cwd()) / path for path in _strings(table, "inputs", where)]
-    return RunTable(_strings(table, "providers", where), targets,
-                    _strings(table, "articles", where), variants, inputs)
+    return RunTable(
+        _strings(table, "providers", where),
+        targets,
+        _strings(table, "articles", where),
+        variants,
+        inputs,
+    )

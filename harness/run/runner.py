@@ -109,8 +109,9 @@ class Runner:
 
     async def run(self, items: Iterable[WorkItem]) -> RunCounts:
         queue = make_batches(self._not_cached(items), self.provider.limits)
-        workers = [asyncio.create_task(self._worker(queue))
-                   for _ in range(self.pacing.max_concurrency)]
+        workers = [
+            asyncio.create_task(self._worker(queue)) for _ in range(self.pacing.max_concurrency)
+        ]
         try:
             await asyncio.gather(*workers)
         finally:
@@ -144,8 +145,13 @@ class Runner:
         keys = [self._cache_key(item) for item in items]
         hits = cache.get_many(keys)
         misses = [item for item, key in zip(items, keys, strict=True) if key not in hits]
-        self._write([self._record(item, hits[key], None, 0, 0.0, cached=True)
-                     for item, key in zip(items, keys, strict=True) if key in hits])
+        self._write(
+            [
+                self._record(item, hits[key], None, 0, 0.0, cached=True)
+                for item, key in zip(items, keys, strict=True)
+                if key in hits
+            ]
+        )
         return misses
 
     def _cache_key(self, item: WorkItem) -> str:
@@ -180,14 +186,22 @@ class Runner:
                 error, attempts, seconds = failed.error, failed.attempts, failed.seconds
         # The backend's time only: pacing, backoff and Retry-After waits are the harness's.
         latency_ms = round(seconds * 1000 / len(batch.items), 3)
-        self._write([
-            self._record(item, outputs[position] if outputs is not None else None, error,
-                         attempts, latency_ms)
-            for position, item in enumerate(batch.items)
-        ])
+        self._write(
+            [
+                self._record(
+                    item,
+                    outputs[position] if outputs is not None else None,
+                    error,
+                    attempts,
+                    latency_ms,
+                )
+                for position, item in enumerate(batch.items)
+            ]
+        )
 
-    async def _send_pieces(self, item: WorkItem, pieces: list[str],
-                           pair: LangPair) -> tuple[Translation, int, float]:
+    async def _send_pieces(
+        self, item: WorkItem, pieces: list[str], pair: LangPair
+    ) -> tuple[Translation, int, float]:
         translated: list[Translation] = []
         attempts, seconds = 0, 0.0
         for group in piece_groups(pieces, self.provider.limits):
@@ -202,13 +216,21 @@ class Runner:
             attempts += used
             seconds += took
         flags = tuple(sorted({flag for t in translated for flag in t.flags} | {"split"}))
-        return Translation(
-            join_pieces([t.text for t in translated], pair.target), _sum_usage(translated),
-            translated[0].engine if translated else None, flags, {"pieces": len(pieces)},
-        ), attempts, seconds
+        return (
+            Translation(
+                join_pieces([t.text for t in translated], pair.target),
+                _sum_usage(translated),
+                translated[0].engine if translated else None,
+                flags,
+                {"pieces": len(pieces)},
+            ),
+            attempts,
+            seconds,
+        )
 
-    async def _send(self, segments: list[Segment],
-                    pair: LangPair) -> tuple[list[Translation], int, float]:
+    async def _send(
+        self, segments: list[Segment], pair: LangPair
+    ) -> tuple[list[Translation], int, float]:
         """One request with retries: the translations, the attempts it took and the seconds
         the backend took to give the last answer."""
         attempts = 0
@@ -224,8 +246,10 @@ class Runner:
             except ProviderError as exc:
                 retry_after = getattr(exc, "retry_after", None)
                 self.pacing.release(
-                    ticket, rate_limited=isinstance(exc, RateLimitError) or exc.status == 429,
-                    retry_after=retry_after)
+                    ticket,
+                    rate_limited=isinstance(exc, RateLimitError) or exc.status == 429,
+                    retry_after=retry_after,
+                )
                 error = exc
             except Exception as exc:  # a bug in an adapter fails its segments, not the run
                 self.pacing.release(ticket)
@@ -241,7 +265,9 @@ class Runner:
             if retry_after is not None and retry_after > self.settings.max_wait:
                 error = WaitTooLongError(
                     f"the backend asks to wait {retry_after:.0f} s before the next request, "
-                    f"longer than max_wait ({self.settings.max_wait:g} s)", status=error.status)
+                    f"longer than max_wait ({self.settings.max_wait:g} s)",
+                    status=error.status,
+                )
             if error.fatal:
                 if self._fatal is None:
                     self._fatal = error
@@ -266,41 +292,73 @@ class Runner:
     def _scrub(self, message: str) -> str:
         return scrub_message(message, self.provider.secrets.values())
 
-    def write_result(self, item: WorkItem, translation: Translation | None,
-                     error: BaseException | None, *, attempts: int = 1,
-                     latency_ms: float = 0.0, cached: bool = False,
-                     extra: dict[str, Any] | None = None) -> None:
+    def write_result(
+        self,
+        item: WorkItem,
+        translation: Translation | None,
+        error: BaseException | None,
+        *,
+        attempts: int = 1,
+        latency_ms: float = 0.0,
+        cached: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         """Write a segment that was answered elsewhere (a batch service) as a run would."""
-        self._write([self._record(item, translation, error, attempts, latency_ms,
-                                  cached=cached, extra=extra)])
+        self._write(
+            [
+                self._record(
+                    item, translation, error, attempts, latency_ms, cached=cached, extra=extra
+                )
+            ]
+        )
 
-    def _record(self, item: WorkItem, translation: Translation | None,
-                error: BaseException | None, attempts: int, latency_ms: float,
-                *, cached: bool = False, extra: dict[str, Any] | None = None) -> SegmentRecord:
+    def _record(
+        self,
+        item: WorkItem,
+        translation: Translation | None,
+        error: BaseException | None,
+        attempts: int,
+        latency_ms: float,
+        *,
+        cached: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> SegmentRecord:
         flags: list[str] = []
         text = item.text  # a property: read once
         if translation is not None and len(translation.text) > max_output_chars(text):
             # A backend that answers megabytes for a paragraph is broken or hostile; scoring
             # such a line would take minutes and gigabytes.
-            error = BadResponseError(f"{len(translation.text)} characters of output for "
-                                     f"{len(text)} of source")
+            error = BadResponseError(
+                f"{len(translation.text)} characters of output for {len(text)} of source"
+            )
             translation = None
         if translation is not None:
             translation = valid_unicode(translation)
             flags = list(translation.flags)
-            if self.truncation.looks_truncated(text, translation.text, item.source_lang,
-                                               item.target_lang):
+            if self.truncation.looks_truncated(
+                text, translation.text, item.source_lang, item.target_lang
+            ):
                 flags.append(SUSPECT_TRUNCATION)
             if self.cache is not None and not cached and SUSPECT_TRUNCATION not in flags:
                 self.cache.put(self._cache_key(item), translation)
         return SegmentRecord(
-            id=item.key, article=item.article, segment=item.segment.id, variant=item.variant,
-            index=item.index, source_lang=item.source_lang, target_lang=item.target_lang,
+            id=item.key,
+            article=item.article,
+            segment=item.segment.id,
+            variant=item.variant,
+            index=item.index,
+            source_lang=item.source_lang,
+            target_lang=item.target_lang,
             source=text,
             output=translation.text if translation is not None else None,
-            error=(_error_record(error, self._scrub)
-                   if translation is None and error is not None else None),
-            attempts=attempts, latency_ms=latency_ms, cached=cached,
+            error=(
+                _error_record(error, self._scrub)
+                if translation is None and error is not None
+                else None
+            ),
+            attempts=attempts,
+            latency_ms=latency_ms,
+            cached=cached,
             usage=translation.usage.as_dict() if translation is not None else {},
             engine=translation.engine if translation is not None else None,
             flags=flags,
@@ -335,9 +393,11 @@ def _sum_usage(translations: Sequence[Translation]) -> Usage:
 
 def _error_record(error: BaseException, scrub: Callable[[str], str]) -> SegmentError:
     status = getattr(error, "status", None)
-    return SegmentError(type=type(error).__name__,
-                        message=scrub(str(error)) or type(error).__name__,
-                        status=status if isinstance(status, int) else None)
+    return SegmentError(
+        type=type(error).__name__,
+        message=scrub(str(error)) or type(error).__name__,
+        status=status if isinstance(status, int) else None,
+    )
 
 
 #: Flag of an output whose invalid code points (lone surrogates) were replaced by U+FFFD.
@@ -360,10 +420,13 @@ def valid_unicode(translation: Translation) -> Translation:
             json.dumps(translation.detail, ensure_ascii=False).encode("utf-8")
         translation.text.encode("utf-8")
     except UnicodeEncodeError:
-        detail = json.loads(_replace_surrogates(json.dumps(translation.detail,
-                                                           ensure_ascii=False)))
-        return replace(translation, text=_replace_surrogates(translation.text), detail=detail,
-                       flags=(*translation.flags, INVALID_UNICODE))
+        detail = json.loads(_replace_surrogates(json.dumps(translation.detail, ensure_ascii=False)))
+        return replace(
+            translation,
+            text=_replace_surrogates(translation.text),
+            detail=detail,
+            flags=(*translation.flags, INVALID_UNICODE),
+        )
     return translation
 
 

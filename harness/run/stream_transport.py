@@ -48,8 +48,9 @@ class _Connection:
 
     __slots__ = ("origin", "reader", "writer")
 
-    def __init__(self, origin: _Origin, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, origin: _Origin, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         self.origin = origin
         self.reader, self.writer = reader, writer
 
@@ -64,8 +65,14 @@ class _Connection:
 class _Head:
     __slots__ = ("headers", "keep_alive", "length", "reason", "status")
 
-    def __init__(self, status: int, reason: bytes, headers: list[tuple[bytes, bytes]],
-                 length: int, keep_alive: bool) -> None:
+    def __init__(
+        self,
+        status: int,
+        reason: bytes,
+        headers: list[tuple[bytes, bytes]],
+        length: int,
+        keep_alive: bool,
+    ) -> None:
         self.status, self.reason, self.headers = status, reason, headers
         self.length, self.keep_alive = length, keep_alive
 
@@ -81,8 +88,7 @@ class StreamTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         scheme = request.url.scheme
         if scheme not in _DEFAULT_PORTS:
-            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}",
-                                            request=request)
+            raise httpx.UnsupportedProtocol(f"unsupported URL scheme {scheme!r}", request=request)
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
         if self._slots.locked():  # every connection busy: wait, up to the pool timeout
             try:
@@ -94,10 +100,14 @@ class StreamTransport(httpx.AsyncBaseTransport):
             await self._slots.acquire()  # a free slot: returns at once, no timer needed
         connection: _Connection | None = None
         try:
-            origin = (scheme, request.url.raw_host.decode("ascii"),
-                      request.url.port or _DEFAULT_PORTS[scheme])
+            origin = (
+                scheme,
+                request.url.raw_host.decode("ascii"),
+                request.url.port or _DEFAULT_PORTS[scheme],
+            )
             connection = self._checkout(origin) or await self._connect(
-                origin, timeouts.get("connect"), request)
+                origin, timeouts.get("connect"), request
+            )
             await _send(connection, request, timeouts.get("write"))
             head = await _receive_head(connection, timeouts.get("read"), request)
         except BaseException:
@@ -106,7 +116,8 @@ class StreamTransport(httpx.AsyncBaseTransport):
             self._slots.release()
             raise
         return httpx.Response(
-            head.status, headers=head.headers,
+            head.status,
+            headers=head.headers,
             stream=_Body(self, connection, head, timeouts.get("read"), request),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": head.reason},
         )
@@ -128,18 +139,24 @@ class StreamTransport(httpx.AsyncBaseTransport):
             connection.close()
         self._slots.release()
 
-    async def _connect(self, origin: _Origin, timeout: float | None,
-                       request: httpx.Request) -> _Connection:
+    async def _connect(
+        self, origin: _Origin, timeout: float | None, request: httpx.Request
+    ) -> _Connection:
         scheme, host, port = origin
         context = self._tls() if scheme == "https" else None
         try:
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(
-                    host, port, ssl=context, server_hostname=host if context else None,
-                    limit=_READ_SIZE)
+                    host,
+                    port,
+                    ssl=context,
+                    server_hostname=host if context else None,
+                    limit=_READ_SIZE,
+                )
         except TimeoutError:
-            raise httpx.ConnectTimeout(f"no connection to {host}:{port} in time",
-                                       request=request) from None
+            raise httpx.ConnectTimeout(
+                f"no connection to {host}:{port} in time", request=request
+            ) from None
         except OSError as exc:
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
         return _Connection(origin, reader, writer)
@@ -157,8 +174,7 @@ class StreamTransport(httpx.AsyncBaseTransport):
         self._idle.clear()
 
 
-async def _send(connection: _Connection, request: httpx.Request,
-                timeout: float | None) -> None:
+async def _send(connection: _Connection, request: httpx.Request, timeout: float | None) -> None:
     lines = [b"%s %s HTTP/1.1\r\n" % (request.method.encode("ascii"), request.url.raw_path)]
     chunked = False
     for name, value in request.headers.raw:
@@ -185,8 +201,9 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data) if data else b""
 
 
-async def _write(connection: _Connection, data: bytes, timeout: float | None,
-                 request: httpx.Request) -> None:
+async def _write(
+    connection: _Connection, data: bytes, timeout: float | None, request: httpx.Request
+) -> None:
     writer = connection.writer
     try:
         writer.write(data)
@@ -201,8 +218,14 @@ async def _write(connection: _Connection, data: bytes, timeout: float | None,
         raise httpx.WriteError(str(exc) or type(exc).__name__, request=request) from exc
 
 
-async def _read(connection: _Connection, timeout: float | None, request: httpx.Request,
-                *, until: bytes = b"", size: int = _READ_SIZE) -> bytes:
+async def _read(
+    connection: _Connection,
+    timeout: float | None,
+    request: httpx.Request,
+    *,
+    until: bytes = b"",
+    size: int = _READ_SIZE,
+) -> bytes:
     """Up to ``size`` bytes, or everything through ``until``; b"" at the end of the stream."""
     try:
         async with asyncio.timeout(timeout):
@@ -213,28 +236,33 @@ async def _read(connection: _Connection, timeout: float | None, request: httpx.R
         raise httpx.ReadTimeout("no answer in time", request=request) from None
     except asyncio.IncompleteReadError as exc:
         if exc.partial:
-            raise httpx.RemoteProtocolError("connection closed in the middle of the answer",
-                                            request=request) from None
+            raise httpx.RemoteProtocolError(
+                "connection closed in the middle of the answer", request=request
+            ) from None
         return b""
     except asyncio.LimitOverrunError:
-        raise httpx.RemoteProtocolError("answer head or chunk line too long",
-                                        request=request) from None
+        raise httpx.RemoteProtocolError(
+            "answer head or chunk line too long", request=request
+        ) from None
     except OSError as exc:
         raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
 
 
-async def _receive_head(connection: _Connection, timeout: float | None,
-                        request: httpx.Request) -> _Head:
+async def _receive_head(
+    connection: _Connection, timeout: float | None, request: httpx.Request
+) -> _Head:
     while True:
         raw = await _read(connection, timeout, request, until=b"\r\n\r\n")
         if not raw:
-            raise httpx.RemoteProtocolError("server closed the connection without answering",
-                                            request=request)
+            raise httpx.RemoteProtocolError(
+                "server closed the connection without answering", request=request
+            )
         lines = raw[:-4].split(b"\r\n")
         match = _STATUS_LINE.fullmatch(lines[0])
         if match is None:
-            raise httpx.RemoteProtocolError(f"not an HTTP/1.1 status line: {lines[0][:80]!r}",
-                                            request=request)
+            raise httpx.RemoteProtocolError(
+                f"not an HTTP/1.1 status line: {lines[0][:80]!r}", request=request
+            )
         status = int(match.group(2))
         if 100 <= status < 200:  # 100 Continue and friends: the real answer follows
             continue
@@ -242,15 +270,17 @@ async def _receive_head(connection: _Connection, timeout: float | None,
         for line in lines[1:]:
             name, colon, value = line.partition(b":")
             if not colon or not name or name[-1:] in b" \t" or line[:1] in b" \t":
-                raise httpx.RemoteProtocolError(f"malformed header line {line[:80]!r}",
-                                                request=request)
+                raise httpx.RemoteProtocolError(
+                    f"malformed header line {line[:80]!r}", request=request
+                )
             headers.append((name, value.strip(b" \t")))
         length, keep_alive = _framing(request, status, match.group(1) == b"1", headers)
         return _Head(status, match.group(3) or b"", headers, length, keep_alive)
 
 
-def _framing(request: httpx.Request, status: int, http11: bool,
-             headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
+def _framing(
+    request: httpx.Request, status: int, http11: bool, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, bool]:
     """The body's length (or _CHUNKED / _UNTIL_CLOSE) and whether the connection stays open."""
     lengths: set[bytes] = set()
     codings: list[bytes] = []
@@ -263,7 +293,7 @@ def _framing(request: httpx.Request, status: int, http11: bool,
             codings += [v.strip().lower() for v in value.split(b",")]
         elif lowered == b"connection":
             tokens.update(v.strip().lower() for v in value.split(b","))
-    keep_alive = (b"keep-alive" in tokens if not http11 else b"close" not in tokens)
+    keep_alive = b"keep-alive" in tokens if not http11 else b"close" not in tokens
     if request.headers.get("connection", "").lower() == "close":
         keep_alive = False
     if request.method == "HEAD" or status in (204, 304):
@@ -282,8 +312,14 @@ def _framing(request: httpx.Request, status: int, http11: bool,
 class _Body(httpx.AsyncByteStream):
     """The response body, read on demand; closing it returns the connection or closes it."""
 
-    def __init__(self, transport: StreamTransport, connection: _Connection, head: _Head,
-                 timeout: float | None, request: httpx.Request) -> None:
+    def __init__(
+        self,
+        transport: StreamTransport,
+        connection: _Connection,
+        head: _Head,
+        timeout: float | None,
+        request: httpx.Request,
+    ) -> None:
         self._transport = transport
         self._connection: _Connection | None = connection
         self._head = head
@@ -304,11 +340,13 @@ class _Body(httpx.AsyncByteStream):
                 yield data
         else:
             while length > 0:
-                data = await _read(connection, self._timeout, self._request,
-                                   size=min(length, _READ_SIZE))
+                data = await _read(
+                    connection, self._timeout, self._request, size=min(length, _READ_SIZE)
+                )
                 if not data:
-                    raise httpx.RemoteProtocolError("connection closed before the body ended",
-                                                    request=self._request)
+                    raise httpx.RemoteProtocolError(
+                        "connection closed before the body ended", request=self._request
+                    )
                 length -= len(data)
                 yield data
         self._finished = True
@@ -323,7 +361,9 @@ class _Body(httpx.AsyncByteStream):
             size = int(match.group(1), 16)
             if size == 0:
                 while (await _read(connection, timeout, request, until=b"\r\n")) not in (
-                        b"\r\n", b""):
+                    b"\r\n",
+                    b"",
+                ):
                     pass  # trailer fields: not used
                 return
             try:
@@ -332,8 +372,9 @@ class _Body(httpx.AsyncByteStream):
             except TimeoutError:
                 raise httpx.ReadTimeout("no answer in time", request=request) from None
             except asyncio.IncompleteReadError:
-                raise httpx.RemoteProtocolError("connection closed in the middle of a chunk",
-                                                request=request) from None
+                raise httpx.RemoteProtocolError(
+                    "connection closed in the middle of a chunk", request=request
+                ) from None
             if not data.endswith(b"\r\n"):
                 raise httpx.RemoteProtocolError("chunk not followed by CRLF", request=request)
             yield data[:-2]

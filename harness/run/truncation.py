@@ -34,8 +34,7 @@ class TruncationRule:
                 return self.targets[code]
         return self.default
 
-    def looks_truncated(self, source: str, output: str, source_lang: str,
-                        target_lang: str) -> bool:
+    def looks_truncated(self, source: str, output: str, source_lang: str, target_lang: str) -> bool:
         length = len(source.strip())
         if length < self.min_source_chars:
             return False
@@ -47,7 +46,8 @@ def default_rule() -> TruncationRule:
     with _DATA.open("rb") as fh:
         data = tomllib.load(fh)
     return TruncationRule(
-        float(data["default"]), int(data["min_source_chars"]),
+        float(data["default"]),
+        int(data["min_source_chars"]),
         {k: float(v) for k, v in data.get("targets", {}).items()},
         {k: float(v) for k, v in data.get("pairs", {}).items()},
     )

@@ -46,5 +46,8 @@ def learn_run_references(library: ReferenceLibrary, header: RunHeader) -> None:
 def missing_reference_notes(targets: Iterable[str], measured: Iterable[str]) -> list[str]:
     """One note per target language without any reference translation."""
     have = set(measured)
-    return [f"no reference translation for {t}: chrF and BLEU are not measured"
-            for t in dict.fromkeys(targets) if t not in have]
+    return [
+        f"no reference translation for {t}: chrF and BLEU are not measured"
+        for t in dict.fromkeys(targets)
+        if t not in have
+    ]

@@ -38,6 +38,7 @@ _FLUSH_EVERY = 5000
 # Judgements kept in memory; past this the oldest half is forgotten (flat memory).
 _RECENT = 5_000
 
+
 @dataclass(frozen=True, slots=True)
 class FactOutcome:
     """One fact of a segment in one output: kept (with how and the surface found) or lost.
@@ -57,14 +58,23 @@ class FactOutcome:
     end: int = -1
 
     def to_json(self) -> list[Any]:
-        return [self.key, self.kind, self.label, self.kept, self.how, self.found,
-                self.start, self.end]
+        return [
+            self.key,
+            self.kind,
+            self.label,
+            self.kept,
+            self.how,
+            self.found,
+            self.start,
+            self.end,
+        ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> FactOutcome:
         key, kind, label, kept, how, found, start, end = data
-        return cls(str(key), str(kind), str(label), bool(kept), str(how), str(found),
-                   int(start), int(end))
+        return cls(
+            str(key), str(kind), str(label), bool(kept), str(how), str(found), int(start), int(end)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +108,24 @@ class Judged:
         return self.stats.numbers_kept
 
     def to_json(self) -> list[Any]:
-        return [self.stats.to_json(), list(self.unexpected_texts),
-                [f.to_json() for f in self.facts], self.verdict, self.chatter]
+        return [
+            self.stats.to_json(),
+            list(self.unexpected_texts),
+            [f.to_json() for f in self.facts],
+            self.verdict,
+            self.chatter,
+        ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Judged:
         stats, unexpected, facts, verdict, chatter = data
-        return cls(FidelityStats.from_json(stats), tuple(str(t) for t in unexpected),
-                   tuple(FactOutcome.from_json(f) for f in facts), str(verdict), bool(chatter))
+        return cls(
+            FidelityStats.from_json(stats),
+            tuple(str(t) for t in unexpected),
+            tuple(FactOutcome.from_json(f) for f in facts),
+            str(verdict),
+            bool(chatter),
+        )
 
 
 def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
@@ -115,21 +135,43 @@ def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
     if judgement.language.fails:
         verdict = judgement.language.verdict
         return tuple(
-            [FactOutcome(f"name:{spec.id}", "name", spec.source, False, verdict)
-             for spec in judgement.names.judged]
-            + [FactOutcome(f"number:{mention.text}", "number", mention.text, False, verdict)
-               for mention in judgement.numbers.expected])
+            [
+                FactOutcome(f"name:{spec.id}", "name", spec.source, False, verdict)
+                for spec in judgement.names.judged
+            ]
+            + [
+                FactOutcome(f"number:{mention.text}", "number", mention.text, False, verdict)
+                for mention in judgement.numbers.expected
+            ]
+        )
     outcomes: list[FactOutcome] = []
     found_names = {match.id: match for match in judgement.names.found}
     for spec in judgement.names.judged:
         match = found_names.get(spec.id)
         if match is not None:
-            outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, True, match.how,
-                                        match.found, match.start, match.end))
+            outcomes.append(
+                FactOutcome(
+                    f"name:{spec.id}",
+                    "name",
+                    spec.source,
+                    True,
+                    match.how,
+                    match.found,
+                    match.start,
+                    match.end,
+                )
+            )
         else:
             miss = next((m for m in judgement.names.missing if m.id == spec.id), None)
-            outcomes.append(FactOutcome(f"name:{spec.id}", "name", spec.source, False,
-                                        miss.why if miss is not None else "missing"))
+            outcomes.append(
+                FactOutcome(
+                    f"name:{spec.id}",
+                    "name",
+                    spec.source,
+                    False,
+                    miss.why if miss is not None else "missing",
+                )
+            )
     # Numbers are matched mention by mention; a range split in two matches twice.
     pending = list(judgement.numbers.found)
     for mention in judgement.numbers.expected:
@@ -137,8 +179,18 @@ def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
         key = f"number:{mention.text}"
         if number is not None:
             pending = [m for m in pending if m.expected is not mention]
-            outcomes.append(FactOutcome(key, "number", mention.text, True, number.how,
-                                        number.found.text, number.found.start, number.found.end))
+            outcomes.append(
+                FactOutcome(
+                    key,
+                    "number",
+                    mention.text,
+                    True,
+                    number.how,
+                    number.found.text,
+                    number.found.start,
+                    number.found.end,
+                )
+            )
         else:
             outcomes.append(FactOutcome(key, "number", mention.text, False, "missing"))
     return tuple(outcomes)
@@ -147,9 +199,9 @@ def facts_of(judgement: PairJudgement) -> tuple[FactOutcome, ...]:
 def judged_from(judgement: PairJudgement) -> Judged:
     stats = judgement.stats
     unexpected = tuple(m.found for m in judgement.names.unexpected) + tuple(
-        m.text for m in judgement.numbers.unexpected)
-    return Judged(stats, unexpected, facts_of(judgement), judgement.verdict,
-                  bool(stats.chatter))
+        m.text for m in judgement.numbers.unexpected
+    )
+    return Judged(stats, unexpected, facts_of(judgement), judgement.verdict, bool(stats.chatter))
 
 
 @dataclass(frozen=True)
@@ -170,8 +222,13 @@ class Judge:
     ``problems`` holds one note per article that could not be loaded (its segments
     are judged on the run's own source text)."""
 
-    def __init__(self, book: ReferenceLibrary, memo: JudgementMemo | None = None,
-                 recent: int = _RECENT, glossary: Glossary | None = None) -> None:
+    def __init__(
+        self,
+        book: ReferenceLibrary,
+        memo: JudgementMemo | None = None,
+        recent: int = _RECENT,
+        glossary: Glossary | None = None,
+    ) -> None:
         self.book = book
         self.memo = memo
         self.glossary = glossary
@@ -191,25 +248,43 @@ class Judge:
         loaded = self.book.load(article_id)
         prepared = None
         if loaded.article is None:
-            self.problems.setdefault(article_id, f"{article_id}: {loaded.problem}; names and "
-                                     "numbers are read from the run's own source text")
+            self.problems.setdefault(
+                article_id,
+                f"{article_id}: {loaded.problem}; names and "
+                "numbers are read from the run's own source text",
+            )
         else:
             facts_file = loaded.article.path / FACTS_FILE
-            token = (hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
-                     if loaded.facts is not None and facts_file.is_file() else "no-facts")
-            prepared = _Prepared(loaded.facts, token,
-                                 {seg.id: seg.restored for seg in loaded.article.segments})
-            self.seen[article_id] = (loaded.article.digest("restored"),
-                                     loaded.facts is not None and loaded.facts.reviewed)
+            token = (
+                hashlib.blake2b(facts_file.read_bytes(), digest_size=16).hexdigest()
+                if loaded.facts is not None and facts_file.is_file()
+                else "no-facts"
+            )
+            prepared = _Prepared(
+                loaded.facts, token, {seg.id: seg.restored for seg in loaded.article.segments}
+            )
+            self.seen[article_id] = (
+                loaded.article.digest("restored"),
+                loaded.facts is not None and loaded.facts.reviewed,
+            )
         self._prepared[article_id] = prepared
         if len(self._prepared) > self.book.keep:
             self._prepared.popitem(last=False)
         return prepared
 
-    def inputs(self, article_id: str, segment: str, target: str, source_lang: str,
-               output: str, run_source: str, flags: tuple[str, ...] = (),
-               glossary: Glossary | None = None, *, own: bool = False
-               ) -> tuple[tuple[str, ...], SegmentFacts | None]:
+    def inputs(
+        self,
+        article_id: str,
+        segment: str,
+        target: str,
+        source_lang: str,
+        output: str,
+        run_source: str,
+        flags: tuple[str, ...] = (),
+        glossary: Glossary | None = None,
+        *,
+        own: bool = False,
+    ) -> tuple[tuple[str, ...], SegmentFacts | None]:
         """What a judgement reads, as a key (facts token, segment, source, the text sent,
         output, target, source language, glossary, flags), and the facts of the segment.
         The source is the restored text of the article's segment, or the run's own source
@@ -219,41 +294,98 @@ class Judge:
         prepared = None if own else self.prepared(article_id)
         restored = prepared.restored.get(segment) if prepared is not None else None
         if prepared is None or restored is None:
-            return ("", "", run_source, run_source, output, target, source_lang, digest,
-                    *flags), None
+            return (
+                "",
+                "",
+                run_source,
+                run_source,
+                output,
+                target,
+                source_lang,
+                digest,
+                *flags,
+            ), None
         facts = prepared.facts.for_segment(segment) if prepared.facts is not None else None
-        return (prepared.facts_token, segment, restored, run_source, output, target,
-                source_lang, digest, *flags), facts
+        return (
+            prepared.facts_token,
+            segment,
+            restored,
+            run_source,
+            output,
+            target,
+            source_lang,
+            digest,
+            *flags,
+        ), facts
 
-    def judgement(self, article_id: str, segment: str, target: str, source_lang: str,
-                  output: str, run_source: str, flags: tuple[str, ...] = (),
-                  glossary: Glossary | None = None, *, own: bool = False) -> PairJudgement:
+    def judgement(
+        self,
+        article_id: str,
+        segment: str,
+        target: str,
+        source_lang: str,
+        output: str,
+        run_source: str,
+        flags: tuple[str, ...] = (),
+        glossary: Glossary | None = None,
+        *,
+        own: bool = False,
+    ) -> PairJudgement:
         """The full judgement (every match and miss), not remembered: for drill-down."""
         glossary = glossary or self.glossary
-        key, facts = self.inputs(article_id, segment, target, source_lang, output, run_source,
-                                 flags, glossary, own=own)
-        return score_pair(key[2], output, target, source_lang, facts=facts, flags=flags,
-                          glossary=glossary, sent=run_source)
+        key, facts = self.inputs(
+            article_id, segment, target, source_lang, output, run_source, flags, glossary, own=own
+        )
+        return score_pair(
+            key[2],
+            output,
+            target,
+            source_lang,
+            facts=facts,
+            flags=flags,
+            glossary=glossary,
+            sent=run_source,
+        )
 
-    def __call__(self, article_id: str, segment: str, target: str, source_lang: str,
-                 output: str, run_source: str, flags: tuple[str, ...] = (),
-                 glossary: Glossary | None = None, *, own: bool = False) -> Judged:
+    def __call__(
+        self,
+        article_id: str,
+        segment: str,
+        target: str,
+        source_lang: str,
+        output: str,
+        run_source: str,
+        flags: tuple[str, ...] = (),
+        glossary: Glossary | None = None,
+        *,
+        own: bool = False,
+    ) -> Judged:
         """What reports keep of the judgement, each distinct :meth:`inputs` judged once."""
         glossary = glossary or self.glossary
-        key, facts = self.inputs(article_id, segment, target, source_lang, output, run_source,
-                                 flags, glossary, own=own)
+        key, facts = self.inputs(
+            article_id, segment, target, source_lang, output, run_source, flags, glossary, own=own
+        )
         known = self._recent.get(key)
         if known is not None:
             self.remembered += 1
             return known
         digest = ""
         if self.memo is not None:
-            digest = hashlib.blake2b("\0".join(key).encode("utf-8"),
-                                     digest_size=16).hexdigest()
+            digest = hashlib.blake2b("\0".join(key).encode("utf-8"), digest_size=16).hexdigest()
             known = self.memo.get(digest)
         if known is None:
-            known = judged_from(score_pair(key[2], output, target, source_lang, facts=facts,
-                                           flags=flags, glossary=glossary, sent=run_source))
+            known = judged_from(
+                score_pair(
+                    key[2],
+                    output,
+                    target,
+                    source_lang,
+                    facts=facts,
+                    flags=flags,
+                    glossary=glossary,
+                    sent=run_source,
+                )
+            )
             self.judged += 1
             if self.memo is not None:
                 self.memo.put(digest, known)
@@ -270,32 +402,31 @@ class Judge:
 class JudgementMemo:
     """Judgements already made, by key, in a scratch SQLite file (flat memory)."""
 
-    def __init__(self, directory: Path, name: str = "judged.sqlite", cache_kib: int = 16384
-                 ) -> None:
+    def __init__(
+        self, directory: Path, name: str = "judged.sqlite", cache_kib: int = 16384
+    ) -> None:
         self._db = sqlite3.connect(directory / name)
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             f"PRAGMA cache_size=-{int(cache_kib)};"
-            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;")
+            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;"
+        )
         self._pending: dict[str, str] = {}
 
     def get(self, key: str) -> Judged | None:
         payload = self._pending.get(key)
         if payload is None:
-            row = self._db.execute("SELECT payload FROM judged WHERE key = ?",
-                                   (key,)).fetchone()
+            row = self._db.execute("SELECT payload FROM judged WHERE key = ?", (key,)).fetchone()
             payload = row[0] if row else None
         return None if payload is None else Judged.from_json(json.loads(payload))
 
     def put(self, key: str, judged: Judged) -> None:
-        self._pending[key] = json.dumps(judged.to_json(), ensure_ascii=False,
-                                        separators=(",", ":"))
+        self._pending[key] = json.dumps(judged.to_json(), ensure_ascii=False, separators=(",", ":"))
         if len(self._pending) >= _FLUSH_EVERY:
             self.flush()
 
     def flush(self) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO judged VALUES (?, ?)",
-                             self._pending.items())
+        self._db.executemany("INSERT OR REPLACE INTO judged VALUES (?, ?)", self._pending.items())
         self._db.commit()
         self._pending.clear()
 

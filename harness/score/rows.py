@@ -33,8 +33,14 @@ from harness.score.gold import own_articles
 from harness.score.judging import FactOutcome, Judge
 from harness.score.textmetrics import bleu_tokenizer
 
-__all__ = ["FactOutcome", "SegmentRow", "TextMetrics", "scorer_signature", "segment_row",
-           "segment_rows"]
+__all__ = [
+    "FactOutcome",
+    "SegmentRow",
+    "TextMetrics",
+    "scorer_signature",
+    "segment_row",
+    "segment_rows",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +94,9 @@ class TextMetrics:
             self._bleu[tokenizer] = BLEU(tokenize=tokenizer)
         return self._bleu[tokenizer]
 
-    def stats(self, hypothesis: str, reference: str, target: str
-              ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    def stats(
+        self, hypothesis: str, reference: str, target: str
+    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
         chrf = self._chrf._extract_corpus_statistics([hypothesis], [[reference]])[0]
         bleu = self.bleu(target)._extract_corpus_statistics([hypothesis], [[reference]])[0]
         return tuple(float(x) for x in chrf), tuple(float(x) for x in bleu)
@@ -109,15 +116,20 @@ class TextMetrics:
         # sacreBLEU learns the number of references on first use; ours is always one.
         for metric in (self._chrf, self.bleu(target)):
             metric.num_refs = 1
-        return {"chrf": str(self._chrf.get_signature()),
-                "bleu": str(self.bleu(target).get_signature())}
+        return {
+            "chrf": str(self._chrf.get_signature()),
+            "bleu": str(self.bleu(target).get_signature()),
+        }
 
 
 def _usage(raw: Any) -> dict[str, float]:
     if not isinstance(raw, dict):
         return {}
-    return {str(k): float(v) for k, v in raw.items()
-            if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {
+        str(k): float(v)
+        for k, v in raw.items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
 
 
 def error_type(record: SegmentRecord) -> str | None:
@@ -127,9 +139,13 @@ def error_type(record: SegmentRecord) -> str | None:
     return "NoOutput" if record.output is None else None
 
 
-def segment_row(record: SegmentRecord, judge: Judge, metrics: TextMetrics,
-                own: frozenset[str] = frozenset(), glossary: Glossary | None = None
-                ) -> SegmentRow:
+def segment_row(
+    record: SegmentRecord,
+    judge: Judge,
+    metrics: TextMetrics,
+    own: frozenset[str] = frozenset(),
+    glossary: Glossary | None = None,
+) -> SegmentRow:
     """One segment line (a run-file record) as a scored :class:`SegmentRow`; ``own``
     holds the ids of articles that are the user's own content (no reference folder),
     ``glossary`` adds accepted name forms."""
@@ -139,26 +155,52 @@ def segment_row(record: SegmentRecord, judge: Judge, metrics: TextMetrics,
     error = error_type(record)
     source = record.source
     base: dict[str, Any] = {
-        "id": f"{article}/{segment}/{record.variant}/{target}", "article": article,
-        "segment": segment, "variant": record.variant, "target": target, "source": source,
-        "output": output, "error": error, "latency_ms": record.latency_ms,
-        "cached": record.cached, "usage": _usage(record.usage),
+        "id": f"{article}/{segment}/{record.variant}/{target}",
+        "article": article,
+        "segment": segment,
+        "variant": record.variant,
+        "target": target,
+        "source": source,
+        "output": output,
+        "error": error,
+        "latency_ms": record.latency_ms,
+        "cached": record.cached,
+        "usage": _usage(record.usage),
     }
     if error is not None or output is None:
         return SegmentRow(**base)
-    judged = judge(article, segment, target, record.source_lang or "en", output, source,
-                   verdict_flags(record.flags), glossary, own=article in own)
+    judged = judge(
+        article,
+        segment,
+        target,
+        record.source_lang or "en",
+        output,
+        source,
+        verdict_flags(record.flags),
+        glossary,
+        own=article in own,
+    )
     chrf = bleu = None
     reference = judge.book.gold(article, segment, target)
     if reference is not None:
         chrf, bleu = metrics.stats(output, reference, target)
     stats = judged.stats
     return SegmentRow(
-        **base, names_expected=stats.names_expected, names_kept=stats.names_kept,
-        names_unexpected=stats.names_unexpected, numbers_expected=stats.numbers_expected,
-        numbers_kept=stats.numbers_kept, numbers_unexpected=stats.numbers_unexpected,
-        stats=stats, unexpected_texts=judged.unexpected_texts, facts=judged.facts,
-        chrf_stats=chrf, bleu_stats=bleu, verdict=judged.verdict, chatter=judged.chatter)
+        **base,
+        names_expected=stats.names_expected,
+        names_kept=stats.names_kept,
+        names_unexpected=stats.names_unexpected,
+        numbers_expected=stats.numbers_expected,
+        numbers_kept=stats.numbers_kept,
+        numbers_unexpected=stats.numbers_unexpected,
+        stats=stats,
+        unexpected_texts=judged.unexpected_texts,
+        facts=judged.facts,
+        chrf_stats=chrf,
+        bleu_stats=bleu,
+        verdict=judged.verdict,
+        chatter=judged.chatter,
+    )
 
 
 def segment_rows(path: Path, judge: Judge, metrics: TextMetrics) -> Iterator[SegmentRow]:

@@ -56,8 +56,9 @@ class SegmentScore:
     error: str | None
 
 
-def iter_segment_scores(path: Path, references: Path | None = None, *,
-                        glossary: Glossary | None = None) -> Iterator[SegmentScore]:
+def iter_segment_scores(
+    path: Path, references: Path | None = None, *, glossary: Glossary | None = None
+) -> Iterator[SegmentScore]:
     """Every segment line of run file ``path`` with its full judgement, streaming; the
     same judge and rules as :func:`score_run`, nothing remembered or summed. ``glossary``
     (or the one the run's header records) adds accepted name forms."""
@@ -71,12 +72,27 @@ def iter_segment_scores(path: Path, references: Path | None = None, *,
         article, segment = record.article, record.segment
         judgement = None
         if error is None and output is not None:
-            judgement = judge.judgement(article, segment, lang_key(record.target_lang),
-                                        record.source_lang or "en", output, record.source,
-                                        verdict_flags(record.flags), glossary,
-                                        own=article in own)
-        yield SegmentScore(record.id, article, segment, record.variant, record.target_lang,
-                           output, judgement, error)
+            judgement = judge.judgement(
+                article,
+                segment,
+                lang_key(record.target_lang),
+                record.source_lang or "en",
+                output,
+                record.source,
+                verdict_flags(record.flags),
+                glossary,
+                own=article in own,
+            )
+        yield SegmentScore(
+            record.id,
+            article,
+            segment,
+            record.variant,
+            record.target_lang,
+            output,
+            judgement,
+            error,
+        )
 
 
 @dataclass
@@ -91,10 +107,12 @@ class GroupScore:
     def of(cls, totals: GroupTotals) -> GroupScore:
         chrf = bleu = None
         if totals.chrf is not None and totals.bleu is not None:
-            chrf = StreamingMetric.from_totals("chrf", totals.target, totals.chrf,
-                                               totals.gold_segments)
-            bleu = StreamingMetric.from_totals("bleu", totals.target, totals.bleu,
-                                               totals.gold_segments)
+            chrf = StreamingMetric.from_totals(
+                "chrf", totals.target, totals.chrf, totals.gold_segments
+            )
+            bleu = StreamingMetric.from_totals(
+                "bleu", totals.target, totals.bleu, totals.gold_segments
+            )
         return cls(totals, chrf, bleu)
 
     @property
@@ -124,9 +142,12 @@ class GroupScore:
     def to_json(self) -> dict[str, Any]:
         stats = self.stats
         return {
-            "variant": self.variant, "target_lang": self.target_lang,
-            "segments": self.segments, "errors": self.errors,
-            "error_types": dict(sorted(self.error_types.items())), "stats": stats.to_json(),
+            "variant": self.variant,
+            "target_lang": self.target_lang,
+            "segments": self.segments,
+            "errors": self.errors,
+            "error_types": dict(sorted(self.error_types.items())),
+            "stats": stats.to_json(),
             "names_fidelity": stats.names_fidelity,
             "numbers_fidelity": stats.numbers_fidelity,
             "unexpected": stats.unexpected,
@@ -184,16 +205,24 @@ class RunScore:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id, "path": str(self.path), "provider": self.provider,
+            "run_id": self.run_id,
+            "path": str(self.path),
+            "provider": self.provider,
             "complete": self.complete,
             "groups": [g.to_json() for _, g in sorted(self.groups.items())],
             "spin": {
-                target: {**self.spin_sensitivity(target),
-                         "stability_chrf": (self.spin_stability[target].score()
-                                            if target in self.spin_stability else None)}
+                target: {
+                    **self.spin_sensitivity(target),
+                    "stability_chrf": (
+                        self.spin_stability[target].score()
+                        if target in self.spin_stability
+                        else None
+                    ),
+                }
                 for target in self.targets()
             },
-            "signatures": self.signatures(), "notes": self.notes,
+            "signatures": self.signatures(),
+            "notes": self.notes,
             "unreviewed_facts": self.unreviewed,
         }
 
@@ -222,8 +251,10 @@ def _header_notes(header: RunHeader, totals: RunTotals, judge: Judge) -> list[st
             continue
         restored = entry.digests.get("restored")
         if restored and restored != info[0]:
-            notes.append(f"{article_id}: the run translated another version of the "
-                         "article (digest differs); facts may not match")
+            notes.append(
+                f"{article_id}: the run translated another version of the "
+                "article (digest differs); facts may not match"
+            )
     return notes
 
 
@@ -240,28 +271,52 @@ def _unreviewed(header: RunHeader, totals: RunTotals, judge: Judge) -> list[str]
     return out
 
 
-def run_score(path: Path, header: RunHeader, complete: bool, totals: RunTotals,
-              scorer: Scorer) -> RunScore:
+def run_score(
+    path: Path, header: RunHeader, complete: bool, totals: RunTotals, scorer: Scorer
+) -> RunScore:
     """A :class:`RunScore` from the pipeline's totals of run file ``path``."""
-    notes = list(dict.fromkeys([*totals.notes, *_header_notes(header, totals, scorer.judge),
-                                *totals.problems.values()]))
+    notes = list(
+        dict.fromkeys(
+            [*totals.notes, *_header_notes(header, totals, scorer.judge), *totals.problems.values()]
+        )
+    )
     if totals.waiting:
-        notes.append(f"{len(totals.waiting)} segments have only one variant with output; "
-                     "left out of spin stability")
+        notes.append(
+            f"{len(totals.waiting)} segments have only one variant with output; "
+            "left out of spin stability"
+        )
     groups = {key: GroupScore.of(group) for key, group in totals.groups.items()}
-    notes += missing_reference_notes([t for _, t in sorted(groups)],
-                                     [t for (_, t), g in groups.items() if g.chrf])
-    stability = {target: StreamingMetric.from_totals("chrf", target, spin.chrf, spin.pairs)
-                 for target, spin in sorted(totals.spin.items())}
+    notes += missing_reference_notes(
+        [t for _, t in sorted(groups)], [t for (_, t), g in groups.items() if g.chrf]
+    )
+    stability = {
+        target: StreamingMetric.from_totals("chrf", target, spin.chrf, spin.pairs)
+        for target, spin in sorted(totals.spin.items())
+    }
     run_id = header.run_id or path.stem
     provider = dict(header.provider)
     leakage = totals.leaks.report(run_id, str(provider.get("name", "?")), len(totals.waiting))
-    return RunScore(path, run_id, provider, complete, groups, stability, notes, leakage,
-                    unreviewed=_unreviewed(header, totals, scorer.judge))
+    return RunScore(
+        path,
+        run_id,
+        provider,
+        complete,
+        groups,
+        stability,
+        notes,
+        leakage,
+        unreviewed=_unreviewed(header, totals, scorer.judge),
+    )
 
 
-def score_run(path: Path, references: Path | None = None, *, workers: int | None = None,
-              chunk_lines: int = CHUNK_LINES, glossary: Glossary | None = None) -> RunScore:
+def score_run(
+    path: Path,
+    references: Path | None = None,
+    *,
+    workers: int | None = None,
+    chunk_lines: int = CHUNK_LINES,
+    glossary: Glossary | None = None,
+) -> RunScore:
     """Score run file ``path`` (see the module docstring) with ``workers`` processes
     (default: one per usable core for a big file); the figures do not depend on
     ``workers`` or ``chunk_lines``."""
@@ -270,9 +325,13 @@ def score_run(path: Path, references: Path | None = None, *, workers: int | None
     return run_score(path, run.header, run.footer() is not None, totals, scorer)
 
 
-def score_runs(paths: list[Path], references: Path | None = None,
-               glossary: Glossary | None = None, *,
-               workers: int | None = None) -> list[RunScore]:
+def score_runs(
+    paths: list[Path],
+    references: Path | None = None,
+    glossary: Glossary | None = None,
+    *,
+    workers: int | None = None,
+) -> list[RunScore]:
     scores = []
     for path in paths:
         if not path.is_file():

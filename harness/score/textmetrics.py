@@ -45,8 +45,9 @@ class StreamingMetric:
         self.segments = 0
 
     @classmethod
-    def from_totals(cls, name: str, target_lang: str, totals: list[float] | None,
-                    segments: int) -> StreamingMetric:
+    def from_totals(
+        cls, name: str, target_lang: str, totals: list[float] | None, segments: int
+    ) -> StreamingMetric:
         """A metric whose statistics were summed elsewhere (see :mod:`harness.score.totals`)."""
         metric = cls(name, target_lang)
         # sacreBLEU learns the number of references on first use; ours is always one.

@@ -71,8 +71,14 @@ def free_port() -> int:
 class ApyServer:
     """A private APy on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, pairs_dir: Path = DEFAULT_PAIRS_DIR, *, port: int | None = None,
-                 timeout: float = 10.0, startup_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        pairs_dir: Path = DEFAULT_PAIRS_DIR,
+        *,
+        port: int | None = None,
+        timeout: float = 10.0,
+        startup_timeout: float = 60.0,
+    ) -> None:
         self.pairs_dir = pairs_dir
         self.port = port or free_port()
         self.timeout = timeout
@@ -85,8 +91,18 @@ class ApyServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ApyServer:
-        command = [apy_python(), "-c", _LAUNCHER, "-p", str(self.port), "-j", "1",
-                   "-t", str(int(self.timeout)), str(self.pairs_dir)]
+        command = [
+            apy_python(),
+            "-c",
+            _LAUNCHER,
+            "-p",
+            str(self.port),
+            "-j",
+            "1",
+            "-t",
+            str(int(self.timeout)),
+            str(self.pairs_dir),
+        ]
         # APy logs every request; a file (not a pipe nobody reads) can never fill up and block it.
         log = self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
@@ -125,6 +141,10 @@ class ApyServer:
     def __enter__(self) -> ApyServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -27,10 +27,14 @@ def _long_pair(copies: int) -> tuple[str, str]:
         for folder in sorted(PAIRS.iterdir()):
             # A marker per copy keeps repeated paragraphs distinct, as a long text's are.
             tag = f"Part {chr(65 + copy % 26)}{chr(65 + copy // 26)} {folder.name}."
-            spun += [f"{tag} {line}" if line.strip() else line for line in
-                     (folder / "spun.txt").read_text("utf-8").strip("\n").split("\n")] + [""]
-            restored += [f"{tag} {line}" if line.strip() else line for line in
-                         (folder / "restored.txt").read_text("utf-8").strip("\n").split("\n")]
+            spun += [
+                f"{tag} {line}" if line.strip() else line
+                for line in (folder / "spun.txt").read_text("utf-8").strip("\n").split("\n")
+            ] + [""]
+            restored += [
+                f"{tag} {line}" if line.strip() else line
+                for line in (folder / "restored.txt").read_text("utf-8").strip("\n").split("\n")
+            ]
             restored.append("")
     return "\n".join(spun) + "\n", "\n".join(restored) + "\n"
 
@@ -45,13 +49,16 @@ def main() -> None:
     alignment = align_texts(spun, restored)
     aligned = time.perf_counter() - started
     started = time.perf_counter()
-    difflib.SequenceMatcher(None, [t.text for t in tokenize(spun)],
-                            [t.text for t in tokenize(restored)], autojunk=False).get_opcodes()
+    difflib.SequenceMatcher(
+        None, [t.text for t in tokenize(spun)], [t.text for t in tokenize(restored)], autojunk=False
+    ).get_opcodes()
     anchor = time.perf_counter() - started
-    print(f"spun paragraphs:  {paragraphs} ({alignment.words:,} words; "
-          f"{len(alignment.furniture)} furniture, {len(alignment.dropped)} dropped, "
-          f"{alignment.merged} merged, {alignment.split} split, "
-          f"{alignment.number_swaps} number swaps)")
+    print(
+        f"spun paragraphs:  {paragraphs} ({alignment.words:,} words; "
+        f"{len(alignment.furniture)} furniture, {len(alignment.dropped)} dropped, "
+        f"{alignment.merged} merged, {alignment.split} split, "
+        f"{alignment.number_swaps} number swaps)"
+    )
     print(f"align_texts:      {aligned:.2f} s")
     print(f"anchor (one difflib word alignment of the whole texts): {anchor:.2f} s")
     print(f"ratio:            {aligned / anchor:.2f}x the anchor")

@@ -60,8 +60,9 @@ def make_references(root: Path, copies: int) -> list[str]:
         folder = root / article_id
         shutil.copytree(REPO / "references" / SEED, folder)
         meta = (folder / "meta.toml").read_text(encoding="utf-8")
-        (folder / "meta.toml").write_text(meta.replace(f'"{SEED}"', f'"{article_id}"'),
-                                          encoding="utf-8")
+        (folder / "meta.toml").write_text(
+            meta.replace(f'"{SEED}"', f'"{article_id}"'), encoding="utf-8"
+        )
         ids.append(article_id)
     return ids
 
@@ -77,29 +78,52 @@ def perturb(text: str, rng: random.Random, rate: float) -> str:
         digits = [i for i, c in enumerate(text) if c.isdigit()]
         if digits:
             i = rng.choice(digits)
-            text = text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
+            text = text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1 :]
     return text
 
 
-def write_run(path: Path, run: int, articles: list[str], segments: int,
-              sources: dict[tuple[str, str], str], apertium: dict[tuple[str, str, str], str],
-              digests: dict[str, str], distinct: bool = False) -> int:
+def write_run(
+    path: Path,
+    run: int,
+    articles: list[str],
+    segments: int,
+    sources: dict[tuple[str, str], str],
+    apertium: dict[tuple[str, str, str], str],
+    digests: dict[str, str],
+    distinct: bool = False,
+) -> int:
     rng = random.Random(run)
     rate = 0.01 * run
-    items = [(a, s, v, t) for a in articles for s in sorted({k[0] for k in sources})
-             for v in VARIANTS for t in TARGETS][:segments]
+    items = [
+        (a, s, v, t)
+        for a in articles
+        for s in sorted({k[0] for k in sources})
+        for v in VARIANTS
+        for t in TARGETS
+    ][:segments]
     # Completion order differs from run to run, within a window of requests in flight.
     window = 400
     for start in range(0, len(items), window):
-        block = items[start:start + window]
+        block = items[start : start + window]
         rng.shuffle(block)
-        items[start:start + window] = block
-    header = {"type": "header", "schema": 1, "run_id": f"20260101T000000Z-bench{run}-{run:04x}",
-              "created": "2026-01-01T00:00:00.000Z", "harness_version": "0.1.0",
-              "provider": {"name": f"bench{run}", "adapter": "bench", "adapter_version": "1",
-                           "options": {}},
-              "articles": [{"id": a, "title": a, "digests": digests} for a in articles],
-              "source_lang": "en", "targets": list(TARGETS), "variants": list(VARIANTS)}
+        items[start : start + window] = block
+    header = {
+        "type": "header",
+        "schema": 1,
+        "run_id": f"20260101T000000Z-bench{run}-{run:04x}",
+        "created": "2026-01-01T00:00:00.000Z",
+        "harness_version": "0.1.0",
+        "provider": {
+            "name": f"bench{run}",
+            "adapter": "bench",
+            "adapter_version": "1",
+            "options": {},
+        },
+        "articles": [{"id": a, "title": a, "digests": digests} for a in articles],
+        "source_lang": "en",
+        "targets": list(TARGETS),
+        "variants": list(VARIANTS),
+    }
     with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(header) + "\n")
         for article, segment, variant, target in items:
@@ -112,15 +136,36 @@ def write_run(path: Path, run: int, articles: list[str], segments: int,
             if rng.random() < 0.002 * run:
                 output, error = None, {"type": "TransientError", "message": "503", "status": 503}
             record: dict[str, Any] = {
-                "type": "segment", "id": f"{article}/{segment}/{variant}/{target}",
-                "article": article, "segment": segment, "variant": variant,
-                "index": int(segment[1:]) - 1, "source_lang": "en", "target_lang": target,
-                "source": source, "output": output, "error": error, "attempts": 1,
-                "latency_ms": rng.lognormvariate(4.0, 0.5), "cached": False,
-                "usage": {"characters": len(source)}, "engine": None, "flags": []}
+                "type": "segment",
+                "id": f"{article}/{segment}/{variant}/{target}",
+                "article": article,
+                "segment": segment,
+                "variant": variant,
+                "index": int(segment[1:]) - 1,
+                "source_lang": "en",
+                "target_lang": target,
+                "source": source,
+                "output": output,
+                "error": error,
+                "attempts": 1,
+                "latency_ms": rng.lognormvariate(4.0, 0.5),
+                "cached": False,
+                "usage": {"characters": len(source)},
+                "engine": None,
+                "flags": [],
+            }
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        fh.write(json.dumps({"type": "footer", "finished": "2026-01-01T00:00:01.000Z",
-                             "counts": {"segments": len(items)}, "interrupted": False}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "type": "footer",
+                    "finished": "2026-01-01T00:00:01.000Z",
+                    "counts": {"segments": len(items)},
+                    "interrupted": False,
+                }
+            )
+            + "\n"
+        )
     return len(items)
 
 
@@ -156,18 +201,30 @@ def anchor(paths: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def measure(work: Path, runs: int, segments: int, distinct: bool, tree: Path = REPO
-            ) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+def measure(
+    work: Path, runs: int, segments: int, distinct: bool, tree: Path = REPO
+) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
     """Wall time, CPU time, peak RSS and PSS with workers (MiB) of the compare child,
     and the anchor's wall and CPU time; ``tree``: the checkout whose ``harness`` runs."""
     paths = build_runs(work, runs, segments, distinct)
     references = work / "references"
     read = anchor(paths)
-    command = [sys.executable, "-m", "harness", "compare", *map(str, paths[1:]),
-               "--baseline", str(paths[0]), "--references", str(references),
-               "--output-dir", str(work / "report"), *[a for f in (
-                   "terminal", "markdown", "json", "junit", "html") for a in ("--format", f)],
-               "--max-regression", "broken=0"]
+    command = [
+        sys.executable,
+        "-m",
+        "harness",
+        "compare",
+        *map(str, paths[1:]),
+        "--baseline",
+        str(paths[0]),
+        "--references",
+        str(references),
+        "--output-dir",
+        str(work / "report"),
+        *[a for f in ("terminal", "markdown", "json", "junit", "html") for a in ("--format", f)],
+        "--max-regression",
+        "broken=0",
+    ]
     measured = child(command, ok=(0, 1), cwd=tree)
     report = json.loads((work / "report" / "compare.json").read_text(encoding="utf-8"))
     broken = sum(c["facts_broken"] for c in report["comparisons"])
@@ -189,27 +246,44 @@ def profile(work: Path, runs: int, segments: int, distinct: bool, top: int = 15)
     profiler.disable()
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     total = sum(row[2] for row in stats.values())
-    print(f"profile (cProfile, one process, {runs} runs x {segments:,}): top functions by "
-          "own time")
+    print(f"profile (cProfile, one process, {runs} runs x {segments:,}): top functions by own time")
     for (filename, line, name), (_, calls, own, cumulative, _) in sorted(
-            stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]:
-        print(f"  {100 * own / total:5.1f}% own  {100 * cumulative / total:5.1f}% cum  "
-              f"{calls:>9} calls  {Path(filename).name}:{line}({name})")
+        stats.items(), key=lambda kv: kv[1][2], reverse=True
+    )[:top]:
+        print(
+            f"  {100 * own / total:5.1f}% own  {100 * cumulative / total:5.1f}% cum  "
+            f"{calls:>9} calls  {Path(filename).name}:{line}({name})"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--segments", type=int, default=100_000)
-    parser.add_argument("--distinct-outputs", action="store_true",
-                        help="make every run's outputs differ from every other run's, so no "
-                             "judgement is reused (the worst case: ten different backends)")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="first measure runs a tenth the size, to show memory is flat")
-    parser.add_argument("--tree", type=Path, default=REPO,
-                        help="checkout whose harness package runs (default: this one)")
-    parser.add_argument("--profile", type=int, default=0, metavar="N",
-                        help="first profile comparing the runs of N segments in this process")
+    parser.add_argument(
+        "--distinct-outputs",
+        action="store_true",
+        help="make every run's outputs differ from every other run's, so no "
+        "judgement is reused (the worst case: ten different backends)",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="first measure runs a tenth the size, to show memory is flat",
+    )
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        default=REPO,
+        help="checkout whose harness package runs (default: this one)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first profile comparing the runs of N segments in this process",
+    )
     args = parser.parse_args()
     if args.profile:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
@@ -220,15 +294,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
             print(f"{runs} runs x {segments:,} segments ({runs * segments:,} segment lines):")
             (elapsed, cpu, peak_mib, pss), (read, read_cpu) = measure(
-                Path(scratch), runs, segments, args.distinct_outputs, args.tree)
-            print(f"  anchor: plain JSONL read of the runs {read:.1f} s wall, "
-                  f"{read_cpu:.1f} s CPU")
-            print(f"  compare + five formats ({args.tree.name}): {elapsed:.1f} s wall = "
-                  f"{runs * segments / elapsed:,.0f} segments/s = {elapsed / read:.1f}x the "
-                  f"anchor's; {cpu:.1f} s CPU (all processes) = {cpu / read_cpu:.1f}x the "
-                  f"anchor's")
-            print(f"  peak memory: RSS {peak_mib:.0f} MiB the command's process, "
-                  f"PSS {pss:.0f} MiB it and its workers together")
+                Path(scratch), runs, segments, args.distinct_outputs, args.tree
+            )
+            print(f"  anchor: plain JSONL read of the runs {read:.1f} s wall, {read_cpu:.1f} s CPU")
+            print(
+                f"  compare + five formats ({args.tree.name}): {elapsed:.1f} s wall = "
+                f"{runs * segments / elapsed:,.0f} segments/s = {elapsed / read:.1f}x the "
+                f"anchor's; {cpu:.1f} s CPU (all processes) = {cpu / read_cpu:.1f}x the "
+                f"anchor's"
+            )
+            print(
+                f"  peak memory: RSS {peak_mib:.0f} MiB the command's process, "
+                f"PSS {pss:.0f} MiB it and its workers together"
+            )
 
 
 if __name__ == "__main__":

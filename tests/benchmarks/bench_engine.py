@@ -62,8 +62,10 @@ from tests.engine_helpers import batch_plan  # noqa: E402
 
 TARGETS = ["de", "fr", "es", "it", "pt", "nl", "pl", "sv", "da", "fi"]
 VARIANTS = ["spun", "restored"]
-SENTENCE = ("the council said on May 20 that 20,000 people in Saint Petersburg had "
-            "registered for the new programme while officials in Moscow denied it")
+SENTENCE = (
+    "the council said on May 20 that 20,000 people in Saint Petersburg had "
+    "registered for the new programme while officials in Moscow denied it"
+)
 WORDS = SENTENCE.split()
 PARAGRAPHS = 100
 SEGMENTS_PER_ARTICLE = PARAGRAPHS * len(TARGETS) * len(VARIANTS)  # 2,000
@@ -77,15 +79,18 @@ def make_references(root: Path, articles: int) -> list[str]:
         article_id = f"bench-{a:03d}"
         folder = root / article_id
         folder.mkdir(parents=True)
-        lines = [" ".join(WORDS[(a + p + k) % len(WORDS)] for k in range(30)) + f" ({a}.{p})."
-                 for p in range(PARAGRAPHS)]
+        lines = [
+            " ".join(WORDS[(a + p + k) % len(WORDS)] for k in range(30)) + f" ({a}.{p})."
+            for p in range(PARAGRAPHS)
+        ]
         restored = "\n".join(lines) + "\n"
         # Spun differs from restored (as in a real spun article), so no two requests are alike.
         spun = restored.replace("May", "Might")
         (folder / "spun.txt").write_text(spun, encoding="utf-8")
         (folder / "restored.txt").write_text(restored, encoding="utf-8")
         (folder / "meta.toml").write_text(
-            f'id = "{article_id}"\ntitle = "Benchmark {a}"\nlanguage = "en"\n', encoding="utf-8")
+            f'id = "{article_id}"\ntitle = "Benchmark {a}"\nlanguage = "en"\n', encoding="utf-8"
+        )
         ids.append(article_id)
     return ids
 
@@ -94,8 +99,18 @@ def make_references(root: Path, articles: int) -> list[str]:
 def server_process(latency: float) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.fault_server", "--port", str(port),
-         "--latency", str(latency)], cwd=REPO, stdout=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "tests.fakes.fault_server",
+            "--port",
+            str(port),
+            "--latency",
+            str(latency),
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -123,31 +138,42 @@ def peak_rss_mib() -> float:
 
 # -- the harness -------------------------------------------------------------------------
 
+
 def bench_plan(url: str, *, concurrency: int, max_batch: int) -> ProviderPlan:
-    return batch_plan(url, max_batch=max_batch, max_chars=100_000, concurrency=concurrency,
-                      timeout=60)
+    return batch_plan(
+        url, max_batch=max_batch, max_chars=100_000, concurrency=concurrency, timeout=60
+    )
 
 
-async def harness_run(url: str, articles: list[Article], *, concurrency: int, max_batch: int,
-                      runs: Path, cache: TranslationCache | None) -> RunResult:
+async def harness_run(
+    url: str,
+    articles: list[Article],
+    *,
+    concurrency: int,
+    max_batch: int,
+    runs: Path,
+    cache: TranslationCache | None,
+) -> RunResult:
     plan = bench_plan(url, max_batch=max_batch, concurrency=concurrency)
-    result = await execute_run(plan, articles, targets=TARGETS, variants=VARIANTS,
-                               runs_dir=runs, cache=cache)
+    result = await execute_run(
+        plan, articles, targets=TARGETS, variants=VARIANTS, runs_dir=runs, cache=cache
+    )
     shutil.rmtree(runs, ignore_errors=True)  # 200k lines a round: keep the disk clear
     return result
 
 
 async def dry_run(url: str, articles: list[Article], cache: TranslationCache) -> None:
     plan = bench_plan(url, max_batch=25, concurrency=64)
-    estimate = await estimate_run(plan, articles, targets=TARGETS, variants=VARIANTS,
-                                  cache=cache)
+    estimate = await estimate_run(plan, articles, targets=TARGETS, variants=VARIANTS, cache=cache)
     assert estimate.requests == 0 and estimate.cached == estimate.segments, estimate
 
 
 # -- the anchors -------------------------------------------------------------------------
 
-async def socket_loop(url: str, batches: list[tuple[str, str, list[str]]],
-                      concurrency: int) -> None:
+
+async def socket_loop(
+    url: str, batches: list[tuple[str, str, list[str]]], concurrency: int
+) -> None:
     """The requests over raw asyncio streams: hand-written HTTP/1.1, keep-alive, nothing else."""
     host, port = url.removeprefix("http://").split(":")
     queue = iter(batches)
@@ -158,9 +184,11 @@ async def socket_loop(url: str, batches: list[tuple[str, str, list[str]]],
         try:
             for source, target, texts in queue:
                 body = json.dumps({"source": source, "target": target, "texts": texts}).encode()
-                writer.write(b"POST /translate HTTP/1.1\r\nHost: %s:%s\r\n"
-                             b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                             % (host.encode(), port.encode(), len(body), body))
+                writer.write(
+                    b"POST /translate HTTP/1.1\r\nHost: %s:%s\r\n"
+                    b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (host.encode(), port.encode(), len(body), body)
+                )
                 head = await reader.readuntil(b"\r\n\r\n")
                 match = length_re.search(head)
                 assert head.startswith(b"HTTP/1.1 200") and match, head
@@ -176,23 +204,28 @@ def batches_of(items: list[WorkItem], size: int) -> list[tuple[str, str, list[st
     """The texts of ``items``, consecutive items of one pair, ``size`` at a time."""
     out: list[tuple[str, str, list[str]]] = []
     for item in items:
-        if (not out or len(out[-1][2]) >= size or out[-1][0] != item.source_lang
-                or out[-1][1] != item.target_lang):
+        if (
+            not out
+            or len(out[-1][2]) >= size
+            or out[-1][0] != item.source_lang
+            or out[-1][1] != item.target_lang
+        ):
             out.append((item.source_lang, item.target_lang, []))
         out[-1][2].append(item.text)
     return out
 
 
-async def httpx_loop(url: str, batches: list[tuple[str, str, list[str]]],
-                     concurrency: int) -> None:
+async def httpx_loop(url: str, batches: list[tuple[str, str, list[str]]], concurrency: int) -> None:
     """The same requests with nothing but one plain ``httpx.AsyncClient``."""
     queue = iter(batches)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
         async def worker() -> None:
             for source, target, texts in queue:
-                response = await client.post(url + "/translate", json={
-                    "source": source, "target": target, "texts": texts})
+                response = await client.post(
+                    url + "/translate", json={"source": source, "target": target, "texts": texts}
+                )
                 response.raise_for_status()
                 assert len(response.json()["translations"]) == len(texts)
 
@@ -215,6 +248,7 @@ def sqlite_lookups(path: Path, keys: list[str]) -> None:
 
 # -- measuring ---------------------------------------------------------------------------
 
+
 def rounds(jobs: dict[str, Job], count: int) -> dict[str, float]:
     """Median wall seconds of each job, the jobs alternating round by round."""
     walls: dict[str, list[float]] = {key: [] for key in jobs}
@@ -234,8 +268,11 @@ def profile(title: str, job: Job, top: int) -> list[str]:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = sum(row[2] for row in stats.stats.values())  # type: ignore[attr-defined]
-    ranked = sorted(stats.stats.items(), key=lambda kv: kv[1][2],  # type: ignore[attr-defined]
-                    reverse=True)[:top]
+    ranked = sorted(
+        stats.stats.items(),
+        key=lambda kv: kv[1][2],  # type: ignore[attr-defined]
+        reverse=True,
+    )[:top]
     lines = [f"profile: {title} (cProfile, own CPU time, {total:.2f} s in all)"]
     for (filename, line, name), (_, calls, own, _cum, _) in ranked:
         where = filename
@@ -265,8 +302,9 @@ def part_latency(root: Path, articles: list[Article], args: argparse.Namespace) 
         single = batches_of(items, 1)
         jobs: dict[str, Job] = {
             "sockets": lambda: socket_loop(url, single, 64),
-            "harness": lambda: harness_run(url, subset, concurrency=64, max_batch=1,
-                                           runs=root / "runs-latency", cache=None),
+            "harness": lambda: harness_run(
+                url, subset, concurrency=64, max_batch=1, runs=root / "runs-latency", cache=None
+            ),
         }
         names = [("raw asyncio sockets (anchor)", "sockets"), ("harness run", "harness")]
         if args.httpx_latency:  # httpx's one pool manages ~60 req/s here: minutes a round
@@ -277,14 +315,21 @@ def part_latency(root: Path, articles: list[Article], args: argparse.Namespace) 
         rows: list[Row] = []
         for name, key in names:
             rate = count / median[key]
-            rows.append((name, f"{rate:,.0f} req/s",
-                         f"{rate / 1280:.2f} of ideal 1,280; "
-                         f"{median['sockets'] / median[key]:.2f} of sockets"))
-        print_rows(f"1. 50 ms backend, concurrency 64, {count:,} requests "
-                   f"(median of {args.rounds} rounds)", rows)
+            rows.append(
+                (
+                    name,
+                    f"{rate:,.0f} req/s",
+                    f"{rate / 1280:.2f} of ideal 1,280; "
+                    f"{median['sockets'] / median[key]:.2f} of sockets",
+                )
+            )
+        print_rows(
+            f"1. 50 ms backend, concurrency 64, {count:,} requests "
+            f"(median of {args.rounds} rounds)",
+            rows,
+        )
         if args.profile:
-            print("\n".join(profile("harness run, 50 ms backend, c=64", jobs["harness"],
-                                    args.top)))
+            print("\n".join(profile("harness run, 50 ms backend, c=64", jobs["harness"], args.top)))
 
 
 def part_batched(root: Path, articles: list[Article], args: argparse.Namespace) -> None:
@@ -296,22 +341,36 @@ def part_batched(root: Path, articles: list[Article], args: argparse.Namespace) 
         jobs: dict[str, Job] = {
             "sockets": lambda: socket_loop(url, packed, args.concurrency),
             "httpx": lambda: httpx_loop(url, packed, args.concurrency),
-            "harness": lambda: harness_run(url, subset, concurrency=args.concurrency,
-                                           max_batch=25, runs=root / "runs-batched",
-                                           cache=None),
+            "harness": lambda: harness_run(
+                url,
+                subset,
+                concurrency=args.concurrency,
+                max_batch=25,
+                runs=root / "runs-batched",
+                cache=None,
+            ),
         }
         median = rounds(jobs, args.rounds)
         raw = count / median["httpx"]
         sockets = count / median["sockets"]
         mine = count / median["harness"]
-        print_rows(f"2. batched API, 25 segments a request, {count:,} segments, "
-                   f"concurrency {args.concurrency} (median of {args.rounds} rounds)", [
-                       ("raw httpx loop (anchor)", f"{raw:,.0f} seg/s", "1.00"),
-                       ("raw asyncio sockets", f"{sockets:,.0f} seg/s",
-                        f"{sockets / raw:.2f} of raw httpx"),
-                       ("harness run", f"{mine:,.0f} seg/s",
-                        f"{mine / raw:.2f} of raw httpx; {mine / sockets:.2f} of sockets"),
-                   ])
+        print_rows(
+            f"2. batched API, 25 segments a request, {count:,} segments, "
+            f"concurrency {args.concurrency} (median of {args.rounds} rounds)",
+            [
+                ("raw httpx loop (anchor)", f"{raw:,.0f} seg/s", "1.00"),
+                (
+                    "raw asyncio sockets",
+                    f"{sockets:,.0f} seg/s",
+                    f"{sockets / raw:.2f} of raw httpx",
+                ),
+                (
+                    "harness run",
+                    f"{mine:,.0f} seg/s",
+                    f"{mine / raw:.2f} of raw httpx; {mine / sockets:.2f} of sockets",
+                ),
+            ],
+        )
         if args.profile:
             print("\n".join(profile("harness run, batched", jobs["harness"], args.top)))
 
@@ -323,8 +382,11 @@ def part_cache(root: Path, articles: list[Article], args: argparse.Namespace) ->
     path = root / "cache-rerun.sqlite3"
     with server_process(0.0) as url:
         with TranslationCache(path) as cache:
-            asyncio.run(harness_run(url, subset, concurrency=64, max_batch=25,
-                                    runs=root / "runs-fill", cache=cache))
+            asyncio.run(
+                harness_run(
+                    url, subset, concurrency=64, max_batch=25, runs=root / "runs-fill", cache=cache
+                )
+            )
 
         async def identity() -> dict[str, Any]:
             async with open_provider(bench_plan(url, concurrency=64, max_batch=25)) as provider:
@@ -337,8 +399,16 @@ def part_cache(root: Path, articles: list[Article], args: argparse.Namespace) ->
 
         async def rerun() -> None:
             with TranslationCache(path) as cache:
-                results.append(await harness_run(url, subset, concurrency=64, max_batch=25,
-                                                 runs=root / "runs-cached", cache=cache))
+                results.append(
+                    await harness_run(
+                        url,
+                        subset,
+                        concurrency=64,
+                        max_batch=25,
+                        runs=root / "runs-cached",
+                        cache=cache,
+                    )
+                )
 
         async def dry() -> None:
             with TranslationCache(path) as cache:
@@ -352,14 +422,23 @@ def part_cache(root: Path, articles: list[Article], args: argparse.Namespace) ->
         sent = server_requests(url) - before
         assert all(r.cached == count for r in results), [r.cached for r in results]
         base = median["sqlite"]
-        print_rows(f"3. cached re-run of {count:,} segments (median of {args.rounds} rounds; "
-                   f"requests sent by the re-runs: {sent})", [
-                       ("raw sqlite lookups (anchor)", f"{base:.3f} s", "1.00"),
-                       ("harness run, all cached", f"{median['rerun']:.3f} s",
-                        f"{median['rerun'] / base:.2f} x sqlite"),
-                       ("harness run --dry-run", f"{median['dry']:.3f} s",
-                        f"{median['dry'] / base:.2f} x sqlite"),
-                   ])
+        print_rows(
+            f"3. cached re-run of {count:,} segments (median of {args.rounds} rounds; "
+            f"requests sent by the re-runs: {sent})",
+            [
+                ("raw sqlite lookups (anchor)", f"{base:.3f} s", "1.00"),
+                (
+                    "harness run, all cached",
+                    f"{median['rerun']:.3f} s",
+                    f"{median['rerun'] / base:.2f} x sqlite",
+                ),
+                (
+                    "harness run --dry-run",
+                    f"{median['dry']:.3f} s",
+                    f"{median['dry'] / base:.2f} x sqlite",
+                ),
+            ],
+        )
         if args.profile:
             print("\n".join(profile("cached re-run", rerun, args.top)))
             print("\n".join(profile("dry run", dry, args.top)))
@@ -371,22 +450,29 @@ def main() -> None:
     parser.add_argument("--latency-requests", type=int, default=10_000)
     parser.add_argument("--batched-segments", type=int, default=200_000)
     parser.add_argument("--cached-segments", type=int, default=20_000)
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="concurrency of the batched part")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="concurrency of the batched part"
+    )
     parser.add_argument("--parts", default="latency,batched,cache")
-    parser.add_argument("--httpx-latency", action="store_true",
-                        help="also time a plain httpx client in part 1 (slow)")
+    parser.add_argument(
+        "--httpx-latency",
+        action="store_true",
+        help="also time a plain httpx client in part 1 (slow)",
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=12)
-    parser.add_argument("--quick", action="store_true",
-                        help="a tenth of the sizes, for a first look")
+    parser.add_argument(
+        "--quick", action="store_true", help="a tenth of the sizes, for a first look"
+    )
     args = parser.parse_args()
     if args.quick:
         args.latency_requests, args.batched_segments = 2_000, 20_000
         args.cached_segments = 4_000
     load = os.getloadavg()
-    print(f"load average at start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"load average at start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ[CACHE_DIR_ENV] = str(root / "cache")

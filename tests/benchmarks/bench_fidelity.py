@@ -29,15 +29,21 @@ from harness.references.facts import load_facts  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pairs", type=int, default=100_000)
-    parser.add_argument("--clean", action="store_true",
-                        help="only the table's pairs that keep every name (good translations)")
-    parser.add_argument("--names-only", action="store_true",
-                        help="time the names judge alone (no numbers judge)")
+    parser.add_argument(
+        "--clean",
+        action="store_true",
+        help="only the table's pairs that keep every name (good translations)",
+    )
+    parser.add_argument(
+        "--names-only", action="store_true", help="time the names judge alone (no numbers judge)"
+    )
     args = parser.parse_args()
     facts = load_facts(FACTS)
-    pool = [(ARTICLE.segment(seg).restored, text, lang, facts.for_segment(seg))
-            for lang, seg, text, _, missing, unexpected in CASES
-            if not args.clean or not (missing or unexpected)]
+    pool = [
+        (ARTICLE.segment(seg).restored, text, lang, facts.for_segment(seg))
+        for lang, seg, text, _, missing, unexpected in CASES
+        if not args.clean or not (missing or unexpected)
+    ]
     names_only = args.names_only
     if not names_only:
         try:
@@ -51,20 +57,29 @@ def main() -> None:
     for index in range(args.pairs):
         source, translation, lang, seg = pool[index % len(pool)]
         if names_only:
-            result = judge_names(source, translation, lang, expected=seg.name_specs(lang),
-                                 known=seg.known_specs(lang))
+            result = judge_names(
+                source,
+                translation,
+                lang,
+                expected=seg.name_specs(lang),
+                known=seg.known_specs(lang),
+            )
             kept += len(result.found)
         else:
             total = total + score_pair(source, translation, lang, facts=seg).stats
     elapsed = time.perf_counter() - started
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     what = "judge_names" if names_only else "score_pair"
-    print(f"{what}: {args.pairs} pairs in {elapsed:.2f} s = {args.pairs / elapsed:,.0f} pairs/s "
-          f"(one core, {len(pool)} distinct pairs cycled)")
+    print(
+        f"{what}: {args.pairs} pairs in {elapsed:.2f} s = {args.pairs / elapsed:,.0f} pairs/s "
+        f"(one core, {len(pool)} distinct pairs cycled)"
+    )
     print(f"peak RSS {rss_after / 1024:.1f} MiB (before the loop {rss_before / 1024:.1f} MiB)")
     if not names_only:
-        print(f"names kept {total.names_kept}/{total.names_expected}, numbers kept "
-              f"{total.numbers_kept}/{total.numbers_expected}")
+        print(
+            f"names kept {total.names_kept}/{total.names_expected}, numbers kept "
+            f"{total.numbers_kept}/{total.numbers_expected}"
+        )
 
 
 if __name__ == "__main__":

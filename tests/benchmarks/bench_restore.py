@@ -27,8 +27,10 @@ def main() -> None:
         proposals = propose_restoration(text, book)
         seconds = time.perf_counter() - started
         anchor = anchor or seconds
-        print(f"{megabytes:>4} MB  {seconds:7.2f} s  x{seconds / anchor:5.2f}  "
-              f"{len(proposals)} proposals")
+        print(
+            f"{megabytes:>4} MB  {seconds:7.2f} s  x{seconds / anchor:5.2f}  "
+            f"{len(proposals)} proposals"
+        )
 
 
 if __name__ == "__main__":

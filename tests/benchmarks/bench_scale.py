@@ -61,15 +61,18 @@ def articles(segments: int, long: bool) -> list[Article]:
         joined = " ".join(s.restored for s in seed.segments)
         spun = " ".join(s.spun for s in seed.segments)
         times = 7_500 // len(joined) + 1
-        seg = dataclasses.replace(seed.segments[0], spun=(spun * times)[:7_500],
-                                  restored=(joined * times)[:7_500])
-        seed = dataclasses.replace(seed, segments=tuple(
-            dataclasses.replace(seg, id=f"p{n:02d}") for n in range(1, 12)))
+        seg = dataclasses.replace(
+            seed.segments[0], spun=(spun * times)[:7_500], restored=(joined * times)[:7_500]
+        )
+        seed = dataclasses.replace(
+            seed, segments=tuple(dataclasses.replace(seg, id=f"p{n:02d}") for n in range(1, 12))
+        )
     per_article = len(seed.segments) * len(VARIANTS) * len(TARGETS)
     copies = -(-segments // per_article)
-    return [dataclasses.replace(seed, id=f"bench-{n:06d}", meta={**seed.meta,
-                                                                 "id": f"bench-{n:06d}"})
-            for n in range(copies)]
+    return [
+        dataclasses.replace(seed, id=f"bench-{n:06d}", meta={**seed.meta, "id": f"bench-{n:06d}"})
+        for n in range(copies)
+    ]
 
 
 def phase_plan(args: argparse.Namespace) -> dict[str, Any]:
@@ -87,9 +90,16 @@ def phase_plan(args: argparse.Namespace) -> dict[str, Any]:
     sizes = [0] * args.shards
     for item in items:
         sizes[shard_of(item.key, args.shards) - 1] += 1
-    return {"segments": len(items), "plan_s": planned, "one_shard_s": pick,
-            "anchor_sha256_s": anchor, "shard_1": one, "shard_min": min(sizes),
-            "shard_max": max(sizes), "peak_mb": peak_mb()}
+    return {
+        "segments": len(items),
+        "plan_s": planned,
+        "one_shard_s": pick,
+        "anchor_sha256_s": anchor,
+        "shard_1": one,
+        "shard_min": min(sizes),
+        "shard_max": max(sizes),
+        "peak_mb": peak_mb(),
+    }
 
 
 def _apis() -> list[Any]:
@@ -98,8 +108,10 @@ def _apis() -> list[Any]:
     from providers.openai import OpenAIOptions, OpenAIProvider
     from providers.openai_batch import OpenAIBatchApi
 
-    return [OpenAIBatchApi(OpenAIProvider(OpenAIOptions(model="gpt-4o-mini"))),
-            AnthropicBatchApi(AnthropicProvider(AnthropicOptions(model="claude-haiku")))]
+    return [
+        OpenAIBatchApi(OpenAIProvider(OpenAIOptions(model="gpt-4o-mini"))),
+        AnthropicBatchApi(AnthropicProvider(AnthropicOptions(model="claude-haiku"))),
+    ]
 
 
 def phase_batches(args: argparse.Namespace) -> dict[str, Any]:
@@ -114,12 +126,14 @@ def phase_batches(args: argparse.Namespace) -> dict[str, Any]:
         started = time.perf_counter()
         whole = Packer(api.limits, api.framing, keep=False)
         shards = [Packer(api.limits, api.framing, keep=False) for _ in range(args.shards)]
-        parts: dict[str, list[Part]] = {"whole": [], **{f"{n + 1}": [] for n in range(
-            args.shards)}}
+        parts: dict[str, list[Part]] = {"whole": [], **{f"{n + 1}": [] for n in range(args.shards)}}
         entry_bytes = 0
         for position, item in enumerate(items):
-            entry = api.entry(BatchRequest(api.custom_id(item.key), item.text,
-                                           LangPair(item.source_lang, item.target_lang)))
+            entry = api.entry(
+                BatchRequest(
+                    api.custom_id(item.key), item.text, LangPair(item.source_lang, item.target_lang)
+                )
+            )
             entry_bytes += len(entry)
             shard = shard_of_item[position]
             for name, packer in (("whole", whole), (f"{shard}", shards[shard - 1])):
@@ -137,7 +151,8 @@ def phase_batches(args: argparse.Namespace) -> dict[str, Any]:
                 assert part.size <= api.limits.max_bytes
         shard_parts = [p for name, group in parts.items() if name != "whole" for p in group]
         result[api.name] = {
-            "seconds": seconds, "entry_bytes": entry_bytes,
+            "seconds": seconds,
+            "entry_bytes": entry_bytes,
             "whole_files": [(len(p.positions), p.size) for p in parts["whole"]],
             "shard_files": len(shard_parts),
             "shard_largest_bytes": max(p.size for p in shard_parts),
@@ -150,16 +165,25 @@ def phase_batches(args: argparse.Namespace) -> dict[str, Any]:
 
 def write_shards(args: argparse.Namespace, folder: Path) -> list[Path]:
     loaded = articles(args.segments, args.long)
-    header = {"provider": {"name": "echo", "adapter": "echo", "adapter_version": "1",
-                           "options": {}},
-              "settings": {}, "articles": [{"id": a.id, "segments": len(a.segments)}
-                                           for a in loaded],
-              "source_lang": "en", "targets": list(TARGETS), "variants": list(VARIANTS)}
+    header = {
+        "provider": {"name": "echo", "adapter": "echo", "adapter_version": "1", "options": {}},
+        "settings": {},
+        "articles": [{"id": a.id, "segments": len(a.segments)} for a in loaded],
+        "source_lang": "en",
+        "targets": list(TARGETS),
+        "variants": list(VARIANTS),
+    }
     writers = []
     for n in range(1, args.shards + 1):
         writer = RunWriter(folder / f"shard-{n}.jsonl")
-        writer.header({**header, "run_id": f"bench-shard-{n}", "created": "2026-01-01T00:00:00Z",
-                       "shard": {"index": n, "count": args.shards}})
+        writer.header(
+            {
+                **header,
+                "run_id": f"bench-shard-{n}",
+                "created": "2026-01-01T00:00:00Z",
+                "shard": {"index": n, "count": args.shards},
+            }
+        )
         writers.append(writer)
     counts = [0] * args.shards
     item: WorkItem
@@ -167,12 +191,26 @@ def write_shards(args: argparse.Namespace, folder: Path) -> list[Path]:
         shard = shard_of(item.key, args.shards)
         counts[shard - 1] += 1
         text = item.text
-        writers[shard - 1].segment({
-            "id": item.key, "article": item.article, "segment": item.segment.id,
-            "variant": item.variant, "index": item.index, "source_lang": item.source_lang,
-            "target_lang": item.target_lang, "source": text, "output": text, "error": None,
-            "attempts": 1, "latency_ms": 0.2, "cached": False, "usage": {"characters": len(text)},
-            "engine": None, "flags": []})
+        writers[shard - 1].segment(
+            {
+                "id": item.key,
+                "article": item.article,
+                "segment": item.segment.id,
+                "variant": item.variant,
+                "index": item.index,
+                "source_lang": item.source_lang,
+                "target_lang": item.target_lang,
+                "source": text,
+                "output": text,
+                "error": None,
+                "attempts": 1,
+                "latency_ms": 0.2,
+                "cached": False,
+                "usage": {"characters": len(text)},
+                "engine": None,
+                "flags": [],
+            }
+        )
     for writer, count in zip(writers, counts, strict=True):
         writer.footer({"segments": count, "ok": count, "errors": 0})
         writer.close()
@@ -182,8 +220,11 @@ def write_shards(args: argparse.Namespace, folder: Path) -> list[Path]:
 def phase_write(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     paths = write_shards(args, Path(args.work))
-    return {"write_s": time.perf_counter() - started,
-            "bytes": sum(p.stat().st_size for p in paths), "peak_mb": peak_mb()}
+    return {
+        "write_s": time.perf_counter() - started,
+        "bytes": sum(p.stat().st_size for p in paths),
+        "peak_mb": peak_mb(),
+    }
 
 
 def phase_floor(args: argparse.Namespace) -> dict[str, Any]:
@@ -196,8 +237,12 @@ def phase_merge(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     result = merge_runs(paths, folder, folder / "merged.jsonl")
     seconds = time.perf_counter() - started
-    return {"merge_s": seconds, "segments": result.counts.segments,
-            "merged_bytes": result.path.stat().st_size, "peak_mb": peak_mb()}
+    return {
+        "merge_s": seconds,
+        "segments": result.counts.segments,
+        "merged_bytes": result.path.stat().st_size,
+        "peak_mb": peak_mb(),
+    }
 
 
 def phase_copy(args: argparse.Namespace) -> dict[str, Any]:
@@ -211,14 +256,29 @@ def phase_copy(args: argparse.Namespace) -> dict[str, Any]:
     return {"copy_s": time.perf_counter() - started, "peak_mb": peak_mb()}
 
 
-PHASES = {"plan": phase_plan, "batches": phase_batches, "merge": phase_merge,
-          "copy": phase_copy, "write": phase_write, "floor": phase_floor}
+PHASES = {
+    "plan": phase_plan,
+    "batches": phase_batches,
+    "merge": phase_merge,
+    "copy": phase_copy,
+    "write": phase_write,
+    "floor": phase_floor,
+}
 
 
 def child(phase: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--phase", phase, "--segments", str(args.segments),
-               "--shards", str(args.shards), "--work", str(work)] + (["--long"] if args.long
-                                                                     else [])
+    command = [
+        sys.executable,
+        __file__,
+        "--phase",
+        phase,
+        "--segments",
+        str(args.segments),
+        "--shards",
+        str(args.shards),
+        "--work",
+        str(work),
+    ] + (["--long"] if args.long else [])
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -229,8 +289,9 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=1_000_000)
     parser.add_argument("--shards", type=int, default=8)
     parser.add_argument("--long", action="store_true")
-    parser.add_argument("--only", choices=("plan", "batches", "merge"),
-                        help="run one part of the benchmark")
+    parser.add_argument(
+        "--only", choices=("plan", "batches", "merge"), help="run one part of the benchmark"
+    )
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--work")
     args = parser.parse_args()
@@ -250,11 +311,13 @@ def main() -> None:
 
 
 def report_plan(plan: dict[str, Any], args: argparse.Namespace) -> None:
-    print(f"plan: {plan['segments']:,} segments in {plan['plan_s']:.2f} s; one shard of "
-          f"{args.shards} picked in {plan['one_shard_s']:.2f} s "
-          f"({plan['one_shard_s'] / plan['anchor_sha256_s']:.2f}x sha256 of every id, "
-          f"{plan['anchor_sha256_s']:.2f} s); shards hold {plan['shard_min']:,} to "
-          f"{plan['shard_max']:,}; peak {plan['peak_mb']:.0f} MB")
+    print(
+        f"plan: {plan['segments']:,} segments in {plan['plan_s']:.2f} s; one shard of "
+        f"{args.shards} picked in {plan['one_shard_s']:.2f} s "
+        f"({plan['one_shard_s'] / plan['anchor_sha256_s']:.2f}x sha256 of every id, "
+        f"{plan['anchor_sha256_s']:.2f} s); shards hold {plan['shard_min']:,} to "
+        f"{plan['shard_max']:,}; peak {plan['peak_mb']:.0f} MB"
+    )
 
 
 def report_batches(batches: dict[str, Any], args: argparse.Namespace) -> None:
@@ -262,13 +325,15 @@ def report_batches(batches: dict[str, Any], args: argparse.Namespace) -> None:
         b = batches[name]
         files = b["whole_files"]
         most, size = b["limits"]
-        print(f"{name}: {b['entry_bytes'] / 1e6:,.0f} MB of requests encoded and packed "
-              f"in {b['seconds']:.1f} s ({b['seconds'] / batches['anchor_dumps_s']:.1f}x "
-              f"a bare json.dumps per segment); whole run: {len(files)} files, largest "
-              f"{max(f[1] for f in files) / 1e6:.1f} MB of {size / 1e6:.0f} MB, most "
-              f"{max(f[0] for f in files):,} of {most:,} requests; {args.shards} shards: "
-              f"{b['shard_files']} files, largest {b['shard_largest_bytes'] / 1e6:.1f} MB, "
-              f"most {b['shard_most_requests']:,} requests")
+        print(
+            f"{name}: {b['entry_bytes'] / 1e6:,.0f} MB of requests encoded and packed "
+            f"in {b['seconds']:.1f} s ({b['seconds'] / batches['anchor_dumps_s']:.1f}x "
+            f"a bare json.dumps per segment); whole run: {len(files)} files, largest "
+            f"{max(f[1] for f in files) / 1e6:.1f} MB of {size / 1e6:.0f} MB, most "
+            f"{max(f[0] for f in files):,} of {most:,} requests; {args.shards} shards: "
+            f"{b['shard_files']} files, largest {b['shard_largest_bytes'] / 1e6:.1f} MB, "
+            f"most {b['shard_most_requests']:,} requests"
+        )
     print(f"batches phase peak {batches['peak_mb']:.0f} MB")
 
 
@@ -277,11 +342,13 @@ def report_merge(args: argparse.Namespace, work: Path) -> None:
     written, total = write["write_s"], write["bytes"]
     copy = child("copy", args, work)
     merge = child("merge", args, work)
-    print(f"merge: {merge['segments']:,} segments from {args.shards} shard files "
-          f"({total / 1e6:,.0f} MB, written in {written:.1f} s) in {merge['merge_s']:.1f} s "
-          f"({merge['merge_s'] / copy['copy_s']:.1f}x copying the lines, "
-          f"{copy['copy_s']:.1f} s); peak {merge['peak_mb']:.0f} MB "
-          f"(copy {copy['peak_mb']:.0f} MB)")
+    print(
+        f"merge: {merge['segments']:,} segments from {args.shards} shard files "
+        f"({total / 1e6:,.0f} MB, written in {written:.1f} s) in {merge['merge_s']:.1f} s "
+        f"({merge['merge_s'] / copy['copy_s']:.1f}x copying the lines, "
+        f"{copy['copy_s']:.1f} s); peak {merge['peak_mb']:.0f} MB "
+        f"(copy {copy['peak_mb']:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,9 +28,11 @@ def _pct(value: float | None) -> str:
 
 
 def _row(label: str, score: RestoreScore) -> str:
-    return (f"  {label:<11}{score.threshold:>6.2f}{score.phrasebook_entries:>9}{score.truth:>7}"
-            f"{score.predicted:>7}{score.correct:>7}  {_pct(score.precision)}  "
-            f"{_pct(score.recall)}")
+    return (
+        f"  {label:<11}{score.threshold:>6.2f}{score.phrasebook_entries:>9}{score.truth:>7}"
+        f"{score.predicted:>7}{score.correct:>7}  {_pct(score.precision)}  "
+        f"{_pct(score.recall)}"
+    )
 
 
 def main() -> None:
@@ -43,18 +45,23 @@ def main() -> None:
     for article_id in list_article_ids(root):
         article = load_article(article_id, root)
         print(f"{article_id}  ({len(article.edits)} curated edits)")
-        print(f"  {'phrasebook':<11}{'thresh':>6}{'entries':>9}{'truth':>7}{'pred':>7}"
-              f"{'right':>7}  {'precision':>6}  {'recall':>6}")
+        print(
+            f"  {'phrasebook':<11}{'thresh':>6}{'entries':>9}{'truth':>7}{'pred':>7}"
+            f"{'right':>7}  {'precision':>6}  {'recall':>6}"
+        )
         for threshold in THRESHOLDS:
             print(_row("held out", evaluate_restoration(article, book, threshold, ("seed:",))))
         for threshold in THRESHOLDS:
             print(_row("in sample", evaluate_restoration(article, book, threshold)))
         held = evaluate_restoration(article, book, 0.8, ("seed:",))
-        print("  held out at 0.8, missed: "
-              + ", ".join(f"{s!r}->{r!r}" for _, _, s, r in held.missed))
+        print(
+            "  held out at 0.8, missed: " + ", ".join(f"{s!r}->{r!r}" for _, _, s, r in held.missed)
+        )
         if held.wrong:
-            print("  held out at 0.8, wrong: "
-                  + ", ".join(f"{s!r}->{r!r}" for _, _, s, r in held.wrong))
+            print(
+                "  held out at 0.8, wrong: "
+                + ", ".join(f"{s!r}->{r!r}" for _, _, s, r in held.wrong)
+            )
 
 
 if __name__ == "__main__":

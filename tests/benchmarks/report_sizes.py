@@ -29,9 +29,13 @@ from harness.report.junit import render_junit  # noqa: E402
 from harness.report.markdown import COMMENT_CHARS, render_markdown  # noqa: E402
 from tests.compare_fixtures import write_many_runs  # noqa: E402
 
-GATES = [("fail-under", "names@restored=0.75"), ("fail-under", "numbers@restored=0.50"),
-         ("max-regression", "fidelity=0.02"), ("max-regression", "broken=0"),
-         ("max-regression", "errors=0")]
+GATES = [
+    ("fail-under", "names@restored=0.75"),
+    ("fail-under", "numbers@restored=0.50"),
+    ("max-regression", "fidelity=0.02"),
+    ("max-regression", "broken=0"),
+    ("max-regression", "errors=0"),
+]
 
 
 def main() -> None:
@@ -41,19 +45,28 @@ def main() -> None:
     baseline = REPO / "runs" / "baseline" / "apertium.jsonl"
     with tempfile.TemporaryDirectory() as scratch:
         runs = write_many_runs(Path(scratch), baseline, args.runs)
-        report = build_report(runs, CompareOptions(
-            baseline=baseline, references=REPO / "references",
-            gates=[parse_gate(kind, spec) for kind, spec in GATES]))
+        report = build_report(
+            runs,
+            CompareOptions(
+                baseline=baseline,
+                references=REPO / "references",
+                gates=[parse_gate(kind, spec) for kind, spec in GATES],
+            ),
+        )
     markdown = render_markdown(report)
     full = render_markdown(report, limit_chars=10**9, limit_bytes=10**9)
     junit = ET.fromstring(render_junit(report))
     print(f"runs: {args.runs} against the baseline")
-    print(f"markdown: {len(markdown):,} characters (limit {COMMENT_CHARS:,}); "
-          f"{len(full):,} in full")
-    print(f"html: {len(render_html(report).encode()):,} bytes; "
-          f"json: {len(render_json(report).encode()):,} bytes")
-    print(f"junit failures: {junit.get('failures')}; failed gate checks: "
-          f"{len(report.failed_gates)}")
+    print(
+        f"markdown: {len(markdown):,} characters (limit {COMMENT_CHARS:,}); {len(full):,} in full"
+    )
+    print(
+        f"html: {len(render_html(report).encode()):,} bytes; "
+        f"json: {len(render_json(report).encode()):,} bytes"
+    )
+    print(
+        f"junit failures: {junit.get('failures')}; failed gate checks: {len(report.failed_gates)}"
+    )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,15 @@ _ids = itertools.count(1)
 
 
 class FakeAnthropicBatches:
-    def __init__(self, *, key: str = "sk-ant-test-0123456789abcdef",
-                 models: tuple[str, ...] = ("claude-test",), max_requests: int = 100_000,
-                 max_bytes: int = 256_000_000, polls_in_progress: int = 2) -> None:
+    def __init__(
+        self,
+        *,
+        key: str = "sk-ant-test-0123456789abcdef",
+        models: tuple[str, ...] = ("claude-test",),
+        max_requests: int = 100_000,
+        max_bytes: int = 256_000_000,
+        polls_in_progress: int = 2,
+    ) -> None:
         self.messages = FakeAnthropic(key=key, models=models)
         self.max_requests, self.max_bytes = max_requests, max_bytes
         self.polls_in_progress = polls_in_progress
@@ -59,13 +65,16 @@ class FakeAnthropicBatches:
         self._expire_after: list[int] = []
         self._expiry: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.app = Starlette(routes=[
-            Route("/v1/messages/batches", self.create, methods=["POST"]),
-            Route("/v1/messages/batches/{batch_id}", self.retrieve, methods=["GET"]),
-            Route("/v1/messages/batches/{batch_id}/cancel", self.cancel, methods=["POST"]),
-            Route("/v1/messages/batches/{batch_id}/results", self.result_lines,
-                  methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/v1/messages/batches", self.create, methods=["POST"]),
+                Route("/v1/messages/batches/{batch_id}", self.retrieve, methods=["GET"]),
+                Route("/v1/messages/batches/{batch_id}/cancel", self.cancel, methods=["POST"]),
+                Route(
+                    "/v1/messages/batches/{batch_id}/results", self.result_lines, methods=["GET"]
+                ),
+            ]
+        )
 
     @property
     def requests(self) -> list[Any]:
@@ -82,28 +91,49 @@ class FakeAnthropicBatches:
             return error(413, "request_too_large", "Request exceeds the maximum allowed size.")
         requests = body.get("requests") if isinstance(body, dict) else None
         if not isinstance(requests, list) or not 1 <= len(requests) <= self.max_requests:
-            return error(400, "invalid_request_error",
-                         f"requests: must hold 1 to {self.max_requests} items")
+            return error(
+                400, "invalid_request_error", f"requests: must hold 1 to {self.max_requests} items"
+            )
         seen: set[str] = set()
         for index, item in enumerate(requests):
             custom_id = item.get("custom_id") if isinstance(item, dict) else None
             if not isinstance(custom_id, str) or not CUSTOM_ID.match(custom_id):
-                return error(400, "invalid_request_error", f"requests.{index}.custom_id: String "
-                             "should match pattern '^[a-zA-Z0-9_-]{1,64}$'")
+                return error(
+                    400,
+                    "invalid_request_error",
+                    f"requests.{index}.custom_id: String "
+                    "should match pattern '^[a-zA-Z0-9_-]{1,64}$'",
+                )
             if custom_id in seen:
-                return error(400, "invalid_request_error",
-                             f"requests.{index}.custom_id: duplicate custom_id {custom_id}")
+                return error(
+                    400,
+                    "invalid_request_error",
+                    f"requests.{index}.custom_id: duplicate custom_id {custom_id}",
+                )
             seen.add(custom_id)
             problem = self.messages._check_body(item.get("params"))
             if problem is not None and problem.status_code != 404:
                 inner = json.loads(bytes(problem.body))["error"]["message"]
                 return error(400, "invalid_request_error", f"requests.{index}.params.{inner}")
         batch_id = f"msgbatch_fake{next(_ids)}"
-        batch = {"id": batch_id, "type": "message_batch", "processing_status": "in_progress",
-                 "request_counts": {"processing": len(requests), "succeeded": 0, "errored": 0,
-                                    "canceled": 0, "expired": 0},
-                 "ended_at": None, "created_at": CREATED, "expires_at": EXPIRES,
-                 "archived_at": None, "cancel_initiated_at": None, "results_url": None}
+        batch = {
+            "id": batch_id,
+            "type": "message_batch",
+            "processing_status": "in_progress",
+            "request_counts": {
+                "processing": len(requests),
+                "succeeded": 0,
+                "errored": 0,
+                "canceled": 0,
+                "expired": 0,
+            },
+            "ended_at": None,
+            "created_at": CREATED,
+            "expires_at": EXPIRES,
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": None,
+        }
         with self._lock:
             self.batches[batch_id] = batch
             self.inputs[batch_id] = requests
@@ -126,11 +156,14 @@ class FakeAnthropicBatches:
             base = str(request.base_url).rstrip("/")
             if batch["processing_status"] == "canceling":
                 self._end(batch, base, requests, self.cancel_keeps, "canceled")
-            elif batch["processing_status"] == "in_progress" \
-                    and self._polls[batch_id] > self.polls_in_progress:
+            elif (
+                batch["processing_status"] == "in_progress"
+                and self._polls[batch_id] > self.polls_in_progress
+            ):
                 expiry = self._expiry.get(batch_id)
-                self._end(batch, base, requests, len(requests) if expiry is None else expiry,
-                          "expired")
+                self._end(
+                    batch, base, requests, len(requests) if expiry is None else expiry, "expired"
+                )
         return JSONResponse(batch)
 
     async def cancel(self, request: Request) -> Response:
@@ -155,18 +188,26 @@ class FakeAnthropicBatches:
         content = "".join(json.dumps(r) + "\n" for r in reversed(results))
         return Response(content, media_type="application/binary")
 
-    def _end(self, batch: dict[str, Any], base: str, requests: list[dict[str, Any]],
-             done: int, rest: str) -> None:
-        results = [{"custom_id": item["custom_id"], "result": self._answer(item["params"])}
-                   for item in requests[:done]]
-        results += [{"custom_id": item["custom_id"], "result": {"type": rest}}
-                    for item in requests[done:]]
+    def _end(
+        self, batch: dict[str, Any], base: str, requests: list[dict[str, Any]], done: int, rest: str
+    ) -> None:
+        results = [
+            {"custom_id": item["custom_id"], "result": self._answer(item["params"])}
+            for item in requests[:done]
+        ]
+        results += [
+            {"custom_id": item["custom_id"], "result": {"type": rest}} for item in requests[done:]
+        ]
         self.results[batch["id"]] = results
         counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
         for result in results:
             counts[result["result"]["type"]] += 1
-        batch.update(processing_status="ended", request_counts=counts, ended_at=ENDED,
-                     results_url=f"{base}/v1/messages/batches/{batch['id']}/results")
+        batch.update(
+            processing_status="ended",
+            request_counts=counts,
+            ended_at=ENDED,
+            results_url=f"{base}/v1/messages/batches/{batch['id']}/results",
+        )
 
     def _answer(self, params: dict[str, Any]) -> dict[str, Any]:
         problem = self.messages._check_body(params)

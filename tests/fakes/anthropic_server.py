@@ -28,15 +28,31 @@ from starlette.routing import Route
 from tests.fakes.chat_recording import Recorder, fake_translation
 
 KNOWN_FIELDS = {
-    "model", "max_tokens", "messages", "system", "temperature", "top_p", "top_k",
-    "stop_sequences", "stream", "metadata", "service_tier", "thinking", "tools", "tool_choice",
+    "model",
+    "max_tokens",
+    "messages",
+    "system",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "stream",
+    "metadata",
+    "service_tier",
+    "thinking",
+    "tools",
+    "tool_choice",
 }
 _ids = itertools.count(1)
 
 
 def message(
-    texts: list[str], *, model: str, stop_reason: str = "end_turn",
-    input_tokens: int = 0, output_tokens: int = 0,
+    texts: list[str],
+    *,
+    model: str,
+    stop_reason: str = "end_turn",
+    input_tokens: int = 0,
+    output_tokens: int = 0,
 ) -> dict[str, Any]:
     """A ``message`` object with one text block per entry of ``texts``."""
     return {
@@ -63,10 +79,18 @@ def error_envelope(type_: str, text: str, error_code: str | None = None) -> dict
     return {"type": "error", "error": error, "request_id": "req_fake011"}
 
 
-def error(status: int, type_: str, text: str, error_code: str | None = None,
-          headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_envelope(type_, text, error_code), status_code=status,
-                        headers={"request-id": "req_fake011", **(headers or {})})
+def error(
+    status: int,
+    type_: str,
+    text: str,
+    error_code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        error_envelope(type_, text, error_code),
+        status_code=status,
+        headers={"request-id": "req_fake011", **(headers or {})},
+    )
 
 
 def _words(text: str) -> int:
@@ -76,8 +100,12 @@ def _words(text: str) -> int:
 class FakeAnthropic:
     """The fake server: ``app`` to serve, ``recorder`` to inspect and script."""
 
-    def __init__(self, *, key: str = "sk-ant-test-0123456789abcdef",
-                 models: tuple[str, ...] = ("claude-test",)) -> None:
+    def __init__(
+        self,
+        *,
+        key: str = "sk-ant-test-0123456789abcdef",
+        models: tuple[str, ...] = ("claude-test",),
+    ) -> None:
         self.key = key
         self.models = models
         self.recorder = Recorder()
@@ -91,14 +119,27 @@ class FakeAnthropic:
 
     def reply(self, texts: list[str], *, stop_reason: str = "end_turn", times: int = 1) -> None:
         def build(body: Any) -> Response:
-            return JSONResponse(message(
-                texts, model=body["model"], stop_reason=stop_reason, input_tokens=12,
-                output_tokens=sum(_words(t) for t in texts),
-            ))
+            return JSONResponse(
+                message(
+                    texts,
+                    model=body["model"],
+                    stop_reason=stop_reason,
+                    input_tokens=12,
+                    output_tokens=sum(_words(t) for t in texts),
+                )
+            )
+
         self.recorder.then(build, times)
 
-    def fail(self, status: int, type_: str, text: str, error_code: str | None = None,
-             headers: dict[str, str] | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        status: int,
+        type_: str,
+        text: str,
+        error_code: str | None = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
         self.recorder.then(lambda body: error(status, type_, text, error_code, headers), times)
 
     # -- the endpoint ----------------------------------------------------------------------
@@ -115,8 +156,9 @@ class FakeAnthropic:
             return error(400, "invalid_request_error", "The request body is not valid JSON.")
         unknown = sorted(set(body) - KNOWN_FIELDS)
         if unknown:
-            return error(400, "invalid_request_error",
-                         f"{unknown[0]}: Extra inputs are not permitted")
+            return error(
+                400, "invalid_request_error", f"{unknown[0]}: Extra inputs are not permitted"
+            )
         for name in ("model", "max_tokens", "messages"):
             if name not in body:
                 return error(400, "invalid_request_error", f"{name}: Field required")
@@ -133,12 +175,14 @@ class FakeAnthropic:
         for index, item in enumerate(messages):
             role = item.get("role") if isinstance(item, dict) else None
             if role == "system":
-                return error(400, "invalid_request_error",
-                             'messages: Unexpected role "system". The Messages API accepts a '
-                             "top-level `system` parameter, not \"system\" as an input message "
-                             "role.")
-            if role not in ("user", "assistant") or not isinstance(item.get("content"),
-                                                                   str | list):
+                return error(
+                    400,
+                    "invalid_request_error",
+                    'messages: Unexpected role "system". The Messages API accepts a '
+                    'top-level `system` parameter, not "system" as an input message '
+                    "role.",
+                )
+            if role not in ("user", "assistant") or not isinstance(item.get("content"), str | list):
                 return error(400, "invalid_request_error", f"messages.{index}: invalid message")
         temperature = body.get("temperature", 1)
         if not isinstance(temperature, int | float) or not 0 <= temperature <= 1:
@@ -163,7 +207,9 @@ class FakeAnthropic:
             answer, stop = " ".join(answer.split()[: body["max_tokens"]]), "max_tokens"
         prompt = sum(_words(str(m["content"])) for m in body["messages"])
         return message(
-            [answer], model=body["model"], stop_reason=stop,
+            [answer],
+            model=body["model"],
+            stop_reason=stop,
             input_tokens=prompt + _words(str(body.get("system") or "")),
             output_tokens=_words(answer),
         )

@@ -27,13 +27,17 @@ MAX_CHARS = 50_000
 
 
 def azure_error(code: int, message: str) -> Response:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=code // 1000,
-                        headers={"X-RequestId": str(uuid.uuid4())})
+    return JSONResponse(
+        {"error": {"code": code, "message": message}},
+        status_code=code // 1000,
+        headers={"X-RequestId": str(uuid.uuid4())},
+    )
 
 
 class AzureFake(FakeApi):
-    def __init__(self, keys: set[str] | None = None, *, region: str | None = None,
-                 quota: int | None = None) -> None:
+    def __init__(
+        self, keys: set[str] | None = None, *, region: str | None = None, quota: int | None = None
+    ) -> None:
         super().__init__()
         self.keys = keys if keys is not None else {"azure-test-key"}
         self.region = region  # required region header value, if any
@@ -48,12 +52,18 @@ class AzureFake(FakeApi):
             return azure_error(400021, "The API version parameter is missing or invalid.")
         key = request.headers.get("ocp-apim-subscription-key")
         if key not in self.keys:
-            return azure_error(401000, "The request is not authorized because credentials are "
-                                       "missing or invalid.")
-        if self.region is not None and request.headers.get(
-                "ocp-apim-subscription-region") != self.region:
-            return azure_error(401000, "The request is not authorized because credentials are "
-                                       "missing or invalid (region).")
+            return azure_error(
+                401000, "The request is not authorized because credentials are missing or invalid."
+            )
+        if (
+            self.region is not None
+            and request.headers.get("ocp-apim-subscription-region") != self.region
+        ):
+            return azure_error(
+                401000,
+                "The request is not authorized because credentials are "
+                "missing or invalid (region).",
+            )
         targets = [value for name, value in recorded.query if name == "to"]
         if not targets or not all(targets):
             return azure_error(400036, "The target language is not valid or is missing.")
@@ -78,19 +88,28 @@ class AzureFake(FakeApi):
             return azure_error(400077, "The maximum request size has been exceeded.")
         if self.quota is not None:
             if charged > self.quota:
-                return azure_error(403001, "The operation is not allowed because the "
-                                           "subscription has exceeded its free quota.")
+                return azure_error(
+                    403001,
+                    "The operation is not allowed because the "
+                    "subscription has exceeded its free quota.",
+                )
             self.quota -= charged
         source = recorded.param("from")
         answer = []
         for text in texts:
-            entry: dict[str, Any] = {"translations": [
-                {"text": fake_translation(text, target), "to": target} for target in targets]}
+            entry: dict[str, Any] = {
+                "translations": [
+                    {"text": fake_translation(text, target), "to": target} for target in targets
+                ]
+            }
             if not source:
                 entry["detectedLanguage"] = {"language": "en", "score": 1.0}
             answer.append(entry)
-        return JSONResponse(answer, headers={
-            "X-RequestId": str(uuid.uuid4()),
-            "X-Metered-Usage": str(charged),
-            "X-MT-System": ",".join("Team" for _ in targets),
-        })
+        return JSONResponse(
+            answer,
+            headers={
+                "X-RequestId": str(uuid.uuid4()),
+                "X-Metered-Usage": str(charged),
+                "X-MT-System": ",".join("Team" for _ in targets),
+            },
+        )

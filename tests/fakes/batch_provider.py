@@ -56,11 +56,13 @@ class BatchJsonProvider(Provider):
             return
         assert self.client is not None
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
-        response = await self.client.get(self.options.base_url.rstrip("/") + "/languages",
-                                         headers=headers)
+        response = await self.client.get(
+            self.options.base_url.rstrip("/") + "/languages", headers=headers
+        )
         if response.status_code != 200:
-            raise TransientError(f"{NAME}: languages: {response.text[:200]}",
-                                 status=response.status_code)
+            raise TransientError(
+                f"{NAME}: languages: {response.text[:200]}", status=response.status_code
+            )
         self.languages = [str(code) for code in response.json()]
 
     async def translate(self, batch: Sequence[Segment], pair: LangPair) -> list[Translation]:
@@ -68,9 +70,14 @@ class BatchJsonProvider(Provider):
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
         try:
             response = await self.client.post(
-                self.options.base_url.rstrip("/") + "/translate", headers=headers,
-                json={"source": pair.source, "target": pair.target,
-                      "texts": [s.text for s in batch]})
+                self.options.base_url.rstrip("/") + "/translate",
+                headers=headers,
+                json={
+                    "source": pair.source,
+                    "target": pair.target,
+                    "texts": [s.text for s in batch],
+                },
+            )
         except httpx.TimeoutException as exc:
             raise TransientError(f"{NAME}: timed out") from exc
         except httpx.TransportError as exc:
@@ -96,8 +103,10 @@ class BatchJsonProvider(Provider):
             raise BadResponseError(f"{NAME}: answer is not the expected JSON") from exc
         if not isinstance(outputs, list) or len(outputs) != len(batch):
             raise BadResponseError(f"{NAME}: {len(outputs)} translations for {len(batch)} texts")
-        return [Translation(str(text), Usage(characters=len(seg.text)), engine="fault-batch 1")
-                for seg, text in zip(batch, outputs, strict=True)]
+        return [
+            Translation(str(text), Usage(characters=len(seg.text)), engine="fault-batch 1")
+            for seg, text in zip(batch, outputs, strict=True)
+        ]
 
 
 def entry_point() -> EntryPoint:
@@ -113,7 +122,8 @@ def install_plugin(site: Path) -> dict[str, str]:
     dist = site / "harness_fault_batch-1.0.dist-info"
     dist.mkdir(parents=True, exist_ok=True)
     (dist / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: harness-fault-batch\nVersion: 1.0\n", encoding="utf-8")
+        "Metadata-Version: 2.1\nName: harness-fault-batch\nVersion: 1.0\n", encoding="utf-8"
+    )
     (dist / "entry_points.txt").write_text(f"[{GROUP}]\n{NAME} = {TARGET}\n", encoding="utf-8")
     return {"PYTHONPATH": f"{site}:{REPO}"}
 

@@ -23,17 +23,60 @@ from starlette.routing import Route
 from tests.fakes.recording import FakeApi, fake_translation
 
 # GET /v2/languages?type=source|target of the API (case-insensitive there).
-SOURCES = {"AR", "BG", "CS", "DA", "DE", "EL", "EN", "ES", "ET", "FI", "FR", "HE", "HU", "ID",
-           "IT", "JA", "KO", "LT", "LV", "NB", "NL", "PL", "PT", "RO", "RU", "SK", "SL", "SV",
-           "TH", "TR", "UK", "VI", "ZH"}
-TARGETS = (SOURCES - {"EN", "PT", "ZH"}) | {"EN", "PT", "ZH", "EN-GB", "EN-US", "PT-BR", "PT-PT",
-                                            "ZH-HANS", "ZH-HANT", "ES-419"}
+SOURCES = {
+    "AR",
+    "BG",
+    "CS",
+    "DA",
+    "DE",
+    "EL",
+    "EN",
+    "ES",
+    "ET",
+    "FI",
+    "FR",
+    "HE",
+    "HU",
+    "ID",
+    "IT",
+    "JA",
+    "KO",
+    "LT",
+    "LV",
+    "NB",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "RU",
+    "SK",
+    "SL",
+    "SV",
+    "TH",
+    "TR",
+    "UK",
+    "VI",
+    "ZH",
+}
+TARGETS = (SOURCES - {"EN", "PT", "ZH"}) | {
+    "EN",
+    "PT",
+    "ZH",
+    "EN-GB",
+    "EN-US",
+    "PT-BR",
+    "PT-PT",
+    "ZH-HANS",
+    "ZH-HANT",
+    "ES-419",
+}
 MAX_BODY = 128 * 1024
 
 
 class DeepLFake(FakeApi):
-    def __init__(self, keys: set[str] | None = None, *, max_texts: int = 50,
-                 quota: int | None = None) -> None:
+    def __init__(
+        self, keys: set[str] | None = None, *, max_texts: int = 50, quota: int | None = None
+    ) -> None:
         super().__init__()
         self.keys = keys if keys is not None else {"deepl-test-key"}
         self.max_texts = max_texts

@@ -50,19 +50,40 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-FAULTS = ("429", "429-retry", "500", "503", "timeout", "reset", "slow", "malformed",
-          "short", "long")
+FAULTS = (
+    "429",
+    "429-retry",
+    "500",
+    "503",
+    "timeout",
+    "reset",
+    "slow",
+    "malformed",
+    "short",
+    "long",
+)
 
 
 class FaultServer:
     """The app and what it saw: ``requests`` (texts per request) and ``behaviours``."""
 
-    def __init__(self, script: Sequence[str] = (), *, faults: Sequence[str] = FAULTS,
-                 fault_rate: float = 0.0, seed: int = 0, latency: float = 0.0,
-                 slow_seconds: float = 0.05, key: str | None = None,
-                 always_fail: Sequence[str] = (), record: bool = True,
-                 startup: str = "ok", trickle_seconds: float = 0.05,
-                 huge_bytes: int = 48 * 2**20, echo_offset: int = 188) -> None:
+    def __init__(
+        self,
+        script: Sequence[str] = (),
+        *,
+        faults: Sequence[str] = FAULTS,
+        fault_rate: float = 0.0,
+        seed: int = 0,
+        latency: float = 0.0,
+        slow_seconds: float = 0.05,
+        key: str | None = None,
+        always_fail: Sequence[str] = (),
+        record: bool = True,
+        startup: str = "ok",
+        trickle_seconds: float = 0.05,
+        huge_bytes: int = 48 * 2**20,
+        echo_offset: int = 188,
+    ) -> None:
         self.script = list(script)
         self.faults = list(faults)
         self.fault_rate = fault_rate
@@ -80,13 +101,15 @@ class FaultServer:
         self.count = 0
         self.requests: list[dict[str, Any]] = []
         self.behaviours: Counter[str] = Counter()
-        self.app = Starlette(routes=[
-            # A plain ASGI endpoint (not a request/response function), so that "reset" can
-            # break off a response it has started.
-            Route("/translate", _RawEndpoint(self._translate_endpoint), methods=["POST"]),
-            Route("/stats", self._stats, methods=["GET"]),
-            Route("/languages", self._languages, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                # A plain ASGI endpoint (not a request/response function), so that "reset" can
+                # break off a response it has started.
+                Route("/translate", _RawEndpoint(self._translate_endpoint), methods=["POST"]),
+                Route("/stats", self._stats, methods=["GET"]),
+                Route("/languages", self._languages, methods=["GET"]),
+            ]
+        )
 
     def _behaviour(self, texts: list[str]) -> str:
         if any(word in text for word in self.always_fail for text in texts):
@@ -100,6 +123,7 @@ class FaultServer:
     async def _languages(self, request: Request) -> Response:
         self.startup_requests += 1
         if self.startup == "trickle":
+
             async def drip() -> AsyncIterator[bytes]:
                 yield b"["
                 while True:  # one space at a time: never a complete answer, never idle long
@@ -126,8 +150,7 @@ class FaultServer:
         behaviour = self._behaviour(texts)
         self.behaviours[behaviour] += 1
         if self.record:
-            self.requests.append({"target": body["target"], "texts": texts,
-                                  "behaviour": behaviour})
+            self.requests.append({"target": body["target"], "texts": texts, "behaviour": behaviour})
         if self.latency:
             await asyncio.sleep(self.latency)
         response = await self._respond(behaviour, body["target"], texts, request)
@@ -135,15 +158,23 @@ class FaultServer:
             said = request.headers.get("authorization", "").removeprefix("Bearer ")
             response = Response("e" * self.echo_offset + f" key {said} refused", 500)
         if response is None:  # "reset": start a body, then drop the connection
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", b"1000")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", b"1000"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b'{"transl', "more_body": True})
             raise ConnectionResetError("fault server: connection reset on purpose")
         await response(scope, receive, send)
 
-    async def _respond(self, behaviour: str, target: str, texts: list[str],
-                       request: Request) -> Response | None:
+    async def _respond(
+        self, behaviour: str, target: str, texts: list[str], request: Request
+    ) -> Response | None:
         outputs = [f"[{target}] {text}" for text in texts]
         if behaviour == "ok":
             return _json({"translations": outputs})
@@ -177,8 +208,11 @@ class FaultServer:
             return _json({"translations": [o[: max(1, len(o) // 5)] for o in outputs]})
         if behaviour == "surrogate":
             # ensure_ascii writes the lone surrogate as the JSON escape \ud83d.
-            return Response(json.dumps({"translations": [o + "\ud83d" for o in outputs]}), 200,
-                            media_type="application/json")
+            return Response(
+                json.dumps({"translations": [o + "\ud83d" for o in outputs]}),
+                200,
+                media_type="application/json",
+            )
         if behaviour == "ansi":
             return _json({"translations": [f"\x1b[2J\x1b[31m{o}\x1b]0;owned\x07" for o in outputs]})
         if behaviour == "echo-key":
@@ -191,7 +225,6 @@ class FaultServer:
             return _json({"translations": [o * (4 * 2**20 // max(1, len(o))) for o in outputs]})
         raise ValueError(f"unknown behaviour {behaviour!r}")
 
-
     def _huge(self, count: int, *, compressed: bool) -> Response:
         """A JSON answer of about ``huge_bytes``, streamed; gzip-compressed for "bomb"."""
         head = b'{"translations": ["' + b'", "'.join(b"ok" for _ in range(count - 1))
@@ -200,8 +233,7 @@ class FaultServer:
         size = self.huge_bytes
 
         async def body() -> AsyncIterator[bytes]:
-            packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS) if compressed \
-                else None
+            packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS) if compressed else None
             block = b"A" * 2**20
             parts = [head, *([block] * (size // len(block))), tail]
             for part in parts:
@@ -222,15 +254,16 @@ class _RawEndpoint:
 
 
 def _json(payload: dict[str, Any]) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False), 200,
-                    media_type="application/json")
+    return Response(json.dumps(payload, ensure_ascii=False), 200, media_type="application/json")
 
 
 def app_from_env() -> Starlette:
     """For ``uvicorn --factory`` with several workers: settings from the environment."""
-    return FaultServer(latency=float(os.environ.get("FAULT_SERVER_LATENCY", "0")),
-                       fault_rate=float(os.environ.get("FAULT_SERVER_FAULT_RATE", "0")),
-                       record=False).app
+    return FaultServer(
+        latency=float(os.environ.get("FAULT_SERVER_LATENCY", "0")),
+        fault_rate=float(os.environ.get("FAULT_SERVER_FAULT_RATE", "0")),
+        record=False,
+    ).app
 
 
 def main() -> None:
@@ -243,9 +276,16 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["FAULT_SERVER_LATENCY"] = str(args.latency)
     # 127.0.0.1 only: the fake backend must never listen on other interfaces.
-    uvicorn.run("tests.fakes.fault_server:app_from_env", factory=True, host="127.0.0.1",
-                port=args.port, workers=args.workers, log_level="error", access_log=False,
-                lifespan="off")
+    uvicorn.run(
+        "tests.fakes.fault_server:app_from_env",
+        factory=True,
+        host="127.0.0.1",
+        port=args.port,
+        workers=args.workers,
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+    )
 
 
 if __name__ == "__main__":

@@ -44,28 +44,38 @@ class GoogleV3Fake(FakeApi):
         if (scripted := self.scripted()) is not None:
             return scripted
         if recorded.param("key") is not None:
-            return google_error(401, "UNAUTHENTICATED",
-                                "API keys are not supported by this API. Expected OAuth2 "
-                                "access token or other authentication credentials.")
+            return google_error(
+                401,
+                "UNAUTHENTICATED",
+                "API keys are not supported by this API. Expected OAuth2 "
+                "access token or other authentication credentials.",
+            )
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme != "Bearer" or token not in self.tokens:
-            return google_error(401, "UNAUTHENTICATED",
-                                "Request had invalid authentication credentials.")
+            return google_error(
+                401, "UNAUTHENTICATED", "Request had invalid authentication credentials."
+            )
         try:
             body = json.loads(recorded.body)
         except ValueError:
             return google_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
         contents = body.get("contents") if isinstance(body, dict) else None
-        if not isinstance(contents, list) or not contents or not all(
-                isinstance(t, str) for t in contents):
+        if (
+            not isinstance(contents, list)
+            or not contents
+            or not all(isinstance(t, str) for t in contents)
+        ):
             return google_error(400, "INVALID_ARGUMENT", "Empty contents.")
         if len(contents) > MAX_CONTENTS:
-            return google_error(400, "INVALID_ARGUMENT",
-                                f"Number of contents exceeds the limit of {MAX_CONTENTS}.")
+            return google_error(
+                400, "INVALID_ARGUMENT", f"Number of contents exceeds the limit of {MAX_CONTENTS}."
+            )
         if sum(len(text) for text in contents) > MAX_CODE_POINTS:
-            return google_error(400, "INVALID_ARGUMENT",
-                                "Total length of contents exceeds the limit of "
-                                f"{MAX_CODE_POINTS} codepoints.")
+            return google_error(
+                400,
+                "INVALID_ARGUMENT",
+                f"Total length of contents exceeds the limit of {MAX_CODE_POINTS} codepoints.",
+            )
         target = body.get("targetLanguageCode")
         if not isinstance(target, str) or not target:
             return google_error(400, "INVALID_ARGUMENT", "Target language code is required.")

@@ -33,19 +33,27 @@ def libre_error(status: int, message: str) -> Response:
 
 
 class LibreTranslateFake(FakeApi):
-    def __init__(self, *, api_keys: set[str] | None = None, char_limit: int = -1,
-                 batch_limit: int = -1, req_limit: int = -1,
-                 languages: tuple[str, ...] = DEFAULT_LANGUAGES) -> None:
+    def __init__(
+        self,
+        *,
+        api_keys: set[str] | None = None,
+        char_limit: int = -1,
+        batch_limit: int = -1,
+        req_limit: int = -1,
+        languages: tuple[str, ...] = DEFAULT_LANGUAGES,
+    ) -> None:
         super().__init__()
         self.api_keys = api_keys  # None: the server needs no key
         self.char_limit, self.batch_limit = char_limit, batch_limit
         self.requests_left = req_limit
         self.languages = languages
-        self.app = Starlette(routes=[
-            Route("/translate", self.translate, methods=["POST"]),
-            Route("/languages", self.list_languages, methods=["GET"]),
-            Route("/frontend/settings", self.settings, methods=["GET"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/translate", self.translate, methods=["POST"]),
+                Route("/languages", self.list_languages, methods=["GET"]),
+                Route("/frontend/settings", self.settings, methods=["GET"]),
+            ]
+        )
 
     def _code(self, code: Any) -> str | None:
         """The public code for ``code`` (input is lower-cased before lookup, like the server)."""
@@ -54,15 +62,23 @@ class LibreTranslateFake(FakeApi):
 
     async def list_languages(self, request: Request) -> Response:
         await self.record(request)
-        return JSONResponse([{"code": lang, "name": lang,
-                              "targets": [t for t in self.languages if t != lang]}
-                             for lang in self.languages])
+        return JSONResponse(
+            [
+                {"code": lang, "name": lang, "targets": [t for t in self.languages if t != lang]}
+                for lang in self.languages
+            ]
+        )
 
     async def settings(self, request: Request) -> Response:
         await self.record(request)
-        return JSONResponse({"charLimit": self.char_limit, "frontendTimeout": 500,
-                             "apiKeys": self.api_keys is not None,
-                             "keyRequired": self.api_keys is not None})
+        return JSONResponse(
+            {
+                "charLimit": self.char_limit,
+                "frontendTimeout": 500,
+                "apiKeys": self.api_keys is not None,
+                "keyRequired": self.api_keys is not None,
+            }
+        )
 
     @staticmethod
     def _params(request: Request, body: bytes) -> dict[str, Any] | None:
@@ -101,12 +117,17 @@ class LibreTranslateFake(FakeApi):
                 return libre_error(400, f"Invalid request: missing {name} parameter")
         texts = q if isinstance(q, list) else [q]
         if self.batch_limit != -1 and len(texts) > self.batch_limit:
-            return libre_error(400, f"Invalid request: request ({len(texts)}) exceeds text "
-                                    f"limit ({self.batch_limit})")
+            return libre_error(
+                400,
+                f"Invalid request: request ({len(texts)}) exceeds text limit ({self.batch_limit})",
+            )
         for text in texts:
             if self.char_limit != -1 and len(text) > self.char_limit:
-                return libre_error(400, f"Invalid request: request ({len(text)}) exceeds text "
-                                        f"limit ({self.char_limit})")
+                return libre_error(
+                    400,
+                    f"Invalid request: request ({len(text)}) exceeds text "
+                    f"limit ({self.char_limit})",
+                )
         source = "en" if params["source"] == "auto" else self._code(params["source"])
         target = self._code(params["target"])
         if source is None:
@@ -116,10 +137,10 @@ class LibreTranslateFake(FakeApi):
         if params.get("format", "text") not in ("text", "html"):
             return libre_error(400, f"{params['format']} format is not supported")
         outputs = [fake_translation(text, target) for text in texts]
-        answer: dict[str, Any] = {"translatedText": outputs if isinstance(q, list)
-                                  else outputs[0]}
+        answer: dict[str, Any] = {"translatedText": outputs if isinstance(q, list) else outputs[0]}
         if params["source"] == "auto":
             detected = {"confidence": 90.0, "language": "en"}
-            answer["detectedLanguage"] = [detected] * len(texts) if isinstance(q, list) \
-                else detected
+            answer["detectedLanguage"] = (
+                [detected] * len(texts) if isinstance(q, list) else detected
+            )
         return JSONResponse(answer)

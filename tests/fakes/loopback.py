@@ -25,7 +25,11 @@ def serve(app: Any, *, port: int | None = None, startup_timeout: float = 10.0) -
     """Run ``app`` on 127.0.0.1 and yield its base URL (``http://127.0.0.1:PORT``)."""
     port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
         access_log=False,
     )
     server = uvicorn.Server(config)

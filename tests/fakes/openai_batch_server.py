@@ -50,7 +50,8 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | Non
     if not content_type.startswith("multipart/form-data"):
         return {}
     parsed = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
     fields: dict[str, tuple[str | None, bytes]] = {}
     for part in parsed.iter_parts():
         name = part.get_param("name", header="content-disposition")
@@ -63,9 +64,14 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, tuple[str | Non
 class FakeOpenAIBatch:
     """The fake Batch API; ``requests`` records every call, ``batches`` their objects."""
 
-    def __init__(self, *, key: str | None = "sk-test-0123456789abcdef",
-                 models: tuple[str, ...] = ("gpt-test",), max_requests: int = 50_000,
-                 max_bytes: int = 200_000_000) -> None:
+    def __init__(
+        self,
+        *,
+        key: str | None = "sk-test-0123456789abcdef",
+        models: tuple[str, ...] = ("gpt-test",),
+        max_requests: int = 50_000,
+        max_bytes: int = 200_000_000,
+    ) -> None:
         self.chat = FakeOpenAI(key=key, models=models)
         self.max_requests, self.max_bytes = max_requests, max_bytes
         self.recorder = Recorder()
@@ -77,15 +83,17 @@ class FakeOpenAIBatch:
         self._expire_after: list[int] = []
         self._expiry: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.app = Starlette(routes=[
-            Route("/v1/files", self.upload, methods=["POST"]),
-            Route("/v1/files/{file_id}/content", self.content, methods=["GET"]),
-            Route("/v1/batches", self.create, methods=["POST"]),
-            Route("/v1/batches/{batch_id}", self.retrieve, methods=["GET"]),
-            Route("/v1/batches/{batch_id}/cancel", self.cancel, methods=["POST"]),
-            # The synchronous endpoint too, as on the real API (``chat.requests`` records it).
-            Route("/v1/chat/completions", self.chat.chat_completions, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/v1/files", self.upload, methods=["POST"]),
+                Route("/v1/files/{file_id}/content", self.content, methods=["GET"]),
+                Route("/v1/batches", self.create, methods=["POST"]),
+                Route("/v1/batches/{batch_id}", self.retrieve, methods=["GET"]),
+                Route("/v1/batches/{batch_id}/cancel", self.cancel, methods=["POST"]),
+                # The synchronous endpoint too, as on the real API (``chat.requests`` records it).
+                Route("/v1/chat/completions", self.chat.chat_completions, methods=["POST"]),
+            ]
+        )
 
     @property
     def requests(self) -> list[Any]:
@@ -104,12 +112,19 @@ class FakeOpenAIBatch:
         fields = parse_multipart(recorded.headers.get("content-type", ""), await request.body())
         purpose, upload = fields.get("purpose"), fields.get("file")
         if purpose is None or purpose[1] != b"batch" or upload is None or upload[0] is None:
-            return error(400, "'purpose' must be 'batch' and 'file' a file part",
-                         "invalid_request_error")
+            return error(
+                400, "'purpose' must be 'batch' and 'file' a file part", "invalid_request_error"
+            )
         filename, content = upload
         file_id = f"file-fake{next(_ids)}"
-        meta = {"id": file_id, "object": "file", "bytes": len(content), "created_at": NOW,
-                "filename": filename, "purpose": "batch"}
+        meta = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": NOW,
+            "filename": filename,
+            "purpose": "batch",
+        }
         self.files[file_id] = (meta, content)
         return JSONResponse(meta)
 
@@ -129,20 +144,36 @@ class FakeOpenAIBatch:
         if (problem := self.chat._check_auth(recorded.headers)) is not None:
             return problem
         if not isinstance(body, dict) or body.get("input_file_id") not in self.files:
-            return error(400, "input_file_id does not name an uploaded file",
-                         "invalid_request_error")
+            return error(
+                400, "input_file_id does not name an uploaded file", "invalid_request_error"
+            )
         if body.get("endpoint") != ENDPOINT or body.get("completion_window") != "24h":
-            return error(400, "endpoint must be /v1/chat/completions and completion_window 24h",
-                         "invalid_request_error")
+            return error(
+                400,
+                "endpoint must be /v1/chat/completions and completion_window 24h",
+                "invalid_request_error",
+            )
         batch_id = f"batch_fake{next(_ids)}"
         lines, problems = self._validate(self.files[body["input_file_id"]][1])
         batch: dict[str, Any] = {
-            "id": batch_id, "object": "batch", "endpoint": ENDPOINT, "errors": None,
-            "input_file_id": body["input_file_id"], "completion_window": "24h",
-            "status": "validating", "output_file_id": None, "error_file_id": None,
-            "created_at": NOW, "in_progress_at": None, "expires_at": NOW + 86_400,
-            "finalizing_at": None, "completed_at": None, "failed_at": None, "expired_at": None,
-            "cancelling_at": None, "cancelled_at": None,
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": ENDPOINT,
+            "errors": None,
+            "input_file_id": body["input_file_id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": NOW,
+            "in_progress_at": None,
+            "expires_at": NOW + 86_400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
             "request_counts": {"total": 0, "completed": 0, "failed": 0},
             "metadata": body.get("metadata"),
         }
@@ -160,29 +191,59 @@ class FakeOpenAIBatch:
         lines: list[dict[str, Any]] = []
         seen: set[str] = set()
         if len(content) > self.max_bytes:
-            problems.append({"code": "file_too_large", "message": "The input file is larger "
-                             f"than {self.max_bytes} bytes.", "param": None, "line": None})
+            problems.append(
+                {
+                    "code": "file_too_large",
+                    "message": f"The input file is larger than {self.max_bytes} bytes.",
+                    "param": None,
+                    "line": None,
+                }
+            )
         raw_lines = content.decode("utf-8").splitlines()
         if len(raw_lines) > self.max_requests:
-            problems.append({"code": "too_many_requests", "message": "The input file has more "
-                             f"than {self.max_requests} requests.", "param": None, "line": None})
+            problems.append(
+                {
+                    "code": "too_many_requests",
+                    "message": f"The input file has more than {self.max_requests} requests.",
+                    "param": None,
+                    "line": None,
+                }
+            )
         for number, raw in enumerate(raw_lines, start=1):
             try:
                 line = json.loads(raw)
             except ValueError:
-                problems.append({"code": "invalid_json_line", "message": "not JSON",
-                                 "param": None, "line": number})
+                problems.append(
+                    {
+                        "code": "invalid_json_line",
+                        "message": "not JSON",
+                        "param": None,
+                        "line": number,
+                    }
+                )
                 continue
             custom_id = line.get("custom_id") if isinstance(line, dict) else None
             if not isinstance(custom_id, str) or custom_id in seen:
-                problems.append({"code": "duplicate_custom_id" if custom_id in seen
-                                 else "missing_required_parameter",
-                                 "message": "custom_id must be unique", "param": "custom_id",
-                                 "line": number})
+                problems.append(
+                    {
+                        "code": "duplicate_custom_id"
+                        if custom_id in seen
+                        else "missing_required_parameter",
+                        "message": "custom_id must be unique",
+                        "param": "custom_id",
+                        "line": number,
+                    }
+                )
                 continue
             if line.get("method") != "POST" or line.get("url") != ENDPOINT:
-                problems.append({"code": "mismatched_endpoint", "message": "url must be the "
-                                 "batch's endpoint", "param": "url", "line": number})
+                problems.append(
+                    {
+                        "code": "mismatched_endpoint",
+                        "message": "url must be the batch's endpoint",
+                        "param": "url",
+                        "line": number,
+                    }
+                )
                 continue
             seen.add(custom_id)
             lines.append(line)
@@ -207,8 +268,11 @@ class FakeOpenAIBatch:
         if batch is None:
             return error(404, "No such batch", "invalid_request_error")
         if batch["status"] in ("completed", "failed", "expired", "cancelled"):
-            return error(409, f"Cannot cancel a batch with status {batch['status']}.",
-                         "invalid_request_error")
+            return error(
+                409,
+                f"Cannot cancel a batch with status {batch['status']}.",
+                "invalid_request_error",
+            )
         batch["status"], batch["cancelling_at"] = "cancelling", NOW + 5
         return JSONResponse(batch)
 
@@ -233,32 +297,59 @@ class FakeOpenAIBatch:
             keep = self.cancel_keeps
             self._finish(batch, lines[:keep], lines[keep:], "cancelled", "batch_cancelled")
 
-    def _finish(self, batch: dict[str, Any], done: list[dict[str, Any]],
-                never: list[dict[str, Any]], state: str, code: str) -> None:
+    def _finish(
+        self,
+        batch: dict[str, Any],
+        done: list[dict[str, Any]],
+        never: list[dict[str, Any]],
+        state: str,
+        code: str,
+    ) -> None:
         output: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         for line in done:
             status, body = self._answer(line["body"])
-            result = {"id": f"batch_req_fake{next(_ids)}", "custom_id": line["custom_id"],
-                      "response": {"status_code": status, "request_id": "req_fake",
-                                   "body": body}, "error": None}
+            result = {
+                "id": f"batch_req_fake{next(_ids)}",
+                "custom_id": line["custom_id"],
+                "response": {"status_code": status, "request_id": "req_fake", "body": body},
+                "error": None,
+            }
             (output if status == 200 else errors).append(result)
         for line in never:
             what = "expired" if code == "batch_expired" else "cancelled"
-            errors.append({"id": f"batch_req_fake{next(_ids)}", "custom_id": line["custom_id"],
-                           "response": None, "error": {
-                               "code": code,
-                               "message": f"This request was {what} before it could run."}})
+            errors.append(
+                {
+                    "id": f"batch_req_fake{next(_ids)}",
+                    "custom_id": line["custom_id"],
+                    "response": None,
+                    "error": {
+                        "code": code,
+                        "message": f"This request was {what} before it could run.",
+                    },
+                }
+            )
         batch["status"], batch[f"{state}_at"] = state, NOW + 3
-        batch["request_counts"] = {"total": len(done) + len(never),
-                                   "completed": len(output), "failed": len(errors)}
+        batch["request_counts"] = {
+            "total": len(done) + len(never),
+            "completed": len(output),
+            "failed": len(errors),
+        }
         for key, results in (("output_file_id", output), ("error_file_id", errors)):
             if results:
                 file_id = f"file-fake{next(_ids)}"
                 content = "".join(json.dumps(r) + "\n" for r in reversed(results)).encode()
-                self.files[file_id] = ({"id": file_id, "object": "file", "bytes": len(content),
-                                        "created_at": NOW, "filename": f"{key}.jsonl",
-                                        "purpose": "batch_output"}, content)
+                self.files[file_id] = (
+                    {
+                        "id": file_id,
+                        "object": "file",
+                        "bytes": len(content),
+                        "created_at": NOW,
+                        "filename": f"{key}.jsonl",
+                        "purpose": "batch_output",
+                    },
+                    content,
+                )
                 batch[key] = file_id
 
     def _answer(self, body: Any) -> tuple[int, Any]:
@@ -267,6 +358,7 @@ class FakeOpenAIBatch:
             return problem.status_code, json.loads(bytes(problem.body))
         user = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
         if self.fail_text and self.fail_text in user:
-            return 500, error_envelope("The server had an error processing your request.",
-                                       "server_error")
+            return 500, error_envelope(
+                "The server had an error processing your request.", "server_error"
+            )
         return 200, self.chat.answer(body)

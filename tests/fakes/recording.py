@@ -67,8 +67,9 @@ class FakeApi:
         self._script: deque[Scripted] = deque()
         self._lock = threading.Lock()
 
-    def fail_next(self, status: int, body: Any, headers: dict[str, str] | None = None,
-                  *, times: int = 1) -> None:
+    def fail_next(
+        self, status: int, body: Any, headers: dict[str, str] | None = None, *, times: int = 1
+    ) -> None:
         """Answer the next ``times`` requests with this status, body and headers."""
         with self._lock:
             for _ in range(times):
@@ -77,9 +78,11 @@ class FakeApi:
     async def record(self, request: Request) -> Recorded:
         body = await request.body()
         recorded = Recorded(
-            request.method, request.url.path,
+            request.method,
+            request.url.path,
             parse_qsl(request.url.query, keep_blank_values=True),
-            {key.lower(): value for key, value in request.headers.items()}, body,
+            {key.lower(): value for key, value in request.headers.items()},
+            body,
         )
         with self._lock:
             self.requests.append(recorded)

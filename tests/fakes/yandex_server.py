@@ -21,9 +21,11 @@ class FakeYandex:
     def __init__(self, key: str) -> None:
         self.key = key
         self.recorder = Recorder()
-        self.app = Starlette(routes=[
-            Route("/translate/v2/translate", self.translate, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/translate/v2/translate", self.translate, methods=["POST"]),
+            ]
+        )
 
     async def translate(self, request: Request) -> Response:
         recorded, body, _ = await self.recorder.record(request)
@@ -31,11 +33,17 @@ class FakeYandex:
             return JSONResponse({"code": 16, "message": "Unauthenticated", "details": []}, 401)
         texts = body.get("texts") if isinstance(body, dict) else None
         if not isinstance(texts, list) or not body.get("targetLanguageCode"):
-            return JSONResponse({"code": 3, "message": "texts and targetLanguageCode are "
-                                 "required", "details": []}, 400)
+            return JSONResponse(
+                {"code": 3, "message": "texts and targetLanguageCode are required", "details": []},
+                400,
+            )
         if sum(len(text) for text in texts) > MAX_CHARS:
             return JSONResponse({"code": 3, "message": "texts too long", "details": []}, 400)
-        translations = [{"text": fake_translation(text),
-                         "detectedLanguageCode": body.get("sourceLanguageCode", "en")}
-                        for text in texts]
+        translations = [
+            {
+                "text": fake_translation(text),
+                "detectedLanguageCode": body.get("sourceLanguageCode", "en"),
+            }
+            for text in texts
+        ]
         return JSONResponse({"translations": translations})

@@ -49,8 +49,14 @@ class BatchStatus:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def as_record(self) -> dict[str, Any]:
-        return {"state": self.state, "ended": self.ended, "total": self.total,
-                "succeeded": self.succeeded, "failed": self.failed, "detail": self.detail}
+        return {
+            "state": self.state,
+            "ended": self.ended,
+            "total": self.total,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True, slots=True)

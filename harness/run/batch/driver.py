@@ -101,16 +101,27 @@ class BatchRunResult(RunResult):
 def has_batch_api(plan: ProviderPlan) -> None:
     """Refuse ``--batch`` for an adapter without a batch service, before any work."""
     if not plan.cls.batch_api:
-        raise UsageError(f"{plan.instance.name}: the {plan.cls.name} adapter has no batch API; "
-                         "run without --batch")
+        raise UsageError(
+            f"{plan.instance.name}: the {plan.cls.name} adapter has no batch API; "
+            "run without --batch"
+        )
 
 
 async def execute_batch_run(
-    plan: ProviderPlan, articles: Sequence[Article], *, targets: Sequence[str] | None,
-    variants: Sequence[str], runs_dir: Path, shard: Shard | None = None,
-    cache: TranslationCache | None = None, control: RunControl | None = None,
-    poller: Poller | None = None, wait: bool = True, on_start: OnStart | None = None,
-    on_record: OnRecord | None = None, inputs: Sequence[dict[str, Any]] | None = None,
+    plan: ProviderPlan,
+    articles: Sequence[Article],
+    *,
+    targets: Sequence[str] | None,
+    variants: Sequence[str],
+    runs_dir: Path,
+    shard: Shard | None = None,
+    cache: TranslationCache | None = None,
+    control: RunControl | None = None,
+    poller: Poller | None = None,
+    wait: bool = True,
+    on_start: OnStart | None = None,
+    on_record: OnRecord | None = None,
+    inputs: Sequence[dict[str, Any]] | None = None,
 ) -> BatchRunResult:
     """A new run file, its segments sent through the provider's batch service."""
     has_batch_api(plan)
@@ -125,15 +136,33 @@ async def execute_batch_run(
             writer.header(header)
             state = RunState(path, header, False, False)
             state.by_target.update({t: RunCounts() for t in chosen})
-            return await _drive(plan, provider, api, writer, items, state, BatchLog(),
-                                cache=cache, control=control, poller=poller or Poller(),
-                                wait=wait, on_start=on_start, on_record=on_record)
+            return await _drive(
+                plan,
+                provider,
+                api,
+                writer,
+                items,
+                state,
+                BatchLog(),
+                cache=cache,
+                control=control,
+                poller=poller or Poller(),
+                wait=wait,
+                on_start=on_start,
+                on_record=on_record,
+            )
 
 
 async def resume_batch_run(
-    path: Path, plan: ProviderPlan, articles: Sequence[Article], *,
-    cache: TranslationCache | None = None, control: RunControl | None = None,
-    poller: Poller | None = None, wait: bool = True, on_start: OnStart | None = None,
+    path: Path,
+    plan: ProviderPlan,
+    articles: Sequence[Article],
+    *,
+    cache: TranslationCache | None = None,
+    control: RunControl | None = None,
+    poller: Poller | None = None,
+    wait: bool = True,
+    on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
 ) -> BatchRunResult:
     """Continue a batch run: poll the batches in flight, submit what was never submitted."""
@@ -142,16 +171,35 @@ async def resume_batch_run(
         state = read_state(path)
         log = read_batches(path)
         if state.complete:
-            return BatchRunResult(state.run_id, path, plan.instance.name, state.counts, 0.0,
-                                  state.by_target, already_complete=True)
+            return BatchRunResult(
+                state.run_id,
+                path,
+                plan.instance.name,
+                state.counts,
+                0.0,
+                state.by_target,
+                already_complete=True,
+            )
         has_batch_api(plan)
         async with open_provider(plan) as provider:
             api = load_batch_api(provider)
             await choose_targets(provider, plan, articles, state.header.targets)
             items = run_plan(state.header, articles)
-            return await _drive(plan, provider, api, writer, items, state, log, cache=cache,
-                                control=control, poller=poller or Poller(), wait=wait,
-                                on_start=on_start, on_record=on_record)
+            return await _drive(
+                plan,
+                provider,
+                api,
+                writer,
+                items,
+                state,
+                log,
+                cache=cache,
+                control=control,
+                poller=poller or Poller(),
+                wait=wait,
+                on_start=on_start,
+                on_record=on_record,
+            )
 
 
 def run_plan(header: RunHeader, articles: Sequence[Article]) -> list[WorkItem]:
@@ -160,11 +208,22 @@ def run_plan(header: RunHeader, articles: Sequence[Article]) -> list[WorkItem]:
     return list(in_shard(items, Shard.from_header(header.shard)))
 
 
-async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: RunWriter,
-                 items: list[WorkItem], state: RunState, log: BatchLog, *,
-                 cache: TranslationCache | None, control: RunControl | None, poller: Poller,
-                 wait: bool, on_start: OnStart | None,
-                 on_record: OnRecord | None) -> BatchRunResult:
+async def _drive(
+    plan: ProviderPlan,
+    provider: Provider,
+    api: BatchApi,
+    writer: RunWriter,
+    items: list[WorkItem],
+    state: RunState,
+    log: BatchLog,
+    *,
+    cache: TranslationCache | None,
+    control: RunControl | None,
+    poller: Poller,
+    wait: bool,
+    on_start: OnStart | None,
+    on_record: OnRecord | None,
+) -> BatchRunResult:
     name = plan.instance.name
     cached = 0
 
@@ -174,29 +233,35 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
         if on_record is not None:
             on_record(name, rec)
 
-    runner = Runner(provider, plan.settings, writer, on_record=record, cache=cache,
-                    tally=state.tally)
+    runner = Runner(
+        provider, plan.settings, writer, on_record=record, cache=cache, tally=state.tally
+    )
     if control is not None:
         control.attach(runner)
     covered = log.covered()
-    pending = [(p, item) for p, item in enumerate(items)
-               if item.key not in state.done and p not in covered]
+    pending = [
+        (p, item) for p, item in enumerate(items) if item.key not in state.done and p not in covered
+    ]
     if on_start is not None:
-        on_start(name, len(pending) + sum(1 for b in log.open for p in b.positions()
-                                          if items[p].key not in state.done), writer.path)
+        on_start(
+            name,
+            len(pending)
+            + sum(1 for b in log.open for p in b.positions() if items[p].key not in state.done),
+            writer.path,
+        )
     started = time.monotonic()
     work = BatchWork(provider, api, runner, writer, items, state, control, poller)
     to_submit, too_long = work.serve_from_cache(pending)
     submitted = batched = 0
     try:
-        for part in split_parts(((p, work.entry(items[p])) for p in to_submit), api.limits,
-                                api.framing):
+        for part in split_parts(
+            ((p, work.entry(items[p])) for p in to_submit), api.limits, api.framing
+        ):
             if work.stopping:
                 break
             label = f"{state.run_id} part {len(log.batches) + 1}"
             status = await work.call(partial(api.submit, part.entries, label), creates=True)
-            entry = write_submitted(writer, status, api.name, len(log.batches) + 1,
-                                    part.positions)
+            entry = write_submitted(writer, status, api.name, len(log.batches) + 1, part.positions)
             log.batches[entry.batch_id] = entry
             submitted += 1
             batched += entry.count
@@ -208,26 +273,45 @@ async def _drive(plan: ProviderPlan, provider: Provider, api: BatchApi, writer: 
         raise RunStoppedError(
             f"{exc} — the run stopped; batches already submitted keep running at the service "
             f"and finished segments are saved. Fix the cause, then resume with: "
-            f"{resume_command(writer.path)}", exc.cause) from exc.cause
+            f"{resume_command(writer.path)}",
+            exc.cause,
+        ) from exc.cause
     total = state.tally.counts
     still_open = len(log.open)
     finished = not still_open and not work.stopping and not runner.stopped
     if finished:
         writer.footer(state.tally.footer())
-    return BatchRunResult(state.run_id, writer.path, name, total,
-                          time.monotonic() - started, state.by_target,
-                          interrupted=not finished and wait,
-                          requests=runner.requests + batched,
-                          cached=cached, submitted=submitted, open_batches=still_open,
-                          api=api.name, causes=state.tally.top_causes())
+    return BatchRunResult(
+        state.run_id,
+        writer.path,
+        name,
+        total,
+        time.monotonic() - started,
+        state.by_target,
+        interrupted=not finished and wait,
+        requests=runner.requests + batched,
+        cached=cached,
+        submitted=submitted,
+        open_batches=still_open,
+        api=api.name,
+        causes=state.tally.top_causes(),
+    )
 
 
 class BatchWork:
     """The state one command works with: plan, writer, and the service's answers."""
 
-    def __init__(self, provider: Provider, api: BatchApi, runner: Runner, writer: RunWriter,
-                 items: list[WorkItem], state: RunState, control: RunControl | None,
-                 poller: Poller) -> None:
+    def __init__(
+        self,
+        provider: Provider,
+        api: BatchApi,
+        runner: Runner,
+        writer: RunWriter,
+        items: list[WorkItem],
+        state: RunState,
+        control: RunControl | None,
+        poller: Poller,
+    ) -> None:
         self.provider, self.api, self.runner, self.writer = provider, api, runner, writer
         self.items, self.state, self.control, self.poller = items, state, control, poller
         self.identity = provider.identity()
@@ -237,19 +321,26 @@ class BatchWork:
         return self.control is not None and self.control.stopping
 
     def entry(self, item: WorkItem) -> bytes:
-        return self.api.entry(BatchRequest(self.api.custom_id(item.key), item.text,
-                                           LangPair(item.source_lang, item.target_lang)))
+        return self.api.entry(
+            BatchRequest(
+                self.api.custom_id(item.key),
+                item.text,
+                LangPair(item.source_lang, item.target_lang),
+            )
+        )
 
-    def serve_from_cache(self, pending: list[tuple[int, WorkItem]]
-                         ) -> tuple[list[int], list[WorkItem]]:
+    def serve_from_cache(
+        self, pending: list[tuple[int, WorkItem]]
+    ) -> tuple[list[int], list[WorkItem]]:
         """Write cache hits; return positions to batch and items too long for one request."""
         cache = self.runner.cache
         to_submit: list[int] = []
         too_long: list[WorkItem] = []
         for position, item in pending:
             if cache is not None:
-                hit = cache.get(request_key(self.identity, item.source_lang, item.target_lang,
-                                            item.text))
+                hit = cache.get(
+                    request_key(self.identity, item.source_lang, item.target_lang, item.text)
+                )
                 if hit is not None:
                     self.runner.write_result(item, hit, None, attempts=0, cached=True)
                     self.state.done.add(item.key)
@@ -280,7 +371,8 @@ class BatchWork:
                         exc = TransientError(
                             f"{exc}; the batch may have been created all the same: check the "
                             "provider's batch list before resuming, or it may run twice",
-                            status=exc.status)
+                            status=exc.status,
+                        )
                     raise RunStoppedError(f"{self.api.name}: {exc}", exc) from exc
                 await self.poller.sleep(exc.retry_after or next(waits))
             except ProviderError as exc:
@@ -312,8 +404,7 @@ class BatchWork:
             raise RunStoppedError(f"{self.api.name}: {exc}", exc) from exc
 
     async def _write_results(self, entry: BatchEntry, status: BatchStatus) -> None:
-        by_id = {self.api.custom_id(self.items[p].key): self.items[p]
-                 for p in entry.positions()}
+        by_id = {self.api.custom_id(self.items[p].key): self.items[p] for p in entry.positions()}
         extra = {"batch": entry.batch_id}
         done = self.state.done
         async for custom_id, result in self.api.results(status):
@@ -333,6 +424,7 @@ class BatchWork:
             if item.key not in done:
                 missing = BatchFailedError(
                     f"{self.api.name}: batch {entry.batch_id} ended as {status.state!r} "
-                    "without a result for this request" + (f" ({reason})" if reason else ""))
+                    "without a result for this request" + (f" ({reason})" if reason else "")
+                )
                 self.runner.write_result(item, None, missing, attempts=0, extra=extra)
                 done.add(item.key)

@@ -37,23 +37,44 @@ class BatchEstimate:
         return None if self.base.cost is None else self.base.cost * self.price_factor
 
 
-async def estimate_batch_run(plan: ProviderPlan, articles: Sequence[Article], *,
-                             targets: Sequence[str] | None, variants: Sequence[str],
-                             shard: Shard | None = None,
-                             cache: TranslationCache | None = None) -> BatchEstimate:
+async def estimate_batch_run(
+    plan: ProviderPlan,
+    articles: Sequence[Article],
+    *,
+    targets: Sequence[str] | None,
+    variants: Sequence[str],
+    shard: Shard | None = None,
+    cache: TranslationCache | None = None,
+) -> BatchEstimate:
     has_batch_api(plan)
-    base = await estimate_run(plan, articles, targets=targets, variants=variants, shard=shard,
-                              cache=cache)
+    base = await estimate_run(
+        plan, articles, targets=targets, variants=variants, shard=shard, cache=cache
+    )
     async with open_provider(plan) as provider:
         api = load_batch_api(provider)
         identity = provider.identity()
         items = in_shard(plan_items(articles, variants, base.targets), shard)
         entries = (
-            (position, api.entry(BatchRequest(api.custom_id(item.key), item.text,
-                                              LangPair(item.source_lang, item.target_lang))))
+            (
+                position,
+                api.entry(
+                    BatchRequest(
+                        api.custom_id(item.key),
+                        item.text,
+                        LangPair(item.source_lang, item.target_lang),
+                    )
+                ),
+            )
             for position, item in enumerate(items)
-            if len(item.text) <= provider.limits.max_chars and (cache is None or cache.get(
-                request_key(identity, item.source_lang, item.target_lang, item.text)) is None))
-        parts = [(len(part.positions), part.size)
-                 for part in split_parts(entries, api.limits, api.framing, keep=False)]
+            if len(item.text) <= provider.limits.max_chars
+            and (
+                cache is None
+                or cache.get(request_key(identity, item.source_lang, item.target_lang, item.text))
+                is None
+            )
+        )
+        parts = [
+            (len(part.positions), part.size)
+            for part in split_parts(entries, api.limits, api.framing, keep=False)
+        ]
     return BatchEstimate(base, api.name, api.limits, api.price_factor, parts)

@@ -36,8 +36,9 @@ class Packer:
     (the whole run's batches and each shard's, in the scale benchmark).
     """
 
-    def __init__(self, limits: BatchLimits, framing: Callable[[int], int], *,
-                 keep: bool = True) -> None:
+    def __init__(
+        self, limits: BatchLimits, framing: Callable[[int], int], *, keep: bool = True
+    ) -> None:
         self.limits, self.framing, self.keep = limits, framing, keep
         self.part = Part(size=framing(0))
 
@@ -51,8 +52,10 @@ class Packer:
             self.part = Part(size=self.framing(0))
             grown = self.part.size + len(entry) + self.framing(1) - self.framing(0)
         if grown > self.limits.max_bytes:
-            raise UsageError(f"one request of {len(entry):,} bytes is larger than a whole "
-                             f"batch may be ({self.limits.max_bytes:,} bytes)")
+            raise UsageError(
+                f"one request of {len(entry):,} bytes is larger than a whole "
+                f"batch may be ({self.limits.max_bytes:,} bytes)"
+            )
         self.part.positions.append(position)
         if self.keep:
             self.part.entries.append(entry)
@@ -65,8 +68,13 @@ class Packer:
         return part if part.positions else None
 
 
-def split_parts(entries: Iterable[tuple[int, bytes]], limits: BatchLimits,
-                framing: Callable[[int], int], *, keep: bool = True) -> Iterator[Part]:
+def split_parts(
+    entries: Iterable[tuple[int, bytes]],
+    limits: BatchLimits,
+    framing: Callable[[int], int],
+    *,
+    keep: bool = True,
+) -> Iterator[Part]:
     """Parts of ``(position, entry)`` pairs under ``limits``; ``keep=False`` drops the
     entries' bytes (sizes only, for estimates of very large plans)."""
     packer = Packer(limits, framing, keep=keep)

@@ -67,26 +67,44 @@ def read_batches(path: Path) -> BatchLog:
         batch_id = record.batch
         if record.event == "submitted":
             log.batches[batch_id] = BatchEntry(
-                batch_id, record.api, record.part, record.count,
-                [list(r) for r in record.items], record.submitted, dict(record.status))
+                batch_id,
+                record.api,
+                record.part,
+                record.count,
+                [list(r) for r in record.items],
+                record.submitted,
+                dict(record.status),
+            )
         elif record.event == "ended" and batch_id in log.batches:
             log.batches[batch_id].ended = True
             log.batches[batch_id].status = dict(record.status)
     return log
 
 
-def write_submitted(writer: RunWriter, status: BatchStatus, api: str, part: int,
-                    positions: list[int]) -> BatchEntry:
-    entry = BatchEntry(status.id, api, part, len(positions), to_ranges(positions), utc_now(),
-                       status.as_record())
-    writer.write(BatchRecord(event="submitted", batch=entry.batch_id, api=api, part=part,
-                             count=entry.count, items=entry.items,
-                             submitted=entry.submitted, status=entry.status))
+def write_submitted(
+    writer: RunWriter, status: BatchStatus, api: str, part: int, positions: list[int]
+) -> BatchEntry:
+    entry = BatchEntry(
+        status.id, api, part, len(positions), to_ranges(positions), utc_now(), status.as_record()
+    )
+    writer.write(
+        BatchRecord(
+            event="submitted",
+            batch=entry.batch_id,
+            api=api,
+            part=part,
+            count=entry.count,
+            items=entry.items,
+            submitted=entry.submitted,
+            status=entry.status,
+        )
+    )
     return entry
 
 
 def write_ended(writer: RunWriter, entry: BatchEntry, status: BatchStatus) -> None:
     entry.ended = True
     entry.status = status.as_record()
-    writer.write(BatchRecord(event="ended", batch=entry.batch_id, ended=utc_now(),
-                             status=entry.status))
+    writer.write(
+        BatchRecord(event="ended", batch=entry.batch_id, ended=utc_now(), status=entry.status)
+    )

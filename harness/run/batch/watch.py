@@ -41,13 +41,18 @@ class RunProgress:
     batches: list[BatchView] = field(default_factory=list)
 
 
-async def batch_status(path: Path, plan: ProviderPlan,
-                       articles: Sequence[Article]) -> RunProgress:
+async def batch_status(path: Path, plan: ProviderPlan, articles: Sequence[Article]) -> RunProgress:
     state = read_state(path, repair=False)
     log = read_batches(path)
-    progress = RunProgress(path, len(run_plan(state.header, articles)), state.counts.segments,
-                           state.counts.ok, state.counts.errors, state.complete,
-                           [BatchView(entry) for entry in log.batches.values()])
+    progress = RunProgress(
+        path,
+        len(run_plan(state.header, articles)),
+        state.counts.segments,
+        state.counts.ok,
+        state.counts.errors,
+        state.complete,
+        [BatchView(entry) for entry in log.batches.values()],
+    )
     if not log.open:
         return progress
     has_batch_api(plan)
