@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import astuple
 from pathlib import Path
 from typing import IO
 
@@ -120,7 +119,7 @@ def _judge_all(
     # (recent ones remembered, so memory stays flat), each distinct source looked up once.
     verdicts: dict[tuple[str, str, str, str], tuple[tuple[int, ...], str]] = {}
     lookups: dict[str, tuple[SegmentFacts | None, SegmentFacts | None]] = {}
-    sums = [0] * len(astuple(FidelityStats()))
+    sums = [0] * len(FidelityStats().as_tuple())
     count = 0
     for pair in read_pairs(pairs_path):
         count += 1
@@ -153,7 +152,7 @@ def _judge_all(
             )
             if len(verdicts) >= _RECENT:
                 verdicts.clear()
-            verdict = (astuple(judgement.stats), body)
+            verdict = (judgement.stats.as_tuple(), body)
             if not own_facts:
                 verdicts[key] = verdict
         stats, body = verdict

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -198,7 +199,15 @@ def likeliest(text: str, *also: str) -> str | None:
     first, without the confidence of every other language (the cheaper call)."""
     known = identifiable()
     extra = frozenset(code for code in also if code in known) - CANDIDATES
-    found = _detector(extra).detect_language_of(text[:IDENTIFY_CHARS])
+    return _likeliest(text[:IDENTIFY_CHARS], extra)
+
+
+# The identifier is the judge's dearest step and outputs repeat (a translation memory,
+# a deterministic backend, the same sentence judged against several sources): each
+# distinct (text, candidate set) is identified once while it stays recent.
+@lru_cache(maxsize=1 << 14)
+def _likeliest(text: str, extra: frozenset[str]) -> str | None:
+    found = _detector(extra).detect_language_of(text)
     return None if found is None else str(found.iso_code_639_1.name.lower())
 
 
@@ -209,8 +218,15 @@ def identify(text: str, *also: str) -> list[tuple[str, float]]:
     needs, and the cost grows with the text."""
     known = identifiable()
     extra = frozenset(code for code in also if code in known) - CANDIDATES
-    values = _detector(extra).compute_language_confidence_values(text[:IDENTIFY_CHARS])
-    return [(v.language.iso_code_639_1.name.lower(), v.value) for v in values[:5] if v.value > 0]
+    return list(_identify(text[:IDENTIFY_CHARS], extra))
+
+
+@lru_cache(maxsize=1 << 12)
+def _identify(text: str, extra: frozenset[str]) -> tuple[tuple[str, float], ...]:
+    values = _detector(extra).compute_language_confidence_values(text)
+    return tuple(
+        (v.language.iso_code_639_1.name.lower(), v.value) for v in values[:5] if v.value > 0
+    )
 
 
 @lru_cache(maxsize=256)
@@ -281,16 +297,26 @@ def script_share(text: str, script: str) -> float | None:
     """Share of the letters (of the first :data:`IDENTIFY_CHARS` characters) that
     belong to ``script``; None without letters or for an unknown script."""
     prefixes = _SCRIPT_NAMES.get(script)
-    letters = [ch for ch in text[:IDENTIFY_CHARS] if ch.isalpha()]
+    # Counted per distinct letter: a text has far fewer distinct letters than letters.
+    letters = {ch: n for ch, n in Counter(text[:IDENTIFY_CHARS]).items() if ch.isalpha()}
     if prefixes is None or not letters:
         return None
-    inside = sum(1 for ch in letters if _char_script(ch).startswith(prefixes))
-    return inside / len(letters)
+    inside = sum(n for ch, n in letters.items() if _char_script(ch).startswith(prefixes))
+    return inside / sum(letters.values())
 
 
 @lru_cache(maxsize=1 << 14)
 def _char_script(ch: str) -> str:
     return unicodedata.name(ch, "")
+
+
+# Scripts written without spaces between words: word counts say nothing there.
+_CONTINUA = ("CJK", "HIRAGANA", "KATAKANA", "THAI")
+
+
+@lru_cache(maxsize=1 << 14)
+def _continua_char(ch: str) -> bool:
+    return _char_script(ch).startswith(_CONTINUA)
 
 
 # Han is shared by Chinese and Japanese (and Korean text may hold it).
@@ -315,16 +341,29 @@ def _normalised(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _copy_of(source: str, output: str, out_words: list[str]) -> str:
-    """Why ``output`` is a copy of ``source`` ("" when it is not)."""
-    if _normalised(output) == _normalised(source) and sum(map(str.isalpha, output)) >= 3:
+# A source is judged against many outputs (languages, backends, runs): what the
+# judge reads from it is worked out once while it stays recent.
+@lru_cache(maxsize=4096)
+def _source_normalised(source: str) -> str:
+    return _normalised(source)
+
+
+@lru_cache(maxsize=4096)
+def _source_words(source: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(source.casefold()))
+
+
+def _copy_of(source: str, output: str, out_words: list[str], out_normalised: str) -> str:
+    """Why ``output`` is a copy of ``source`` ("" when it is not); ``out_normalised``
+    is :func:`_normalised` of ``output``."""
+    if out_normalised == _source_normalised(source) and sum(map(str.isalpha, output)) >= 3:
         return "the output is the source"
     if len(out_words) >= COPY_MIN_WORDS:
-        source_words = set(_WORD.findall(source.casefold()))
+        source_words = _source_words(source)
         copied = sum(1 for word in out_words if word in source_words) / len(out_words)
         if (
             copied >= COPY_SHARE
-            or fuzz.ratio(_normalised(output), _normalised(source)) >= COPY_RATIO
+            or fuzz.ratio(out_normalised, _source_normalised(source)) >= COPY_RATIO
         ):
             return f"{copied:.0%} of the words are the source's"
     return ""
@@ -350,19 +389,17 @@ def judge_language(
     if source_code == target_code:
         return LanguageVerdict("ok", why="source and target language are the same")
     out_words = _WORD.findall(output.casefold())
+    out_normalised = _normalised(output)
     for given in (source, sent) if sent and sent != source else (source,):
-        copy = _copy_of(given, output, out_words)
+        copy = _copy_of(given, output, out_words, out_normalised)
         if copy:
             return LanguageVerdict("untranslated", why=copy)
-    source_words = set(_WORD.findall(source.casefold()))
+    source_words = _source_words(source)
     # Names and numbers are shared with the source and tell nothing about the
     # language: the identifier sees the other words only.
     own = " ".join(word for word in out_words if word not in source_words)
-    continua = any(
-        unicodedata.name(ch, "").startswith(("CJK", "HIRAGANA", "KATAKANA", "THAI"))
-        for ch in own[:200]
-    )
-    letters = sum(1 for ch in own if ch.isalpha())
+    continua = any(map(_continua_char, set(own[:200])))
+    letters = sum(map(str.isalpha, own))
     if letters < MIN_LETTERS or (not continua and len(own.split()) < MIN_WORDS):
         return LanguageVerdict(
             "unchecked", why="too little text of its own to identify the language"

@@ -12,7 +12,7 @@ was measured with.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -94,7 +94,12 @@ class FidelityStats:
         return self.names_unexpected + self.numbers_unexpected
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is an int: no deep copy (``asdict``) needed.
+        return {name: getattr(self, name) for name in _STAT_NAMES}
+
+    def as_tuple(self) -> tuple[int, ...]:
+        """The counts in field order (``astuple`` without its deep copy)."""
+        return tuple(getattr(self, name) for name in _STAT_NAMES)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FidelityStats:
