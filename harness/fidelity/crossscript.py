@@ -63,6 +63,10 @@ def form_skeletons(form: Form) -> tuple[str, ...]:
     return tuple(skeleton(word) for word in form.tokens)
 
 
+# Every form of a segment is compared with every word of its translation, and the
+# same names and words come back segment after segment: the comparisons below are
+# pure, so each distinct one is made once while it stays recent.
+@lru_cache(maxsize=1 << 16)
 def _close_vowels(want: str, word: str) -> bool:
     """Outside abjads a transliteration keeps the vowels too: "volfsburzi" is close to
     "wolfsburg", "profspilka" (the same consonants by chance) is not."""
@@ -70,12 +74,14 @@ def _close_vowels(want: str, word: str) -> bool:
     return fuzz.ratio(want, latin[: len(want) + MAX_ENDING + 2]) >= CROSS_SCRIPT_RATIO
 
 
+@lru_cache(maxsize=1 << 16)
 def _close_spelling(want: str, got: str) -> bool:
     if not want or not got or want[0] != got[0]:
         return False
     return fuzz.ratio(want, got[: len(want) + MAX_ENDING + 2]) >= SAME_SCRIPT_RATIO
 
 
+@lru_cache(maxsize=1 << 16)
 def _agrees(want: str, got: str, glued: bool) -> bool:
     if want.startswith(OPTIONAL):
         rest = want[len(OPTIONAL) :]
