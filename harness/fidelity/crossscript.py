@@ -24,7 +24,14 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from harness.fidelity.matching import Form, PreparedText, Span, primary_language
-from harness.fidelity.transliteration import OPTIONAL, char_skeletons, skeleton, to_latin
+from harness.fidelity.transliteration import (
+    AFFRICATE,
+    OPTIONAL,
+    char_skeletons,
+    skeleton,
+    skeleton_readings,
+    to_latin,
+)
 
 MIN_SKELETON = 3
 LOOSE_SKELETON = 5
@@ -83,6 +90,12 @@ def _close_spelling(want: str, got: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _agrees(want: str, got: str, glued: bool) -> bool:
+    if AFFRICATE in want or AFFRICATE in got:
+        return any(
+            _agrees(plain_want, plain_got, glued)
+            for plain_want in skeleton_readings(want)
+            for plain_got in skeleton_readings(got)
+        )
     if want.startswith(OPTIONAL):
         rest = want[len(OPTIONAL) :]
         return _agrees(rest, got, glued) or _agrees("b" + rest, got, glued)
@@ -115,7 +128,7 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
     if text.continua:
         if same_script:
             return None
-        joined = "".join(wants)
+        joined = "".join(wants).replace(AFFRICATE, "t")
         if OPTIONAL in joined:
             return _continua_find(text, joined.replace(OPTIONAL, ""), form_script) or (
                 _continua_find(text, joined.replace(OPTIONAL, "b"), form_script)

@@ -24,25 +24,29 @@ from typing import Any
 # Digraphs first (longest first), then single letters; vowels and h drop out.
 # Word-initial Greek "mp"/"nt"/"gk" write b/d/g; "ph"/"th"/"kh" are one sound each.
 _INITIAL = (("mp", "b"), ("nt", "d"), ("gk", "g"), ("gh", "g"))
+#: The skeleton letter of an affricate; upper case, so no merge or drop touches it.
+AFFRICATE = "C"
 _DIGRAPHS = (
-    ("tsch", "t"),
+    ("tsch", AFFRICATE),
     ("dzh", "j"),
-    ("tch", "t"),
+    ("tch", AFFRICATE),
     ("sch", "s"),
-    ("ch", "t"),
+    ("ch", AFFRICATE),
     ("sh", "s"),
     ("zh", "z"),
     ("kh", "k"),
     ("ph", "f"),
     ("th", "t"),
     ("ck", "k"),
-    ("ts", "t"),
-    ("tz", "t"),
+    ("ts", AFFRICATE),
+    ("tz", AFFRICATE),
     ("dj", "j"),
     ("gk", "g"),
     ("ks", "x"),
 )
-# Affricates (ch, ts, tz) fall in with t: Japanese writes "ti", "tu" as "chi", "tsu".
+# Affricates (ch, ts, tz, and the c that ICU writes for Cyrillic ц or Devanagari च) are
+# one skeleton letter, AFFRICATE, that agrees with t and with s: Japanese writes "ti",
+# "tu" as "chi", "tsu", and German writes /ts/ as z ("Scholz" = "Σολτς" = "Шольц").
 # Letters systems swap for one another: v/w/b/p (Arabic has no p, Hebrew bet is
 # b or v, Arabic writes v as f), k/q/c/g, l/r (Korean, Japanese), z/s/j, d/t. And
 # w drops with the vowels: Hebrew and Arabic write o/u with the letter read "w".
@@ -124,6 +128,9 @@ def skeleton(word: str) -> str:
     """The consonant skeleton of one word in any script (see the module docstring)."""
     script = _script(word)
     latin = re.sub(r"[^a-z]", "", to_latin(word))
+    if script != "LATIN":
+        # ICU writes Cyrillic ц as "c" and Devanagari च as "c": an affricate, never a k.
+        latin = _LONE_C.sub(AFFRICATE, latin)
     for old, new in _INITIAL:
         if latin.startswith(old):
             latin = new + latin[len(old) :]
@@ -155,6 +162,21 @@ def _finish(latin: str) -> str:
 # Leads a skeleton whose first consonant may be absent or a b (see skeleton()).
 OPTIONAL = "W"
 _GLIDE_J = re.compile(r"(?<=[aeiouy])j(?=[aeiouy])")
+_LONE_C = re.compile(r"c(?!h)")
+
+
+def skeleton_readings(skeleton_text: str) -> tuple[str, ...]:
+    """The plain skeletons an affricate skeleton stands for: each AFFRICATE read as t
+    or as s (up to three of them; more are all read as t)."""
+    count = skeleton_text.count(AFFRICATE)
+    if not count:
+        return (skeleton_text,)
+    if count > 3:
+        return (skeleton_text.replace(AFFRICATE, "t"),)
+    readings = [""]
+    for ch in skeleton_text:
+        readings = [r + c for r in readings for c in ("ts" if ch == AFFRICATE else ch)]
+    return tuple(readings)
 
 
 def _script(word: str) -> str:
@@ -184,4 +206,5 @@ def _char_consonants(ch: str) -> str:
     latin = re.sub(r"[^a-z]", "", to_latin(ch))
     for old, new in _DIGRAPHS:
         latin = latin.replace(old, new)
-    return _DROP.sub("", latin).translate(_MERGE)
+    # Texts without word spaces are searched letter by letter: an affricate reads as t.
+    return _DROP.sub("", latin).translate(_MERGE).replace(AFFRICATE, "t")
