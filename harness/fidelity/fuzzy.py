@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -24,6 +25,9 @@ class FuzzyResult:
     why: str
 
 
+# Pure and asked again for the same words in segment after segment: each distinct
+# pair of words is scored once while it stays recent.
+@lru_cache(maxsize=1 << 16)
 def _token_score(form_token: str, text_token: str) -> float:
     if form_token == text_token:
         return 100.0
