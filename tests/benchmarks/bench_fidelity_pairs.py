@@ -13,6 +13,8 @@ Per file and round, interleaved: the anchor (the same file read and parsed with
 (``--tree``: run the ``harness`` package of another checkout, to measure a
 before/after). Prints medians, pairs/s, the ratio to the anchor's time, the child's
 peak RSS and a digest of the output, equal between checkouts when the verdicts are.
+``--profile N``: afterwards, one more run of the distinct file under cProfile, and its
+N functions of most own time with their share of the total.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import hashlib
 import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -101,6 +104,9 @@ def main() -> None:
         default=REPO,
         help="checkout whose harness package runs (default: this one)",
     )
+    parser.add_argument(
+        "--profile", type=int, default=0, help="print the top N functions of the distinct run"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-fidelity-") as scratch:
         one = Path(scratch) / "one.jsonl"
@@ -147,6 +153,24 @@ def main() -> None:
                 f"{args.pairs / max(ct - start, 1e-9):,.0f} pairs per CPU-second judged"
             )
             print(f"  peak RSS {max(peaks):.0f} MiB; output digest {', '.join(sorted(digests))}")
+            if args.profile and kind == "distinct":
+                profile(command, args.tree, Path(scratch) / "profile.out", args.profile)
+
+
+def profile(command: list[str], tree: Path, out: Path, top: int) -> None:
+    """Run ``command`` under cProfile and print its ``top`` functions by own time."""
+    run([command[0], "-m", "cProfile", "-o", str(out), *command[1:]], tree)
+    stats = pstats.Stats(str(out))
+    entries = stats.stats  # type: ignore[attr-defined]
+    total = sum(own for _, _, own, _, _ in entries.values()) or 1e-9
+    ranked = sorted(entries.items(), key=lambda item: item[1][2], reverse=True)[:top]
+    print(f"  profile (cProfile, own time, {total:.2f} s in all):")
+    for (filename, line, name), (_, calls, own, cumulative, _) in ranked:
+        where = f"{Path(filename).name}:{line}({name})" if line else name
+        print(
+            f"    {own / total:6.1%}  own {own:6.2f} s  cum {cumulative:6.2f} s  "
+            f"{calls:>9,} calls  {where}"
+        )
 
 
 if __name__ == "__main__":
