@@ -405,6 +405,9 @@ def source_stems(word: str, lang: str) -> tuple[str, ...]:
     )
 
 
+# Pure, and asked for the same name and word in segment after segment: each distinct
+# question is answered once while it stays recent.
+@lru_cache(maxsize=1 << 16)
 def inflects(form_token: str, text_token: str, lang: str, *, folded_endings: bool = False) -> bool:
     """Whether ``text_token`` is ``form_token`` with another ending or an attached clitic."""
     if form_token == text_token:
