@@ -181,11 +181,11 @@ class RunCounts(_Record):
         return {"segments": self.segments, "ok": self.ok, "errors": self.errors}
 
     def add(self, ok: bool) -> None:
-        self.segments += 1
-        if ok:
-            self.ok += 1
-        else:
-            self.errors += 1
+        # Called once per segment of a run: the int fields are bumped in place, without
+        # pydantic's attribute hook (there is nothing to validate in adding one).
+        fields = self.__dict__
+        fields["segments"] += 1
+        fields["ok" if ok else "errors"] += 1
 
 
 class Footer(_Record):
