@@ -26,8 +26,10 @@ core passes every message that leaves a run through :func:`scrub_message`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 EXIT_OK = 0
 EXIT_GATE_FAILED = 1
@@ -163,6 +165,7 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
 #: ANSI/ECMA-48 escape sequences (CSI, OSC and two-character ones), then lone controls.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+_HEX_ESCAPE = re.compile(r"%[0-9A-F]{2}")
 _WORD = re.compile(r"[A-Za-z0-9_\-+/=.]{" + str(_KEY_PIECE) + ",}")
 REDACTED = "[redacted]"
 
@@ -178,12 +181,7 @@ def scrub_message(text: str, secrets: Iterable[str] = (), limit: int | None = ME
     """
     keys = [key for key in secrets if key]
     for key in keys:
-        for form in {
-            key,
-            key.strip(),
-            key.encode("unicode_escape").decode("ascii"),
-            repr(key)[1:-1],
-        }:
+        for form in sorted(secret_spellings(key), key=len, reverse=True):
             if len(form) >= _KEY_PIECE:
                 text = text.replace(form, REDACTED)
     if keys:
@@ -193,6 +191,19 @@ def scrub_message(text: str, secrets: Iterable[str] = (), limit: int | None = ME
     if limit is None or len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
+
+
+def secret_spellings(secret: str) -> set[str]:
+    """``secret`` and the forms it takes on its way through headers, URLs, JSON and logs."""
+    forms = {secret, secret.strip(), secret.replace("\r", "").replace("\n", "")}
+    for form in list(forms):
+        for encoded in (quote(form, safe=""), quote_plus(form, safe="")):
+            forms.add(encoded)
+            forms.add(_HEX_ESCAPE.sub(lambda m: m.group().lower(), encoded))
+        forms.add(json.dumps(form)[1:-1])
+        forms.add(form.encode("unicode_escape").decode("ascii"))
+        forms.add(repr(form)[1:-1])
+    return {form for form in forms if form}
 
 
 def without_controls(text: str) -> str:

@@ -23,6 +23,7 @@ The chat template is imported from :mod:`harness.kit.chat` (it loads CLDR data).
 
 from __future__ import annotations
 
+from harness.errors import REDACTED
 from harness.kit.adapter import HttpProvider
 from harness.kit.http import (
     json_body,
@@ -33,7 +34,7 @@ from harness.kit.http import (
     status_error,
     transport_error,
 )
-from harness.kit.redaction import REDACTED, Redactor, redact, redact_url, short
+from harness.kit.redaction import Redactor, redact, redact_url, short
 from harness.kit.retry_after import MAX_RETRY_AFTER, go_duration_seconds, retry_after_seconds
 
 __all__ = [

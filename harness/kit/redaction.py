@@ -21,12 +21,11 @@ half a key behind.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
 
-REDACTED = "[redacted]"
+from harness.errors import REDACTED, secret_spellings
+
 #: Longest piece of a backend's text repeated in a message.
 MESSAGE_CHARS = 300
 
@@ -43,20 +42,6 @@ _SECRET_PARAM = re.compile(
     r"key|apikey|token|secret|password|passwd|pwd|auth|authorization|credential|signature|sig|"
     r"session|sessiontoken|xamzcredential|xamzsignature|xamzsecuritytoken|code"
 )
-_HEX_ESCAPE = re.compile(r"%[0-9A-F]{2}")
-
-
-def spellings(secret: str) -> set[str]:
-    """``secret`` and the forms it takes on its way through headers, URLs, JSON and logs."""
-    forms = {secret, secret.strip(), secret.replace("\r", "").replace("\n", "")}
-    for form in list(forms):
-        for encoded in (quote(form, safe=""), quote_plus(form, safe="")):
-            forms.add(encoded)
-            forms.add(_HEX_ESCAPE.sub(lambda m: m.group().lower(), encoded))
-        forms.add(json.dumps(form)[1:-1])
-        forms.add(form.encode("unicode_escape").decode("ascii"))
-        forms.add(repr(form)[1:-1])
-    return {form for form in forms if form}
 
 
 class Redactor:
@@ -67,7 +52,7 @@ class Redactor:
         self._secrets = [secret.strip() for secret in values]
         # Longest first, so a form is never half-replaced by a shorter one inside it.
         self._forms = sorted(
-            {form for secret in values for form in spellings(secret)}, key=len, reverse=True
+            {form for secret in values for form in secret_spellings(secret)}, key=len, reverse=True
         )
 
     def __call__(self, text: str) -> str:
