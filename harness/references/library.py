@@ -49,9 +49,6 @@ class ReferenceLibrary:
         """Reference translations of an article's segments from elsewhere than its folder."""
         self._given.setdefault(article_id, {}).setdefault(target, {}).update(lines)
 
-    def has_loaded(self, article_id: str) -> bool:
-        return article_id in self._articles
-
     def load(self, article_id: str) -> LoadedArticle:
         """The article ``article_id`` (cached); a broken or missing one has a ``problem``."""
         if article_id in self._articles:
@@ -88,16 +85,6 @@ class ReferenceLibrary:
     def get(self, article_id: str) -> tuple[Article | None, Facts | None]:
         loaded = self.load(article_id)
         return loaded.article, loaded.facts
-
-    def restored(self, article_id: str, segment: str) -> str | None:
-        """The restored text of one segment, or ``None`` when the article lacks it."""
-        article = self.load(article_id).article
-        if article is None:
-            return None
-        try:
-            return article.segment(segment).restored
-        except ArticleError:
-            return None
 
     def gold_lines(self, article_id: str, target: str) -> dict[str, str] | None:
         """``references/<article>/translations/<lang>.txt``: one line per segment, by id.
