@@ -50,7 +50,7 @@ from harness.run.batch.record import (
     write_ended,
     write_submitted,
 )
-from harness.run.cache import TranslationCache, request_key
+from harness.run.cache import RequestKeys, TranslationCache
 from harness.run.execution import (
     OnRecord,
     OnStart,
@@ -314,7 +314,7 @@ class BatchWork:
     ) -> None:
         self.provider, self.api, self.runner, self.writer = provider, api, runner, writer
         self.items, self.state, self.control, self.poller = items, state, control, poller
-        self.identity = provider.identity()
+        self.keys = RequestKeys(provider.identity())
 
     @property
     def stopping(self) -> bool:
@@ -334,13 +334,13 @@ class BatchWork:
     ) -> tuple[list[int], list[WorkItem]]:
         """Write cache hits; return positions to batch and items too long for one request."""
         cache = self.runner.cache
+        keys = [self.keys(item.source_lang, item.target_lang, item.text) for _, item in pending]
+        hits = cache.get_many(keys) if cache is not None else {}
         to_submit: list[int] = []
         too_long: list[WorkItem] = []
-        for position, item in pending:
-            if cache is not None:
-                hit = cache.get(
-                    request_key(self.identity, item.source_lang, item.target_lang, item.text)
-                )
+        for key, (position, item) in zip(keys, pending, strict=True):
+            if hits:
+                hit = hits.get(key)
                 if hit is not None:
                     self.runner.write_result(item, hit, None, attempts=0, cached=True)
                     self.state.done.add(item.key)

@@ -8,7 +8,7 @@ limits, and the synchronous estimate's cost at the batch price.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from harness.models import LangPair
@@ -16,11 +16,11 @@ from harness.references.article import Article
 from harness.run.batch.api import BatchLimits, BatchRequest, load_batch_api
 from harness.run.batch.driver import has_batch_api
 from harness.run.batch.parts import split_parts
-from harness.run.cache import TranslationCache, request_key
+from harness.run.cache import RequestKeys, TranslationCache
 from harness.run.estimate import Estimate, estimate_run
 from harness.run.execution import open_provider
 from harness.run.instances import ProviderPlan
-from harness.run.plan import Shard, in_shard, plan_items
+from harness.run.plan import Shard, WorkItem, in_shard, plan_items
 
 
 @dataclass
@@ -65,16 +65,40 @@ async def estimate_batch_run(
                     )
                 ),
             )
-            for position, item in enumerate(items)
+            for position, item in _uncached(enumerate(items), cache, RequestKeys(identity))
             if len(item.text) <= provider.limits.max_chars
-            and (
-                cache is None
-                or cache.get(request_key(identity, item.source_lang, item.target_lang, item.text))
-                is None
-            )
         )
         parts = [
             (len(part.positions), part.size)
             for part in split_parts(entries, api.limits, api.framing, keep=False)
         ]
     return BatchEstimate(base, api.name, api.limits, api.price_factor, parts)
+
+
+def _uncached(
+    items: Iterable[tuple[int, WorkItem]], cache: TranslationCache | None, keys: RequestKeys
+) -> Iterator[tuple[int, WorkItem]]:
+    """The items the cache cannot serve, looked up a chunk of keys at a time (the plan
+    may hold millions of segments, so it is streamed, not listed)."""
+    if cache is None:
+        yield from items
+        return
+    chunk: list[tuple[int, WorkItem]] = []
+    for entry in items:
+        chunk.append(entry)
+        if len(chunk) >= _LOOKUP_CHUNK:
+            yield from _drop_held(chunk, cache, keys)
+            chunk = []
+    yield from _drop_held(chunk, cache, keys)
+
+
+def _drop_held(
+    chunk: list[tuple[int, WorkItem]], cache: TranslationCache, keys: RequestKeys
+) -> list[tuple[int, WorkItem]]:
+    wanted = [keys(item.source_lang, item.target_lang, item.text) for _, item in chunk]
+    held = cache.held(wanted)
+    return [entry for key, entry in zip(wanted, chunk, strict=True) if key not in held]
+
+
+# Keys per cache query while estimating (SQLite's default limit is 32,766 variables).
+_LOOKUP_CHUNK = 500
