@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness.errors import ArticleError
-from harness.references.article import list_article_ids, load_article
-from harness.references.facts import Facts, SegmentFacts, article_facts
+from harness.references.article import list_article_ids
+from harness.references.facts import Facts, SegmentFacts
+from harness.references.library import ReferenceLibrary
 
 MIN_CHARS = 25
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
@@ -32,14 +32,13 @@ class ReferenceFacts:
     def __init__(self, root: Path) -> None:
         self.problems: list[str] = []
         self._articles: list[tuple[Facts, list[tuple[str, tuple[str, str]]]]] = []
+        library = ReferenceLibrary(root)
         for article_id in list_article_ids(root):
-            try:
-                article = load_article(article_id, root)
-                facts = article_facts(article)
-            except ArticleError as exc:
-                self.problems.append(str(exc))
-                continue
-            if facts is None:
+            loaded = library.load(article_id)
+            article, facts = loaded.article, loaded.facts
+            if loaded.problem is not None:
+                self.problems.append(loaded.problem)
+            if article is None or facts is None:
                 continue
             segments = [
                 (seg.id, (_normalise(seg.restored), _normalise(seg.spun)))
