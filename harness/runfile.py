@@ -49,6 +49,7 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import HarnessError, RunFileError
+from harness.jsoncodec import loads
 
 SCHEMA_VERSION = 1
 _MAX_CAUSES = 100
@@ -406,7 +407,7 @@ def _parse(raw: bytes, path: Path, number: int, *, last: bool) -> tuple[str, dic
             f"{path}:{number}: not UTF-8 text (bad byte at column {exc.start + 1})"
         ) from None
     try:
-        data = json.loads(line, parse_constant=_reject_constant)
+        data = loads(raw, line, parse_constant=_reject_constant)
     except ValueError as exc:
         if last and not line.endswith("\n"):
             raise RunFileError(

@@ -285,3 +285,24 @@ def test_drill_down_judgements_add_up_to_the_totals(tmp_path: Path) -> None:
             sums[key] = sums.get(key, FidelityStats()) + item.judgement.stats
     score = score_run(path, REFERENCES)
     assert sums and {k: g.stats for k, g in score.groups.items()} == sums
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+@pytest.mark.parametrize("ending", [b"\n", b""])
+def test_spans_split_a_run_file_as_reading_it_line_by_line_does(
+    tmp_path: Path, size: int, ending: bytes
+) -> None:
+    # A carriage return and other separators inside a line do not end it.
+    body = [b'{"n":1}\n', b'{"n":"a\rb"}\n', b'{"n":"\x85\x1c"}\n', b"\n", b'{"n":4}\n', b'{"n":5}']
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b'{"type":"header"}\n' + b"".join(body) + ending)
+    with path.open("rb") as fh:
+        expected = list(fh)[1:]
+    parts = list(pipeline.spans(path, size))
+    got = [line for _, start, end, _ in parts for line in pipeline.read_span(path, start, end)]
+    assert got == expected
+    assert [first for first, *_ in parts] == list(range(2, 2 + len(expected), size))
+    assert [last for *_, last in parts] == [False] * (len(parts) - 1) + [True]
+    assert [c[1] for c in pipeline.chunks(path, size)] == [
+        pipeline.read_span(path, start, end) for _, start, end, _ in parts
+    ]

@@ -31,7 +31,9 @@ from harness.score.pipeline import (
     Scorer,
     chunks,
     id_hash,
+    read_span,
     share_before_fork,
+    spans,
     start_worker,
 )
 from harness.score.rows import SegmentRow
@@ -45,7 +47,7 @@ class ChunkRows:
     """What the comparison keeps of one chunk of a run."""
 
     totals: RunTotals
-    stored: list[tuple[str, str, str]] = field(default_factory=list)
+    stored: list[tuple[str, str, bytes]] = field(default_factory=list)
     facts: list[FactEntry] = field(default_factory=list)
     shown: list[SegmentRow] = field(default_factory=list)
 
@@ -105,7 +107,8 @@ def _start_worker(root: Path, scratch: Path, headers: list[RunHeader]) -> None:
 def _chunk_in_worker(
     path: Path,
     first: int,
-    lines: list[bytes],
+    start: int,
+    end: int,
     last: bool,
     shown: frozenset[str],
     store: bool,
@@ -113,6 +116,7 @@ def _chunk_in_worker(
     glossary: Glossary | None,
 ) -> ChunkRows:
     assert _WORKER is not None
+    lines = read_span(path, start, end)
     return chunk_rows(_WORKER, path, first, lines, last, shown, store, own, glossary)
 
 
@@ -138,46 +142,48 @@ def run_chunks(
 ) -> Iterator[tuple[int, ChunkRows]]:
     """Every chunk of every run file (run index, chunk), scored, in order: the runs
     one after the other, each in file order. Workers run ahead into the next run."""
-    source = ((index, part) for index, path in enumerate(paths) for part in chunks(path))
     if pool is None:
-        for index, (first, lines, last) in source:
-            yield (
-                index,
-                chunk_rows(
-                    scorer,
-                    paths[index],
-                    first,
-                    lines,
-                    last,
-                    shown,
-                    store,
-                    owns[index],
-                    glossaries[index],
-                ),
-            )
+        for index, path in enumerate(paths):
+            for first, lines, last in chunks(path):
+                yield (
+                    index,
+                    chunk_rows(
+                        scorer,
+                        path,
+                        first,
+                        lines,
+                        last,
+                        shown,
+                        store,
+                        owns[index],
+                        glossaries[index],
+                    ),
+                )
         return
     pending: list[tuple[int, Future[ChunkRows]]] = []
     # One chunk queued per worker beside the one it scores: memory stays flat however
     # long the runs.
-    for index, (first, lines, last) in source:
-        pending.append(
-            (
-                index,
-                pool.submit(
-                    _chunk_in_worker,
-                    paths[index],
-                    first,
-                    lines,
-                    last,
-                    shown,
-                    store,
-                    owns[index],
-                    glossaries[index],
-                ),
+    for index, path in enumerate(paths):
+        for first, start, end, last in spans(path):
+            pending.append(
+                (
+                    index,
+                    pool.submit(
+                        _chunk_in_worker,
+                        path,
+                        first,
+                        start,
+                        end,
+                        last,
+                        shown,
+                        store,
+                        owns[index],
+                        glossaries[index],
+                    ),
+                )
             )
-        )
-        if len(pending) > workers + 1:
-            done, future = pending.pop(0)
-            yield done, future.result()
+            if len(pending) > workers + 1:
+                done, future = pending.pop(0)
+                yield done, future.result()
     for done, future in pending:
         yield done, future.result()

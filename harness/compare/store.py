@@ -9,13 +9,13 @@ comparison reads: counts, fact outcomes, chrF/BLEU statistics, the output.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.jsoncodec import dumps, loads
 from harness.score.rows import SegmentRow
 
 _FLUSH_EVERY = 5000
@@ -37,8 +37,8 @@ class StoredRow:
         return self.error is None and self.output is not None
 
 
-def _payload(row: SegmentRow) -> str:
-    return json.dumps(
+def _payload(row: SegmentRow) -> bytes:
+    return dumps(
         [
             row.output,
             row.error,
@@ -46,19 +46,17 @@ def _payload(row: SegmentRow) -> str:
             [f.to_json() for f in row.facts],
             row.chrf_stats,
             row.bleu_stats,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
+        ]
     )
 
 
-def entry(row: SegmentRow) -> tuple[str, str, str]:
+def entry(row: SegmentRow) -> tuple[str, str, bytes]:
     """(group, segment id, payload) of a row, as the store keeps it."""
     return f"{row.variant}/{row.target}", row.id, _payload(row)
 
 
-def _row(payload: str) -> StoredRow:
-    output, error, counts, facts, chrf, bleu = json.loads(payload)
+def _row(payload: bytes) -> StoredRow:
+    output, error, counts, facts, chrf, bleu = loads(payload)
     names_kept, names_expected, numbers_kept, numbers_expected = (int(c) for c in counts)
     return StoredRow(
         output,
@@ -80,10 +78,10 @@ class RowStore:
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
             "PRAGMA temp_store=FILE;"
-            "CREATE TABLE rows (run INTEGER, grp TEXT, id TEXT, payload TEXT,"
+            "CREATE TABLE rows (run INTEGER, grp TEXT, id TEXT, payload BLOB,"
             " PRIMARY KEY (run, grp, id)) WITHOUT ROWID;"
         )
-        self._pending: list[tuple[int, str, str, str]] = []
+        self._pending: list[tuple[int, str, str, bytes]] = []
 
     @classmethod
     def open(cls, path: Path) -> RowStore:
@@ -98,7 +96,7 @@ class RowStore:
     def add(self, run: int, row: SegmentRow) -> None:
         self.add_entries(run, [entry(row)])
 
-    def add_entries(self, run: int, entries: list[tuple[str, str, str]]) -> None:
+    def add_entries(self, run: int, entries: list[tuple[str, str, bytes]]) -> None:
         """Rows already turned into (group, id, payload) by :func:`entry`."""
         self._pending.extend((run, *e) for e in entries)
         if len(self._pending) >= _FLUSH_EVERY:

@@ -18,6 +18,7 @@ languages are on offer).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import langcodes
 from langcodes.tag_parser import LanguageTagError
@@ -50,6 +51,8 @@ def normalise_lang(code: str) -> str:
     return str(_minimal(language))
 
 
+# Run files repeat a handful of codes on every line: each is worked out once.
+@lru_cache(maxsize=1024)
 def lang_key(code: str) -> str:
     """``code`` normalised when it is a language code, else folded to lower case: for
     reading run files, which may predate normalisation (``ES`` and ``es`` are one)."""

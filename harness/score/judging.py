@@ -21,7 +21,6 @@ deterministic backend repeat whole runs of outputs. Articles come from the share
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any
 
 from harness.fidelity.glossary import Glossary
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair
+from harness.jsoncodec import dumps, loads
 from harness.references.facts import FACTS_FILE, Facts, SegmentFacts
 from harness.references.library import ReferenceLibrary
 
@@ -409,19 +409,19 @@ class JudgementMemo:
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
             f"PRAGMA cache_size=-{int(cache_kib)};"
-            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload TEXT) WITHOUT ROWID;"
+            "CREATE TABLE judged (key TEXT PRIMARY KEY, payload BLOB) WITHOUT ROWID;"
         )
-        self._pending: dict[str, str] = {}
+        self._pending: dict[str, bytes] = {}
 
     def get(self, key: str) -> Judged | None:
         payload = self._pending.get(key)
         if payload is None:
             row = self._db.execute("SELECT payload FROM judged WHERE key = ?", (key,)).fetchone()
             payload = row[0] if row else None
-        return None if payload is None else Judged.from_json(json.loads(payload))
+        return None if payload is None else Judged.from_json(loads(payload))
 
     def put(self, key: str, judged: Judged) -> None:
-        self._pending[key] = json.dumps(judged.to_json(), ensure_ascii=False, separators=(",", ":"))
+        self._pending[key] = dumps(judged.to_json())
         if len(self._pending) >= _FLUSH_EVERY:
             self.flush()
 

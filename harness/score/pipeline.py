@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import os
 from array import array
 from collections.abc import Callable, Iterator
@@ -228,23 +229,38 @@ def check_unique(path: Path, ids: array[int]) -> None:
             seen.add(record.id)
 
 
+def spans(path: Path, size: int | None = None) -> Iterator[tuple[int, int, int, bool]]:
+    """(number of the first line, start offset, end offset, whether they end the file)
+    of the lines after the header, ``size`` lines at a time (default
+    :data:`CHUNK_LINES`). Worker processes read their span themselves
+    (:func:`read_span`): the lines never pass through this process's memory or pipes."""
+    size = size or CHUNK_LINES
+    with path.open("rb") as fh:
+        start = end = len(fh.readline())  # the header, read and checked by RunFile
+        first, count = 2, 0
+        for line in fh:
+            if count == size:  # a further line exists: the span does not end the file
+                yield first, start, end, False
+                first, start, count = first + count, end, 0
+            end += len(line)
+            count += 1
+        if count:
+            yield first, start, end, True
+
+
+def read_span(path: Path, start: int, end: int) -> list[bytes]:
+    """The lines of run file ``path`` between two offsets of :func:`spans`, split as
+    iterating over the file splits them."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        return list(io.BytesIO(fh.read(end - start)))
+
+
 def chunks(path: Path, size: int | None = None) -> Iterator[tuple[int, list[bytes], bool]]:
     """(number of the first line, lines, whether they end the file) after the header,
     ``size`` lines at a time (default :data:`CHUNK_LINES`)."""
-    size = size or CHUNK_LINES
-    with path.open("rb") as fh:
-        fh.readline()  # the header, read and checked by RunFile
-        first, lines = 2, []
-        for line in fh:
-            lines.append(line)
-            if len(lines) == size:
-                pending = fh.readline()
-                yield first, lines, not pending
-                first, lines = first + size, []
-                if pending:
-                    lines.append(pending)
-        if lines:
-            yield first, lines, True
+    for first, start, end, last in spans(path, size):
+        yield first, read_span(path, start, end), last
 
 
 def default_workers() -> int:
@@ -285,9 +301,10 @@ def _start_worker(root: Path, headers: list[RunHeader], glossary: Glossary | Non
 
 
 def _chunk_in_worker(
-    path: Path, first: int, lines: list[bytes], last: bool, own: frozenset[str]
+    path: Path, first: int, start: int, end: int, last: bool, own: frozenset[str]
 ) -> RunTotals:
     assert _WORKER is not None
+    lines = read_span(path, start, end)
     return _WORKER.chunk(path, first, lines, last, own=own, glossary=_WORKER.glossary)
 
 
@@ -326,8 +343,8 @@ def score_file(
             initargs=(scorer.root, [run.header], glossary),
         ) as pool:
             pending: list[Future[RunTotals]] = []
-            for first, lines, last in chunks(path, chunk_lines):
-                pending.append(pool.submit(_chunk_in_worker, path, first, lines, last, own))
+            for first, start, end, last in spans(path, chunk_lines):
+                pending.append(pool.submit(_chunk_in_worker, path, first, start, end, last, own))
                 # A few chunks in flight per worker: memory stays flat however long the run.
                 while len(pending) > 2 * count:
                     scorer.merge(totals, pending.pop(0).result())
