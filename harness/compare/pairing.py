@@ -1,19 +1,21 @@
-"""One candidate run against the baseline, segment by segment.
+"""Every candidate run against the baseline, segment by segment.
 
-Reads the pairs of rows both runs have (:meth:`RowStore.pairs`, ordered by
-group and id) once, and per (variant, target language) feeds a
-:class:`PairedBootstrap` with the additive statistics of the segments both runs
-translated (names kept/expected, numbers kept/expected, chrF and BLEU
-statistics). Per fact it counts the discordant pairs for McNemar's test and
-records the newly broken facts (kept by the baseline, lost by the candidate)
-with both outputs, the first ``show`` of them in full.
+Reads each (variant, target language) group of the row store once
+(:meth:`RowStore.segments`: every run's row of a segment together, ordered by
+segment id) and per candidate feeds a :class:`PairedBootstrap` with the additive
+statistics of the segments both runs translated (names kept/expected, numbers
+kept/expected, chrF and BLEU statistics). Per fact it counts the discordant pairs for
+McNemar's test and records the newly broken facts (kept by the baseline, lost by the
+candidate) with both outputs, the first ``show`` of them in full. Groups are
+independent (each bootstrap has its own seeded generator), so they are paired in
+worker processes and added up in group order.
 """
 
 from __future__ import annotations
 
 import gc
-from collections import Counter
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from harness.compare.significance import (
     mcnemar_exact,
     sacrebleu_metric,
 )
-from harness.compare.store import RowStore, StoredRow
+from harness.compare.store import RowStore, StoredRow, decode_row
 from harness.score.rows import TextMetrics
 
 CHRF_DIMS = 18  # sacreBLEU chrF defaults: char order 6, word order 0, 3 stats each
@@ -62,11 +64,11 @@ class _GroupState:
         self.text = PairedBootstrap(CHRF_DIMS + BLEU_DIMS)
         self.paired = 0
 
-    def add(self, base: StoredRow, cand: StoredRow) -> None:
+    def add(self, base: _Prepared, cand: _Prepared) -> None:
         self.paired += 1
-        self.fidelity.add([float(x) for x in base.counts], [float(x) for x in cand.counts])
-        if _has_gold(base) and _has_gold(cand):
-            self.text.add(_text_vector(base), _text_vector(cand))
+        self.fidelity.add(base.fidelity, cand.fidelity)
+        if base.text is not None and cand.text is not None:
+            self.text.add(base.text, cand.text)
 
     def deltas(self, metrics: TextMetrics) -> GroupDelta:
         tests = {
@@ -99,37 +101,101 @@ class _GroupState:
         return group
 
 
-def compare_runs(
-    store: RowStore, baseline: int, candidate: int, metrics: TextMetrics, *, show: int = 50
-) -> Comparison:
-    """Paired comparison of run ``candidate`` with run ``baseline`` (indexes in the store)."""
-    comparison = Comparison(run=candidate, baseline=baseline)
-    comparison.only_baseline, comparison.only_candidate = store.unpaired(baseline, candidate)
-    groups: dict[str, _GroupState] = {}
-    errors_added = Counter[str]()
-    for grp, ident, base, cand in store.pairs(baseline, candidate):
-        comparison.paired_segments += 1
-        if base.ok and not cand.ok:
-            errors_added[grp] += 1
-        if not (base.ok and cand.ok):
-            continue
-        state = groups.get(grp)
-        if state is None:
-            variant, target = grp.split("/", 1)
-            state = groups[grp] = _GroupState(variant, target)
-        state.add(base, cand)
-        _compare_facts(comparison, ident, base, cand, show)
-    comparison.groups = [groups[g].deltas(metrics) for g in sorted(groups)]
-    comparison.errors_added = sum(errors_added.values())
-    comparison.mcnemar_p = mcnemar_exact(comparison.facts_broken, comparison.facts_fixed)
-    comparison.newly_broken_shown = len(comparison.newly_broken)
-    return comparison
+@dataclass
+class _Prepared:
+    """A stored row decoded once per segment, with what every pairing reads of it."""
+
+    row: StoredRow
+    facts: dict[str, list[Any]]
+    fidelity: list[float]
+    text: list[float] | None
 
 
-def _compare_in_worker(path: Path, baseline: int, candidate: int, show: int) -> Comparison:
+def _prepare(payload: bytes) -> _Prepared:
+    row = decode_row(payload)
+    return _Prepared(
+        row,
+        _fact_counts(row),
+        [float(x) for x in row.counts],
+        _text_vector(row) if _has_gold(row) else None,
+    )
+
+
+def _prepared(decoded: dict[bytes, _Prepared], payload: bytes) -> _Prepared:
+    known = decoded.get(payload)
+    if known is None:
+        known = decoded[payload] = _prepare(payload)
+    return known
+
+
+@dataclass
+class _GroupPart:
+    """What pairing one (variant, target language) group gives one candidate."""
+
+    paired: int = 0
+    only_baseline: int = 0
+    only_candidate: int = 0
+    errors_added: int = 0
+    facts_broken: int = 0
+    facts_fixed: int = 0
+    facts_paired: int = 0
+    delta: GroupDelta | None = None
+    newly_broken: list[BrokenFact] = field(default_factory=list)
+
+
+def pair_group(
+    store: RowStore,
+    group: str,
+    baseline: int,
+    candidates: list[int],
+    metrics: TextMetrics,
+    show: int,
+) -> list[_GroupPart]:
+    """Every candidate against the baseline within one group (one part per candidate).
+    The group's rows are read once, ordered by segment id with every run's row of a
+    segment together, so a segment's baseline row is decoded once for all candidates,
+    and a candidate row identical to a row already decoded is not decoded again."""
+    variant, target = group.split("/", 1)
+    parts = [_GroupPart() for _ in candidates]
+    states = [_GroupState(variant, target) for _ in candidates]
+    index_of = {run: i for i, run in enumerate(candidates)}
+    for ident, payloads in store.segments(group):
+        decoded: dict[bytes, _Prepared] = {}  # identical rows are decoded once
+        base_payload = payloads.get(baseline)
+        base = _prepared(decoded, base_payload) if base_payload is not None else None
+        for run, payload in payloads.items():
+            slot = index_of.get(run)
+            if slot is None:
+                continue
+            part = parts[slot]
+            if base is None:
+                part.only_candidate += 1
+                continue
+            cand = _prepared(decoded, payload)
+            part.paired += 1
+            if not cand.row.ok:
+                part.errors_added += int(base.row.ok)
+                continue
+            if not base.row.ok:
+                continue
+            states[slot].add(base, cand)
+            _compare_facts(part, ident, base, cand, show)
+        if base is not None:
+            for run in candidates:
+                if run not in payloads:
+                    parts[index_of[run]].only_baseline += 1
+    for part, state in zip(parts, states, strict=True):
+        if state.paired:
+            part.delta = state.deltas(metrics)
+    return parts
+
+
+def _pair_group_in_worker(
+    path: Path, group: str, baseline: int, candidates: list[int], show: int
+) -> list[_GroupPart]:
     store = RowStore.open(path)
     try:
-        return compare_runs(store, baseline, candidate, TextMetrics(), show=show)
+        return pair_group(store, group, baseline, candidates, TextMetrics(), show)
     finally:
         store.close()
 
@@ -150,30 +216,55 @@ def compare_all(
     show: int,
     pool: Executor | None = None,
 ) -> list[Comparison]:
-    """:func:`compare_runs` for every candidate, in order; in ``pool``'s worker processes
-    when given (each comparison reads the store on its own; the results are the same)."""
-    if pool is None or len(candidates) < 2:
-        return [compare_runs(store, baseline, c, metrics, show=show) for c in candidates]
+    """Paired comparison of every candidate run with the baseline (indexes in the
+    store), in order. Groups are paired one at a time, in ``pool``'s worker processes
+    when given (each reads the store on its own), and their parts added up in group
+    order: the result does not depend on the pool."""
     store.flush()
-    futures = [pool.submit(_compare_in_worker, store.path, baseline, c, show) for c in candidates]
-    return [future.result() for future in futures]
+    groups = store.groups()
+    if pool is None or len(groups) < 2:
+        per_group = [pair_group(store, g, baseline, candidates, metrics, show) for g in groups]
+    else:
+        futures = [
+            pool.submit(_pair_group_in_worker, store.path, g, baseline, candidates, show)
+            for g in groups
+        ]
+        per_group = [future.result() for future in futures]
+    comparisons = []
+    for slot, run in enumerate(candidates):
+        comparison = Comparison(run=run, baseline=baseline)
+        for parts in per_group:
+            part = parts[slot]
+            comparison.paired_segments += part.paired
+            comparison.only_baseline += part.only_baseline
+            comparison.only_candidate += part.only_candidate
+            comparison.errors_added += part.errors_added
+            comparison.facts_broken += part.facts_broken
+            comparison.facts_fixed += part.facts_fixed
+            comparison.facts_paired += part.facts_paired
+            if part.delta is not None:
+                comparison.groups.append(part.delta)
+            comparison.newly_broken += part.newly_broken[: show - len(comparison.newly_broken)]
+        comparison.mcnemar_p = mcnemar_exact(comparison.facts_broken, comparison.facts_fixed)
+        comparison.newly_broken_shown = len(comparison.newly_broken)
+        comparisons.append(comparison)
+    return comparisons
 
 
 def _compare_facts(
-    comparison: Comparison, ident: str, base: StoredRow, cand: StoredRow, show: int
+    part: _GroupPart, ident: str, base: _Prepared, cand: _Prepared, show: int
 ) -> None:
-    base_facts = _fact_counts(base)
-    cand_facts = _fact_counts(cand)
-    for key, (kept_b, total_b, outcome_b) in base_facts.items():
+    cand_facts = cand.facts
+    for key, (kept_b, total_b, outcome_b) in base.facts.items():
         kept_c, total_c, outcome_c = cand_facts.get(key, (0, 0, None))
-        comparison.facts_paired += min(total_b, total_c)
+        part.facts_paired += min(total_b, total_c)
         broken = max(0, min(kept_b, total_c) - kept_c)
         fixed = max(0, min(kept_c, total_b) - kept_b)
-        comparison.facts_broken += broken
-        comparison.facts_fixed += fixed
-        if broken and len(comparison.newly_broken) < show and outcome_c is not None:
+        part.facts_broken += broken
+        part.facts_fixed += fixed
+        if broken and len(part.newly_broken) < show and outcome_c is not None:
             article, segment, variant, target = ident.split("/", 3)
-            comparison.newly_broken.append(
+            part.newly_broken.append(
                 BrokenFact(
                     article=article,
                     segment=segment,
@@ -184,9 +275,9 @@ def _compare_facts(
                     label=str(outcome_b[2]),
                     baseline_found=str(outcome_b[5]),
                     baseline_how=str(outcome_b[4]),
-                    candidate_why=_why_lost(cand, key),
-                    baseline_output=base.output or "",
-                    candidate_output=cand.output or "",
+                    candidate_why=_why_lost(cand.row, key),
+                    baseline_output=base.row.output or "",
+                    candidate_output=cand.row.output or "",
                 )
             )
 

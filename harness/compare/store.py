@@ -55,7 +55,7 @@ def entry(row: SegmentRow) -> tuple[str, str, bytes]:
     return f"{row.variant}/{row.target}", row.id, _payload(row)
 
 
-def _row(payload: bytes) -> StoredRow:
+def decode_row(payload: bytes) -> StoredRow:
     output, error, counts, facts, chrf, bleu = loads(payload)
     names_kept, names_expected, numbers_kept, numbers_expected = (int(c) for c in counts)
     return StoredRow(
@@ -69,7 +69,7 @@ def _row(payload: bytes) -> StoredRow:
 
 
 class RowStore:
-    """A temporary table of (run, group, segment id) -> row."""
+    """A temporary table of (group, segment id, run) -> row."""
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "rows.sqlite"
@@ -78,10 +78,11 @@ class RowStore:
         self._db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
             "PRAGMA temp_store=FILE;"
-            "CREATE TABLE rows (run INTEGER, grp TEXT, id TEXT, payload BLOB,"
-            " PRIMARY KEY (run, grp, id)) WITHOUT ROWID;"
+            # Keyed by segment first: pairing reads every run's row of a segment together.
+            "CREATE TABLE rows (grp TEXT, id TEXT, run INTEGER, payload BLOB,"
+            " PRIMARY KEY (grp, id, run)) WITHOUT ROWID;"
         )
-        self._pending: list[tuple[int, str, str, bytes]] = []
+        self._pending: list[tuple[str, str, int, bytes]] = []
 
     @classmethod
     def open(cls, path: Path) -> RowStore:
@@ -98,41 +99,40 @@ class RowStore:
 
     def add_entries(self, run: int, entries: list[tuple[str, str, bytes]]) -> None:
         """Rows already turned into (group, id, payload) by :func:`entry`."""
-        self._pending.extend((run, *e) for e in entries)
+        self._pending.extend((grp, ident, run, payload) for grp, ident, payload in entries)
         if len(self._pending) >= _FLUSH_EVERY:
             self.flush()
 
     def flush(self) -> None:
         # A resumed run can repeat a segment id; the later line wins, as in the run file.
-        self._db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?)", self._pending)
+        self._db.executemany(
+            "INSERT OR REPLACE INTO rows (grp, id, run, payload) VALUES (?, ?, ?, ?)",
+            self._pending,
+        )
         self._db.commit()
         self._pending.clear()
 
-    def pairs(
-        self, baseline: int, candidate: int
-    ) -> Iterator[tuple[str, str, StoredRow, StoredRow]]:
-        """(group, segment id, baseline row, candidate row) for ids both runs have,
-        ordered by group then id."""
+    def groups(self) -> list[str]:
+        """The (variant/target language) groups of every run, in order."""
+        self.flush()
+        return [grp for (grp,) in self._db.execute("SELECT DISTINCT grp FROM rows ORDER BY grp")]
+
+    def segments(self, group: str) -> Iterator[tuple[str, dict[int, bytes]]]:
+        """(segment id, run -> payload) of every segment of ``group``, ordered by id."""
         self.flush()
         cursor = self._db.execute(
-            "SELECT b.grp, b.id, b.payload, c.payload FROM rows b JOIN rows c"
-            " ON c.run = ? AND c.grp = b.grp AND c.id = b.id"
-            " WHERE b.run = ? ORDER BY b.grp, b.id",
-            (candidate, baseline),
+            "SELECT id, run, payload FROM rows WHERE grp = ? ORDER BY id, run", (group,)
         )
-        for grp, ident, base, cand in cursor:
-            yield grp, ident, _row(base), _row(cand)
-
-    def unpaired(self, baseline: int, candidate: int) -> tuple[int, int]:
-        """How many ids only the baseline has, and only the candidate."""
-        self.flush()
-        query = (
-            "SELECT COUNT(*) FROM rows a WHERE a.run = ? AND NOT EXISTS"
-            " (SELECT 1 FROM rows o WHERE o.run = ? AND o.grp = a.grp AND o.id = a.id)"
-        )
-        only_b = self._db.execute(query, (baseline, candidate)).fetchone()[0]
-        only_c = self._db.execute(query, (candidate, baseline)).fetchone()[0]
-        return int(only_b), int(only_c)
+        current: str | None = None
+        payloads: dict[int, bytes] = {}
+        for ident, run, payload in cursor:
+            if ident != current:
+                if current is not None:
+                    yield current, payloads
+                current, payloads = ident, {}
+            payloads[run] = payload
+        if current is not None:
+            yield current, payloads
 
     def close(self) -> None:
         self._db.close()
