@@ -12,20 +12,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from harness.models import LangPair, Segment, Translation
+from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Limits, Provider
 from harness.references.article import ArticleSegment
 from harness.run.cache import RequestKeys, TranslationCache
+from harness.run.cache_hits import HitLines
 from harness.run.config import RunSettings
 from harness.run.plan import WorkItem
 from harness.run.runner import Runner
-from harness.runfile import RunHeader, RunWriter, SegmentRecord, dump_record, parse_record
+from harness.run.truncation import default_rule
+from harness.runfile import (
+    RunHeader,
+    RunWriter,
+    SegmentRecord,
+    Tally,
+    cached_segment_line,
+    dump_record,
+    parse_record,
+)
 from tests.engine_helpers import FakeTime
 
 GOLDEN = Path(__file__).parent / "data" / "cached_rerun_lines.jsonl"
@@ -176,3 +188,165 @@ def test_pinned_lines_read_back_strictly_to_the_same_bytes() -> None:
         record = parse_record(json.loads(line), GOLDEN, number)
         assert isinstance(record, SegmentRecord)
         assert dump_record(record) + "\n" == line
+
+
+def test_an_ordinary_rerun_builds_no_record_per_hit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = [
+        WorkItem(
+            "art", ArticleSegment(f"p{n}", n, f"{LONG} {n}", f"{LONG} {n}"), n, "spun", "en", t
+        )
+        for n in range(30)
+        for t in ("de", "fr")
+    ]
+    cache_path = tmp_path / "c.sqlite3"
+    keys = RequestKeys(Echo().identity())
+    with TranslationCache(cache_path) as cache:
+        for item in items:
+            usage = Usage(characters=len(item.text), input_tokens=None, output_tokens=3)
+            cache.put(
+                keys(item.source_lang, item.target_lang, item.text),
+                Translation(f"«{item.text}»", usage, "e 1", ("chatter",), {"n": item.index}),
+            )
+
+    def no_records(*args: object, **kwargs: object) -> SegmentRecord:
+        raise AssertionError("a cache hit went through a SegmentRecord")
+
+    path = tmp_path / "run.jsonl"
+    with TranslationCache(cache_path) as cache, RunWriter(path) as writer:
+        writer.header(RunHeader(run_id="t"))
+        runner = Runner(Echo(), RunSettings(), writer, cache=cache)
+        monkeypatch.setattr(runner, "_record", no_records)
+        asyncio.run(runner.run(items))
+    lines = lines_of(path)[1:]
+    assert len(lines) == len(items) and runner.cached == len(items)
+    assert runner.tally.counts.as_dict() == {"segments": 60, "ok": 60, "errors": 0}
+    first = parse_record(json.loads(lines[0]), path, 2)
+    assert isinstance(first, SegmentRecord)
+    assert (first.output, first.usage, first.flags, first.detail) == (
+        f"«{items[0].text}»",
+        {"characters": len(items[0].text), "output_tokens": 3},
+        ["chatter"],
+        {"n": 0},
+    )
+    for number, line in enumerate(lines, start=2):
+        assert dump_record(parse_record(json.loads(line), path, number)) + "\n" == line
+
+
+#: Field values for a cache hit's record, each to be written as dump_record writes it.
+LINE_CASES: list[dict[str, object]] = [
+    {},
+    {"usage": {"characters": 12}, "engine": "e 1"},
+    {"usage": {"input_tokens": 0, "output_tokens": 10**20}, "flags": ["a", 'é "q"']},
+    {"usage": {"100% odd": 1, "é": 2}, "engine": "モデル \\ \u2028"},
+    {"detail": {"raw": "x\ny", "f": 1.5e16, "deep": [{"a": None}, True, -0.0]}},
+    {"source": 'quote " back \\ tab \t nul \x00 emoji 😀', "output": "\x7f\u0085 \ud7ff"},
+]
+
+
+@pytest.mark.parametrize("case", LINE_CASES)
+def test_cached_segment_line_is_what_dump_record_writes(case: dict[str, object]) -> None:
+    fields: dict[str, Any] = {
+        "source": "Source text.",
+        "output": "Texte.",
+        "usage": {},
+        "engine": None,
+        "flags": [],
+        "detail": None,
+        **case,
+    }
+    record = SegmentRecord(
+        id="a-1/p07/spun/pt-BR",
+        article="a-1",
+        segment="p07",
+        variant="spun",
+        index=6,
+        source_lang="en",
+        target_lang="pt-BR",
+        error=None,
+        attempts=0,
+        latency_ms=0.0,
+        cached=True,
+        **fields,
+    )
+    line = cached_segment_line(
+        "a-1/p07/spun/pt-BR",
+        "a-1",
+        "p07",
+        "spun",
+        6,
+        "en",
+        "pt-BR",
+        fields["source"],
+        fields["output"],
+        fields["usage"],
+        fields["engine"],
+        fields["flags"],
+        fields["detail"],
+    )
+    assert line == dump_record(record) + "\n"
+
+
+def test_a_nan_in_the_detail_is_refused_as_dump_record_refuses_it() -> None:
+    with pytest.raises(ValueError):
+        cached_segment_line(
+            "i", "a", "s", "v", 0, "en", "de", "x", "y", {}, None, [], {"n": math.nan}
+        )
+
+
+PLAIN = (
+    '{"text":"'
+    + "Ein Satz. " * 9
+    + '","usage":{"characters":90},"engine":"e","flags":[],"detail":{}}'
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        PLAIN[:-1],  # not JSON
+        PLAIN + " ",  # text after the document
+        "[1]",
+        '{"usage":{}}',  # no text
+        PLAIN.replace('"text":"', '"text":["').replace('","usage"', '"],"usage"'),
+        PLAIN.replace('"engine":"e"', '"engine":7'),
+        PLAIN.replace('"usage":{"characters":90}', '"usage":null'),
+        PLAIN.replace('"usage":{"characters":90}', '"usage":{"characters":true}'),
+        PLAIN.replace('"usage":{"characters":90}', '"usage":{"characters":9.0}'),
+        PLAIN.replace('"usage":{"characters":90}', '"usage":{"tokens":9}'),
+        PLAIN.replace('"flags":[]', '"flags":"x"'),
+        PLAIN.replace('"flags":[]', '"flags":[1]'),
+        PLAIN.replace('"flags":[]', '"flags":null'),
+        PLAIN.replace('"detail":{}', '"detail":[1]'),
+        PLAIN.replace('"detail":{}', '"detail":{"x":NaN}'),
+        PLAIN.replace("Ein Satz. ", "\\udc00 ", 1),
+        PLAIN.replace("Ein Satz. " * 9, "Kurz."),  # looks cut short
+    ],
+)
+def test_hits_the_general_path_must_write_are_left_to_it(raw: str) -> None:
+    item = WorkItem("a", ArticleSegment("p01", 1, LONG, LONG), 0, "spun", "en", "de")
+    hits = HitLines(default_rule())
+    line = hits.line(item, PLAIN)
+    assert line is not None and line[1] == "e"
+    assert hits.line(item, raw) is None
+
+
+def test_bulk_counts_are_the_counts_of_one_by_one() -> None:
+    one, bulk = Tally(), Tally()
+    for target, engine in [("de", "e"), ("de", ""), ("fr", "f"), ("de", "e")]:
+        one.add(
+            SegmentRecord.model_validate(
+                {**json.loads(lines_of(GOLDEN)[0]), "target_lang": target, "engine": engine}
+            )
+        )
+    bulk.add_ok({"de": 3, "fr": 1}, {"e", "f"})
+    assert bulk.counts == one.counts and bulk.by_target == one.by_target
+    assert bulk.engines == one.engines == {"e", "f"}
+
+
+def test_thresholds_are_the_same_when_asked_again() -> None:
+    rule = default_rule()
+    pairs = [("en", "zh"), ("zh", "en"), ("en", "zh-Hant"), ("en", "de-CH"), ("en", "ja")]
+    first = [rule.threshold(s, t) for s, t in pairs]
+    assert first == [rule.threshold(s, t) for s, t in pairs] == [0.15, 1.0, 0.15, 0.5, 0.18]
