@@ -40,7 +40,7 @@ import os
 import re
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +188,12 @@ class RunCounts(_Record):
         fields["segments"] += 1
         fields["ok" if ok else "errors"] += 1
 
+    def add_ok(self, count: int) -> None:
+        """``count`` ok segments at once (cache hits of one lookup)."""
+        fields = self.__dict__
+        fields["segments"] += count
+        fields["ok"] += count
+
 
 class Footer(_Record):
     """The last line of a finished run: the counts over the whole file."""
@@ -249,6 +255,13 @@ class Tally:
                 self.causes[cause] += 1
             else:
                 self.causes["(other errors)"] += 1
+
+    def add_ok(self, by_target: dict[str, int], engines: Iterable[str]) -> None:
+        """Ok segments counted in bulk: how many of each target language, their engines."""
+        for target, count in by_target.items():
+            self.counts.add_ok(count)
+            self.by_target.setdefault(target, RunCounts()).add_ok(count)
+        self.engines.update(engines)
 
     def top_causes(self, count: int = 3) -> list[tuple[str, int]]:
         return self.causes.most_common(count)
@@ -328,6 +341,11 @@ class RunWriter:
         """Several segment lines (the segments of one request) in one write and one flush."""
         self._write_text("".join([dump_record(record) + "\n" for record in records]))
 
+    def lines(self, lines: list[str]) -> None:
+        """Serialized records, each ending in a newline, in one write and one flush."""
+        if lines:
+            self._write_text("".join(lines))
+
     def footer(self, footer: Footer) -> None:
         """The last line; synced to disk, since its presence says the run is complete."""
         self.write(footer)
@@ -390,6 +408,62 @@ def dump_record(record: Record) -> str:
 # One encoder each for every line: json.dumps with options builds a new encoder per call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _ASCII_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+#: What ``_ENCODER`` writes for one string.
+_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def cached_segment_line(
+    segment_id: str,
+    article: str,
+    segment: str,
+    variant: str,
+    index: int,
+    source_lang: str,
+    target_lang: str,
+    source: str,
+    output: str,
+    usage: dict[str, int],
+    engine: str | None,
+    flags: list[str],
+    detail: dict[str, Any] | None,
+) -> str:
+    """The line (with its newline) that :func:`dump_record` writes for the
+    :class:`SegmentRecord` of a cache hit with these fields (no error, no attempt, no
+    latency, no extra key), built without the model: the records, their validation
+    and their dump were most of a cached re-run's time.
+
+    The caller vouches for the types (plain ``str``, ``int``, lists and dicts, as the
+    record would accept them). The line may not be encodable as UTF-8 (a lone
+    surrogate); writing it then fails, so callers check. A ``detail`` holding NaN or
+    infinity raises ``ValueError``, as :func:`dump_record` would.
+    """
+    # The keys in SegmentRecord's field order, as model_dump gives them; a test pins
+    # the bytes against dump_record's.
+    tail = ',"detail":' + _ENCODER.encode(detail) + "}\n" if detail else "}\n"
+    return (
+        f'{{"type":"segment","id":{_string(segment_id)},"article":{_string(article)}'
+        f',"segment":{_string(segment)},"variant":{_string(variant)},"index":{index!r}'
+        f',"source_lang":{_string(source_lang)},"target_lang":{_string(target_lang)}'
+        f',"source":{_string(source)},"output":{_string(output)},"error":null'
+        ',"attempts":0,"latency_ms":0.0,"cached":true'
+        f',"usage":{_usage_json(usage) if usage else "{}"}'
+        f',"engine":{"null" if engine is None else _string(engine)}'
+        f',"flags":{"[" + ",".join(map(_string, flags)) + "]" if flags else "[]"}{tail}'
+    )
+
+
+def _usage_json(usage: dict[str, int]) -> str:
+    # A %-template per set of keys: usage holds the same one or two keys on every line.
+    keys = tuple(usage)
+    template = _USAGE_TEMPLATES.get(keys)
+    if template is None:
+        template = "{" + ",".join([_string(key).replace("%", "%%") + ":%r" for key in keys]) + "}"
+        if len(_USAGE_TEMPLATES) < 64:
+            _USAGE_TEMPLATES[keys] = template
+    return template % tuple(usage.values())
+
+
+_USAGE_TEMPLATES: dict[tuple[str, ...], str] = {}
 
 
 # ---------------------------------------------------------------- reading

@@ -316,7 +316,7 @@ def run(
                         poller=poller,
                         wait=not no_wait,
                         on_start=progress.start,
-                        on_record=progress.advance,
+                        on_record=progress.on_record,
                     )
                 ],
                 cache,
@@ -332,7 +332,7 @@ def run(
                     cache=cache,
                     control=control,
                     on_start=progress.start,
-                    on_record=progress.advance,
+                    on_record=progress.on_record,
                 )
             ],
             cache,
@@ -432,7 +432,7 @@ def run(
                     poller=poller,
                     wait=not no_wait,
                     on_start=progress.start,
-                    on_record=progress.advance,
+                    on_record=progress.on_record,
                     inputs=[item.entry() for item in inputs],
                 )
                 for plan in plans
@@ -480,7 +480,7 @@ def run(
                     cache=cache,
                     control=control,
                     on_start=progress.start,
-                    on_record=progress.advance,
+                    on_record=progress.on_record,
                     inputs=[item.entry() for item in inputs],
                     references=references_dir,
                     glossary=glossary,

@@ -66,16 +66,16 @@ class RequestKeys:
 
     def __init__(self, identity: Mapping[str, Any]) -> None:
         self._identity = identity
-        self._prefixes: dict[tuple[str, str], bytes] = {}
+        # Per pair, the hash of the prefix: copying it is cheaper than hashing the prefix.
+        self._prefixes: dict[tuple[str, str], Any] = {}
 
     def __call__(self, source_lang: str, target_lang: str, text: str) -> str:
         prefix = self._prefixes.get((source_lang, target_lang))
         if prefix is None:
-            prefix = self._prefix(source_lang, target_lang)
+            prefix = hashlib.sha256(self._prefix(source_lang, target_lang))
             self._prefixes[(source_lang, target_lang)] = prefix
-        digest = hashlib.sha256(prefix)
-        digest.update(_json_string(text).encode("utf-8"))
-        digest.update(b"}")
+        digest = prefix.copy()
+        digest.update((_json_string(text) + "}").encode("utf-8"))
         return digest.hexdigest()
 
     def _prefix(self, source_lang: str, target_lang: str) -> bytes:
@@ -132,10 +132,16 @@ class TranslationCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, Translation]:
         """The cached translations among ``keys``: one ``SELECT ... IN`` per chunk of keys."""
+        return {key: decode_value(value) for key, value in self.values(keys).items()}
+
+    def values(self, keys: Sequence[str]) -> dict[str, str]:
+        """The stored JSON of the translations among ``keys`` (:func:`decode_value` reads
+        one), for callers that turn them into run-file lines without a
+        :class:`~harness.models.Translation` each."""
         raw = self._lookup(keys, "key, value")
         self.hits += len(raw)
         self.misses += len(keys) - len(raw)
-        return {key: _translation(value) for key, value in raw.items() if value is not None}
+        return {key: value for key, value in raw.items() if value is not None}
 
     def held(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are cached, without reading their values (the dry run)."""
@@ -143,13 +149,18 @@ class TranslationCache:
 
     def _lookup(self, keys: Sequence[str], columns: str) -> dict[str, str | None]:
         found: dict[str, str | None] = {}
-        wanted = []
-        for key in keys:
-            pending = self._pending.get(key)
-            if pending is not None:
-                found[key] = pending
-            else:
-                wanted.append(key)
+        wanted: Sequence[str] = keys
+        if self._pending:  # a re-run has nothing pending: no need to look at every key
+            wanted = []
+            for key in keys:
+                pending = self._pending.get(key)
+                if pending is not None:
+                    found[key] = pending
+                else:
+                    wanted.append(key)
+        # Sorted keys make SQLite's lookups about twice as fast (its B-tree pages are
+        # visited in order, and the IN list is built in order).
+        wanted = sorted(wanted)
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             chunk = wanted[start : start + _LOOKUP_CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -213,7 +224,8 @@ class TranslationCache:
         self.close()
 
 
-def _translation(raw: str) -> Translation:
+def decode_value(raw: str) -> Translation:
+    """A stored value (the JSON :meth:`TranslationCache.put` writes) as its translation."""
     value = json.loads(raw)
     return Translation(
         value["text"],

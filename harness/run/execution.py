@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -386,21 +387,20 @@ async def _drive(
 ) -> RunResult:
     """Send ``items``, then write the footer unless the run stopped early."""
     name = plan.instance.name
-    cached = 0
-
-    def record(rec: SegmentRecord) -> None:
-        nonlocal cached
-        cached += rec.cached
-        if on_record is not None:
-            on_record(name, rec)
-
     timing: dict[str, Any] = {}
     if control is not None and control.sleep is not None:
         timing["sleep"] = control.sleep
     if control is not None and control.clock is not None:
         timing["clock"] = control.clock
     runner = Runner(
-        provider, plan.settings, writer, on_record=record, cache=cache, tally=state.tally, **timing
+        provider,
+        plan.settings,
+        writer,
+        # Without a caller that wants every record, cache hits need none (the fast path).
+        on_record=partial(on_record, name) if on_record is not None else None,
+        cache=cache,
+        tally=state.tally,
+        **timing,
     )
     if control is not None:
         control.attach(runner)
@@ -431,7 +431,7 @@ async def _drive(
         state.by_target,
         runner.stopped,
         runner.requests,
-        cached,
+        runner.cached,
         copied,
         causes=state.tally.top_causes(),
     )

@@ -32,19 +32,28 @@ from harness.errors import (
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Provider
 from harness.run.batching import Batch, make_batches, piece_groups
-from harness.run.cache import RequestKeys, TranslationCache
+from harness.run.cache import RequestKeys, TranslationCache, decode_value
+from harness.run.cache_hits import HitLines
 from harness.run.config import RunSettings
 from harness.run.pacing import Backoff, Clock, Pacing, Sleep
 from harness.run.plan import WorkItem, plan_items, segment_key
 from harness.run.splitting import join_pieces
 from harness.run.truncation import SUSPECT_TRUNCATION, TruncationRule, default_rule
-from harness.runfile import RunCounts, RunWriter, SegmentError, SegmentRecord, Tally
+from harness.runfile import (
+    RunCounts,
+    RunWriter,
+    SegmentError,
+    SegmentRecord,
+    Tally,
+    dump_record,
+)
 
 __all__ = ["RunCounts", "RunStoppedError", "Runner", "WorkItem", "plan_items", "segment_key"]
 
 
-#: Work items looked up in the cache at once.
-_LOOKUP_CHUNK = 500
+#: Work items looked up in the cache at once: the cache sorts the keys of one lookup, and
+#: SQLite finds many sorted keys faster than the same keys a few hundred at a time.
+_LOOKUP_CHUNK = 5000
 
 
 class RunStoppedError(HarnessError):
@@ -90,7 +99,10 @@ class Runner:
         # Counts of the whole file: a resumed run's tally already holds the earlier lines.
         self.tally = tally if tally is not None else Tally()
         self.requests = 0
+        #: Segments served from the cache.
+        self.cached = 0
         self._keys = RequestKeys(provider.identity())
+        self._hit_lines = HitLines(self.truncation)
         self._fatal: ProviderError | None = None
         self._stopping = False
 
@@ -142,16 +154,39 @@ class Runner:
 
     def _serve_cached(self, cache: TranslationCache, items: list[WorkItem]) -> list[WorkItem]:
         """Write the hits among ``items`` (one lookup, one write); return the misses."""
-        keys = [self._cache_key(item) for item in items]
-        hits = cache.get_many(keys)
-        misses = [item for item, key in zip(items, keys, strict=True) if key not in hits]
-        self._write(
-            [
-                self._record(item, hits[key], None, 0, 0.0, cached=True)
-                for item, key in zip(items, keys, strict=True)
-                if key in hits
-            ]
-        )
+        request_keys = self._keys
+        keys = [request_keys(item.source_lang, item.target_lang, item.text) for item in items]
+        found = cache.values(keys)
+        if not found:
+            return items
+        misses: list[WorkItem] = []
+        lines: list[str] = []
+        records: list[SegmentRecord] = []  # the hits that took the general path
+        by_target: dict[str, int] = {}
+        engines: set[str] = set()
+        # on_record wants a record per segment: then every hit takes the general path.
+        fast = self._hit_lines if self.on_record is None else None
+        for item, key in zip(items, keys, strict=True):
+            raw = found.get(key)
+            if raw is None:
+                misses.append(item)
+                continue
+            hit = fast.line(item, raw) if fast is not None else None
+            if hit is not None:
+                line, engine = hit
+                lines.append(line)
+                target = item.target_lang
+                by_target[target] = by_target.get(target, 0) + 1
+                if engine:
+                    engines.add(engine)
+            else:
+                record = self._record(item, decode_value(raw), None, 0, 0.0, cached=True)
+                records.append(record)
+                lines.append(dump_record(record) + "\n")
+        self.writer.lines(lines)
+        self.tally.add_ok(by_target, engines)
+        self.cached += len(lines) - len(records)
+        self._count(records)
         return misses
 
     def _cache_key(self, item: WorkItem) -> str:
@@ -367,12 +402,17 @@ class Runner:
         )
 
     def _write(self, records: list[SegmentRecord]) -> None:
-        """The lines of one request (or one cache lookup): one write, one flush."""
+        """The lines of one request: one write, one flush."""
         if not records:
             return
         self.writer.segments(records)
+        self._count(records)
+
+    def _count(self, records: list[SegmentRecord]) -> None:
+        """Records just written: into the tally and to ``on_record``."""
         for record in records:
             self.tally.add(record)
+            self.cached += record.cached
             if self.on_record is not None:
                 self.on_record(record)
 

@@ -24,8 +24,20 @@ class TruncationRule:
     min_source_chars: int
     targets: dict[str, float] = field(default_factory=dict)
     pairs: dict[str, float] = field(default_factory=dict)
+    # Thresholds found so far, by pair: asked once per segment, and a run has few pairs.
+    _known: dict[tuple[str, str], float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def threshold(self, source_lang: str, target_lang: str) -> float:
+        known = self._known.get((source_lang, target_lang))
+        if known is None:
+            known = self._known[(source_lang, target_lang)] = self._threshold(
+                source_lang, target_lang
+            )
+        return known
+
+    def _threshold(self, source_lang: str, target_lang: str) -> float:
         pair = f"{source_lang}-{target_lang}"
         if pair in self.pairs:
             return self.pairs[pair]
