@@ -242,16 +242,20 @@ def check_segment(
     report.pairs += 1
     length = max(len(segment_spun), 1)
     centres = [((e.start + e.end) / 2 - segment_offset) / length for e in edits]
+    span_patterns = []
+    for edit in edits:
+        span_cues = cues.get((edit.segment, edit.spun))
+        span_patterns.append(span_cues.for_language(report.target_lang) if span_cues else ())
     stretches: dict[int, list[str]] = {}
-    if edits and spun_out != restored_out:
+    # The word diff (the dear part) is read only for spans without cues in this language.
+    if spun_out != restored_out and not all(span_patterns):
         for position, words in _differing_stretches(spun_out, restored_out):
             nearest = min(range(len(edits)), key=lambda i: abs(centres[i] - position))
             if abs(centres[nearest] - position) <= _MAX_DISTANCE:
                 stretches.setdefault(nearest, []).append(words)
     for index, edit in enumerate(edits):
         report.spans += 1
-        span_cues = cues.get((edit.segment, edit.spun))
-        patterns = span_cues.for_language(report.target_lang) if span_cues else ()
+        patterns = span_patterns[index]
         if patterns:
             report.checked += 1
             hit = _cue_hit(patterns, spun_out, restored_out)
