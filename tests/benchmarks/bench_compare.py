@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import child
+from measure import Measured, child
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = "ki-2025-05-20-naturalized-migrants"
@@ -203,9 +203,9 @@ def anchor(paths: list[Path]) -> tuple[float, float]:
 
 def measure(
     work: Path, runs: int, segments: int, distinct: bool, tree: Path = REPO
-) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
-    """Wall time, CPU time, peak RSS and PSS with workers (MiB) of the compare child,
-    and the anchor's wall and CPU time; ``tree``: the checkout whose ``harness`` runs."""
+) -> tuple[Measured, tuple[float, float]]:
+    """Time and memory of the compare child (:class:`measure.Measured`), and the
+    anchor's wall and CPU time; ``tree``: the checkout whose ``harness`` runs."""
     paths = build_runs(work, runs, segments, distinct)
     references = work / "references"
     read = anchor(paths)
@@ -293,7 +293,7 @@ def main() -> None:
     for runs, segments in sizes:
         with tempfile.TemporaryDirectory(prefix="bench-compare-") as scratch:
             print(f"{runs} runs x {segments:,} segments ({runs * segments:,} segment lines):")
-            (elapsed, cpu, peak_mib, pss), (read, read_cpu) = measure(
+            (elapsed, cpu, peak_mib, pss, main_mib), (read, read_cpu) = measure(
                 Path(scratch), runs, segments, args.distinct_outputs, args.tree
             )
             print(f"  anchor: plain JSONL read of the runs {read:.1f} s wall, {read_cpu:.1f} s CPU")
@@ -304,8 +304,9 @@ def main() -> None:
                 f"anchor's"
             )
             print(
-                f"  peak memory: RSS {peak_mib:.0f} MiB the command's process, "
-                f"PSS {pss:.0f} MiB it and its workers together"
+                f"  peak memory: RSS {main_mib:.0f} MiB the command's process, "
+                f"{peak_mib:.0f} MiB the largest of it and its workers; "
+                f"PSS {pss:.0f} MiB all of them together"
             )
 
 

@@ -120,16 +120,17 @@ def main() -> None:
             ]
             if args.workers is not None:
                 command += ["--workers", str(args.workers)]
-            anchors, cpu_anchors, times, cpus, peaks, trees = [], [], [], [], [], []
+            anchors, cpu_anchors, times, cpus, peaks, trees, mains = [], [], [], [], [], [], []
             for _ in range(args.rounds):
                 wall, cpu = anchor(path)
                 anchors.append(wall)
                 cpu_anchors.append(cpu)
-                elapsed, used, peak, tree = child(command)
-                times.append(elapsed)
-                cpus.append(used)
-                peaks.append(peak)
-                trees.append(tree)
+                measured = child(command)
+                times.append(measured.elapsed)
+                cpus.append(measured.cpu)
+                peaks.append(measured.peak_rss)
+                trees.append(measured.tree_pss)
+                mains.append(measured.main_rss)
             a, t = statistics.median(anchors), statistics.median(times)
             ca, ct = statistics.median(cpu_anchors), statistics.median(cpus)
             print(
@@ -146,8 +147,9 @@ def main() -> None:
                 f"{segments / ct:,.0f} segments per CPU-second = {ct / ca:.1f}x the anchor's"
             )
             print(
-                f"  peak memory: RSS {max(peaks):.0f} MiB the command's process; "
-                f"PSS {max(trees):.0f} MiB it and its workers together (sampled)"
+                f"  peak memory: RSS {max(mains):.0f} MiB the command's process, "
+                f"{max(peaks):.0f} MiB the largest of it and its workers; "
+                f"PSS {max(trees):.0f} MiB all of them together (sampled)"
             )
 
 
