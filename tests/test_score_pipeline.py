@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from harness.cli import main
 from harness.compare.build import CompareOptions, build_report
+from harness.errors import RunFileError
 from harness.fidelity.scorer import FidelityStats
 from harness.references.article import load_article
 from harness.references.library import ReferenceLibrary
@@ -306,3 +307,15 @@ def test_spans_split_a_run_file_as_reading_it_line_by_line_does(
     assert [c[1] for c in pipeline.chunks(path, size)] == [
         pipeline.read_span(path, start, end) for _, start, end, _ in parts
     ]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_segment_id_twice_is_refused_naming_its_line(tmp_path: Path, workers: int) -> None:
+    records = _lines(BASELINE)
+    header, segments, footer = records[0], records[1:-1], records[-1]
+    repeated = [*segments[:20], segments[3], *segments[20:]]  # line 2 + 20 repeats line 5
+    path = _write(tmp_path / "twice.jsonl", [header, *repeated, footer])
+    with pytest.raises(RunFileError, match=rf"twice\.jsonl:22: segment {segments[3]['id']} "):
+        score_run(path, REFERENCES, workers=workers, chunk_lines=7)
+    with pytest.raises(RunFileError, match=r"twice\.jsonl:22: "):
+        build_report([path], CompareOptions(baseline=BASELINE, references=REFERENCES))

@@ -215,10 +215,11 @@ def id_hash(segment_id: str) -> int:
 def check_unique(path: Path, ids: array[int]) -> None:
     """Refuse a run file that holds a segment id twice, naming the line, as
     :meth:`RunFile.segments` does; ``ids`` are the hashes of its ids (8 bytes a segment,
-    where a set of the ids would hold each id). Only on a repeated hash is the file
-    read again, to find the line."""
-    hashes = np.frombuffer(ids, dtype=np.uint64)
-    ordered = np.sort(hashes)
+    where a set of the ids would hold each id), sorted by the check. Only on a repeated
+    hash is the file read again, to find the line."""
+    # Sorted in place (the hashes serve nothing else): no second copy of 8 bytes a segment.
+    ordered = np.frombuffer(ids, dtype=np.uint64)
+    ordered.sort()
     if not len(ordered) or not bool(np.any(ordered[1:] == ordered[:-1])):
         return
     seen: set[str] = set()
