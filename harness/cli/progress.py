@@ -17,8 +17,10 @@ from harness.runfile import SegmentRecord
 
 
 class RunProgress:
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, *, console: Console | None = None) -> None:
+        """``console``: where the bar is drawn (stderr unless given, e.g. a fake terminal)."""
         self.enabled = enabled
+        self._console = console
         self._progress: Progress | None = None
         self._tasks: dict[str, Any] = {}
         self.paths: dict[str, Path] = {}
@@ -30,7 +32,7 @@ class RunProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=self._console or Console(stderr=True),
                 transient=False,
             )
             self._progress.start()
