@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from harness.cli.progress import RunProgress
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Limits, Provider
 from harness.references.article import ArticleSegment
@@ -364,10 +363,3 @@ def test_thresholds_are_the_same_when_asked_again() -> None:
     pairs = [("en", "zh"), ("zh", "en"), ("en", "zh-Hant"), ("en", "de-CH"), ("en", "ja")]
     first = [rule.threshold(s, t) for s, t in pairs]
     assert first == [rule.threshold(s, t) for s, t in pairs] == [0.15, 1.0, 0.15, 0.5, 0.18]
-
-
-def test_the_command_hands_records_over_only_to_a_progress_bar() -> None:
-    with RunProgress(enabled=False) as quiet:
-        assert quiet.on_record is None  # nothing to show: cache hits need no record
-    with RunProgress(enabled=True) as shown:
-        assert shown.on_record == shown.advance

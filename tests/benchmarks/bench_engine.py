@@ -163,7 +163,7 @@ async def harness_run(
     plan = bench_plan(url, max_batch=max_batch, concurrency=concurrency)
     # With a progress bar, the callbacks ``harness run`` hands over when stderr is a terminal.
     shown: dict[str, Any] = (
-        {"on_start": progress.start, "on_record": progress.on_record} if progress else {}
+        {"on_start": progress.start, "on_progress": progress.on_progress} if progress else {}
     )
     result = await execute_run(
         plan, articles, targets=TARGETS, variants=VARIANTS, runs_dir=runs, cache=cache, **shown
