@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from harness.cli.progress import RunProgress
 from harness.models import LangPair, Segment, Translation, Usage
 from harness.provider import Limits, Provider
 from harness.references.article import ArticleSegment
@@ -137,12 +136,13 @@ def fill_cache(path: Path, items: list[WorkItem]) -> None:
 
 def rerun(
     tmp_path: Path, name: str, *, with_records: bool
-) -> tuple[Path, Runner, list[SegmentRecord]]:
+) -> tuple[Path, Runner, list[SegmentRecord], list[int]]:
     items = cases_items()
     cache_path = tmp_path / f"{name}.sqlite3"
     fill_cache(cache_path, items)
     path = tmp_path / f"{name}.jsonl"
     seen: list[SegmentRecord] = []
+    counts: list[int] = []
     fake = FakeTime()
     with TranslationCache(cache_path) as cache, RunWriter(path) as writer:
         writer.header(RunHeader(run_id="t"))
@@ -154,9 +154,10 @@ def rerun(
             sleep=fake.sleep,
             clock=fake.clock,
             on_record=seen.append if with_records else None,
+            on_progress=counts.append,
         )
         asyncio.run(runner.run(items))
-    return path, runner, seen
+    return path, runner, seen, counts
 
 
 def lines_of(path: Path) -> list[str]:
@@ -168,9 +169,11 @@ def lines_of(path: Path) -> list[str]:
 def test_cached_rerun_lines_are_byte_for_byte_the_pinned_ones(
     tmp_path: Path, with_records: bool
 ) -> None:
-    path, runner, seen = rerun(tmp_path, "r", with_records=with_records)
+    path, runner, seen, counts = rerun(tmp_path, "r", with_records=with_records)
     lines = lines_of(path)[1:]  # the header is the test's own
     assert lines == lines_of(GOLDEN)
+    # One count for the hits of the lookup (fast and general path alike), one per request.
+    assert counts[0] == len(CASES) - 2 and sum(counts) == len(lines)
     counts = runner.tally.counts.as_dict()
     assert counts == {"segments": len(CASES), "ok": len(CASES) - 1, "errors": 1}
     assert {t: c.as_dict() for t, c in runner.tally.by_target.items()} == {
@@ -191,8 +194,9 @@ def test_pinned_lines_read_back_strictly_to_the_same_bytes() -> None:
         assert dump_record(record) + "\n" == line
 
 
+@pytest.mark.parametrize("with_progress", [False, True])
 def test_an_ordinary_rerun_builds_no_record_per_hit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_progress: bool
 ) -> None:
     items = [
         WorkItem(
@@ -217,11 +221,19 @@ def test_an_ordinary_rerun_builds_no_record_per_hit(
     path = tmp_path / "run.jsonl"
     with TranslationCache(cache_path) as cache, RunWriter(path) as writer:
         writer.header(RunHeader(run_id="t"))
-        runner = Runner(Echo(), RunSettings(), writer, cache=cache)
+        counts: list[int] = []
+        runner = Runner(
+            Echo(),
+            RunSettings(),
+            writer,
+            cache=cache,
+            on_progress=counts.append if with_progress else None,
+        )
         monkeypatch.setattr(runner, "_record", no_records)
         asyncio.run(runner.run(items))
     lines = lines_of(path)[1:]
     assert len(lines) == len(items) and runner.cached == len(items)
+    assert counts == ([len(items)] if with_progress else [])  # one lookup, one write
     assert runner.tally.counts.as_dict() == {"segments": 60, "ok": 60, "errors": 0}
     first = parse_record(json.loads(lines[0]), path, 2)
     assert isinstance(first, SegmentRecord)
@@ -351,10 +363,3 @@ def test_thresholds_are_the_same_when_asked_again() -> None:
     pairs = [("en", "zh"), ("zh", "en"), ("en", "zh-Hant"), ("en", "de-CH"), ("en", "ja")]
     first = [rule.threshold(s, t) for s, t in pairs]
     assert first == [rule.threshold(s, t) for s, t in pairs] == [0.15, 1.0, 0.15, 0.5, 0.18]
-
-
-def test_the_command_hands_records_over_only_to_a_progress_bar() -> None:
-    with RunProgress(enabled=False) as quiet:
-        assert quiet.on_record is None  # nothing to show: cache hits need no record
-    with RunProgress(enabled=True) as shown:
-        assert shown.on_record == shown.advance

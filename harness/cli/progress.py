@@ -13,12 +13,12 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness.runfile import SegmentRecord
-
 
 class RunProgress:
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, *, console: Console | None = None) -> None:
+        """``console``: where the bar is drawn (stderr unless given, e.g. a fake terminal)."""
         self.enabled = enabled
+        self._console = console
         self._progress: Progress | None = None
         self._tasks: dict[str, Any] = {}
         self.paths: dict[str, Path] = {}
@@ -30,7 +30,7 @@ class RunProgress:
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
-                console=Console(stderr=True),
+                console=self._console or Console(stderr=True),
                 transient=False,
             )
             self._progress.start()
@@ -42,14 +42,15 @@ class RunProgress:
             self._tasks[provider] = self._progress.add_task(provider, total=total)
 
     @property
-    def on_record(self) -> Callable[[str, SegmentRecord], None] | None:
-        """The per-segment callback for a run, or None when no bar is shown: a run with
-        nobody to hand each segment's record to needs none for a cache hit (much faster)."""
+    def on_progress(self) -> Callable[[str, int], None] | None:
+        """The run's count callback, or None when no bar is shown. Counts, not records:
+        cache hits then need no record each and keep the runner's fast path."""
         return self.advance if self._progress is not None else None
 
-    def advance(self, provider: str, record: SegmentRecord) -> None:
+    def advance(self, provider: str, count: int) -> None:
+        """``count`` more of ``provider``'s segments were written."""
         if self._progress is not None and provider in self._tasks:
-            self._progress.advance(self._tasks[provider])
+            self._progress.advance(self._tasks[provider], count)
 
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:

@@ -316,7 +316,7 @@ def run(
                         poller=poller,
                         wait=not no_wait,
                         on_start=progress.start,
-                        on_record=progress.on_record,
+                        on_progress=progress.on_progress,
                     )
                 ],
                 cache,
@@ -332,7 +332,7 @@ def run(
                     cache=cache,
                     control=control,
                     on_start=progress.start,
-                    on_record=progress.on_record,
+                    on_progress=progress.on_progress,
                 )
             ],
             cache,
@@ -432,7 +432,7 @@ def run(
                     poller=poller,
                     wait=not no_wait,
                     on_start=progress.start,
-                    on_record=progress.on_record,
+                    on_progress=progress.on_progress,
                     inputs=[item.entry() for item in inputs],
                 )
                 for plan in plans
@@ -480,7 +480,7 @@ def run(
                     cache=cache,
                     control=control,
                     on_start=progress.start,
-                    on_record=progress.on_record,
+                    on_progress=progress.on_progress,
                     inputs=[item.entry() for item in inputs],
                     references=references_dir,
                     glossary=glossary,

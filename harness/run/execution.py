@@ -50,7 +50,11 @@ from harness.runfile import (
 )
 
 OnStart = Callable[[str, int, Path], None]
+#: A provider's name and each segment's record: cache hits then take the general path.
 OnRecord = Callable[[str, SegmentRecord], None]
+#: A provider's name and how many segments were just written (hits, answers and errors
+#: alike): all a progress bar needs, and cache hits keep their fast path.
+OnProgress = Callable[[str, int], None]
 
 
 @dataclass
@@ -214,6 +218,7 @@ async def execute_run(
     control: RunControl | None = None,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    on_progress: OnProgress | None = None,
     references: Path | None = None,
     inputs: Sequence[dict[str, Any]] | None = None,
     glossary: dict[str, str] | None = None,
@@ -246,6 +251,7 @@ async def execute_run(
                 control=control,
                 on_start=on_start,
                 on_record=on_record,
+                on_progress=on_progress,
             )
 
 
@@ -258,6 +264,7 @@ async def resume_run(
     control: RunControl | None = None,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    on_progress: OnProgress | None = None,
 ) -> RunResult:
     """Continue an interrupted run in place: only segments without a line are sent.
 
@@ -290,6 +297,7 @@ async def resume_run(
                 control=control,
                 on_start=on_start,
                 on_record=on_record,
+                on_progress=on_progress,
                 copied=copied,
             )
 
@@ -303,6 +311,7 @@ async def retry_errors(
     control: RunControl | None = None,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    on_progress: OnProgress | None = None,
 ) -> RunResult:
     """A new run file: the ok segments of ``path`` copied, the failed and missing ones re-sent.
 
@@ -352,6 +361,7 @@ async def retry_errors(
                 control=control,
                 on_start=on_start,
                 on_record=on_record,
+                on_progress=on_progress,
                 copied=copied,
             )
 
@@ -383,6 +393,7 @@ async def _drive(
     control: RunControl | None,
     on_start: OnStart | None,
     on_record: OnRecord | None,
+    on_progress: OnProgress | None = None,
     copied: int = 0,
 ) -> RunResult:
     """Send ``items``, then write the footer unless the run stopped early."""
@@ -398,6 +409,7 @@ async def _drive(
         writer,
         # Without a caller that wants every record, cache hits need none (the fast path).
         on_record=partial(on_record, name) if on_record is not None else None,
+        on_progress=partial(on_progress, name) if on_progress is not None else None,
         cache=cache,
         tally=state.tally,
         **timing,

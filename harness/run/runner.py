@@ -81,6 +81,7 @@ class Runner:
         clock: Clock = time.monotonic,
         backoff: Backoff | None = None,
         on_record: Callable[[SegmentRecord], None] | None = None,
+        on_progress: Callable[[int], None] | None = None,
         cache: TranslationCache | None = None,
         truncation: TruncationRule | None = None,
         tally: Tally | None = None,
@@ -91,7 +92,10 @@ class Runner:
         self.sleep, self.clock = sleep, clock
         self.backoff = backoff or Backoff()
         self.pacing = Pacing(settings.concurrency, settings.rate_limit, clock=clock, sleep=sleep)
+        # on_record gets a record per segment (cache hits then take the general path);
+        # on_progress only the number of segments of each write, which costs a hit nothing.
         self.on_record = on_record
+        self.on_progress = on_progress
         # Local engines (no HTTP, or an engine server such as APy) are cheap and their
         # installed version can change under the same options: only hosted backends are cached.
         self.cache = cache if provider.uses_http and provider.cache_outputs else None
@@ -187,6 +191,8 @@ class Runner:
         self.tally.add_ok(by_target, engines)
         self.cached += len(lines) - len(records)
         self._count(records)
+        if self.on_progress is not None:
+            self.on_progress(len(lines))
         return misses
 
     def _cache_key(self, item: WorkItem) -> str:
@@ -407,6 +413,8 @@ class Runner:
             return
         self.writer.segments(records)
         self._count(records)
+        if self.on_progress is not None:
+            self.on_progress(len(records))
 
     def _count(self, records: list[SegmentRecord]) -> None:
         """Records just written: into the tally and to ``on_record``."""

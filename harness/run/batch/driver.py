@@ -52,6 +52,7 @@ from harness.run.batch.record import (
 )
 from harness.run.cache import RequestKeys, TranslationCache
 from harness.run.execution import (
+    OnProgress,
     OnRecord,
     OnStart,
     RunControl,
@@ -66,7 +67,7 @@ from harness.run.pacing import Sleep
 from harness.run.plan import Shard, WorkItem, in_shard, plan_items
 from harness.run.resume import RunState, read_state
 from harness.run.runner import RunCounts, Runner, RunStoppedError
-from harness.runfile import RunHeader, RunWriter, SegmentRecord
+from harness.runfile import RunHeader, RunWriter
 
 T = TypeVar("T")
 
@@ -121,6 +122,7 @@ async def execute_batch_run(
     wait: bool = True,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    on_progress: OnProgress | None = None,
     inputs: Sequence[dict[str, Any]] | None = None,
 ) -> BatchRunResult:
     """A new run file, its segments sent through the provider's batch service."""
@@ -150,6 +152,7 @@ async def execute_batch_run(
                 wait=wait,
                 on_start=on_start,
                 on_record=on_record,
+                on_progress=on_progress,
             )
 
 
@@ -164,6 +167,7 @@ async def resume_batch_run(
     wait: bool = True,
     on_start: OnStart | None = None,
     on_record: OnRecord | None = None,
+    on_progress: OnProgress | None = None,
 ) -> BatchRunResult:
     """Continue a batch run: poll the batches in flight, submit what was never submitted."""
     # The lock comes first: a live run's file must not be repaired or appended to.
@@ -199,6 +203,7 @@ async def resume_batch_run(
                 wait=wait,
                 on_start=on_start,
                 on_record=on_record,
+                on_progress=on_progress,
             )
 
 
@@ -223,18 +228,17 @@ async def _drive(
     wait: bool,
     on_start: OnStart | None,
     on_record: OnRecord | None,
+    on_progress: OnProgress | None,
 ) -> BatchRunResult:
     name = plan.instance.name
-    cached = 0
-
-    def record(rec: SegmentRecord) -> None:
-        nonlocal cached
-        cached += rec.cached
-        if on_record is not None:
-            on_record(name, rec)
-
     runner = Runner(
-        provider, plan.settings, writer, on_record=record, cache=cache, tally=state.tally
+        provider,
+        plan.settings,
+        writer,
+        on_record=partial(on_record, name) if on_record is not None else None,
+        on_progress=partial(on_progress, name) if on_progress is not None else None,
+        cache=cache,
+        tally=state.tally,
     )
     if control is not None:
         control.attach(runner)
@@ -290,7 +294,7 @@ async def _drive(
         state.by_target,
         interrupted=not finished and wait,
         requests=runner.requests + batched,
-        cached=cached,
+        cached=runner.cached,  # hits written by this command, whichever way
         submitted=submitted,
         open_batches=still_open,
         api=api.name,
