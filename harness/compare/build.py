@@ -3,9 +3,10 @@
 Pass one streams each run once through the scoring pipeline (the rows and totals
 ``harness score`` reports; :mod:`harness.compare.passone`, in worker processes for
 big runs), folding rows into the per-fact table and, when there is a baseline,
-writing them to a scratch :class:`RowStore`. Pass two pairs every other run
-with the baseline through that store. Memory stays flat in the number of
-segments; the scratch file is removed at the end.
+writing them to scratch :class:`RowStore` files (one per worker process). Pass two
+pairs every other run with the baseline through those stores, read as one
+(:class:`RowReader`). Memory stays flat in the number of segments; the scratch files
+are removed at the end.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from harness.compare.model import (
     SpinSummary,
 )
 from harness.compare.pairing import compare_all, pairing_pool
-from harness.compare.passone import run_chunks, shown_slots, worker_pool
+from harness.compare.passone import run_chunks, shown_slots, store_files, worker_pool
 from harness.compare.significance import SIGNATURE as SIGNIFICANCE_SIGNATURE
-from harness.compare.store import RowStore
+from harness.compare.store import RowReader, RowStore
 from harness.errors import RunFileError, UsageError
 from harness.fidelity.glossary import Glossary, run_glossary
 from harness.references.article import references_root
@@ -124,7 +125,7 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
     groups = []
     leakage: list[LeakageReport] = []
     with tempfile.TemporaryDirectory(prefix="harness-compare-") as scratch:
-        store = RowStore(Path(scratch)) if baseline_index is not None else None
+        storing = baseline_index is not None  # rows kept for pairing with the baseline
         memo = JudgementMemo(Path(scratch))
         scorer = Scorer(
             root,
@@ -140,10 +141,12 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             else 1
         )
         pool = (
-            worker_pool(workers, root, Path(scratch), [f.header for f in files])
+            worker_pool(workers, root, Path(scratch), [f.header for f in files], storing)
             if workers > 1
             else None
         )
+        # Workers write the rows they score to stores of their own; alone, this process.
+        store = RowStore(Path(scratch)) if storing and pool is None else None
         shown = shown_slots(files[0].path, options.detail_segments)
         try:
             totals = [scorer.totals() for _ in files]
@@ -156,13 +159,11 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
                 pool,
                 workers,
                 shown,
-                store is not None,
+                store,
             ):
                 if index:
                     details.close()  # the first run chose the segments shown in full
                 scorer.merge(totals[index], part.totals)
-                if store is not None:
-                    store.add_entries(index, part.stored)
                 for fact_entry in part.facts:
                     facts.add_facts(index, *fact_entry)
                 for row in part.shown:
@@ -190,13 +191,20 @@ def build_report(paths: list[Path], options: CompareOptions) -> Report:
             comparisons = []
             if pool is not None:
                 # Pairing needs none of what the workers remember of pass one: fresh ones.
-                pool.shutdown()
+                pool.shutdown()  # each worker's rows are committed chunk by chunk
                 pool = pairing_pool(workers)
-            if store is not None and baseline_index is not None:
+            if store is not None:
+                store.close()
+                store = None
+            if storing and baseline_index is not None:
                 candidates = [i for i in range(len(files)) if i != baseline_index]
-                comparisons = compare_all(
-                    store, baseline_index, candidates, metrics, options.broken_shown, pool
-                )
+                reader = RowReader(store_files(Path(scratch)))
+                try:
+                    comparisons = compare_all(
+                        reader, baseline_index, candidates, metrics, options.broken_shown, pool
+                    )
+                finally:
+                    reader.close()
         finally:
             if pool is not None:
                 pool.shutdown()

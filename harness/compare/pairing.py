@@ -27,7 +27,7 @@ from harness.compare.significance import (
     mcnemar_exact,
     sacrebleu_metric,
 )
-from harness.compare.store import RowStore, StoredRow, decode_row
+from harness.compare.store import RowReader, StoredRow, decode_row
 from harness.score.rows import TextMetrics
 
 CHRF_DIMS = 18  # sacreBLEU chrF defaults: char order 6, word order 0, 3 stats each
@@ -144,7 +144,7 @@ class _GroupPart:
 
 
 def pair_group(
-    store: RowStore,
+    store: RowReader,
     group: str,
     baseline: int,
     candidates: list[int],
@@ -191,9 +191,9 @@ def pair_group(
 
 
 def _pair_group_in_worker(
-    path: Path, group: str, baseline: int, candidates: list[int], show: int
+    paths: list[Path], group: str, baseline: int, candidates: list[int], show: int
 ) -> list[_GroupPart]:
-    store = RowStore.open(path)
+    store = RowReader(paths)
     try:
         return pair_group(store, group, baseline, candidates, TextMetrics(), show)
     finally:
@@ -209,7 +209,7 @@ def pairing_pool(workers: int) -> Executor:
 
 
 def compare_all(
-    store: RowStore,
+    store: RowReader,
     baseline: int,
     candidates: list[int],
     metrics: TextMetrics,
@@ -220,13 +220,12 @@ def compare_all(
     store), in order. Groups are paired one at a time, in ``pool``'s worker processes
     when given (each reads the store on its own), and their parts added up in group
     order: the result does not depend on the pool."""
-    store.flush()
     groups = store.groups()
     if pool is None or len(groups) < 2:
         per_group = [pair_group(store, g, baseline, candidates, metrics, show) for g in groups]
     else:
         futures = [
-            pool.submit(_pair_group_in_worker, store.path, g, baseline, candidates, show)
+            pool.submit(_pair_group_in_worker, store.paths, g, baseline, candidates, show)
             for g in groups
         ]
         per_group = [future.result() for future in futures]

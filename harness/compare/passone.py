@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from harness.compare.store import entry
+from harness.compare.store import RowStore, entry
 from harness.fidelity.glossary import Glossary
 from harness.references.library import ReferenceLibrary
 from harness.run.langs import lang_key
@@ -47,7 +47,6 @@ class ChunkRows:
     """What the comparison keeps of one chunk of a run."""
 
     totals: RunTotals
-    stored: list[tuple[str, str, bytes]] = field(default_factory=list)
     facts: list[FactEntry] = field(default_factory=list)
     shown: list[SegmentRow] = field(default_factory=list)
 
@@ -71,11 +70,14 @@ def chunk_rows(
     lines: list[bytes],
     last: bool,
     shown: frozenset[str],
-    store: bool,
+    run: int,
+    store: RowStore | None,
     own: frozenset[str],
     glossary: Glossary | None = None,
 ) -> ChunkRows:
+    """Rows of a chunk of run number ``run``, their entries written to ``store``."""
     out = ChunkRows(scorer.totals())
+    stored = []
     for offset, line in enumerate(lines):
         record = parse_line(line, path, first + offset, last=last and offset == len(lines) - 1)
         if not isinstance(record, SegmentRecord):
@@ -83,25 +85,36 @@ def chunk_rows(
         out.totals.ids.append(id_hash(record.id))
         row = scorer.row(record, own, glossary)
         scorer.add(out.totals, row)
-        if store:
-            out.stored.append(entry(row))
+        if store is not None:
+            stored.append(entry(row))
         if row.output is not None and row.error is None:
             out.facts.append((row.article, row.segment, row.target, row.variant, row.facts))
         if row.slot in shown:
             out.shown.append(row)
+    if store is not None:
+        store.add_entries(run, stored)
+        store.flush()  # a worker may be stopped once its last chunk is handed back
     scorer.finish(out.totals)
     return out
 
 
 _WORKER: Scorer | None = None
+_STORE: RowStore | None = None
 
 
-def _start_worker(root: Path, scratch: Path, headers: list[RunHeader]) -> None:
-    global _WORKER
+def store_files(scratch: Path) -> list[Path]:
+    """The row stores pass one wrote in ``scratch`` (this process's and the workers')."""
+    return sorted(scratch.glob("rows*.sqlite"))
+
+
+def _start_worker(root: Path, scratch: Path, headers: list[RunHeader], store: bool) -> None:
+    global _WORKER, _STORE
     book = ReferenceLibrary(root)
-    # Each worker remembers its own judgements; a small page cache keeps workers light.
+    # Each worker remembers its own judgements and writes its own rows (no rows pass
+    # through the parent); small page caches keep workers light.
     memo = JudgementMemo(scratch, f"judged-{os.getpid()}.sqlite", cache_kib=4096)
     _WORKER = start_worker(Scorer(root, book, Judge(book, memo), spin_chrf=False), headers)
+    _STORE = RowStore(scratch, f"rows-{os.getpid()}.sqlite", cache_kib=4096) if store else None
 
 
 def _chunk_in_worker(
@@ -111,22 +124,26 @@ def _chunk_in_worker(
     end: int,
     last: bool,
     shown: frozenset[str],
-    store: bool,
+    run: int,
     own: frozenset[str],
     glossary: Glossary | None,
 ) -> ChunkRows:
     assert _WORKER is not None
     lines = read_span(path, start, end)
-    return chunk_rows(_WORKER, path, first, lines, last, shown, store, own, glossary)
+    return chunk_rows(_WORKER, path, first, lines, last, shown, run, _STORE, own, glossary)
 
 
-def worker_pool(workers: int, root: Path, scratch: Path, headers: list[RunHeader]) -> Executor:
+def worker_pool(
+    workers: int, root: Path, scratch: Path, headers: list[RunHeader], store: bool
+) -> Executor:
+    """Worker processes for :func:`run_chunks`; with ``store``, each writes the rows it
+    scores to its own :class:`RowStore` in ``scratch`` (:func:`store_files`)."""
     share_before_fork(headers)
     return ProcessPoolExecutor(
         workers,
         mp_context=get_context("fork"),
         initializer=_start_worker,
-        initargs=(root, scratch, headers),
+        initargs=(root, scratch, headers, store),
     )
 
 
@@ -138,10 +155,11 @@ def run_chunks(
     pool: Executor | None,
     workers: int,
     shown: frozenset[str],
-    store: bool,
+    store: RowStore | None,
 ) -> Iterator[tuple[int, ChunkRows]]:
     """Every chunk of every run file (run index, chunk), scored, in order: the runs
-    one after the other, each in file order. Workers run ahead into the next run."""
+    one after the other, each in file order. Workers run ahead into the next run.
+    Rows go to ``store`` in this process, to each worker's own store in a pool."""
     if pool is None:
         for index, path in enumerate(paths):
             for first, lines, last in chunks(path):
@@ -154,6 +172,7 @@ def run_chunks(
                         lines,
                         last,
                         shown,
+                        index,
                         store,
                         owns[index],
                         glossaries[index],
@@ -176,7 +195,7 @@ def run_chunks(
                         end,
                         last,
                         shown,
-                        store,
+                        index,
                         owns[index],
                         glossaries[index],
                     ),

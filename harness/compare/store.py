@@ -9,6 +9,7 @@ comparison reads: counts, fact outcomes, chrF/BLEU statistics, the output.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,30 +70,22 @@ def decode_row(payload: bytes) -> StoredRow:
 
 
 class RowStore:
-    """A temporary table of (group, segment id, run) -> row."""
+    """A temporary table of (group, segment id, run) -> row, written by one process
+    (each worker process of pass one writes its own; :class:`RowReader` reads them
+    together)."""
 
-    def __init__(self, directory: Path) -> None:
-        self.path = directory / "rows.sqlite"
+    def __init__(self, directory: Path, name: str = "rows.sqlite", cache_kib: int = 16384) -> None:
+        self.path = directory / name
         self._db = sqlite3.connect(self.path)
         # A scratch file: no journal, no fsync; the page cache bounds memory.
         self._db.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-16384;"
-            "PRAGMA temp_store=FILE;"
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+            f"PRAGMA cache_size=-{int(cache_kib)}; PRAGMA temp_store=FILE;"
             # Keyed by segment first: pairing reads every run's row of a segment together.
             "CREATE TABLE rows (grp TEXT, id TEXT, run INTEGER, payload BLOB,"
             " PRIMARY KEY (grp, id, run)) WITHOUT ROWID;"
         )
         self._pending: list[tuple[str, str, int, bytes]] = []
-
-    @classmethod
-    def open(cls, path: Path) -> RowStore:
-        """The store at ``path`` (written by another process), for reading."""
-        store = cls.__new__(cls)
-        store.path = path
-        store._db = sqlite3.connect(path)
-        store._db.executescript("PRAGMA cache_size=-4096; PRAGMA temp_store=FILE;")
-        store._pending = []
-        return store
 
     def add(self, run: int, row: SegmentRow) -> None:
         self.add_entries(run, [entry(row)])
@@ -104,7 +97,7 @@ class RowStore:
             self.flush()
 
     def flush(self) -> None:
-        # A resumed run can repeat a segment id; the later line wins, as in the run file.
+        # A segment id twice in a run is refused after pass one; until then the later wins.
         self._db.executemany(
             "INSERT OR REPLACE INTO rows (grp, id, run, payload) VALUES (?, ?, ?, ?)",
             self._pending,
@@ -112,20 +105,34 @@ class RowStore:
         self._db.commit()
         self._pending.clear()
 
+    def close(self) -> None:
+        self.flush()
+        self._db.close()
+
+
+class RowReader:
+    """The rows of one or more :class:`RowStore` files, read as one store."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self._dbs = [sqlite3.connect(path) for path in paths]
+        for db in self._dbs:
+            db.executescript("PRAGMA cache_size=-4096; PRAGMA temp_store=FILE;")
+
     def groups(self) -> list[str]:
         """The (variant/target language) groups of every run, in order."""
-        self.flush()
-        return [grp for (grp,) in self._db.execute("SELECT DISTINCT grp FROM rows ORDER BY grp")]
+        query = "SELECT DISTINCT grp FROM rows"
+        return sorted({grp for db in self._dbs for (grp,) in db.execute(query)})
 
     def segments(self, group: str) -> Iterator[tuple[str, dict[int, bytes]]]:
-        """(segment id, run -> payload) of every segment of ``group``, ordered by id."""
-        self.flush()
-        cursor = self._db.execute(
-            "SELECT id, run, payload FROM rows WHERE grp = ? ORDER BY id, run", (group,)
-        )
+        """(segment id, run -> payload) of every segment of ``group``, ordered by id (the
+        files' rows merged: SQLite's binary order of UTF-8 text is Python's order of str)."""
+        query = "SELECT id, run, payload FROM rows WHERE grp = ? ORDER BY id, run"
+        cursors = [db.execute(query, (group,)) for db in self._dbs]
+        rows = cursors[0] if len(cursors) == 1 else heapq.merge(*cursors)
         current: str | None = None
         payloads: dict[int, bytes] = {}
-        for ident, run, payload in cursor:
+        for ident, run, payload in rows:
             if ident != current:
                 if current is not None:
                     yield current, payloads
@@ -135,4 +142,5 @@ class RowStore:
             yield current, payloads
 
     def close(self) -> None:
-        self._db.close()
+        for db in self._dbs:
+            db.close()
