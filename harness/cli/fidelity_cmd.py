@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -117,10 +117,23 @@ def _judge_all(
     """Judge every pair of ``pairs_path``, writing one line each to ``out``."""
     # A verdict depends only on the pair and its facts: each distinct pair is judged once
     # (recent ones remembered, so memory stays flat), each distinct source looked up once.
-    verdicts: dict[tuple[str, str, str, str], tuple[tuple[int, ...], str]] = {}
+    # A verdict is [stats, the line's text after the pair's own fields, times used]: the
+    # stats are added up once per verdict (times its uses), not once per line.
+    verdicts: dict[tuple[str, str, str, str], list[Any]] = {}
     lookups: dict[str, tuple[SegmentFacts | None, SegmentFacts | None]] = {}
     sums = [0] * len(FidelityStats().as_tuple())
+
+    def add(stats: tuple[int, ...], times: int) -> None:
+        for index, value in enumerate(stats):
+            sums[index] += value * times
+
+    def forget() -> None:
+        for stats, _, times in verdicts.values():
+            add(stats, times)
+        verdicts.clear()
+
     count = 0
+    write = out.write
     for pair in read_pairs(pairs_path):
         count += 1
         key = (pair.source, pair.translation, pair.target_lang, pair.source_lang)
@@ -145,28 +158,31 @@ def _judge_all(
                 pair_names=pair.names,
                 pair_numbers=pair.numbers,
             )
-            body = (
-                json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
-                if as_json
-                else _row("", pair.target_lang, judgement)[12:]
-            )
-            if len(verdicts) >= _RECENT:
-                verdicts.clear()
-            verdict = (judgement.stats.as_tuple(), body)
-            if not own_facts:
+            if as_json:
+                # The line is the pair's id and line, then this: as json.dumps writes
+                # {"id": ..., "line": ..., "target_lang": ...} merged with the judgement.
+                body = json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
+                tail = f'"target_lang": {_json_string(pair.target_lang)}, {body[1:]}\n'
+            else:
+                tail = _row("", pair.target_lang, judgement)[12:] + "\n"
+            verdict = [judgement.stats.as_tuple(), tail, 0]
+            if own_facts:
+                add(verdict[0], 1)
+            else:
+                if len(verdicts) >= _RECENT:
+                    forget()
                 verdicts[key] = verdict
-        stats, body = verdict
-        for index, value in enumerate(stats):
-            sums[index] += value
+        verdict[2] += 1
         if as_json:
-            head = json.dumps(
-                {"id": pair.id, "line": pair.line, "target_lang": pair.target_lang},
-                ensure_ascii=False,
-            )
-            out.write(head[:-1] + ", " + body[1:] + "\n")
+            write(f'{{"id": {_json_string(pair.id)}, "line": {pair.line}, {verdict[1]}')
         else:
-            out.write(f"{pair.id[:12]:<12}{body}\n")
+            write(f"{pair.id[:12]:<12}{verdict[1]}")
+    forget()
     return count, FidelityStats(*sums)
+
+
+# json.dumps(text, ensure_ascii=False) without its per-call dispatch.
+_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def _facts_for(
