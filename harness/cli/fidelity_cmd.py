@@ -182,7 +182,7 @@ def _judge_all(
 
 
 # json.dumps(text, ensure_ascii=False) without its per-call dispatch.
-_json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_string = json.encoder.encode_basestring
 
 
 def _facts_for(

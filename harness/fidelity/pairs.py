@@ -146,7 +146,7 @@ def _checked_pair(text: str, where: str, line: int) -> Pair:
 _TAGS: dict[str, str] = {}
 _MAX_TAGS = 4096
 # json.loads without its wrappers (the whitespace checks are the caller's).
-_scan_object = json.JSONDecoder().scan_once
+_scan_object = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _fast_pair(text: str, line: int) -> Pair | None:
