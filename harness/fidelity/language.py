@@ -297,12 +297,36 @@ def script_share(text: str, script: str) -> float | None:
     """Share of the letters (of the first :data:`IDENTIFY_CHARS` characters) that
     belong to ``script``; None without letters or for an unknown script."""
     prefixes = _SCRIPT_NAMES.get(script)
-    # Counted per distinct letter: a text has far fewer distinct letters than letters.
-    letters = {ch: n for ch, n in Counter(text[:IDENTIFY_CHARS]).items() if ch.isalpha()}
-    if prefixes is None or not letters:
+    if prefixes is None:
         return None
-    inside = sum(n for ch, n in letters.items() if _char_script(ch).startswith(prefixes))
-    return inside / sum(letters.values())
+    # Counted per distinct letter: a text has far fewer distinct letters than letters.
+    members = _script_members(script)
+    inside = total = 0
+    for ch, n in Counter(text[:IDENTIFY_CHARS]).items():
+        member = members.get(ch)
+        if member is None:
+            if len(members) >= _MEMBERS:
+                members.clear()
+            member = members[ch] = (
+                (1 if _char_script(ch).startswith(prefixes) else 0) if ch.isalpha() else -1
+            )
+        if member >= 0:
+            total += n
+            if member:
+                inside += n
+    if not total:
+        return None
+    return inside / total
+
+
+_MEMBERS = 1 << 14
+
+
+@lru_cache(maxsize=64)
+def _script_members(script: str) -> dict[str, int]:
+    """Character -> 1 if it is a letter of ``script``, 0 if another letter, -1 if no
+    letter, filled as characters are met: texts of one language share most of theirs."""
+    return {}
 
 
 @lru_cache(maxsize=1 << 14)
@@ -405,7 +429,7 @@ def judge_language(
             "unchecked", why="too little text of its own to identify the language"
         )
     script = expected_script(target_lang)
-    share = script_share(output, script) if script else None
+    share = own_share = script_share(output, script) if script else None
     if share is not None and share < 0.5:
         # A language CLDR has locales in several scripts for (Serbian in Latin and
         # Cyrillic, Uzbek, Azerbaijani...) may be written in any of them.
@@ -424,7 +448,7 @@ def judge_language(
     if (
         share is not None
         and alone_in_script(target_code, source_code)
-        and (script_share(output, script or "") or 0.0) >= 0.5
+        and (own_share or 0.0) >= 0.5
     ):
         return LanguageVerdict(
             "ok", why=f"written in the {script} script, which no other candidate language uses"
