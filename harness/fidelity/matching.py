@@ -70,6 +70,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in anyascii(text).lower() if ch.isalnum())
 
 
+@lru_cache(maxsize=1 << 15)
+def script_of(word: str) -> str:
+    """The first word of the Unicode name of ``word``'s first letter: LATIN, GREEK..."""
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split(" ", 1)[0]
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class InflectionRules:
     endings: frozenset[str]
@@ -138,6 +147,9 @@ class PreparedText:
         "_indexes",
         "_key_sets",
         "_low",
+        "_main_script",
+        "_script_set",
+        "_scripts",
         "_skeletons",
         "_squeezed",
         "_tokens",
@@ -156,6 +168,9 @@ class PreparedText:
         self._tokens: list[Token] | None = None
         self._folded: list[str] | None = None
         self._skeletons: list[str] | None = None
+        self._scripts: list[str] | None = None
+        self._script_set: frozenset[str] | None = None
+        self._main_script: str | None = None
         self._squeezed: tuple[str, list[int]] | None = None
         self._folded_chars: tuple[str, list[int]] | None = None
         self._indexes: dict[str, dict[str, list[int]]] = {}
@@ -193,6 +208,34 @@ class PreparedText:
         if self._skeletons is None:
             self._skeletons = [skeleton(word) for word in self.words]
         return self._skeletons
+
+    @property
+    def scripts(self) -> list[str]:
+        """Each word's script (:func:`script_of`): "" for a word without letters."""
+        if self._scripts is None:
+            self._scripts = [script_of(word) for word in self.words]
+        return self._scripts
+
+    @property
+    def script_set(self) -> frozenset[str]:
+        """The scripts the words are written in."""
+        if self._script_set is None:
+            self._script_set = frozenset(self.scripts)
+        return self._script_set
+
+    @property
+    def main_script(self) -> str:
+        """The script most of the text's first twelve words are written in (the first
+        to reach the highest count), or the text's first letter's without words."""
+        if self._main_script is None:
+            counts: dict[str, int] = {}
+            for script in self.scripts[:12]:
+                if script:
+                    counts[script] = counts.get(script, 0) + 1
+            self._main_script = (
+                max(counts, key=counts.__getitem__) if counts else script_of(self.raw)
+            )
+        return self._main_script
 
     @property
     def squeezed(self) -> tuple[str, list[int]]:
