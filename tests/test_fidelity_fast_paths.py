@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from harness.cli import fidelity_cmd, main
 from harness.errors import UsageError
-from harness.fidelity import crossscript, language
+from harness.fidelity import crossscript, language, matching
 from harness.fidelity.crossscript import skeleton_find
 from harness.fidelity.formsets import form_set, names_plan
 from harness.fidelity.matching import Form, PreparedText, Span, primary_language, script_of
@@ -286,3 +286,11 @@ def test_remembered_verdicts_write_what_judging_each_line_writes(
         table.output
     )
     assert f"{total.unexpected} unexpected, {total.not_translated} not translated" in table.output
+
+
+def test_words_are_cut_as_the_word_pattern_cuts_them() -> None:
+    texts = [output.lower() for _, output, _ in _outputs()]
+    texts += ["snake_case __x_ y_", "a\u0301_b", "_", "ab\u0e31_cd \u0915\u094d_\u0937", "١٢_٣ x"]
+    for text in texts:
+        assert matching.token_words(text) == matching._TOKEN.findall(text), text
+        assert matching.token_spans(text) == [m.span() for m in matching._TOKEN.finditer(text)]

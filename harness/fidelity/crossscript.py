@@ -49,9 +49,14 @@ def main_script(text: PreparedText) -> str:
     return text.main_script
 
 
-@lru_cache(maxsize=1 << 14)
 def form_skeletons(form: Form) -> tuple[str, ...]:
-    return tuple(skeleton(word) for word in form.tokens)
+    return _skeletons(form.tokens)
+
+
+# Keyed by the words, which hash faster than the whole form.
+@lru_cache(maxsize=1 << 14)
+def _skeletons(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(skeleton(word) for word in words)
 
 
 # Every form of a segment is compared with every word of its translation, and the

@@ -12,7 +12,7 @@ holding none of those keys looks for the known names as written only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -117,17 +117,20 @@ _STEP_KEYS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
 class NamesPlan:
-    """A tuple of specs with their form sets, and which spec holds which key."""
+    """A tuple of specs with their form sets, and (built when first asked for) which
+    spec holds which key."""
 
-    entries: tuple[tuple[NameSpec, FormSet], ...]
-    # Per kind of key (_STEP_KEYS): key -> the positions in entries of the specs with it.
-    owners: tuple[tuple[str, dict[str, tuple[int, ...]]], ...]
-    # (source, ids left out) -> the plan of the other specs the source does not mention.
-    _looked_for: dict[tuple[str, frozenset[str]], NamesPlan] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    __slots__ = ("_looked_for", "_owners", "entries")
+
+    def __init__(self, entries: tuple[tuple[NameSpec, FormSet], ...]) -> None:
+        self.entries = entries
+        # Per kind of key (_STEP_KEYS): the keys, and key -> the positions in entries
+        # of the specs with it.
+        self._owners: tuple[tuple[str, frozenset[str], dict[str, tuple[int, ...]]], ...] = ()
+        # (source, ids left out) -> the plan of the other specs the source does not
+        # mention.
+        self._looked_for: dict[tuple[str, frozenset[str]], NamesPlan] = {}
 
     def beyond_exact(self, text: PreparedText) -> set[int] | None:
         """The positions in :attr:`entries` of the specs that ``text`` may hold in
@@ -137,11 +140,25 @@ class NamesPlan:
         only be found by the exact step."""
         if text.continua:
             return None
+        if not self._owners:
+            self._owners = self._owners_by_kind()
         found: set[int] = set()
-        for kind, owners in self.owners:
-            for key in text.key_set(kind).intersection(owners):
+        for kind, keys, owners in self._owners:
+            for key in text.key_set(kind) & keys:
                 found.update(owners[key])
         return found
+
+    def _owners_by_kind(
+        self,
+    ) -> tuple[tuple[str, frozenset[str], dict[str, tuple[int, ...]]], ...]:
+        owners = []
+        for kind, field_name in _STEP_KEYS:
+            by_key: dict[str, list[int]] = {}
+            for index, (_, forms) in enumerate(self.entries):
+                for key in getattr(forms, field_name):
+                    by_key.setdefault(key, []).append(index)
+            owners.append((kind, frozenset(by_key), {k: tuple(at) for k, at in by_key.items()}))
+        return tuple(owners)
 
     def looked_for(self, source: str, skipped: frozenset[str]) -> NamesPlan:
         """The plan of the specs, in order, that are not among the ids ``skipped`` and
@@ -153,7 +170,7 @@ class NamesPlan:
             if len(self._looked_for) >= _SOURCES:
                 self._looked_for.clear()
             source_low = source.lower()
-            found = self._looked_for[key] = _plan_of(
+            found = self._looked_for[key] = NamesPlan(
                 tuple(
                     (spec, forms)
                     for spec, forms in self.entries
@@ -172,18 +189,7 @@ def _mention_forms(spec: NameSpec) -> Sequence[str]:
 
 
 def _plan(specs: tuple[NameSpec, ...]) -> NamesPlan:
-    return _plan_of(tuple((spec, form_set(spec.forms, spec.variants)) for spec in specs))
-
-
-def _plan_of(entries: tuple[tuple[NameSpec, FormSet], ...]) -> NamesPlan:
-    owners = []
-    for kind, field_name in _STEP_KEYS:
-        by_key: dict[str, list[int]] = {}
-        for index, (_, forms) in enumerate(entries):
-            for key in getattr(forms, field_name):
-                by_key.setdefault(key, []).append(index)
-        owners.append((kind, {key: tuple(at) for key, at in by_key.items()}))
-    return NamesPlan(entries, tuple(owners))
+    return NamesPlan(tuple((spec, form_set(spec.forms, spec.variants)) for spec in specs))
 
 
 #: The plan of a tuple of specs (see :class:`IdentityMemo`).
