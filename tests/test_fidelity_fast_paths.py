@@ -294,3 +294,16 @@ def test_words_are_cut_as_the_word_pattern_cuts_them() -> None:
     for text in texts:
         assert matching.token_words(text) == matching._TOKEN.findall(text), text
         assert matching.token_spans(text) == [m.span() for m in matching._TOKEN.finditer(text)]
+
+
+def test_scripts_without_spaces_are_told_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [output for _, output, _ in _outputs()] + ["", "abc", "ภาษาไทย", "カナ", "中文 x"]
+    for text in texts * 2:
+        assert language._has_continua(text) == any(map(language._continua_char, set(text)))
+    # A memory grown full starts afresh without forgetting the text at hand: "中" met
+    # before, "x" new when the memory is full.
+    filler = set(map(chr, range(0xF0000, 0xF0000 + (1 << 16))))
+    monkeypatch.setattr(language, "_MET", {"中", *filler})
+    monkeypatch.setattr(language, "_CONTINUA_MET", {"中"})
+    assert language._has_continua("中x")
+    assert sorted(language._MET) == ["x", "中"]

@@ -343,6 +343,26 @@ def _continua_char(ch: str) -> bool:
     return _char_script(ch).startswith(_CONTINUA)
 
 
+# The characters met so far, and those of them in a script without spaces: a text's
+# characters are then told apart by two set operations, each new one looked up once.
+_MET: set[str] = set()
+_CONTINUA_MET: set[str] = set()
+
+
+def _has_continua(text: str) -> bool:
+    """Whether ``text`` has a character of a script without word spaces."""
+    chars = set(text)
+    new = chars - _MET
+    if new:
+        if len(_MET) >= 1 << 16:
+            _MET.clear()
+            _CONTINUA_MET.clear()
+            new = chars
+        _CONTINUA_MET.update(ch for ch in new if _continua_char(ch))
+        _MET.update(new)
+    return not chars.isdisjoint(_CONTINUA_MET)
+
+
 # Han is shared by Chinese and Japanese (and Korean text may hold it).
 _SCRIPT_FAMILY = {"Hans": "Han", "Hant": "Han", "Hani": "Han", "Jpan": "Han", "Kore": "Han"}
 
@@ -384,7 +404,7 @@ def _copy_of(source: str, output: str, out_words: list[str], out_normalised: str
         return "the output is the source"
     if len(out_words) >= COPY_MIN_WORDS:
         source_words = _source_words(source)
-        copied = sum(1 for word in out_words if word in source_words) / len(out_words)
+        copied = sum(map(source_words.__contains__, out_words)) / len(out_words)
         if (
             copied >= COPY_SHARE
             or fuzz.ratio(out_normalised, _source_normalised(source)) >= COPY_RATIO
@@ -422,7 +442,7 @@ def judge_language(
     # Names and numbers are shared with the source and tell nothing about the
     # language: the identifier sees the other words only.
     own = " ".join(word for word in out_words if word not in source_words)
-    continua = any(map(_continua_char, set(own[:200])))
+    continua = _has_continua(own[:200])
     letters = sum(map(str.isalpha, own))
     if letters < MIN_LETTERS or (not continua and len(own.split()) < MIN_WORDS):
         return LanguageVerdict(
