@@ -23,7 +23,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from harness.fidelity.matching import Form, PreparedText, Span, primary_language, script_of
+from harness.fidelity.matching import Form, PreparedText, Span, script_of
 from harness.fidelity.transliteration import (
     AFFRICATE,
     OPTIONAL,
@@ -144,7 +144,7 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
     wants = form_skeletons(form)
     if sum(len(w) for w in wants) < MIN_SKELETON:
         return None
-    glued = primary_language(text.lang) in _GLUED_PREFIXES
+    glued = text.primary in _GLUED_PREFIXES
     words = text.words
     scripts = text.scripts
     for first in starts:

@@ -75,10 +75,15 @@ def fuzzy_find(
     for first in text.positions("fold1", words[0][:1]):
         if first > limit:
             break
-        window = folded[first : first + size]
-        scores = list(map(_token_score, words, window))
-        weakest_score = min(scores)
-        candidate = " ".join(window)
+        scores: list[float] | None
+        if size == 1:  # most names: the window is the word
+            candidate = folded[first]
+            scores, weakest_score = None, _token_score(target, candidate)
+        else:
+            window = folded[first : first + size]
+            scores = list(map(_token_score, words, window))
+            weakest_score = min(scores)
+            candidate = " ".join(window)
         if weakest_score < threshold:
             # A refused window only matters when it is closer than the refused best,
             # and a ratio never exceeds what the two lengths allow: skip the ratio
@@ -90,7 +95,7 @@ def fuzzy_find(
                 continue
             overall = float(fuzz.ratio(target, candidate))
             if best is None or overall > best.score:
-                weakest = words[scores.index(weakest_score)]
+                weakest = words[0] if scores is None else words[scores.index(weakest_score)]
                 best = FuzzyResult(None, candidate, overall, False, f"{weakest!r} differs")
             continue
         overall = float(fuzz.ratio(target, candidate))

@@ -208,13 +208,15 @@ class PreparedText:
         "_words",
         "continua",
         "lang",
+        "primary",
         "raw",
     )
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
         self.lang = lang
-        self.continua = primary_language(lang) in SCRIPTIO_CONTINUA
+        self.primary = primary_language(lang)
+        self.continua = self.primary in SCRIPTIO_CONTINUA
         self._low: str | None = None
         self._words: list[str] | None = None
         self._tokens: list[Token] | None = None
