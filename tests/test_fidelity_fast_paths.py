@@ -320,3 +320,31 @@ def test_judgements_are_written_as_json_dumps_writes_them() -> None:
     ]
     for value in values:
         assert fidelity_cmd._dumps(value) == json.dumps(value, ensure_ascii=False, default=str)
+
+
+def test_identifying_ahead_asks_what_judging_asks_and_changes_no_verdict() -> None:
+    pairs = [(s, o, "en", lang) for s, o, lang in _outputs()]
+    # Every path of the language judge: other targets (other scripts, wrong language,
+    # too short), the source returned, and the pair read the other way round.
+    pairs += [
+        (s, o, "en", OTHER_LANGS[i % len(OTHER_LANGS)]) for i, (s, o, _, _) in enumerate(pairs)
+    ]
+    pairs += [(s, s, "en", lang) for s, _, _, lang in pairs[:40]]
+    pairs += [(o, s, lang, "en") for s, o, _, lang in pairs[:40]]
+    pairs += [(s, o[:40], "en", lang) for s, o, _, lang in pairs[:40]]
+    for memo in (language._likeliest, language._identify, language._before_identifier):
+        memo.cache_clear()
+    # Compared as written out: lingua's confidences vary in their last digits from one
+    # call to the next (its sums run in no fixed order); the output rounds them.
+    cold = [language.judge_language(*pair).to_json() for pair in pairs]
+    for memo in (language._likeliest, language._identify, language._before_identifier):
+        memo.cache_clear()
+    language.identify_ahead(pairs)
+    asked = (language._likeliest.cache_info().misses, language._identify.cache_info().misses)
+    assert asked[0] > 100 and asked[1] > 10  # both questions were asked ahead
+    assert [language.judge_language(*pair).to_json() for pair in pairs] == cold
+    # Judging asked the identifier nothing new.
+    assert (
+        language._likeliest.cache_info().misses,
+        language._identify.cache_info().misses,
+    ) == asked

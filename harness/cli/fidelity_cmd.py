@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,7 +13,8 @@ import click
 
 from harness.cli.options import glossary_option, references_option
 from harness.fidelity.glossary import Glossary, load_glossary
-from harness.fidelity.pairs import read_pairs
+from harness.fidelity.language import AHEAD, identify_ahead
+from harness.fidelity.pairs import Pair, read_pairs
 from harness.fidelity.scorer import FidelityStats, PairJudgement, score_pair, signature
 from harness.references.article import references_root
 from harness.references.facts import Facts, SegmentFacts, load_facts
@@ -135,7 +137,7 @@ def _judge_all(
 
     count = 0
     write = out.write
-    for pair in read_pairs(pairs_path):
+    for pair in _identified_ahead(read_pairs(pairs_path), verdicts):
         count += 1
         key = (pair.source, pair.translation, pair.target_lang, pair.source_lang)
         # A pair that brings its own names or numbers is judged on its own.
@@ -180,6 +182,22 @@ def _judge_all(
             write(f"{pair.id[:12]:<12}{verdict[1]}")
     forget()
     return count, FidelityStats(*sums)
+
+
+def _identified_ahead(pairs: Iterator[Pair], remembered: Container[object]) -> Iterator[Pair]:
+    """``pairs``, a run at a time, once the language identifier has been asked about the
+    outputs of the run that are not ``remembered`` (see
+    :func:`~harness.fidelity.language.identify_ahead`: the same answers, faster)."""
+    while run := list(islice(pairs, AHEAD)):
+        identify_ahead(
+            dict.fromkeys(
+                (pair.source, pair.translation, pair.source_lang, pair.target_lang)
+                for pair in run
+                if (pair.source, pair.translation, pair.target_lang, pair.source_lang)
+                not in remembered
+            )
+        )
+        yield from run
 
 
 # json.dumps(text, ensure_ascii=False) without its per-call dispatch.

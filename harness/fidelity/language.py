@@ -28,11 +28,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from babel.core import get_global
 from rapidfuzz import fuzz
@@ -425,6 +425,59 @@ def judge_language(
     """The verdict on ``output`` as a translation of ``source`` into ``target_lang``;
     ``sent`` is the text the backend was given when it differs from ``source`` (a
     spun variant): a copy of it is untranslated too."""
+    early = _before_identifier(source, output, source_lang, target_lang, tuple(flags), sent)
+    if isinstance(early, LanguageVerdict):
+        return early
+    own, source_code, target_code = early
+    target_group = _group(target_code)
+    if likeliest(own, source_code, target_code) in target_group:
+        return LanguageVerdict("ok", target_code)
+    ranked = identify(own, source_code, target_code)
+    if not ranked:
+        return LanguageVerdict("unchecked", why="the identifier gave no language")
+    top, confidence = ranked[0]
+    if top in target_group:
+        return LanguageVerdict("ok", top, confidence)
+    target_share = sum(value for code, value in ranked if code in target_group)
+    if target_share >= TARGET_FLOOR:
+        return LanguageVerdict(
+            "ok", top, confidence, why=f"{target_code} keeps {target_share:.0%} of the confidence"
+        )
+    if top in _group(source_code):
+        return LanguageVerdict(
+            "untranslated", top, confidence, why=f"identified as the source language ({top})"
+        )
+    if len(output) < RELIABLE_CHARS and top != "en":
+        return LanguageVerdict(
+            "unchecked",
+            top,
+            confidence,
+            why=f"identified as {top} on too little text to be sure",
+        )
+    return LanguageVerdict("wrong_language", top, confidence, why=f"identified as {top}")
+
+
+class _Question(NamedTuple):
+    """What the identifier is asked about an output: its own words (see judge_language),
+    and the primary languages of the source and the target."""
+
+    own: str
+    source_code: str
+    target_code: str
+
+
+# Worked out once per output while it stays recent: identify_ahead asks it for a run
+# of outputs, then judge_language again for each one.
+@lru_cache(maxsize=1 << 12)
+def _before_identifier(
+    source: str,
+    output: str,
+    source_lang: str,
+    target_lang: str,
+    flags: tuple[str, ...],
+    sent: str | None,
+) -> LanguageVerdict | _Question:
+    """The verdict on ``output`` that needs no identifier, or what to ask it."""
     if "refusal" in flags:
         return LanguageVerdict("refusal", why="the backend flagged a refusal")
     if "wrong_language" in flags:
@@ -473,29 +526,27 @@ def judge_language(
         return LanguageVerdict(
             "ok", why=f"written in the {script} script, which no other candidate language uses"
         )
-    target_group = _group(target_code)
-    if likeliest(own, source_code, target_code) in target_group:
-        return LanguageVerdict("ok", target_code)
-    ranked = identify(own, source_code, target_code)
-    if not ranked:
-        return LanguageVerdict("unchecked", why="the identifier gave no language")
-    top, confidence = ranked[0]
-    if top in target_group:
-        return LanguageVerdict("ok", top, confidence)
-    target_share = sum(value for code, value in ranked if code in target_group)
-    if target_share >= TARGET_FLOOR:
-        return LanguageVerdict(
-            "ok", top, confidence, why=f"{target_code} keeps {target_share:.0%} of the confidence"
-        )
-    if top in _group(source_code):
-        return LanguageVerdict(
-            "untranslated", top, confidence, why=f"identified as the source language ({top})"
-        )
-    if len(output) < RELIABLE_CHARS and top != "en":
-        return LanguageVerdict(
-            "unchecked",
-            top,
-            confidence,
-            why=f"identified as {top} on too little text to be sure",
-        )
-    return LanguageVerdict("wrong_language", top, confidence, why=f"identified as {top}")
+    return _Question(own, source_code, target_code)
+
+
+def identify_ahead(outputs: Iterable[tuple[str, str, str, str]]) -> None:
+    """Ask the identifier, one after the other, what :func:`judge_language` will ask it
+    about each (source, output, source language, target language) judged without
+    flags: its answers are remembered (:func:`likeliest`, :func:`identify`), and
+    judging the outputs next gets the same verdicts. The identifier's models stay in
+    the processor's caches over a run of outputs, where the other steps of the judge
+    between two outputs push them out: a run of them takes about two thirds of the
+    time. Keep runs well below the memories' sizes (:data:`AHEAD`)."""
+    asked = []
+    for source, output, source_lang, target_lang in outputs:
+        early = _before_identifier(source, output, source_lang, target_lang, (), None)
+        if not isinstance(early, LanguageVerdict):
+            asked.append(early)
+    unsure = [q for q in asked if likeliest(*q) not in _group(q.target_code)]
+    for question in unsure:
+        identify(*question)
+
+
+#: The most outputs to pass to identify_ahead at once: its answers must still be
+#: remembered when the outputs are judged.
+AHEAD = 512
