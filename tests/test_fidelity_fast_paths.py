@@ -348,3 +348,8 @@ def test_identifying_ahead_asks_what_judging_asks_and_changes_no_verdict() -> No
         language._likeliest.cache_info().misses,
         language._identify.cache_info().misses,
     ) == asked
+
+
+def test_a_run_identified_ahead_stays_remembered_until_judged() -> None:
+    for memo in (language._likeliest, language._identify, language._before_identifier):
+        assert memo.cache_parameters()["maxsize"] >= 2 * language.AHEAD

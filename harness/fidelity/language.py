@@ -536,12 +536,16 @@ def identify_ahead(outputs: Iterable[tuple[str, str, str, str]]) -> None:
     judging the outputs next gets the same verdicts. The identifier's models stay in
     the processor's caches over a run of outputs, where the other steps of the judge
     between two outputs push them out: a run of them takes about two thirds of the
-    time. Keep runs well below the memories' sizes (:data:`AHEAD`)."""
+    time (less still when the run is long and asked language by language). Keep runs
+    well below the memories' sizes (:data:`AHEAD`)."""
     asked = []
     for source, output, source_lang, target_lang in outputs:
         early = _before_identifier(source, output, source_lang, target_lang, (), None)
         if not isinstance(early, LanguageVerdict):
             asked.append(early)
+    # Outputs of one language in a row use the same models: the order of the questions
+    # changes no answer.
+    asked.sort(key=lambda question: (question.target_code, question.source_code))
     unsure = [q for q in asked if likeliest(*q) not in _group(q.target_code)]
     for question in unsure:
         identify(*question)
@@ -549,4 +553,4 @@ def identify_ahead(outputs: Iterable[tuple[str, str, str, str]]) -> None:
 
 #: The most outputs to pass to identify_ahead at once: its answers must still be
 #: remembered when the outputs are judged.
-AHEAD = 512
+AHEAD = 2048
