@@ -137,9 +137,8 @@ def _judge_all(
 
     count = 0
     write = out.write
-    for pair in _identified_ahead(read_pairs(pairs_path), verdicts):
+    for key, pair in _identified_ahead(read_pairs(pairs_path), verdicts):
         count += 1
-        key = (pair.source, pair.translation, pair.target_lang, pair.source_lang)
         # A pair that brings its own names or numbers is judged on its own.
         own_facts = bool(pair.names) or pair.numbers is not None
         verdict = None if own_facts else verdicts.get(key)
@@ -184,20 +183,25 @@ def _judge_all(
     return count, FidelityStats(*sums)
 
 
-def _identified_ahead(pairs: Iterator[Pair], remembered: Container[object]) -> Iterator[Pair]:
-    """``pairs``, a run at a time, once the language identifier has been asked about the
-    outputs of the run that are not ``remembered`` (see
-    :func:`~harness.fidelity.language.identify_ahead`: the same answers, faster)."""
+def _identified_ahead(
+    pairs: Iterator[Pair], remembered: Container[object]
+) -> Iterator[tuple[tuple[str, str, str, str], Pair]]:
+    """``pairs`` with the key of their verdict, a run at a time, once the language
+    identifier has been asked about the outputs of the run that are not ``remembered``
+    (see :func:`~harness.fidelity.language.identify_ahead`: the same answers, faster)."""
     while run := list(islice(pairs, AHEAD)):
+        keyed = [
+            ((pair.source, pair.translation, pair.target_lang, pair.source_lang), pair)
+            for pair in run
+        ]
         identify_ahead(
-            dict.fromkeys(
-                (pair.source, pair.translation, pair.source_lang, pair.target_lang)
-                for pair in run
-                if (pair.source, pair.translation, pair.target_lang, pair.source_lang)
-                not in remembered
-            )
+            {
+                key: (pair.source, pair.translation, pair.source_lang, pair.target_lang)
+                for key, pair in keyed
+                if key not in remembered
+            }.values()
         )
-        yield from run
+        yield from keyed
 
 
 # json.dumps(text, ensure_ascii=False) without its per-call dispatch.
