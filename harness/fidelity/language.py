@@ -21,6 +21,10 @@ its low-accuracy mode as reliable from about 120 characters: on shorter outputs,
 another language than the source's (or English) is not called a wrong language
 but ``unchecked``. Backends' own flags (``wrong_language``, ``refusal`` from the LLM
 adapters) count like the identifier's verdict.
+
+The identifier is the judge's dearest step, and it is cheaper on many outputs in a
+row than between the judge's other steps: :func:`identify_ahead` asks it about a run
+of outputs first, and judging them then finds its answers remembered.
 """
 
 from __future__ import annotations
