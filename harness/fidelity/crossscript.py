@@ -17,13 +17,13 @@ Skeletons shorter than three letters are never compared: too many words share th
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from harness.fidelity.matching import Form, PreparedText, Span, primary_language
+from harness.fidelity.matching import Form, PreparedText, Span, script_of
 from harness.fidelity.transliteration import (
     AFFRICATE,
     OPTIONAL,
@@ -44,30 +44,19 @@ _ABJADS = frozenset({"HEBREW", "ARABIC", "SYRIAC", "THAANA"})
 _GLUED_PREFIXES = frozenset({"he", "ar", "fa", "ur", "yi", "ps", "ug", "ckb"})
 
 
-@lru_cache(maxsize=1 << 15)
-def script_of(word: str) -> str:
-    """The first word of the Unicode name of ``word``'s first letter: LATIN, GREEK..."""
-    for ch in word:
-        if ch.isalpha():
-            return unicodedata.name(ch, "?").split(" ", 1)[0]
-    return ""
-
-
 def main_script(text: PreparedText) -> str:
     """The script most of the text's first words are written in."""
-    counts: dict[str, int] = {}
-    for word in text.words[:12]:
-        script = script_of(word)
-        if script:
-            counts[script] = counts.get(script, 0) + 1
-    if not counts:
-        return script_of(text.raw)
-    return max(counts, key=counts.__getitem__)
+    return text.main_script
 
 
-@lru_cache(maxsize=1 << 14)
 def form_skeletons(form: Form) -> tuple[str, ...]:
-    return tuple(skeleton(word) for word in form.tokens)
+    return _skeletons(form.tokens)
+
+
+# Keyed by the words, which hash faster than the whole form.
+@lru_cache(maxsize=1 << 14)
+def _skeletons(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(skeleton(word) for word in words)
 
 
 # Every form of a segment is compared with every word of its translation, and the
@@ -121,12 +110,14 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
     must also start with the form word's letter and keep a rapidfuzz ratio of at
     least :data:`SAME_SCRIPT_RATIO` with it: "Kasan", "Kazanyban" for "Kazan", never
     "Kissen"."""
-    wants = form_skeletons(form)
-    if not form.tokens or sum(len(w) for w in wants) < MIN_SKELETON:
+    if not form.tokens:
         return None
     form_script = script_of(form.text)
     if text.continua:
         if same_script:
+            return None
+        wants = form_skeletons(form)
+        if sum(len(w) for w in wants) < MIN_SKELETON:
             return None
         joined = "".join(wants).replace(AFFRICATE, "t")
         if OPTIONAL in joined:
@@ -134,12 +125,32 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
                 _continua_find(text, joined.replace(OPTIONAL, "b"), form_script)
             )
         return _continua_find(text, joined, form_script)
-    glued = primary_language(text.lang) in _GLUED_PREFIXES
+    # Only the words a comparison can accept are visited, in text order, before any
+    # skeleton is made: in the form's own script, those whose folded spelling starts
+    # with the form's letter (see _close_spelling); across scripts, those in another
+    # script than the form's. A text without any is settled by one set test.
+    size = len(form.tokens)
+    last = len(text.words) - size
+    starts: Iterable[int]
+    if same_script:
+        initial = form.folded[0][:1]
+        if not initial or form_script not in text.script_set:
+            return None
+        starts = text.positions("fold1", initial)
+    else:
+        if not text.script_set - {form_script, ""}:
+            return None
+        starts = range(last + 1)
+    wants = form_skeletons(form)
+    if sum(len(w) for w in wants) < MIN_SKELETON:
+        return None
+    glued = text.primary in _GLUED_PREFIXES
     words = text.words
-    skeletons = text.skeletons
-    size = len(wants)
-    for first in range(len(words) - size + 1):
-        script = script_of(words[first])
+    scripts = text.scripts
+    for first in starts:
+        if first > last:
+            break
+        script = scripts[first]
         if not script or (script == form_script) != same_script:
             continue
         if same_script and not all(
@@ -153,7 +164,9 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
         ):
             continue
         if all(
-            _agrees(wants[k], skeletons[first + k], glued) if wants[k] else not skeletons[first + k]
+            _agrees(wants[k], skeleton(words[first + k]), glued)
+            if wants[k]
+            else not skeleton(words[first + k])
             for k in range(size)
         ):
             return text.span(first, first + size - 1)
@@ -161,9 +174,9 @@ def skeleton_find(text: PreparedText, form: Form, *, same_script: bool = False) 
             size == 1
             and not same_script
             and first + 1 < len(words)
-            and script_of(words[first + 1]) == script
-            and _agrees(wants[0], skeletons[first] + skeletons[first + 1], glued)
-            and len(skeletons[first]) >= 2
+            and scripts[first + 1] == script
+            and _agrees(wants[0], skeleton(words[first]) + skeleton(words[first + 1]), glued)
+            and len(skeleton(words[first])) >= 2
         ):
             # One name written as two words in the other script ("إسلام آباد").
             return text.span(first, first + 1)

@@ -389,7 +389,7 @@ _CLOCK = re.compile(
 
 def _clock_times(plain_text: str) -> tuple[list[_Atom], str]:
     atoms: list[_Atom] = []
-    masked = list(plain_text)
+    masked: list[str] | None = None  # copied only when a clock time is found
     for match in _CLOCK.finditer(plain_text):
         if match["m"] is None and match["ampm"] is None:
             continue  # a bare number
@@ -406,9 +406,11 @@ def _clock_times(plain_text: str) -> tuple[list[_Atom], str]:
                     "num", match.start("m"), match.end("m"), Decimal(int(match["m"])), "clock_time"
                 )
             )
+        if masked is None:
+            masked = list(plain_text)
         for index in range(start, match.end()):
             masked[index] = " "
-    return atoms, "".join(masked)
+    return atoms, plain_text if masked is None else "".join(masked)
 
 
 # Roman numerals as centuries and ordinals are written ("XXe siècle", "XX wiek",

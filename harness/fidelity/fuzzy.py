@@ -41,7 +41,7 @@ def _token_score(form_token: str, text_token: str) -> float:
 
 def may_match(form: Form) -> bool:
     """Whether :func:`fuzzy_find` looks at ``form`` at all (long enough, spaced text)."""
-    return bool(form.folded) and len("".join(form.folded)) >= 5
+    return form.folded_length >= 5
 
 
 def fuzzy_find(
@@ -75,20 +75,27 @@ def fuzzy_find(
     for first in text.positions("fold1", words[0][:1]):
         if first > limit:
             break
-        window = folded[first : first + size]
-        scores = [_token_score(words[k], window[k]) for k in range(size)]
-        weakest_score = min(scores)
-        candidate = " ".join(window)
+        scores: list[float] | None
+        if size == 1:  # most names: the window is the word
+            candidate = folded[first]
+            scores, weakest_score = None, _token_score(target, candidate)
+        else:
+            window = folded[first : first + size]
+            scores = list(map(_token_score, words, window))
+            weakest_score = min(scores)
+            candidate = " ".join(window)
         if weakest_score < threshold:
             # A refused window only matters when it is closer than the refused best,
             # and a ratio never exceeds what the two lengths allow: skip the ratio
             # when even that bound cannot beat the best (with a margin for rounding).
+            if best is not None and best.accepted:
+                continue
             bar = floor if best is None else max(floor, best.score)
-            if (best is not None and best.accepted) or _ratio_bound(target, candidate) < bar - 1e-6:
+            if _ratio_bound(target, candidate) < bar - 1e-6:
                 continue
             overall = float(fuzz.ratio(target, candidate))
-            if best is None or (not best.accepted and overall > best.score):
-                weakest = words[scores.index(weakest_score)]
+            if best is None or overall > best.score:
+                weakest = words[0] if scores is None else words[scores.index(weakest_score)]
                 best = FuzzyResult(None, candidate, overall, False, f"{weakest!r} differs")
             continue
         overall = float(fuzz.ratio(target, candidate))

@@ -21,6 +21,10 @@ its low-accuracy mode as reliable from about 120 characters: on shorter outputs,
 another language than the source's (or English) is not called a wrong language
 but ``unchecked``. Backends' own flags (``wrong_language``, ``refusal`` from the LLM
 adapters) count like the identifier's verdict.
+
+The identifier is the judge's dearest step, and it is cheaper on many outputs in a
+row than between the judge's other steps: :func:`identify_ahead` asks it about a run
+of outputs first, and judging them then finds its answers remembered.
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from babel.core import get_global
 from rapidfuzz import fuzz
@@ -297,12 +301,36 @@ def script_share(text: str, script: str) -> float | None:
     """Share of the letters (of the first :data:`IDENTIFY_CHARS` characters) that
     belong to ``script``; None without letters or for an unknown script."""
     prefixes = _SCRIPT_NAMES.get(script)
-    # Counted per distinct letter: a text has far fewer distinct letters than letters.
-    letters = {ch: n for ch, n in Counter(text[:IDENTIFY_CHARS]).items() if ch.isalpha()}
-    if prefixes is None or not letters:
+    if prefixes is None:
         return None
-    inside = sum(n for ch, n in letters.items() if _char_script(ch).startswith(prefixes))
-    return inside / sum(letters.values())
+    # Counted per distinct letter: a text has far fewer distinct letters than letters.
+    members = _script_members(script)
+    inside = total = 0
+    for ch, n in Counter(text[:IDENTIFY_CHARS]).items():
+        member = members.get(ch)
+        if member is None:
+            if len(members) >= _MEMBERS:
+                members.clear()
+            member = members[ch] = (
+                (1 if _char_script(ch).startswith(prefixes) else 0) if ch.isalpha() else -1
+            )
+        if member >= 0:
+            total += n
+            if member:
+                inside += n
+    if not total:
+        return None
+    return inside / total
+
+
+_MEMBERS = 1 << 14
+
+
+@lru_cache(maxsize=64)
+def _script_members(script: str) -> dict[str, int]:
+    """Character -> 1 if it is a letter of ``script``, 0 if another letter, -1 if no
+    letter, filled as characters are met: texts of one language share most of theirs."""
+    return {}
 
 
 @lru_cache(maxsize=1 << 14)
@@ -317,6 +345,26 @@ _CONTINUA = ("CJK", "HIRAGANA", "KATAKANA", "THAI")
 @lru_cache(maxsize=1 << 14)
 def _continua_char(ch: str) -> bool:
     return _char_script(ch).startswith(_CONTINUA)
+
+
+# The characters met so far, and those of them in a script without spaces: a text's
+# characters are then told apart by two set operations, each new one looked up once.
+_MET: set[str] = set()
+_CONTINUA_MET: set[str] = set()
+
+
+def _has_continua(text: str) -> bool:
+    """Whether ``text`` has a character of a script without word spaces."""
+    chars = set(text)
+    new = chars - _MET
+    if new:
+        if len(_MET) >= 1 << 16:
+            _MET.clear()
+            _CONTINUA_MET.clear()
+            new = chars
+        _CONTINUA_MET.update(ch for ch in new if _continua_char(ch))
+        _MET.update(new)
+    return not chars.isdisjoint(_CONTINUA_MET)
 
 
 # Han is shared by Chinese and Japanese (and Korean text may hold it).
@@ -360,7 +408,7 @@ def _copy_of(source: str, output: str, out_words: list[str], out_normalised: str
         return "the output is the source"
     if len(out_words) >= COPY_MIN_WORDS:
         source_words = _source_words(source)
-        copied = sum(1 for word in out_words if word in source_words) / len(out_words)
+        copied = sum(map(source_words.__contains__, out_words)) / len(out_words)
         if (
             copied >= COPY_SHARE
             or fuzz.ratio(out_normalised, _source_normalised(source)) >= COPY_RATIO
@@ -381,54 +429,10 @@ def judge_language(
     """The verdict on ``output`` as a translation of ``source`` into ``target_lang``;
     ``sent`` is the text the backend was given when it differs from ``source`` (a
     spun variant): a copy of it is untranslated too."""
-    if "refusal" in flags:
-        return LanguageVerdict("refusal", why="the backend flagged a refusal")
-    if "wrong_language" in flags:
-        return LanguageVerdict("wrong_language", why="the backend flagged the language")
-    source_code, target_code = primary_language(source_lang), primary_language(target_lang)
-    if source_code == target_code:
-        return LanguageVerdict("ok", why="source and target language are the same")
-    out_words = _WORD.findall(output.casefold())
-    out_normalised = _normalised(output)
-    for given in (source, sent) if sent and sent != source else (source,):
-        copy = _copy_of(given, output, out_words, out_normalised)
-        if copy:
-            return LanguageVerdict("untranslated", why=copy)
-    source_words = _source_words(source)
-    # Names and numbers are shared with the source and tell nothing about the
-    # language: the identifier sees the other words only.
-    own = " ".join(word for word in out_words if word not in source_words)
-    continua = any(map(_continua_char, set(own[:200])))
-    letters = sum(map(str.isalpha, own))
-    if letters < MIN_LETTERS or (not continua and len(own.split()) < MIN_WORDS):
-        return LanguageVerdict(
-            "unchecked", why="too little text of its own to identify the language"
-        )
-    script = expected_script(target_lang)
-    share = script_share(output, script) if script else None
-    if share is not None and share < 0.5:
-        # A language CLDR has locales in several scripts for (Serbian in Latin and
-        # Cyrillic, Uzbek, Azerbaijani...) may be written in any of them.
-        share = max(
-            [share, *(script_share(output, other) or 0.0 for other in other_scripts(target_code))]
-        )
-    if share is not None and share < 0.5:
-        return LanguageVerdict(
-            "wrong_language", why=f"only {share:.0%} of the letters are in the {script} script"
-        )
-    if target_code not in identifiable():
-        return LanguageVerdict(
-            "ok",
-            why=f"written in the {script} script; the identifier does not know {target_code!r}",
-        )
-    if (
-        share is not None
-        and alone_in_script(target_code, source_code)
-        and (script_share(output, script or "") or 0.0) >= 0.5
-    ):
-        return LanguageVerdict(
-            "ok", why=f"written in the {script} script, which no other candidate language uses"
-        )
+    early = _before_identifier(source, output, source_lang, target_lang, tuple(flags), sent)
+    if isinstance(early, LanguageVerdict):
+        return early
+    own, source_code, target_code = early
     target_group = _group(target_code)
     if likeliest(own, source_code, target_code) in target_group:
         return LanguageVerdict("ok", target_code)
@@ -455,3 +459,102 @@ def judge_language(
             why=f"identified as {top} on too little text to be sure",
         )
     return LanguageVerdict("wrong_language", top, confidence, why=f"identified as {top}")
+
+
+class _Question(NamedTuple):
+    """What the identifier is asked about an output: its own words (see judge_language),
+    and the primary languages of the source and the target."""
+
+    own: str
+    source_code: str
+    target_code: str
+
+
+# Worked out once per output while it stays recent: identify_ahead asks it for a run
+# of outputs, then judge_language again for each one.
+@lru_cache(maxsize=1 << 12)
+def _before_identifier(
+    source: str,
+    output: str,
+    source_lang: str,
+    target_lang: str,
+    flags: tuple[str, ...],
+    sent: str | None,
+) -> LanguageVerdict | _Question:
+    """The verdict on ``output`` that needs no identifier, or what to ask it."""
+    if "refusal" in flags:
+        return LanguageVerdict("refusal", why="the backend flagged a refusal")
+    if "wrong_language" in flags:
+        return LanguageVerdict("wrong_language", why="the backend flagged the language")
+    source_code, target_code = primary_language(source_lang), primary_language(target_lang)
+    if source_code == target_code:
+        return LanguageVerdict("ok", why="source and target language are the same")
+    out_words = _WORD.findall(output.casefold())
+    out_normalised = _normalised(output)
+    for given in (source, sent) if sent and sent != source else (source,):
+        copy = _copy_of(given, output, out_words, out_normalised)
+        if copy:
+            return LanguageVerdict("untranslated", why=copy)
+    source_words = _source_words(source)
+    # Names and numbers are shared with the source and tell nothing about the
+    # language: the identifier sees the other words only.
+    own = " ".join(word for word in out_words if word not in source_words)
+    continua = _has_continua(own[:200])
+    letters = sum(map(str.isalpha, own))
+    if letters < MIN_LETTERS or (not continua and len(own.split()) < MIN_WORDS):
+        return LanguageVerdict(
+            "unchecked", why="too little text of its own to identify the language"
+        )
+    script = expected_script(target_lang)
+    share = own_share = script_share(output, script) if script else None
+    if share is not None and share < 0.5:
+        # A language CLDR has locales in several scripts for (Serbian in Latin and
+        # Cyrillic, Uzbek, Azerbaijani...) may be written in any of them.
+        share = max(
+            [share, *(script_share(output, other) or 0.0 for other in other_scripts(target_code))]
+        )
+    if share is not None and share < 0.5:
+        return LanguageVerdict(
+            "wrong_language", why=f"only {share:.0%} of the letters are in the {script} script"
+        )
+    if target_code not in identifiable():
+        return LanguageVerdict(
+            "ok",
+            why=f"written in the {script} script; the identifier does not know {target_code!r}",
+        )
+    if (
+        share is not None
+        and alone_in_script(target_code, source_code)
+        and (own_share or 0.0) >= 0.5
+    ):
+        return LanguageVerdict(
+            "ok", why=f"written in the {script} script, which no other candidate language uses"
+        )
+    return _Question(own, source_code, target_code)
+
+
+def identify_ahead(outputs: Iterable[tuple[str, str, str, str]]) -> None:
+    """Ask the identifier, one after the other, what :func:`judge_language` will ask it
+    about each (source, output, source language, target language) judged without
+    flags: its answers are remembered (:func:`likeliest`, :func:`identify`), and
+    judging the outputs next gets the same verdicts. The identifier's models stay in
+    the processor's caches over a run of outputs, where the other steps of the judge
+    between two outputs push them out: a run of them takes about two thirds of the
+    time (less still when the run is long and asked language by language). Keep runs
+    well below the memories' sizes (:data:`AHEAD`)."""
+    asked = []
+    for source, output, source_lang, target_lang in outputs:
+        early = _before_identifier(source, output, source_lang, target_lang, (), None)
+        if not isinstance(early, LanguageVerdict):
+            asked.append(early)
+    # Outputs of one language in a row use the same models: the order of the questions
+    # changes no answer.
+    asked.sort(key=lambda question: (question.target_code, question.source_code))
+    unsure = [q for q in asked if likeliest(*q) not in _group(q.target_code)]
+    for question in unsure:
+        identify(*question)
+
+
+#: The most outputs to pass to identify_ahead at once: its answers must still be
+#: remembered when the outputs are judged.
+AHEAD = 2048

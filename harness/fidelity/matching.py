@@ -26,7 +26,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, KeysView
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
@@ -44,6 +44,39 @@ _TOKEN = re.compile(
     r"(?:[^\W_]|[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670"
     r"\u0900-\u0963\u0966-\u0dff\u0e00-\u0e4e\u0e50-\u0eff\u1000-\u109f])+"
 )
+# The same words read as runs of one character class, which the regex engine scans
+# several times faster than the alternation, then cut at underscores (a ``\w`` that
+# is no word character): the pieces are exactly _TOKEN's matches.
+_RUN = re.compile(
+    r"[\w\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670"
+    r"\u0900-\u0963\u0966-\u0dff\u0e00-\u0e4e\u0e50-\u0eff\u1000-\u109f]+"
+)
+
+
+def token_words(text: str) -> list[str]:
+    """``_TOKEN.findall(text)``."""
+    runs = _RUN.findall(text)
+    if "_" not in text:
+        return runs
+    return [word for run in runs for word in run.split("_") if word]
+
+
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each match of ``_TOKEN`` in ``text``."""
+    spans = []
+    for match in _RUN.finditer(text):
+        run = match.group()
+        if "_" not in run:
+            spans.append(match.span())
+            continue
+        at = match.start()
+        for word in run.split("_"):
+            if word:
+                spans.append((at, at + len(word)))
+            at += len(word) + 1
+    return spans
+
+
 _SQUEEZE = re.compile(r"[\s·・･.\-‐‑–—'’\"「」『』《》()]+")
 
 
@@ -70,12 +103,33 @@ def fold(text: str) -> str:
     return "".join(ch for ch in anyascii(text).lower() if ch.isalnum())
 
 
+@lru_cache(maxsize=1 << 15)
+def script_of(word: str) -> str:
+    """The first word of the Unicode name of ``word``'s first letter: LATIN, GREEK..."""
+    for ch in word:
+        if ch.isalpha():
+            return unicodedata.name(ch, "?").split(" ", 1)[0]
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class InflectionRules:
     endings: frozenset[str]
     ordered_endings: tuple[str, ...]
     prefixes: tuple[str, ...]
     min_stem: int
+    # The prefixes by their first letter, in the order of ``prefixes``: a word is
+    # tried only against those it can start with.
+    prefixes_by_letter: dict[str, tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        by_letter: dict[str, list[str]] = {}
+        for prefix in self.prefixes:
+            by_letter.setdefault(prefix[:1], []).append(prefix)
+        grouped = {letter: tuple(group) for letter, group in by_letter.items()}
+        object.__setattr__(self, "prefixes_by_letter", grouped)
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +147,10 @@ def inflection_rules(lang: str) -> InflectionRules | None:
     defaults = table.get("defaults", {})
     min_stem = int(defaults.get("min_stem", 3)) if isinstance(defaults, dict) else 3
     endings = tuple(sorted({str(e) for e in entry.get("endings", [])}, key=len, reverse=True))
-    prefixes = tuple(sorted({str(p) for p in entry.get("prefixes", [])}, key=len, reverse=True))
+    # An empty prefix would take nothing off: every word is tried as it stands anyway.
+    prefixes = tuple(
+        sorted({str(p) for p in entry.get("prefixes", []) if str(p)}, key=len, reverse=True)
+    )
     min_stem = int(entry.get("min_stem", min_stem))
     return InflectionRules(frozenset(endings), endings, prefixes, min_stem)
 
@@ -115,18 +172,21 @@ class Form:
     tokens: tuple[str, ...]
     folded: tuple[str, ...]
     squeezed: str
+    folded_text: str  # the folded words joined by spaces
 
     @property
-    def folded_text(self) -> str:
-        return " ".join(self.folded)
+    def folded_length(self) -> int:
+        """The number of folded letters (the folded words without spaces)."""
+        return len(self.folded_text) - len(self.folded) + 1 if self.folded else 0
 
 
 @lru_cache(maxsize=1 << 16)
 def make_form(text: str) -> Form:
     text = nfc(text.strip())
     low = lower_keep_length(text)
-    tokens = tuple(_TOKEN.findall(low))
-    return Form(text, low, tokens, tuple(fold(t) for t in tokens), _SQUEEZE.sub("", low))
+    tokens = tuple(token_words(low))
+    folded = tuple(fold(t) for t in tokens)
+    return Form(text, low, tokens, folded, _SQUEEZE.sub("", low), " ".join(folded))
 
 
 class PreparedText:
@@ -138,24 +198,34 @@ class PreparedText:
         "_indexes",
         "_key_sets",
         "_low",
+        "_main_script",
+        "_script_set",
+        "_scripts",
         "_skeletons",
+        "_spans",
         "_squeezed",
         "_tokens",
         "_words",
         "continua",
         "lang",
+        "primary",
         "raw",
     )
 
     def __init__(self, text: str, lang: str) -> None:
         self.raw = nfc(text)
         self.lang = lang
-        self.continua = primary_language(lang) in SCRIPTIO_CONTINUA
+        self.primary = primary_language(lang)
+        self.continua = self.primary in SCRIPTIO_CONTINUA
         self._low: str | None = None
         self._words: list[str] | None = None
         self._tokens: list[Token] | None = None
+        self._spans: list[tuple[int, int]] | None = None
         self._folded: list[str] | None = None
         self._skeletons: list[str] | None = None
+        self._scripts: list[str] | None = None
+        self._script_set: frozenset[str] | None = None
+        self._main_script: str | None = None
         self._squeezed: tuple[str, list[int]] | None = None
         self._folded_chars: tuple[str, list[int]] | None = None
         self._indexes: dict[str, dict[str, list[int]]] = {}
@@ -172,7 +242,7 @@ class PreparedText:
         """The lower-cased words; their offsets (:attr:`tokens`) are needed only for
         a match's span, so most texts never build them."""
         if self._words is None:
-            self._words = _TOKEN.findall(self.low)
+            self._words = token_words(self.low)
         return self._words
 
     @property
@@ -184,7 +254,7 @@ class PreparedText:
     @property
     def folded(self) -> list[str]:
         if self._folded is None:
-            self._folded = [fold(word) for word in self.words]
+            self._folded = list(map(fold, self.words))
         return self._folded
 
     @property
@@ -193,6 +263,34 @@ class PreparedText:
         if self._skeletons is None:
             self._skeletons = [skeleton(word) for word in self.words]
         return self._skeletons
+
+    @property
+    def scripts(self) -> list[str]:
+        """Each word's script (:func:`script_of`): "" for a word without letters."""
+        if self._scripts is None:
+            self._scripts = [script_of(word) for word in self.words]
+        return self._scripts
+
+    @property
+    def script_set(self) -> frozenset[str]:
+        """The scripts the words are written in."""
+        if self._script_set is None:
+            self._script_set = frozenset(self.scripts)
+        return self._script_set
+
+    @property
+    def main_script(self) -> str:
+        """The script most of the text's first twelve words are written in (the first
+        to reach the highest count), or the text's first letter's without words."""
+        if self._main_script is None:
+            counts: dict[str, int] = {}
+            for script in self.scripts[:12]:
+                if script:
+                    counts[script] = counts.get(script, 0) + 1
+            self._main_script = (
+                max(counts, key=counts.__getitem__) if counts else script_of(self.raw)
+            )
+        return self._main_script
 
     @property
     def squeezed(self) -> tuple[str, list[int]]:
@@ -249,10 +347,11 @@ class PreparedText:
         rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
         stems = {word[:3] for word in words}
         if rules is not None and rules.prefixes:
+            by_letter = rules.prefixes_by_letter
             stems.update(
                 word[len(prefix) : len(prefix) + 3]
                 for word in words
-                for prefix in rules.prefixes
+                for prefix in by_letter.get(word[:1], ())
                 if word.startswith(prefix)
             )
         return frozenset(stems)
@@ -260,33 +359,34 @@ class PreparedText:
     def index(self, kind: str) -> dict[str, list[int]]:
         index = self._indexes.get(kind)
         if index is None:
-            self._build_indexes(kind in ("folded", "fold3", "fold1"))
-            index = self._indexes[kind]
+            index = self._indexes[kind] = self._build_index(kind)
         return index
 
-    def _build_indexes(self, folded: bool) -> None:
-        """The word, stem and initial indexes of the words as written or folded."""
+    def _build_index(self, kind: str) -> dict[str, list[int]]:
+        """One index of :meth:`positions`, built when a step first asks for it."""
+        folded = kind in ("folded", "fold3", "fold1")
         words = self.folded if folded else self.words
-        rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
-        prefixes = rules.prefixes if rules is not None else ()
-        whole: dict[str, list[int]] = {}
-        stems: dict[str, list[int]] = {}
-        initials: dict[str, list[int]] = {}
-        for position, word in enumerate(words):
-            whole.setdefault(word, []).append(position)
-            stems.setdefault(word[:3], []).append(position)
-            for prefix in prefixes:
-                if word.startswith(prefix):
-                    stems.setdefault(word[len(prefix) : len(prefix) + 3], []).append(position)
-            if folded:
-                initials.setdefault(word[:1], []).append(position)
-        if folded:
-            self._indexes.update(folded=whole, fold3=stems, fold1=initials)
+        index: dict[str, list[int]] = {}
+        if kind in ("low", "folded"):
+            for position, word in enumerate(words):
+                index.setdefault(word, []).append(position)
+        elif kind == "fold1":
+            for position, word in enumerate(words):
+                index.setdefault(word[:1], []).append(position)
         else:
-            self._indexes.update(low=whole, low3=stems)
+            rules = folded_rules(self.lang) if folded else inflection_rules(self.lang)
+            by_letter = rules.prefixes_by_letter if rules is not None else {}
+            for position, word in enumerate(words):
+                index.setdefault(word[:3], []).append(position)
+                for prefix in by_letter.get(word[:1], ()) if by_letter else ():
+                    if word.startswith(prefix):
+                        index.setdefault(word[len(prefix) : len(prefix) + 3], []).append(position)
+        return index
 
     def span(self, first: int, last: int) -> tuple[int, int]:
-        return self.tokens[first].start, self.tokens[last].end
+        if self._spans is None:
+            self._spans = token_spans(self.low)
+        return self._spans[first][0], self._spans[last][1]
 
 
 Span = tuple[int, int]
@@ -317,6 +417,11 @@ def _window_find(
     """First run of ``size`` tokens, starting at one of ``starts``, where ``same(k, i)``
     holds for every form word k and text word i."""
     limit = len(text.words) - size
+    if size == 1:
+        for first in starts:
+            if first <= limit and same(0, first):
+                return text.span(first, first)
+        return None
     for first in starts:
         if first <= limit and all(same(k, first + k) for k in range(size)):
             return text.span(first, first + size - 1)

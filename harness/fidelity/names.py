@@ -27,6 +27,7 @@ from babel import Locale, UnknownLocaleError
 
 from harness.fidelity import crossscript, fuzzy, matching
 from harness.fidelity.autonames import caseless, find_source_names
+from harness.fidelity.formsets import FormSet, form_set, names_plan
 from harness.fidelity.fuzzy import FUZZY_THRESHOLD
 from harness.fidelity.matching import (
     Form,
@@ -273,62 +274,16 @@ def _rivals(spec: NameSpec, others: tuple[NameSpec, ...], lang: str) -> tuple[st
     return tuple(sorted(rivals - own))
 
 
-@dataclass(frozen=True, slots=True)
-class _FormSet:
-    """A spec's forms prepared once, with the first-word keys each step looks up,
-    so a text without any of them skips the step in one set operation."""
-
-    own: tuple[Form, ...]
-    every: tuple[Form, ...]  # own and variants, one per distinct folded spelling
-    low_keys: frozenset[str]
-    folded_keys: frozenset[str]
-    stem_keys: frozenset[str]
-    folded_stem_keys: frozenset[str]
-    squeezed: tuple[str, ...]  # for texts without spaces: lower case, no spaces or dots
-    folded_squeezed: tuple[str, ...]  # the same, folded to ASCII
-    # The forms the fuzzy step can take, each with the initial its windows start with.
-    fuzzy_forms: tuple[tuple[str, Form], ...]
-    # Own forms for the inflected step, with the stems (see _inflection_keys) it needs.
-    inflectable: tuple[tuple[Form, str | None, str | None], ...]
-
-
-@lru_cache(maxsize=8192)
-def _form_set(forms: tuple[str, ...], variants: tuple[str, ...]) -> _FormSet:
-    own = tuple(make_form(f) for f in forms)
-    every: dict[tuple[str, ...], Form] = {}
-    for form in own + tuple(make_form(f) for f in variants):
-        every.setdefault(form.folded, form)
-    spaced = [f for f in own if f.tokens]
-    return _FormSet(
-        own,
-        tuple(every.values()),
-        frozenset(f.tokens[0] for f in spaced),
-        frozenset(f.folded[0] for f in every.values() if f.folded),
-        frozenset(f.tokens[0][:3] for f in spaced),
-        frozenset(f.folded[0][:3] for f in spaced if f.folded[0]),
-        tuple(f.squeezed for f in own if f.squeezed),
-        tuple(n for n in ("".join(f.folded) for f in every.values()) if len(n) >= 3),
-        tuple((f.folded[0][:1], f) for f in every.values() if fuzzy.may_match(f)),
-        tuple((f, *_inflection_keys(f)) for f in own if f.tokens),
-    )
-
-
-def _inflection_keys(form: Form) -> tuple[str | None, str | None]:
-    """The first three letters :func:`matching.inflected_find` looks the form's first
-    word up by, as written and folded: ``None`` when it tries every word, ``""``
-    when it never tries the folded words."""
-    first = form.tokens[0]
-    low_key = first[:3] if len(first) >= 3 else None
-    folded = form.folded[0]
-    if form.folded == form.tokens or not folded:
-        return low_key, ""
-    return low_key, folded[:3] if len(folded) >= 3 else None
-
-
 def _locate(
-    text: PreparedText, spec: NameSpec, *, allow_fuzzy: bool, rivals: tuple[NameSpec, ...]
+    text: PreparedText,
+    spec: NameSpec,
+    *,
+    allow_fuzzy: bool,
+    rivals: tuple[NameSpec, ...],
+    forms: FormSet | None = None,
 ) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
-    forms = _form_set(spec.forms, spec.variants)
+    if forms is None:
+        forms = form_set(spec.forms, spec.variants)
     raw = text.raw
     for form in forms.own:
         # A plain substring test first: most forms are absent from most texts.
@@ -383,8 +338,7 @@ def _locate(
         return None
     # Across scripts only: where the spec has a form in the text's own script, the
     # steps above and the guarded fuzzy step decide.
-    main_script = crossscript.main_script(text)
-    if all(crossscript.script_of(form.text) != main_script for form in forms.every):
+    if text.main_script not in forms.scripts:
         for form in forms.every:
             span = crossscript.skeleton_find(text, form)
             if span is not None:
@@ -426,13 +380,15 @@ def _locate(
 _NEAR_SCORE = 60.0
 
 
-@lru_cache(maxsize=8192)
-def _lowered(texts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(text.lower() for text in texts)
-
-
-def _mentioned(spec: NameSpec, source_low: str) -> bool:
-    return any(low in source_low for low in _lowered(spec.source_forms or (spec.source,)))
+def _exact(text: PreparedText, forms: FormSet) -> tuple[str, Form, Span] | None:
+    """The first step of :func:`_locate` alone."""
+    raw = text.raw
+    for form in forms.own:
+        if form.text in raw:
+            span = matching.exact_find(text, form)
+            if span is not None:
+                return "exact", form, span
+    return None
 
 
 def judge_names(
@@ -467,8 +423,8 @@ def judge_names(
     found: list[NameMatch] = []
     missing: list[NameMiss] = []
     soft_unchecked: list[NameSpec] = []
-    for spec in specs:
-        located = _locate(text, spec, allow_fuzzy=True, rivals=everyone)
+    for spec, forms in names_plan(specs).entries:
+        located = _locate(text, spec, allow_fuzzy=True, rivals=everyone, forms=forms)
         if isinstance(located, tuple):
             how, form, (start, end) = located
             found.append(
@@ -490,11 +446,17 @@ def judge_names(
             missing.append(NameMiss(spec.id, spec.source))
     unexpected: list[NameMatch] = []
     if known_specs:
-        source_low = source.lower()
-        for spec in known_specs:
-            if spec.id in expected_ids or _mentioned(spec, source_low):
-                continue
-            located = _locate(text, spec, allow_fuzzy=False, rivals=everyone)
+        # The known names the source neither expects nor mentions, looked for without
+        # the fuzzy step: those whose keys the text lacks only as written (see
+        # NamesPlan.beyond_exact).
+        plan = names_plan(known_specs).looked_for(source, frozenset(expected_ids))
+        beyond = plan.beyond_exact(text) if plan.entries else set()
+        for index, (spec, forms) in enumerate(plan.entries):
+            located = (
+                _locate(text, spec, allow_fuzzy=False, rivals=everyone, forms=forms)
+                if beyond is None or index in beyond
+                else _exact(text, forms)
+            )
             if isinstance(located, tuple):
                 how, form, (start, end) = located
                 unexpected.append(

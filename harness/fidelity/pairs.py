@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from harness.errors import UsageError
 from harness.fidelity.extraction import extract_numbers
@@ -33,8 +34,9 @@ from harness.fidelity.values import NumberMention
 _LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Pair:
+class Pair(NamedTuple):
+    """One pair of a pairs file (a named tuple: one is built for every line)."""
+
     line: int
     id: str
     source: str
@@ -101,15 +103,12 @@ def _numbers(raw: object, source_lang: str, where: str) -> tuple[NumberMention, 
     return tuple(mentions)
 
 
-def _language(value: object, key: str, where: str) -> str:
-    if not isinstance(value, str) or not _LANG_TAG.match(value.strip()):
-        raise UsageError(
-            f"{where}: {key} must be a BCP-47 language tag such as 'de' or 'pt-BR', not {value!r}"
-        )
-    return value.strip().replace("_", "-")
-
-
 def parse_pair(text: str, where: str, line: int) -> Pair:
+    """One line as a :class:`Pair`; a bad line raises naming ``where``."""
+    return _fast_pair(text, line) or _checked_pair(text, where, line)
+
+
+def _checked_pair(text: str, where: str, line: int) -> Pair:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -142,6 +141,57 @@ def parse_pair(text: str, where: str, line: int) -> Pair:
     )
 
 
+# Language tags already checked, as they are written -> as they are used: a pairs file
+# repeats a handful of tags on every line.
+_TAGS: dict[str, str] = {}
+_MAX_TAGS = 4096
+# json.loads without its wrappers (the whitespace checks are the caller's).
+_scan_object = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _fast_pair(text: str, line: int) -> Pair | None:
+    """The common line (strings, known-good tags, no facts of its own) read without
+    the checks' overhead; ``None`` sends any other line to :func:`_checked_pair`,
+    which reads it again and says what is wrong, so both agree on every line."""
+    if text[:1] != "{":
+        return None
+    try:
+        record, end = _scan_object(text, 0)
+    except (StopIteration, ValueError):
+        return None
+    # What json.loads would return: nothing but the line's end follows the object.
+    if end != len(text) and text[end:] not in ("\n", "\r\n"):
+        return None
+    if type(record) is not dict or "names" in record or "numbers" in record:
+        return None
+    source, translation = record.get("source"), record.get("translation")
+    raw_target, raw_source_lang = record.get("target_lang"), record.get("source_lang", "en")
+    raw_id = record.get("id", line)
+    if (
+        type(source) is not str
+        or type(translation) is not str
+        or type(raw_target) is not str
+        or type(raw_source_lang) is not str
+        or (type(raw_id) is not str and type(raw_id) is not int)
+    ):
+        return None
+    target, source_lang = _TAGS.get(raw_target), _TAGS.get(raw_source_lang)
+    if target is None or source_lang is None:
+        return None
+    return Pair(line, str(raw_id), source, translation, target, source_lang)
+
+
+def _language(value: object, key: str, where: str) -> str:
+    if not isinstance(value, str) or not _LANG_TAG.match(value.strip()):
+        raise UsageError(
+            f"{where}: {key} must be a BCP-47 language tag such as 'de' or 'pt-BR', not {value!r}"
+        )
+    tag = value.strip().replace("_", "-")
+    if len(_TAGS) < _MAX_TAGS:
+        _TAGS[value] = tag
+    return tag
+
+
 def read_pairs(path: Path) -> Iterator[Pair]:
     """Stream the pairs of ``path``; the first bad line raises with ``file:line``."""
     try:
@@ -150,12 +200,12 @@ def read_pairs(path: Path) -> Iterator[Pair]:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
     with fh:
         for number, raw in enumerate(fh, 1):
-            where = f"{path}:{number}"
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                raise UsageError(f"{where}: not UTF-8 text") from None
+                raise UsageError(f"{path}:{number}: not UTF-8 text") from None
             if number == 1:
                 text = text.removeprefix("\ufeff")
-            if text.strip():
-                yield parse_pair(text, where, number)
+            if text[:1] == "{" or text.strip():
+                # ``file:line`` is spelled out only for a line that is not plain.
+                yield _fast_pair(text, number) or _checked_pair(text, f"{path}:{number}", number)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from importlib import metadata
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from harness import __version__
@@ -95,11 +96,11 @@ class FidelityStats:
 
     def to_json(self) -> dict[str, Any]:
         # Every field is an int: no deep copy (``asdict``) needed.
-        return {name: getattr(self, name) for name in _STAT_NAMES}
+        return dict(zip(_STAT_NAMES, _stat_values(self), strict=True))
 
     def as_tuple(self) -> tuple[int, ...]:
         """The counts in field order (``astuple`` without its deep copy)."""
-        return tuple(getattr(self, name) for name in _STAT_NAMES)
+        return _stat_values(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FidelityStats:
@@ -107,6 +108,8 @@ class FidelityStats:
 
 
 _STAT_NAMES = tuple(f.name for f in fields(FidelityStats))
+# Every count of a FidelityStats, in field order, in one call.
+_stat_values = attrgetter(*_STAT_NAMES)
 
 
 @dataclass(frozen=True, slots=True)
