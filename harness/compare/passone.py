@@ -204,5 +204,6 @@ def run_chunks(
             if len(pending) > workers + 1:
                 done, future = pending.pop(0)
                 yield done, future.result()
-    for done, future in pending:
+    while pending:  # popped as handed on: a chunk handed on is let go at once
+        done, future = pending.pop(0)
         yield done, future.result()

@@ -349,8 +349,8 @@ def score_file(
                 # A few chunks in flight per worker: memory stays flat however long the run.
                 while len(pending) > 2 * count:
                     scorer.merge(totals, pending.pop(0).result())
-            for future in pending:
-                scorer.merge(totals, future.result())
+            while pending:  # popped as merged: a merged chunk's totals are let go at once
+                scorer.merge(totals, pending.pop(0).result())
     finally:
         gc.unfreeze()  # frozen for the workers' fork; collectable again
     check_unique(path, totals.ids)
