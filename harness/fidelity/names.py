@@ -284,13 +284,9 @@ def _locate(
 ) -> tuple[str, Form, Span] | fuzzy.FuzzyResult | None:
     if forms is None:
         forms = form_set(spec.forms, spec.variants)
-    raw = text.raw
-    for form in forms.own:
-        # A plain substring test first: most forms are absent from most texts.
-        if form.text in raw:
-            span = matching.exact_find(text, form)
-            if span is not None:
-                return "exact", form, span
+    exact = _exact(text, forms)
+    if exact is not None:
+        return exact
     continua = text.continua
     if continua:
         squeezed, folded_chars = text.squeezed[0], text.folded_chars[0]
@@ -384,6 +380,7 @@ def _exact(text: PreparedText, forms: FormSet) -> tuple[str, Form, Span] | None:
     """The first step of :func:`_locate` alone."""
     raw = text.raw
     for form in forms.own:
+        # A plain substring test first: most forms are absent from most texts.
         if form.text in raw:
             span = matching.exact_find(text, form)
             if span is not None:
