@@ -9,8 +9,8 @@ baseline, names dropped and digits altered at small rates, a few errors). Per si
 and round, interleaved: the anchor (every line of the same file read and parsed with
 ``json.loads`` in this process) and ``harness score --json`` in a child process. It
 prints medians, segments/s, the ratio of the score's time to the anchor's, and the
-child's peak resident memory (``wait4``), and the peak proportional set size of it
-and its worker processes together (sampled from /proc).
+peak memory (:mod:`measure`): the child's own resident set, the largest of it and its
+workers (``wait4``), and their summed proportional set size.
 ``--profile N`` first profiles (cProfile) scoring N segments in this process and prints
 the top functions with their share of the time.
 """
