@@ -1,7 +1,7 @@
 """Every candidate run against the baseline, segment by segment.
 
 Reads each (variant, target language) group of the row store once
-(:meth:`RowStore.segments`: every run's row of a segment together, ordered by
+(:meth:`RowReader.segments`: every run's row of a segment together, ordered by
 segment id) and per candidate feeds a :class:`PairedBootstrap` with the additive
 statistics of the segments both runs translated (names kept/expected, numbers
 kept/expected, chrF and BLEU statistics). Per fact it counts the discordant pairs for
@@ -33,14 +33,6 @@ from harness.score.rows import TextMetrics
 CHRF_DIMS = 18  # sacreBLEU chrF defaults: char order 6, word order 0, 3 stats each
 BLEU_DIMS = 10  # sacreBLEU BLEU: hyp and ref length, 4 x (matches, totals)
 _FIDELITY_DIMS = 4
-
-
-def _has_gold(row: StoredRow) -> bool:
-    return row.chrf is not None and row.bleu is not None
-
-
-def _text_vector(row: StoredRow) -> list[float]:
-    return [*(row.chrf or ()), *(row.bleu or ())]
 
 
 def _fact_counts(row: StoredRow) -> dict[str, list[Any]]:
@@ -111,20 +103,19 @@ class _Prepared:
     text: list[float] | None
 
 
-def _prepare(payload: bytes) -> _Prepared:
-    row = decode_row(payload)
-    return _Prepared(
-        row,
-        _fact_counts(row),
-        [float(x) for x in row.counts],
-        _text_vector(row) if _has_gold(row) else None,
-    )
-
-
 def _prepared(decoded: dict[bytes, _Prepared], payload: bytes) -> _Prepared:
+    """``payload`` decoded, once per distinct payload of a segment (``decoded``)."""
     known = decoded.get(payload)
     if known is None:
-        known = decoded[payload] = _prepare(payload)
+        row = decode_row(payload)
+        # chrF and BLEU statistics exist only for segments with a gold translation.
+        gold = row.chrf is not None and row.bleu is not None
+        known = decoded[payload] = _Prepared(
+            row,
+            _fact_counts(row),
+            [float(x) for x in row.counts],
+            [*(row.chrf or ()), *(row.bleu or ())] if gold else None,
+        )
     return known
 
 

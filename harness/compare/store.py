@@ -87,9 +87,6 @@ class RowStore:
         )
         self._pending: list[tuple[str, str, int, bytes]] = []
 
-    def add(self, run: int, row: SegmentRow) -> None:
-        self.add_entries(run, [entry(row)])
-
     def add_entries(self, run: int, entries: list[tuple[str, str, bytes]]) -> None:
         """Rows already turned into (group, id, payload) by :func:`entry`."""
         self._pending.extend((grp, ident, run, payload) for grp, ident, payload in entries)
