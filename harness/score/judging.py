@@ -336,16 +336,7 @@ class Judge:
         key, facts = self.inputs(
             article_id, segment, target, source_lang, output, run_source, flags, glossary, own=own
         )
-        return score_pair(
-            key[2],
-            output,
-            target,
-            source_lang,
-            facts=facts,
-            flags=flags,
-            glossary=glossary,
-            sent=run_source,
-        )
+        return _score(key, facts, flags, glossary)
 
     def __call__(
         self,
@@ -374,18 +365,7 @@ class Judge:
             digest = hashlib.blake2b("\0".join(key).encode("utf-8"), digest_size=16).hexdigest()
             known = self.memo.get(digest)
         if known is None:
-            known = judged_from(
-                score_pair(
-                    key[2],
-                    output,
-                    target,
-                    source_lang,
-                    facts=facts,
-                    flags=flags,
-                    glossary=glossary,
-                    sent=run_source,
-                )
-            )
+            known = judged_from(_score(key, facts, flags, glossary))
             self.judged += 1
             if self.memo is not None:
                 self.memo.put(digest, known)
@@ -397,6 +377,27 @@ class Judge:
                 del self._recent[stale]
         self._recent[key] = known
         return known
+
+
+def _score(
+    key: tuple[str, ...],
+    facts: SegmentFacts | None,
+    flags: tuple[str, ...],
+    glossary: Glossary | None,
+) -> PairJudgement:
+    """The judgement of what :meth:`Judge.inputs` keyed: (facts token, segment, source,
+    text sent, output, target, source language, ...)."""
+    _, _, source, sent, output, target, source_lang = key[:7]
+    return score_pair(
+        source,
+        output,
+        target,
+        source_lang,
+        facts=facts,
+        flags=flags,
+        glossary=glossary,
+        sent=sent,
+    )
 
 
 class JudgementMemo:
